@@ -1,0 +1,77 @@
+import { QueueNode } from './QueueNode.js';
+import { RingBuffer } from './RingBuffer.js';
+
+/**
+ * A first-in first-out queue of events: the leaf of a fair tree (the seed's `VmStateQueue`, one per VM
+ * policy). Backed by a ring buffer, so a backlog of any length costs O(1) per push and per `next()`.
+ *
+ * @example
+ * const q = new FifoQueue(['healing']);
+ * q.push('scaling out');
+ * q.next(); // 'healing'
+ * q.next(); // 'scaling out'
+ * q.next(); // undefined
+ */
+export class FifoQueue<T> extends QueueNode<T> {
+  readonly #items: RingBuffer<T>;
+
+  constructor(items?: Iterable<T>) {
+    super();
+    this.#items = new RingBuffer(items);
+  }
+
+  get size(): number {
+    return this.#items.length;
+  }
+
+  get ready(): boolean {
+    return this.#items.length > 0;
+  }
+
+  /** Appends an event; a parent that had this queue idle puts it at the back of its rotation. */
+  push(item: T): void {
+    this.#items.push(item);
+    const slot = this._slot;
+    if (slot !== null) slot.parent._childChanged(slot, 1);
+  }
+
+  next(): T | undefined {
+    if (this.#items.length === 0) return undefined;
+    const item = this.#items.shift() as T;
+    const slot = this._slot;
+    if (slot !== null) slot.parent._childChanged(slot, -1);
+    return item;
+  }
+
+  /** The event `next()` would return, left in place. */
+  peek(): T | undefined {
+    return this.#items.peek();
+  }
+
+  /** Removes every event and returns them, oldest first. */
+  clear(): T[] {
+    const items = this.#items.drain();
+    const slot = this._slot;
+    if (slot !== null && items.length > 0) slot.parent._childChanged(slot, -items.length);
+    return items;
+  }
+
+  [Symbol.iterator](): IterableIterator<T> {
+    return this.#items[Symbol.iterator]();
+  }
+
+  /** @internal */
+  _take(): T {
+    return this.#items.shift() as T;
+  }
+
+  /** @internal */
+  _drainInto(out: T[]): void {
+    for (const item of this.#items.drain()) out.push(item);
+  }
+
+  /** @internal */
+  _prunable(): boolean {
+    return this.#items.length === 0;
+  }
+}

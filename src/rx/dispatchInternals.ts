@@ -1,0 +1,157 @@
+import { Subscription, from, type ObservableInput, type Observer, type Subscriber, type TeardownLogic } from 'rxjs';
+import type { QueueNode } from '../core/QueueNode.js';
+
+/** What a source of events tells the dispatcher. */
+export interface FairSink {
+  /** Events were queued: pull while slots are free. */
+  arrived(): void;
+  /** A source failed. */
+  error(err: unknown): void;
+  /** Something that may end the stream happened (a source completed, a child was deleted). */
+  check(): void;
+}
+
+/** A subscribed source of events that queues them in a fair tree instead of emitting them. */
+export interface FairSource<T> {
+  /** Where the backlog waits; the dispatcher pulls from it in rotation order. */
+  readonly queue: QueueNode<T>;
+  /** Whether every source has completed (more may still be queued). */
+  sourcesDone(): boolean;
+  /** Subscribes the sources. Called once the dispatcher is wired, since sources may emit synchronously. */
+  start(): void;
+  unsubscribe(): void;
+}
+
+export type Project<T, R> = (value: T, index: number) => ObservableInput<R>;
+
+/**
+ * Runs one subscription of a fair operator: pulls the next event from the source's tree only when one of
+ * `concurrency` slots is free, subscribes its projection, and completes once the sources completed, the
+ * tree is empty and every projection completed. With `project === null` events are emitted as they are
+ * pulled (a `roundRobin` node subscribed directly).
+ *
+ * Returns the subscription's teardown.
+ */
+export function dispatch<T, R>(
+  subscriber: Subscriber<R>,
+  connect: (sink: FairSink) => FairSource<T>,
+  project: Project<T, R> | null,
+  concurrency: number,
+): TeardownLogic {
+  const dispatcher = new Dispatcher<T, R>(subscriber, project, concurrency);
+  const source = connect(dispatcher);
+  dispatcher.source = source;
+  source.start();
+  dispatcher.check();
+  return () => source.unsubscribe();
+}
+
+class Dispatcher<T, R> implements FairSink {
+  source!: FairSource<T>;
+  /** Projections subscribed and not yet completed. */
+  active = 0;
+  /** Index handed to `project`, counting every event dispatched so far. */
+  #index = 0;
+  /** Set while the pull loop runs: re-entrant calls leave the work to it, so the stack never grows. */
+  #pumping = false;
+
+  constructor(
+    readonly subscriber: Subscriber<R>,
+    readonly project: Project<T, R> | null,
+    readonly concurrency: number,
+  ) {}
+
+  arrived(): void {
+    this.#pump();
+  }
+
+  error(err: unknown): void {
+    this.subscriber.error(err);
+  }
+
+  check(): void {
+    if (!this.#pumping && this.active === 0 && this.source.queue.size === 0 && this.source.sourcesDone()) {
+      this.subscriber.complete();
+    }
+  }
+
+  innerComplete(): void {
+    this.active--;
+    this.#pump();
+  }
+
+  /** Promise fast path: a settled projection emits its value and frees its slot, with no Observable around it. */
+  readonly #resolved = (value: R): void => {
+    if (this.subscriber.closed) return;
+    this.subscriber.next(value);
+    this.innerComplete();
+  };
+
+  readonly #rejected = (err: unknown): void => {
+    this.subscriber.error(err);
+  };
+
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    const { subscriber, source } = this;
+    const queue = source.queue;
+    try {
+      while (this.active < this.concurrency && queue.ready && !subscriber.closed) {
+        const value = queue.next() as T;
+        if (this.project === null) subscriber.next(value as unknown as R);
+        else this.#start(value);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+    this.check();
+  }
+
+  #start(value: T): void {
+    const { subscriber } = this;
+    this.active++;
+    let input: ObservableInput<R>;
+    try {
+      input = (this.project as Project<T, R>)(value, this.#index++);
+    } catch (err) {
+      subscriber.error(err);
+      return;
+    }
+    if (input instanceof Promise) {
+      (input as Promise<R>).then(this.#resolved, this.#rejected);
+      return;
+    }
+    // Linked to the output before subscribing: an unsubscribe during a synchronous inner stops it at once.
+    const inner = new InnerSubscriber<R>(this);
+    subscriber.add(inner);
+    try {
+      from(input).subscribe(inner);
+    } catch (err) {
+      subscriber.error(err); // not an ObservableInput
+    }
+  }
+}
+
+/** A projection's subscriber. Being a `Subscription` and an `Observer`, RxJS uses it as is, not wrapped. */
+class InnerSubscriber<R> extends Subscription implements Observer<R> {
+  constructor(readonly dispatcher: { readonly subscriber: Subscriber<R>; innerComplete(): void }) {
+    super();
+  }
+
+  next(value: R): void {
+    if (!this.closed) this.dispatcher.subscriber.next(value);
+  }
+
+  error(err: unknown): void {
+    if (this.closed) return;
+    this.unsubscribe();
+    this.dispatcher.subscriber.error(err);
+  }
+
+  complete(): void {
+    if (this.closed) return;
+    this.unsubscribe();
+    this.dispatcher.innerComplete();
+  }
+}

@@ -1,0 +1,126 @@
+import { Observable, Subscription, type ObservableInput, type Observer, type ObservedValueOf, type OperatorFunction } from 'rxjs';
+import { FifoQueue } from '../core/FifoQueue.js';
+import { describeKey } from '../core/QueueNode.js';
+import { RoundRobinQueue } from '../core/RoundRobinQueue.js';
+import { dispatch, type FairSink, type FairSource, type Project } from './dispatchInternals.js';
+import { connectRoundRobin } from './roundRobin.js';
+
+export interface FairMergeMapOptions<T> {
+  /**
+   * The most projections active at once. The next event is picked only when one of them completes.
+   * @default Infinity
+   */
+  readonly concurrency?: number;
+  /**
+   * The key path of an event, outermost first (`e => [e.host, e.vm, e.policy]`). Given, the operator builds the
+   * round-robin tree from the paths of a flat stream and prunes branches once they are empty.
+   */
+  readonly by?: (value: T) => readonly unknown[];
+}
+
+/**
+ * `mergeMap` with fair dispatch: projects each event to an Observable (or Promise, array, iterable) with at most
+ * `concurrency` of them active, and picks the next event in round-robin order over its keys only when a slot frees.
+ *
+ * - Applied to a {@link roundRobin} node, it pulls from the node's tree; the backlog waits in the leaves.
+ * - With `by`, it builds that tree from each event's key path, so any flat stream gets the same fairness.
+ * - On any other stream it is a first-in first-out `mergeMap`, with a ring buffer instead of an array backlog.
+ *
+ * Errors of the sources and the projections error the output, as in `mergeMap`; catch inside `project` to keep
+ * the others running. Completes once the sources completed, nothing is queued and every projection completed.
+ *
+ * ```
+ * heal:   (abc)------------|     concurrency 1, each projection --x|
+ * scale:  (xy)-------------|
+ * output: --a-x-b-y-c------|
+ * ```
+ *
+ * @example
+ * events$.pipe(fairMergeMap((e) => heal(e), { concurrency: 16, by: (e) => [e.host, e.vm, e.policy] }))
+ *   .subscribe((result) => console.log(result));
+ */
+export function fairMergeMap<T, O extends ObservableInput<unknown>>(
+  project: (value: T, index: number) => O,
+  concurrencyOrOptions: number | FairMergeMapOptions<T> = Infinity,
+): OperatorFunction<T, ObservedValueOf<O>> {
+  if (typeof project !== 'function') throw new TypeError(`Expected \`project\` to be a function, got ${describeKey(project)}`);
+  const options = typeof concurrencyOrOptions === 'number' ? { concurrency: concurrencyOrOptions } : concurrencyOrOptions;
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`Expected a concurrency or an options object, got ${describeKey(options)}`);
+  }
+  const { concurrency = Infinity, by } = options;
+  if (typeof concurrency !== 'number' || !(concurrency === Infinity || (Number.isInteger(concurrency) && concurrency >= 1))) {
+    throw new TypeError(`Expected \`concurrency\` to be a positive integer or Infinity, got ${describeKey(concurrency)}`);
+  }
+  if (by !== undefined && typeof by !== 'function') throw new TypeError(`Expected \`by\` to be a function, got ${describeKey(by)}`);
+
+  type R = ObservedValueOf<O>;
+  const fairProject = project as unknown as Project<T, R>;
+  return (source) =>
+    new Observable<R>((subscriber) => {
+      const connect =
+        (by === undefined ? connectRoundRobin(source) : undefined) ??
+        ((sink: FairSink) => new FlatSource(source, sink, by));
+      return dispatch(subscriber, connect, fairProject, concurrency);
+    });
+}
+
+/**
+ * A flat stream queued in a tree built from `by`'s key paths, or, without `by`, in one FIFO. It is the source's
+ * subscriber itself (a `Subscription` and an `Observer`), so an error raised while the source emits
+ * synchronously unsubscribes it at once.
+ */
+class FlatSource<T> extends Subscription implements FairSource<T>, Observer<T> {
+  readonly queue: RoundRobinQueue<T, unknown> | FifoQueue<T>;
+  #completed = false;
+
+  constructor(
+    readonly source: Observable<T>,
+    readonly sink: FairSink,
+    readonly by: ((value: T) => readonly unknown[]) | undefined,
+  ) {
+    super();
+    this.queue = by === undefined ? new FifoQueue<T>() : new RoundRobinQueue<T, unknown>();
+  }
+
+  sourcesDone(): boolean {
+    return this.#completed;
+  }
+
+  start(): void {
+    this.source.subscribe(this);
+  }
+
+  next(value: T): void {
+    if (this.closed) return;
+    const { by } = this;
+    try {
+      if (by === undefined) (this.queue as FifoQueue<T>).push(value);
+      else (this.queue as RoundRobinQueue<T, unknown>).push(checkPath(by(value), value), value);
+    } catch (err) {
+      this.sink.error(err);
+      return;
+    }
+    this.sink.arrived();
+  }
+
+  error(err: unknown): void {
+    if (this.closed) return;
+    this.unsubscribe();
+    this.sink.error(err);
+  }
+
+  complete(): void {
+    if (this.closed) return;
+    this.#completed = true;
+    this.unsubscribe();
+    this.sink.check();
+  }
+}
+
+function checkPath(path: unknown, value: unknown): readonly unknown[] {
+  if (!Array.isArray(path) || path.length === 0) {
+    throw new TypeError(`Expected \`by\` to return a non-empty array, got ${describeKey(path)} for ${describeKey(value)}`);
+  }
+  return path;
+}

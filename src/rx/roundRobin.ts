@@ -1,0 +1,302 @@
+import { Observable, Subscription, isObservable, type Observer, type Subscriber } from 'rxjs';
+import { FifoQueue } from '../core/FifoQueue.js';
+import { describeKey } from '../core/QueueNode.js';
+import { RoundRobinQueue } from '../core/RoundRobinQueue.js';
+import { dispatch, type FairSink, type FairSource } from './dispatchInternals.js';
+
+/** The children of a node: a Map (any keys, in its order) or a plain object (string keys, in key order). */
+export type RoundRobinChildren<T, K> = ReadonlyMap<K, Observable<T>> | Readonly<Record<string, Observable<T>>>;
+
+/** Builds a node's instance for one subscription. Module-private: set by `RoundRobin`'s static block. */
+let mountNode: <T>(node: RoundRobin<T, unknown>, conn: Connection<T>) => Mount<T, unknown>;
+
+/**
+ * Subscribes a node for a fair consumer: its leaves queue their events in a fresh tree that the consumer pulls
+ * from. Used by the node itself (subscribed directly) and by `fairMergeMap`.
+ */
+function connectNode<T>(node: RoundRobin<T, unknown>, sink: FairSink): FairSource<T> {
+  return new Connection(sink, (conn) => mountNode(node, conn));
+}
+
+/** @internal Whether `source` is a node a fair consumer can pull from, and if so how to connect to it. */
+export function connectRoundRobin<T>(source: Observable<T>): ((sink: FairSink) => FairSource<T>) | undefined {
+  return source instanceof RoundRobin ? (sink) => connectNode(source as RoundRobin<T, unknown>, sink) : undefined;
+}
+
+/**
+ * A round-robin merge of keyed children: Subjects or any Observables (leaves) and other `RoundRobin` nodes.
+ * Returned by {@link roundRobin}; see there.
+ */
+export class RoundRobin<T, K = string> extends Observable<T> {
+  static {
+    mountNode = (node, conn) => node.#mount(conn);
+  }
+
+  /** The children by key, in rotation order for children that are given or added together. */
+  readonly #children = new Map<K, Observable<T>>();
+  readonly #paused = new Set<K>();
+  /** Every live instance of this node, one per subscription (and per place it sits in a subscribed tree). */
+  readonly #mounts = new Set<Mount<T, K>>();
+
+  constructor(children?: RoundRobinChildren<T, K>) {
+    // Subscribed directly there is nothing to be fair about: each event is emitted as it arrives, except
+    // those of paused children, which wait for `resume`.
+    super(function (this: Observable<T>, subscriber: Subscriber<T>) {
+      return dispatch<T, T>(subscriber, (sink) => connectNode(this as RoundRobin<T, unknown>, sink), null, Infinity);
+    });
+    if (children === undefined) return;
+    const entries = (children instanceof Map ? [...children] : Object.entries(children)) as [K, unknown][];
+    for (const [key, child] of entries) this.#checkChild(key, child);
+    for (const [key, child] of entries) this.#children.set(key, child as Observable<T>);
+  }
+
+  /** Events queued below this node and not yet dispatched (paused ones included), across its subscriptions. */
+  get size(): number {
+    let size = 0;
+    for (const mount of this.#mounts) size += mount.queue.size;
+    return size;
+  }
+
+  has(key: K): boolean {
+    return this.#children.has(key);
+  }
+
+  /** The children's keys, in the order they were given or added. */
+  keys(): IterableIterator<K> {
+    return this.#children.keys();
+  }
+
+  isPaused(key: K): boolean {
+    this.#checkKnown(key, 'isPaused');
+    return this.#paused.has(key);
+  }
+
+  /** Adds a child; while subscribed, it is subscribed at once and joins the back of the rotation. */
+  add(key: K, child: Observable<T>): this {
+    this.#checkChild(key, child);
+    this.#children.set(key, child);
+    for (const mount of this.#mounts) {
+      startPart(mount.attach(key, child));
+    }
+    return this;
+  }
+
+  /**
+   * Removes a child and unsubscribes what is below it. Returns the events still queued below it, so nothing
+   * vanishes (in key order, each leaf oldest first).
+   */
+  delete(key: K): T[] {
+    this.#checkKnown(key, 'delete');
+    this.#children.delete(key);
+    this.#paused.delete(key);
+    const events: T[] = [];
+    for (const mount of [...this.#mounts]) {
+      for (const event of mount.detach(key)) events.push(event);
+      mount.conn.sink.check();
+    }
+    return events;
+  }
+
+  /** Keeps a child's events but skips it until `resume` (a host in MAINTENANCE, a VM that is DOWN). */
+  pause(key: K): this {
+    this.#checkKnown(key, 'pause');
+    this.#paused.add(key);
+    for (const mount of this.#mounts) mount.queue.pause(key);
+    return this;
+  }
+
+  /** Puts a paused child back at the back of the rotation. */
+  resume(key: K): this {
+    this.#checkKnown(key, 'resume');
+    this.#paused.delete(key);
+    for (const mount of [...this.#mounts]) {
+      mount.queue.resume(key);
+      mount.conn.sink.arrived();
+    }
+    return this;
+  }
+
+  #checkKnown(key: K, method: string): void {
+    if (!this.#children.has(key)) throw new Error(`Cannot ${method} key ${describeKey(key)}: no such child`);
+  }
+
+  #checkChild(key: K, child: unknown): asserts child is Observable<T> {
+    if (!isObservable(child)) {
+      throw new TypeError(`Expected an Observable or a roundRobin node at key ${describeKey(key)}, got ${describeKey(child)}`);
+    }
+    if (this.#children.has(key)) throw new Error(`Key ${describeKey(key)} is already in this node`);
+    if (child instanceof RoundRobin && (child === this || child.#contains(this))) {
+      throw new Error(`The node given at key ${describeKey(key)} would contain itself`);
+    }
+  }
+
+  #contains(node: RoundRobin<T, unknown>): boolean {
+    for (const child of this.#children.values()) {
+      if (child === node || (child instanceof RoundRobin && child.#contains(node))) return true;
+    }
+    return false;
+  }
+
+  /** Builds this node's instance for one subscription: a core node with a leaf queue per Observable child. */
+  #mount(conn: Connection<T>): Mount<T, K> {
+    const mount = new Mount<T, K>(conn, this.#mounts);
+    this.#mounts.add(mount);
+    for (const [key, child] of this.#children) {
+      mount.attach(key, child);
+      if (this.#paused.has(key)) mount.queue.pause(key);
+    }
+    return mount;
+  }
+}
+
+/**
+ * Creates a round-robin merge of keyed children: Subjects or any Observables, and other `roundRobin` nodes.
+ *
+ * Piped into {@link fairMergeMap}, the node is pulled: the next event is taken, in rotation order, only when a
+ * slot frees, and the backlog waits in each leaf's ring buffer. A node serves the child at the front of its
+ * rotation one event and puts it at the back if it still holds events; empty and paused children are not in the
+ * rotation. So with a backlog, a quiet child's event waits about one turn of each busy sibling.
+ *
+ * Subscribed directly, a node emits each event as it arrives (nothing to be fair about). A node with leaves
+ * completes once all of them completed and nothing is queued; an empty node stays open for `add`.
+ *
+ * ```
+ * heal$:   -a-b-c-|       cloud.pipe(fairMergeMap(act, 1)), each action 2 frames:
+ * scale$:  -x-----|       dispatched: a x b c
+ * ```
+ *
+ * @example
+ * const vm1 = roundRobin({ heal: heal1$, scaleOut: out1$ });
+ * const host1 = roundRobin({ vm1, vm2 });
+ * const cloud = roundRobin({ compute1: host1, compute2: host2 });
+ * cloud.pipe(fairMergeMap((event) => act(event), 16)).subscribe();
+ * cloud.pause('compute2'); // keeps its events until resume
+ * cloud.delete('compute1'); // returns the events still queued below it
+ */
+export function roundRobin<T>(children?: Readonly<Record<string, Observable<T>>>): RoundRobin<T, string>;
+export function roundRobin<T, K>(children: ReadonlyMap<K, Observable<T>>): RoundRobin<T, K>;
+export function roundRobin<T, K>(children?: RoundRobinChildren<T, K>): RoundRobin<T, K> {
+  return new RoundRobin<T, K>(children);
+}
+
+/** One subscription of a root node: counts its leaves so it knows when every source has completed. */
+class Connection<T> implements FairSource<T> {
+  /** Leaves subscribed, and those of them not yet completed. */
+  leaves = 0;
+  active = 0;
+  readonly root: Mount<T, unknown>;
+
+  constructor(
+    readonly sink: FairSink,
+    mount: (conn: Connection<T>) => Mount<T, unknown>,
+  ) {
+    this.root = mount(this);
+  }
+
+  get queue(): RoundRobinQueue<T, unknown> {
+    return this.root.queue;
+  }
+
+  sourcesDone(): boolean {
+    return this.leaves > 0 && this.active === 0;
+  }
+
+  start(): void {
+    startPart(this.root);
+  }
+
+  unsubscribe(): void {
+    stopPart(this.root);
+  }
+}
+
+type Part<T> = Leaf<T> | Mount<T, unknown>;
+
+/** A node's instance in one subscription: the core node, and the live part for each child. */
+class Mount<T, K> {
+  readonly queue = new RoundRobinQueue<T, K>();
+  readonly parts = new Map<K, Part<T>>();
+
+  constructor(
+    readonly conn: Connection<T>,
+    /** The node's set of live mounts, left when this one stops. */
+    readonly registry: Set<Mount<T, K>>,
+  ) {}
+
+  attach(key: K, child: Observable<T>): Part<T> {
+    const part = child instanceof RoundRobin ? mountNode(child as RoundRobin<T, unknown>, this.conn) : new Leaf(child, this.conn);
+    this.parts.set(key, part);
+    this.queue.add(key, part instanceof Leaf ? part.fifo : part.queue);
+    return part;
+  }
+
+  detach(key: K): T[] {
+    const part = this.parts.get(key) as Part<T>;
+    this.parts.delete(key);
+    stopPart(part);
+    return this.queue.delete(key);
+  }
+}
+
+/** An Observable child's subscription, queueing what it emits. RxJS uses it as the subscriber, not wrapped. */
+class Leaf<T> extends Subscription implements Observer<T> {
+  readonly fifo = new FifoQueue<T>();
+  #started = false;
+  #completed = false;
+
+  constructor(
+    readonly source: Observable<T>,
+    readonly conn: Connection<T>,
+  ) {
+    super();
+  }
+
+  start(): void {
+    this.#started = true;
+    this.conn.leaves++;
+    this.conn.active++;
+    this.source.subscribe(this);
+  }
+
+  stop(): void {
+    if (this.#started) {
+      this.conn.leaves--;
+      if (!this.#completed) this.conn.active--;
+    }
+    this.unsubscribe();
+  }
+
+  next(value: T): void {
+    if (this.closed) return;
+    this.fifo.push(value);
+    this.conn.sink.arrived();
+  }
+
+  error(err: unknown): void {
+    if (this.closed) return;
+    this.unsubscribe();
+    this.conn.sink.error(err);
+  }
+
+  complete(): void {
+    if (this.closed) return;
+    this.#completed = true;
+    this.conn.active--;
+    this.unsubscribe();
+    this.conn.sink.check();
+  }
+}
+
+function startPart<T>(part: Part<T>): void {
+  if (part instanceof Leaf) part.start();
+  else for (const child of part.parts.values()) startPart(child);
+}
+
+function stopPart<T>(part: Part<T>): void {
+  if (part instanceof Leaf) {
+    part.stop();
+    return;
+  }
+  part.registry.delete(part);
+  for (const child of part.parts.values()) stopPart(child);
+}
