@@ -1,4 +1,4 @@
-import { Subscription, from, type ObservableInput, type Observer, type Subscriber, type TeardownLogic } from 'rxjs';
+import { Subscription, from, type ObservableInput, type Observer, type Subscriber } from 'rxjs';
 import type { QueueNode } from '../core/QueueNode.js';
 
 /** What a source of events tells the dispatcher. */
@@ -30,20 +30,21 @@ export type Project<T, R> = (value: T, index: number) => ObservableInput<R>;
  * tree is empty and every projection completed. With `project === null` events are emitted as they are
  * pulled (a `roundRobin` node subscribed directly).
  *
- * Returns the subscription's teardown.
+ * Tears down with `subscriber`.
  */
 export function dispatch<T, R>(
   subscriber: Subscriber<R>,
   connect: (sink: FairSink) => FairSource<T>,
   project: Project<T, R> | null,
   concurrency: number,
-): TeardownLogic {
+): void {
   const dispatcher = new Dispatcher<T, R>(subscriber, project, concurrency);
   const source = connect(dispatcher);
   dispatcher.source = source;
+  // Linked before the sources are subscribed: a synchronous source stops as soon as the output closes.
+  subscriber.add(() => source.unsubscribe());
   source.start();
   dispatcher.check();
-  return () => source.unsubscribe();
 }
 
 class Dispatcher<T, R> implements FairSink {

@@ -30,9 +30,9 @@ export interface FairMergeMapOptions<T> {
  * the others running. Completes once the sources completed, nothing is queued and every projection completed.
  *
  * ```
- * heal:   (abc)------------|     concurrency 1, each projection --x|
- * scale:  (xy)-------------|
- * output: --a-x-b-y-c------|
+ * heal:   w(abc)-----------|    concurrency 1, each projection emits its value 2 frames later, then completes
+ * scale:  -(xy)------------|
+ * output: --w-a-x-b-y-c----|    while w runs, both leaves queue; then the rotation alternates
  * ```
  *
  * @example

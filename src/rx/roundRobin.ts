@@ -42,7 +42,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     // Subscribed directly there is nothing to be fair about: each event is emitted as it arrives, except
     // those of paused children, which wait for `resume`.
     super(function (this: Observable<T>, subscriber: Subscriber<T>) {
-      return dispatch<T, T>(subscriber, (sink) => connectNode(this as RoundRobin<T, unknown>, sink), null, Infinity);
+      dispatch<T, T>(subscriber, (sink) => connectNode(this as RoundRobin<T, unknown>, sink), null, Infinity);
     });
     if (children === undefined) return;
     const entries = (children instanceof Map ? [...children] : Object.entries(children)) as [K, unknown][];
@@ -75,8 +75,9 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   add(key: K, child: Observable<T>): this {
     this.#checkChild(key, child);
     this.#children.set(key, child);
-    for (const mount of this.#mounts) {
-      startPart(mount.attach(key, child));
+    for (const mount of [...this.#mounts]) {
+      mount.conn.start(mount.attach(key, child));
+      mount.conn.sink.check();
     }
     return this;
   }
@@ -184,6 +185,8 @@ class Connection<T> implements FairSource<T> {
   /** Leaves subscribed, and those of them not yet completed. */
   leaves = 0;
   active = 0;
+  /** Above zero while leaves are being subscribed: one that completes at once must not end the stream early. */
+  #starting = 0;
   readonly root: Mount<T, unknown>;
 
   constructor(
@@ -198,11 +201,17 @@ class Connection<T> implements FairSource<T> {
   }
 
   sourcesDone(): boolean {
-    return this.leaves > 0 && this.active === 0;
+    return this.#starting === 0 && this.leaves > 0 && this.active === 0;
   }
 
-  start(): void {
-    startPart(this.root);
+  /** Subscribes the leaves below `part` (the whole tree by default). */
+  start(part: Part<T> = this.root): void {
+    this.#starting++;
+    try {
+      startPart(part);
+    } finally {
+      this.#starting--;
+    }
   }
 
   unsubscribe(): void {
@@ -252,6 +261,7 @@ class Leaf<T> extends Subscription implements Observer<T> {
   }
 
   start(): void {
+    if (this.closed) return; // the output closed while earlier leaves were being subscribed
     this.#started = true;
     this.conn.leaves++;
     this.conn.active++;

@@ -1,0 +1,71 @@
+import type { DemoSettings } from './demoDefaults.js';
+import { formatReport } from './formatReport.js';
+import { generateWorkload } from './generateWorkload.js';
+import { Simulation } from './Simulation.js';
+
+export interface RunDemoOptions extends DemoSettings {
+  /** Show a progress bar on `stderr` while the simulations run (ignored unless `stderr` is a terminal). */
+  readonly progress: boolean;
+}
+
+/** Where the demo writes: the report to `stdout`, the progress bar to `stderr`. */
+export interface DemoStreams {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { readonly isTTY?: boolean };
+}
+
+/** Slices of virtual time per run: the progress bar can redraw between two of them. */
+const SLICES = 200;
+
+/**
+ * `rxjs-fair demo`: generates one workload, replays it through fair dispatch and through FIFO dispatch in
+ * virtual time, and prints the waits per host. Both simulations advance together, slice by slice, yielding to
+ * the event loop in between so the progress bar renders.
+ *
+ * @returns The exit code: 0, or 1 when a run did not process every event exactly once.
+ */
+export async function runDemo(options: RunDemoOptions, streams: DemoStreams = process): Promise<number> {
+  const workload = generateWorkload(options);
+  const runs = [new Simulation(workload, 'fair', options.concurrency), new Simulation(workload, 'fifo', options.concurrency)] as const;
+  const total = workload.events.length;
+  const progress = options.progress && streams.stderr.isTTY === true ? await progressBars(streams.stderr, total) : undefined;
+
+  const step = Math.max(1, Math.ceil(workload.horizon / SLICES));
+  try {
+    for (let frame = 0; !runs.every((run) => run.done); frame += step) {
+      for (const run of runs) run.advanceTo(frame);
+      progress?.update(runs.map((run) => run.dispatched));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    progress?.stop();
+  }
+
+  const report = formatReport(options, workload, runs[0].result(), runs[1].result());
+  streams.stdout.write(report.text);
+  return report.ok ? 0 : 1;
+}
+
+/** One bar per run: events dispatched of the total. Loaded only when shown. */
+async function progressBars(stream: NodeJS.WritableStream, total: number): Promise<{ update(values: number[]): void; stop(): void }> {
+  const { MultiBar, Presets } = (await import('cli-progress')).default;
+  const multibar = new MultiBar(
+    {
+      stream,
+      format: '{name} {bar} {percentage}% | {value}/{total} events dispatched',
+      hideCursor: true,
+      clearOnComplete: true,
+      autopadding: true,
+    },
+    Presets.shades_classic,
+  );
+  const bars = [multibar.create(total, 0, { name: 'fair' }), multibar.create(total, 0, { name: 'FIFO' })];
+  return {
+    update(values) {
+      values.forEach((value, i) => bars[i]?.update(value));
+    },
+    stop() {
+      multibar.stop();
+    },
+  };
+}
