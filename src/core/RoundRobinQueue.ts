@@ -232,10 +232,16 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     }
   }
 
-  /** Tells the parent, if any, that this node's size changed by `delta` or its readiness flipped. */
+  /**
+   * Tells the parent, if any, that this node's size changed by `delta`, its readiness flipped, or, created by
+   * `push`, it has no children left and may be pruned.
+   */
   #tellParent(delta: number, wasReady: boolean): void {
     const slot = this._slot;
-    if (slot !== null && (delta !== 0 || wasReady !== (this.#head !== null))) slot.parent._childChanged(slot, delta);
+    if (slot === null) return;
+    if (delta !== 0 || wasReady !== (this.#head !== null) || (slot.auto && this.#slots.size === 0)) {
+      slot.parent._childChanged(slot, delta);
+    }
   }
 
   /** Joins the back of the rotation (just before the front). */
