@@ -13,8 +13,7 @@ import { demoDefaults, demoLimits } from './demo/demoDefaults.js';
 const program = new Command('rxjs-fair')
   .description('Fair, back-pressured dispatch of keyed events: nested round-robin over compute host → VM → policy.')
   .version(packageVersion(), '-V, --version')
-  .showSuggestionAfterError()
-  .configureHelp({ showGlobalOptions: true });
+  .showSuggestionAfterError();
 
 interface DemoFlags {
   readonly hosts: number;
@@ -32,11 +31,11 @@ program
   .description(
     'replay a noisy-neighbour workload in virtual time through fair dispatch (roundRobin + fairMergeMap) and FIFO (mergeMap), and compare the waits per host',
   )
-  .option('--hosts <n>', 'compute hosts (host 0 is the noisy one)', positiveInteger('hosts'), demoDefaults.hosts)
-  .option('--vms <n>', 'VMs per host', positiveInteger('vms'), demoDefaults.vms)
-  .option('--policies <n>', 'policies (queues) per VM', positiveInteger('policies'), demoDefaults.policies)
-  .option('--events <n>', 'events in the run', positiveInteger('events', demoLimits.events), demoDefaults.events)
-  .option('--concurrency <n>', 'most actions running at once', positiveInteger('concurrency'), demoDefaults.concurrency)
+  .option('--hosts <n>', 'compute hosts (host 0 is the noisy one)', positiveInteger(), demoDefaults.hosts)
+  .option('--vms <n>', 'VMs per host', positiveInteger(), demoDefaults.vms)
+  .option('--policies <n>', 'policies (queues) per VM', positiveInteger(), demoDefaults.policies)
+  .option('--events <n>', `events in the run, at most ${demoLimits.events}`, positiveInteger(demoLimits.events), demoDefaults.events)
+  .option('--concurrency <n>', 'most actions running at once', positiveInteger(), demoDefaults.concurrency)
   .option('--skew <0..1>', 'share of the events that go to the noisy host 0, in a burst', skewShare, demoDefaults.skew)
   .option('--seed <n>', 'seed of the pseudo-random workload', seedNumber, demoDefaults.seed)
   .option('--no-progress', 'no progress bar (it is also off when stderr is not a terminal)')
@@ -69,12 +68,15 @@ function packageVersion(): string {
   }
 }
 
+// Flag parsers. Commander prefixes their message with the flag and the value: "error: option '--skew <0..1>'
+// argument '2' is invalid. Expected a number from 0 up to, not including, 1."
+
 /** A parser for a flag that takes an integer from 1 up to `max`. */
-function positiveInteger(name: string, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+function positiveInteger(max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
     const number = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || number < 1) throw new InvalidArgumentError(`Expected --${name} to be a positive integer.`);
-    if (number > max) throw new InvalidArgumentError(`Expected --${name} to be at most ${max}.`);
+    if (!/^\s*\d+\s*$/.test(value) || number < 1) throw new InvalidArgumentError('Expected a positive integer.');
+    if (number > max) throw new InvalidArgumentError(`Expected at most ${max}.`);
     return number;
   };
 }
@@ -82,13 +84,13 @@ function positiveInteger(name: string, max = Number.MAX_SAFE_INTEGER): (value: s
 function skewShare(value: string): number {
   const number = Number(value);
   if (value.trim() === '' || !(number >= 0 && number < 1)) {
-    throw new InvalidArgumentError('Expected --skew to be a number from 0 up to, not including, 1.');
+    throw new InvalidArgumentError('Expected a number from 0 up to, not including, 1.');
   }
   return number;
 }
 
 function seedNumber(value: string): number {
   const number = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || number > 0xffffffff) throw new InvalidArgumentError('Expected --seed to be an integer from 0 to 4294967295.');
+  if (!/^\s*\d+\s*$/.test(value) || number > 0xffffffff) throw new InvalidArgumentError('Expected an integer from 0 to 4294967295.');
   return number;
 }

@@ -20,17 +20,24 @@ const SAME_MAKESPAN = 0.02;
  * Formats the demo's output: a header with the run's sizes, a table of the waits per host for both runs, a
  * summary of the quiet hosts' p99 wait and of the makespans, and the exactly-once check.
  */
-export function formatReport(settings: DemoSettings, workload: GeneratedWorkload, fair: SimulationResult, fifo: SimulationResult): Report {
+export function formatReport(
+  settings: DemoSettings,
+  workload: GeneratedWorkload,
+  fair: SimulationResult,
+  fifo: SimulationResult,
+  /** Wall-clock ms each simulation took, if measured. */
+  wallTime?: { readonly fair: number; readonly fifo: number },
+): Report {
   const { hosts, vms, policies, events, noisyHost } = workload;
   const lines: string[] = [];
   const noisy = noisyHost === undefined ? '' : `compute${noisyHost}`;
 
   lines.push(
-    `rxjs-fair demo: ${hosts} hosts × ${vms} VMs × ${policies} policies (${n(hosts * vms * policies)} queues), ` +
-      `${n(events.length)} events, concurrency ${settings.concurrency}, skew ${settings.skew}, seed ${settings.seed}`,
+    `rxjs-fair demo: ${plural(hosts, 'host')} × ${plural(vms, 'VM')} × ${plural(policies, 'policy', 'policies')} ` +
+      `(${plural(hosts * vms * policies, 'queue')}), ${plural(events.length, 'event')}, concurrency ${settings.concurrency}, skew ${settings.skew}, seed ${settings.seed}`,
   );
   lines.push(
-    (noisyHost === undefined ? 'no noisy host (skew 0)' : `${noisy} is noisy: ${n(workload.noisyEvents)} events in a burst over the first ${n(workload.burstEnd)} ms`) +
+    (noisyHost === undefined ? 'no noisy host (skew 0)' : `${noisy} is noisy: ${plural(workload.noisyEvents, 'event')} in a burst over the first ${n(workload.burstEnd)} ms`) +
       `; ${hosts === 1 ? 'the rest trickle' : 'the other hosts trickle'} in over ${n(workload.horizon)} ms; ` +
       `actions take ${workload.minDuration}-${workload.maxDuration} ms (virtual time)`,
   );
@@ -77,6 +84,10 @@ export function formatReport(settings: DemoSettings, workload: GeneratedWorkload
       (spread <= SAME_MAKESPAN ? ' (about equal: fairness costs no throughput)' : ` (${(spread * 100).toFixed(1)}% apart)`),
   );
 
+  if (wallTime !== undefined) {
+    lines.push(`wall time: fair ${seconds(wallTime.fair)} s, FIFO ${seconds(wallTime.fifo)} s to simulate`);
+  }
+
   // Exactly once, within the concurrency limit.
   const expectedSum = events.reduce((sum, event) => sum + event.id, 0);
   const problems = [fair, fifo].flatMap((run) => check(run, events.length, expectedSum, settings.concurrency));
@@ -108,6 +119,14 @@ function ratio(fair: number, fifo: number): string {
   const times = fifo / fair;
   const shown = (x: number): string => (x >= 10 ? n(Math.round(x)) : x.toFixed(1));
   return times > 1 ? `${shown(times)}× lower` : `${shown(1 / times)}× higher`;
+}
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${n(count)} ${count === 1 ? one : many}`;
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(2);
 }
 
 function cell(value: number, width: number): string {

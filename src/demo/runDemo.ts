@@ -31,9 +31,14 @@ export async function runDemo(options: RunDemoOptions, streams: DemoStreams = pr
   const progress = options.progress && streams.stderr.isTTY === true ? await progressBars(streams.stderr, total) : undefined;
 
   const step = Math.max(1, Math.ceil(workload.horizon / SLICES));
+  const wallTime = [0, 0];
   try {
     for (let frame = 0; !runs.every((run) => run.done); frame += step) {
-      for (const run of runs) run.advanceTo(frame);
+      runs.forEach((run, i) => {
+        const start = performance.now();
+        run.advanceTo(frame);
+        wallTime[i] = (wallTime[i] as number) + performance.now() - start;
+      });
       progress?.update(runs.map((run) => run.dispatched));
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -41,7 +46,8 @@ export async function runDemo(options: RunDemoOptions, streams: DemoStreams = pr
     progress?.stop();
   }
 
-  const report = formatReport(options, workload, runs[0].result(), runs[1].result());
+  const [fair = 0, fifo = 0] = wallTime;
+  const report = formatReport(options, workload, runs[0].result(), runs[1].result(), { fair, fifo });
   streams.stdout.write(report.text);
   return report.ok ? 0 : 1;
 }

@@ -1,0 +1,124 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cli = join(root, 'dist', 'cli.js');
+
+/** Newest modification time of the files the CLI bundle is built from. */
+function newestSource(): number {
+  const walk = (dir: string): number =>
+    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
+      const path = join(dir, entry.name);
+      return entry.isDirectory() ? walk(path) : statSync(path).mtimeMs;
+    }));
+  return Math.max(walk(join(root, 'src')), statSync(join(root, 'tsup.config.ts')).mtimeMs, statSync(join(root, 'package.json')).mtimeMs);
+}
+
+function run(...args: string[]) {
+  const { status, stdout, stderr } = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  return { status, stdout, stderr };
+}
+
+/** A table row: host, events, then fair p50/p99/max and FIFO p50/p99/max. */
+interface Row {
+  readonly host: string;
+  readonly noisy: boolean;
+  readonly events: number;
+  readonly fair: readonly number[];
+  readonly fifo: readonly number[];
+}
+
+const ROW = /^(compute\d+)( \(noisy\))? +([\d,]+) \|(.*)\|(.*)$/;
+const num = (text: string): number => Number(text.replace(/,/g, ''));
+
+function parseRows(stdout: string): Row[] {
+  return stdout.split('\n').flatMap((line) => {
+    const match = ROW.exec(line);
+    if (match === null) return [];
+    const [, host, noisy, events, fair, fifo] = match as unknown as [string, string, string | undefined, string, string, string];
+    const cells = (text: string) => text.trim().split(/\s+/).map(num);
+    return [{ host, noisy: noisy !== undefined, events: num(events), fair: cells(fair), fifo: cells(fifo) }];
+  });
+}
+
+beforeAll(() => {
+  // Reuse dist when it is newer than every source; build it otherwise.
+  if (!existsSync(cli) || statSync(cli).mtimeMs < newestSource()) {
+    execFileSync(join(root, 'node_modules', '.bin', 'tsup'), ['--silent'], { cwd: root, stdio: 'pipe', timeout: 120_000 });
+  }
+}, 130_000);
+
+describe('rxjs-fair demo', () => {
+  it('should compare fair and FIFO dispatch per host, quiet hosts waiting far less when fair', () => {
+    const { status, stdout, stderr } = run('demo', '--hosts', '4', '--vms', '2', '--policies', '2', '--events', '2000', '--no-progress');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^rxjs-fair demo: 4 hosts × 2 VMs × 2 policies \(16 queues\), 2,000 events, concurrency 16, skew 0\.9, seed 1$/m);
+
+    const rows = parseRows(stdout);
+    expect(rows.map((row) => row.host)).toEqual(['compute0', 'compute1', 'compute2', 'compute3']);
+    expect(rows.map((row) => row.noisy)).toEqual([true, false, false, false]);
+    expect(rows[0]?.events).toBe(1800);
+    expect(rows.reduce((sum, row) => sum + row.events, 0)).toBe(2000);
+    for (const row of rows) {
+      expect(row.fair).toHaveLength(3);
+      expect(row.fifo).toHaveLength(3);
+      const [p50 = NaN, p99 = NaN, max = NaN] = row.fair;
+      expect(p50 <= p99 && p99 <= max).toBe(true);
+    }
+    for (const row of rows.slice(1)) {
+      expect(row.fair[1]).toBeLessThan(row.fifo[1] as number); // p99 of each quiet host
+    }
+
+    const summary = /^quiet hosts' p99 wait: fair ([\d,]+) ms vs FIFO ([\d,]+) ms \(([\d,.]+)× lower\)$/m.exec(stdout);
+    expect(summary).not.toBeNull();
+    const [, fair = '', fifo = ''] = summary as RegExpExecArray;
+    expect(num(fair)).toBeLessThan(num(fifo));
+
+    const makespan = /^makespan: fair ([\d,]+) ms vs FIFO ([\d,]+) ms/m.exec(stdout);
+    expect(makespan).not.toBeNull();
+    const [, fairEnd = '', fifoEnd = ''] = makespan as RegExpExecArray;
+    expect(Math.abs(num(fairEnd) - num(fifoEnd)) / num(fifoEnd)).toBeLessThan(0.05);
+
+    expect(stdout).toMatch(/^exactly once: fair and FIFO each processed all 2,000 events once \(count 2,000, id sum 2,001,000\), at most 16 at a time$/m);
+  });
+
+  it('should give the same output for the same seed', () => {
+    const args = ['demo', '--hosts', '3', '--events', '500', '--seed', '9', '--no-progress'];
+    const withoutWallTime = (stdout: string) => stdout.replace(/^wall time:.*$/m, '');
+    expect(withoutWallTime(run(...args).stdout)).toBe(withoutWallTime(run(...args).stdout));
+  });
+
+  it.each([
+    [['--concurrency', '0'], /--concurrency/],
+    [['--skew', '2'], /--skew/],
+    [['--skew', '1'], /--skew/],
+    [['--hosts', 'many'], /--hosts/],
+    [['--events', '1.5'], /--events/],
+    [['--seed', '-1'], /--seed/],
+    [['--bogus'], /unknown option/],
+  ])('should refuse %j with a one-line error and a non-zero exit', (flags, message) => {
+    const { status, stdout, stderr } = run('demo', ...flags, '--no-progress');
+    expect(status).not.toBe(0);
+    expect(stdout).toBe('');
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(message);
+  });
+
+  it('should refuse a tree too large to simulate', () => {
+    const { status, stderr } = run('demo', '--hosts', '1000', '--vms', '100', '--policies', '10');
+    expect(status).not.toBe(0);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('should print the version from package.json and list the demo command in its help', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(run('--version').stdout.trim()).toBe(pkg.version);
+    const help = run('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^\s+demo \[options\]/m);
+  });
+});
