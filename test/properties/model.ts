@@ -1,0 +1,238 @@
+/**
+ * A slow, obviously correct reference model of nested round-robin (DESIGN.md semantics 1, 2, 3, 6), used by the
+ * property tests as the oracle for both the core (`RoundRobinQueue`) and the reactive layer (`roundRobin`).
+ *
+ * Per node: the children in insertion order, each with a pause flag, and `rotation`, the ordered list of the
+ * keys of the ready children (non-empty and not paused). The front child is served and moves to the back if it
+ * is still ready. After every change, `normalize` walks the whole tree bottom-up: it drops keys that are no
+ * longer ready and appends newly ready children at the back (in key order, which only matters for children
+ * given together at construction). Readiness is recomputed from scratch every time; nothing is incremental.
+ *
+ * Children created by a key path (`auto`) are pruned once they are empty (a leaf with no events, a node with no
+ * children) and not paused, as the JSDoc of `RoundRobinQueue.push` promises.
+ */
+export type Key = string;
+
+export interface ModelLeaf<E> {
+  readonly kind: 'leaf';
+  readonly id: number;
+  readonly items: E[];
+}
+
+export interface ModelNode<E> {
+  readonly kind: 'node';
+  readonly id: number;
+  readonly children: Map<Key, ModelSlot<E>>;
+  rotation: Key[];
+}
+
+export type ModelTree<E> = ModelLeaf<E> | ModelNode<E>;
+
+export interface ModelSlot<E> {
+  readonly child: ModelTree<E>;
+  paused: boolean;
+  readonly auto: boolean;
+}
+
+let nextId = 0;
+
+export function modelLeaf<E>(items: E[] = []): ModelLeaf<E> {
+  return { kind: 'leaf', id: nextId++, items: [...items] };
+}
+
+/** A node with the given children, in the given order; ready ones join the rotation in that order. */
+export function modelNode<E>(children: [Key, ModelTree<E>][] = []): ModelNode<E> {
+  const node: ModelNode<E> = { kind: 'node', id: nextId++, children: new Map(), rotation: [] };
+  for (const [key, child] of children) node.children.set(key, { child, paused: false, auto: false });
+  normalize(node);
+  return node;
+}
+
+/** Whether the tree can hand out an event: a leaf with events, or a node with a ready, unpaused child. */
+export function isReady<E>(tree: ModelTree<E>): boolean {
+  if (tree.kind === 'leaf') return tree.items.length > 0;
+  for (const slot of tree.children.values()) if (!slot.paused && isReady(slot.child)) return true;
+  return false;
+}
+
+/** Events queued in the tree, paused ones included. */
+export function countQueued<E>(tree: ModelTree<E>): number {
+  if (tree.kind === 'leaf') return tree.items.length;
+  let n = 0;
+  for (const slot of tree.children.values()) n += countQueued(slot.child);
+  return n;
+}
+
+/** Every event queued, in key order, each leaf oldest first (what `delete` hands back). */
+export function queuedEvents<E>(tree: ModelTree<E>): E[] {
+  if (tree.kind === 'leaf') return [...tree.items];
+  const out: E[] = [];
+  for (const slot of tree.children.values()) out.push(...queuedEvents(slot.child));
+  return out;
+}
+
+function isEmptyShape<E>(tree: ModelTree<E>): boolean {
+  return tree.kind === 'leaf' ? tree.items.length === 0 : tree.children.size === 0;
+}
+
+/** Restores the model's invariants after any change: rotations hold exactly the ready children; prunes. */
+export function normalize<E>(node: ModelNode<E>): void {
+  for (const slot of node.children.values()) if (slot.child.kind === 'node') normalize(slot.child);
+  for (const [key, slot] of [...node.children]) {
+    if (slot.auto && !slot.paused && isEmptyShape(slot.child)) node.children.delete(key);
+  }
+  const eligible = (key: Key): boolean => {
+    const slot = node.children.get(key);
+    return slot !== undefined && !slot.paused && isReady(slot.child);
+  };
+  node.rotation = node.rotation.filter(eligible);
+  for (const key of node.children.keys()) if (eligible(key) && !node.rotation.includes(key)) node.rotation.push(key);
+}
+
+/**
+ * Takes one event: the front child serves (recursively) and goes to the back if still ready. Returns the event
+ * and the keys served, from `node` down to the leaf. The caller normalizes from its root afterwards.
+ */
+export function takeNext<E>(node: ModelNode<E>): { event: E; keys: Key[] } | undefined {
+  const key = node.rotation[0];
+  if (key === undefined) return undefined;
+  const slot = node.children.get(key);
+  if (slot === undefined) throw new Error('model: rotation names a missing child');
+  let result: { event: E; keys: Key[] };
+  if (slot.child.kind === 'leaf') {
+    if (slot.child.items.length === 0) throw new Error('model: empty leaf in rotation');
+    result = { event: slot.child.items.shift() as E, keys: [key] };
+  } else {
+    const inner = takeNext(slot.child);
+    if (inner === undefined) throw new Error('model: idle node in rotation');
+    result = { event: inner.event, keys: [key, ...inner.keys] };
+  }
+  node.rotation.shift();
+  if (isReady(slot.child)) node.rotation.push(key);
+  return result;
+}
+
+/** The child at a key path below `node`, or undefined. */
+export function childAt<E>(node: ModelNode<E>, path: readonly Key[]): ModelTree<E> | undefined {
+  let tree: ModelTree<E> = node;
+  for (const key of path) {
+    if (tree.kind !== 'node') return undefined;
+    const slot = tree.children.get(key);
+    if (slot === undefined) return undefined;
+    tree = slot.child;
+  }
+  return tree;
+}
+
+/** Outcome of `RoundRobinQueue.push(path, item)` on the model: queued, or the error the path must raise. */
+export function pushPath<E>(root: ModelNode<E>, path: readonly Key[], item: E, newLeaf: () => ModelLeaf<E>): 'ok' | 'too short' | 'too long' {
+  let node = root;
+  let depth = 0;
+  const last = path.length - 1;
+  for (; depth <= last; depth++) {
+    const slot = node.children.get(path[depth] as Key);
+    if (slot === undefined) break;
+    if (depth === last) {
+      if (slot.child.kind !== 'leaf') return 'too short';
+      slot.child.items.push(item);
+      normalize(root);
+      return 'ok';
+    }
+    if (slot.child.kind !== 'node') return 'too long';
+    node = slot.child;
+  }
+  for (; depth <= last; depth++) {
+    const key = path[depth] as Key;
+    const child: ModelTree<E> = depth === last ? newLeaf() : { kind: 'node', id: nextId++, children: new Map(), rotation: [] };
+    node.children.set(key, { child, paused: false, auto: true });
+    if (child.kind === 'leaf') child.items.push(item);
+    else node = child;
+  }
+  normalize(root);
+  return 'ok';
+}
+
+/** Every node of the tree (depth first, key order) with its key path. */
+export function modelNodes<E>(root: ModelNode<E>): { node: ModelNode<E>; path: Key[] }[] {
+  const out: { node: ModelNode<E>; path: Key[] }[] = [];
+  const walk = (node: ModelNode<E>, path: Key[]): void => {
+    out.push({ node, path });
+    for (const [key, slot] of node.children) if (slot.child.kind === 'node') walk(slot.child, [...path, key]);
+  };
+  walk(root, []);
+  return out;
+}
+
+/** Every leaf of the tree (depth first, key order) with its key path. */
+export function modelLeaves<E>(root: ModelNode<E>): { leaf: ModelLeaf<E>; path: Key[] }[] {
+  const out: { leaf: ModelLeaf<E>; path: Key[] }[] = [];
+  const walk = (node: ModelNode<E>, path: Key[]): void => {
+    for (const [key, slot] of node.children) {
+      if (slot.child.kind === 'node') walk(slot.child, [...path, key]);
+      else out.push({ leaf: slot.child, path: [...path, key] });
+    }
+  };
+  walk(root, []);
+  return out;
+}
+
+/**
+ * Checks the rotation bound on observed dispatches, independently of the model's rotation lists: between two
+ * consecutive serves of a child that stayed backlogged (ready and unpaused) the whole time, every sibling is
+ * served at most once. Backlog states are sampled with `observe` after every step; `served` is called for each
+ * node that handed out an event (its key path, and the child key it took it from).
+ */
+export class RotationBound {
+  /** Whether the child at `path` (its last key) is backlogged in the model now: present, unpaused and ready. */
+  static backlogged<E>(root: ModelNode<E>, path: readonly Key[]): boolean {
+    let node: ModelTree<E> = root;
+    for (let i = 0; i < path.length; i++) {
+      if (node.kind !== 'node') return false;
+      const slot = node.children.get(path[i] as Key);
+      if (slot === undefined || slot.paused) return false;
+      node = slot.child;
+    }
+    return isReady(node);
+  }
+
+
+  /** node path -> backlogged child -> sibling -> serves since the child's last serve. */
+  #waiting = new Map<string, Map<Key, Map<Key, number>>>();
+
+  /**
+   * A node served `child`; `stillBacklogged` tells whether the child is still ready and unpaused afterwards (if
+   * not, it stops waiting until `observe` sees it backlogged again).
+   */
+  served(nodePath: readonly Key[], child: Key, stillBacklogged: boolean): void {
+    const waiting = this.#waiting.get(nodePath.join('/'));
+    if (waiting === undefined) return;
+    for (const [other, counts] of waiting) {
+      if (other === child) continue;
+      const n = (counts.get(child) ?? 0) + 1;
+      counts.set(child, n);
+      if (n > 1) {
+        throw new Error(
+          `rotation bound: at node [${nodePath.join('/')}], child ${JSON.stringify(child)} was served ${n} times ` +
+            `while sibling ${JSON.stringify(other)} stayed backlogged and was not served`,
+        );
+      }
+    }
+    if (stillBacklogged) waiting.get(child)?.clear();
+    else waiting.delete(child);
+  }
+
+  /** Records which children are backlogged now; a child that is not loses its count. */
+  observe<E>(root: ModelNode<E>): void {
+    const next = new Map<string, Map<Key, Map<Key, number>>>();
+    for (const { node, path } of modelNodes(root)) {
+      const id = path.join('/');
+      const before = this.#waiting.get(id);
+      const now = new Map<Key, Map<Key, number>>();
+      for (const [key, slot] of node.children) {
+        if (!slot.paused && isReady(slot.child)) now.set(key, before?.get(key) ?? new Map());
+      }
+      next.set(id, now);
+    }
+    this.#waiting = next;
+  }
+}
