@@ -2,7 +2,26 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'marbles/**/*.spec.ts'],
     reporters: ['default', './test/support/summaryReporter.ts'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts', 'marbles/**/*.spec.ts'],
+          exclude: ['test/integration/**', 'test/browser/**', '**/node_modules/**'],
+        },
+      },
+      {
+        // The in-browser demo (web/) in Debian's Chromium via playwright-core; globalSetup installs Chromium when
+        // missing (as root) and, with CI=true, fails the run if it cannot launch.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/browser/globalSetup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
   },
 });
