@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig([
   {
     // The library: ESM first, CJS for require(), declarations for both.
-    entry: { index: 'src/index.ts' },
+    entry: { index: 'src/index.ts', 'service/index': 'src/service/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

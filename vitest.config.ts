@@ -12,6 +12,18 @@ export default defineConfig({
         },
       },
       {
+        // Against a real RabbitMQ, which globalSetup starts (installing it when missing) and stops.
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/integration/globalSetup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Two cores: one file at a time keeps the timings of each test (and of the broker) steady.
+          fileParallelism: false,
+        },
+      },
+      {
         // The in-browser demo (web/) in Debian's Chromium via playwright-core; globalSetup installs Chromium when
         // missing (as root) and, with CI=true, fails the run if it cannot launch.
         test: {

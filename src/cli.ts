@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { demoDefaults, demoLimits } from './demo/demoDefaults.js';
+import { registerServiceCommands } from './service/commands.js';
 
 const program = new Command('rxjs-fair')
   .description('Fair, back-pressured dispatch of keyed events: nested round-robin over compute host → VM → policy.')
@@ -48,7 +49,7 @@ program
     process.exitCode = await runDemo(flags);
   });
 
-// `serve` and `produce` go here, each loading src/service lazily in its action, as `demo` does.
+registerServiceCommands(program); // `serve` and `produce`: each loads src/service (amqplib, fastify) in its action
 
 try {
   await program.parseAsync();

@@ -1,0 +1,84 @@
+import type { Channel } from 'amqplib';
+import type { ConfirmPublisher } from './ConfirmPublisher.js';
+import { publishControl } from './ControlStream.js';
+import type { AvailabilityPatch, FairEvent } from './schemas.js';
+import { assertHostQueue, hostKey, type Topology } from './topology.js';
+
+/**
+ * Puts events into the broker, under their host. Before its first event for a host it announces the host on the
+ * control stream and declares the host's queue, so no event is ever unroutable and every scheduler, including
+ * those started later, finds the queue. Used by the producer and by the REST endpoint.
+ */
+export class EventPublisher {
+  /** Hosts announced and declared by this publisher, and those in progress. */
+  readonly #hosts = new Map<string, Promise<void>>();
+  readonly #ready = new Set<string>();
+
+  constructor(
+    /** For declaring queues. */
+    readonly channel: Channel,
+    readonly publisher: ConfirmPublisher,
+    readonly topology: Topology,
+  ) {}
+
+  /** Announces a host and declares its queue, once per publisher. */
+  ensureHost(host: string): Promise<void> {
+    let done = this.#hosts.get(host);
+    if (done === undefined) {
+      done = (async () => {
+        await publishControl(this.publisher, this.topology, { type: 'host', host });
+        await assertHostQueue(this.channel, this.topology, host);
+        this.#ready.add(host);
+      })();
+      done.catch(() => this.#hosts.delete(host)); // a later call tries again
+      this.#hosts.set(host, done);
+    }
+    return done;
+  }
+
+  /** Publishes one event; resolves once the broker confirmed it (it is then durably queued). */
+  async publish(event: FairEvent): Promise<void> {
+    if (!this.#ready.has(event.host)) await this.ensureHost(event.host);
+    await this.publisher.ready();
+    return this.publisher.publish(this.topology.events, hostKey(event.host), Buffer.from(JSON.stringify(event)), {
+      persistent: true,
+      contentType: 'application/json',
+      messageId: event.id,
+    });
+  }
+
+  /**
+   * Publishes events in order, pipelined (confirms are awaited together, not one by one). Resolves once the
+   * broker confirmed every one of them; `onConfirmed` is told as they are.
+   */
+  async publishAll(events: Iterable<FairEvent> | AsyncIterable<FairEvent>, onConfirmed?: () => void): Promise<number> {
+    let published = 0;
+    let failure: unknown;
+    const confirms = new Set<Promise<void>>();
+    for await (const event of events) {
+      if (failure !== undefined) break;
+      const confirm = this.publish(event).then(
+        () => {
+          confirms.delete(confirm);
+          onConfirmed?.();
+        },
+        (error: unknown) => {
+          confirms.delete(confirm);
+          failure ??= error;
+        },
+      );
+      confirms.add(confirm);
+      published++;
+      // publish() waits for room itself; this keeps the loop from running ahead of it on a slow broker.
+      if (confirms.size >= this.publisher.window) await Promise.race(confirms);
+    }
+    await Promise.all(confirms);
+    if (failure !== undefined) throw failure;
+    return published;
+  }
+
+  /** Appends an availability change to the control stream; resolves once the broker confirmed it. */
+  publishAvailability(patch: AvailabilityPatch): Promise<void> {
+    return publishControl(this.publisher, this.topology, { type: 'availability', patch });
+  }
+}
