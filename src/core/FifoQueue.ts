@@ -30,16 +30,16 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   /** Appends an event; a parent that had this queue idle puts it at the back of its rotation. */
   push(item: T): void {
-    this.#items.push(item);
-    const slot = this._slot;
-    if (slot !== null) slot.parent._childChanged(slot, 1);
+    const items = this.#items;
+    items.push(item);
+    if (items.length === 1 && this._parent !== null) this._parent._childReady(this);
   }
 
   next(): T | undefined {
-    if (this.#items.length === 0) return undefined;
-    const item = this.#items.shift() as T;
-    const slot = this._slot;
-    if (slot !== null) slot.parent._childChanged(slot, -1);
+    const items = this.#items;
+    if (items.length === 0) return undefined;
+    const item = items.shift() as T;
+    if (items.length === 0 && this._parent !== null) this._parent._childIdle(this);
     return item;
   }
 
@@ -51,8 +51,7 @@ export class FifoQueue<T> extends QueueNode<T> {
   /** Removes every event and returns them, oldest first. */
   clear(): T[] {
     const items = this.#items.drain();
-    const slot = this._slot;
-    if (slot !== null && items.length > 0) slot.parent._childChanged(slot, -items.length);
+    if (items.length > 0 && this._parent !== null) this._parent._childIdle(this);
     return items;
   }
 

@@ -1,13 +1,26 @@
 /**
  * Shared machinery of the synchronous fair tree: the base class of every queue that can sit under a
- * `RoundRobinQueue`, and the `Slot` that links a child to its parent.
+ * `RoundRobinQueue`. A node carries its own place in its parent (key, pause flag, links in the parent's rotation),
+ * like a DOM node its `parentNode` and siblings, so a pick follows one pointer per level.
  *
- * A child tells its parent of every change through its slot (`_childChanged`), so a parent never scans its
- * children: it keeps a circular rotation of only those that are ready (non-empty and not paused).
+ * A child tells its parent only when it turns ready (non-empty on an unpaused path) or idle, so a parent never
+ * scans its children: it keeps a circular rotation of those that are ready.
  */
 export abstract class QueueNode<T> {
-  /** @internal Where this node sits in its parent; `null` while it is a root. */
-  _slot: Slot<T> | null = null;
+  /** @internal The node this one is a child of; `null` while it is a root. */
+  _parent: ParentNode<T> | null = null;
+  /** @internal Its key in `_parent`. */
+  _key: unknown = undefined;
+  /** @internal Paused in its parent: out of the rotation, its events kept. */
+  _paused = false;
+  /** @internal Created by `RoundRobinQueue.push(path, …)`: forgotten by its parent once empty. */
+  _auto = false;
+  /** @internal In the parent's rotation; then `_prev` and `_next` are its neighbours there. */
+  _linked = false;
+  /** @internal */
+  _prev: QueueNode<T> = this;
+  /** @internal */
+  _next: QueueNode<T> = this;
 
   /** Events queued in this node and below it, paused ones included. */
   abstract get size(): number;
@@ -30,25 +43,10 @@ export abstract class QueueNode<T> {
 
 /** What a child needs of its parent. */
 export interface ParentNode<T> {
-  /** The child's size changed by `delta`, or it may have become ready or idle. */
-  _childChanged(slot: Slot<T>, delta: number): void;
-}
-
-/** @internal A child's place in its parent: its key, its pause flag and its links in the parent's rotation. */
-export class Slot<T> {
-  paused = false;
-  /** Whether this slot is in the parent's rotation (then `prev`/`next` are its neighbours there). */
-  linked = false;
-  prev: Slot<T> = this;
-  next: Slot<T> = this;
-
-  constructor(
-    readonly key: unknown,
-    readonly child: QueueNode<T>,
-    readonly parent: ParentNode<T>,
-    /** Created by `RoundRobinQueue.push(path, …)`: pruned again once it is empty. */
-    readonly auto: boolean,
-  ) {}
+  /** The child turned ready. */
+  _childReady(child: QueueNode<T>): void;
+  /** The child turned idle, or, created by `push`, has nothing left and may be forgotten. */
+  _childIdle(child: QueueNode<T>): void;
 }
 
 /** A key as it reads in an error message. */

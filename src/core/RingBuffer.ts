@@ -76,9 +76,6 @@ export class RingBuffer<T> {
   }
 }
 
-/** A packed array of `undefined` (not a holey `new Array(n)`, which V8 keeps on a slower path). */
 function emptySlots<T>(capacity: number): (T | undefined)[] {
-  const slots: (T | undefined)[] = [];
-  for (let i = 0; i < capacity; i++) slots.push(undefined);
-  return slots;
+  return new Array<T | undefined>(capacity).fill(undefined);
 }

@@ -1,5 +1,5 @@
 import { FifoQueue } from './FifoQueue.js';
-import { QueueNode, Slot, describeKey, type ParentNode } from './QueueNode.js';
+import { QueueNode, describeKey, type ParentNode } from './QueueNode.js';
 
 /** The children of a node: a Map (any keys, in its order) or a plain object (string keys, in key order). */
 export type QueueChildren<T, K> = ReadonlyMap<K, QueueNode<T>> | Readonly<Record<string, QueueNode<T>>>;
@@ -8,7 +8,8 @@ export type QueueChildren<T, K> = ReadonlyMap<K, QueueNode<T>> | Readonly<Record
  * A round-robin node over keyed children, each a `FifoQueue` or another `RoundRobinQueue` (the seed's
  * `RoundRobin`). `next()` asks the child at the front of the rotation for one event; that child goes to the
  * back if it still holds events. Only ready children (non-empty, not paused) are in the rotation, and a child
- * tells its parent when that changes, so a pick costs O(depth) however many children exist or are empty.
+ * tells its parent when that changes, so a pick costs O(depth) however many children exist or are empty, and a
+ * push O(1) unless it turns a branch ready.
  *
  * @example
  * const q = new RoundRobinQueue<string>({
@@ -22,11 +23,9 @@ export type QueueChildren<T, K> = ReadonlyMap<K, QueueNode<T>> | Readonly<Record
  */
 export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements ParentNode<T> {
   /** Every child by key, in the order they were added. */
-  readonly #slots = new Map<K, Slot<T>>();
+  readonly #children = new Map<K, QueueNode<T>>();
   /** Front of the rotation, a circular list of the ready children; `null` when none is ready. */
-  #head: Slot<T> | null = null;
-  /** Events queued below this node, paused ones included. */
-  #size = 0;
+  #head: QueueNode<T> | null = null;
 
   constructor(children?: QueueChildren<T, K>) {
     super();
@@ -42,8 +41,14 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     for (const [key, child] of entries) this.#attach(key, child as QueueNode<T>, false);
   }
 
+  /**
+   * Events queued below this node, paused ones included. Counted on demand over the subtree (no counter is kept
+   * on the hot path); loops should test `ready`, which is O(1).
+   */
   get size(): number {
-    return this.#size;
+    let size = 0;
+    for (const child of this.#children.values()) size += child.size;
+    return size;
   }
 
   get ready(): boolean {
@@ -51,21 +56,21 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   }
 
   has(key: K): boolean {
-    return this.#slots.has(key);
+    return this.#children.has(key);
   }
 
   /** The child at `key`, or `undefined`. */
   get(key: K): QueueNode<T> | undefined {
-    return this.#slots.get(key)?.child;
+    return this.#children.get(key);
   }
 
   /** The children's keys, in the order they were added. */
   keys(): IterableIterator<K> {
-    return this.#slots.keys();
+    return this.#children.keys();
   }
 
   isPaused(key: K): boolean {
-    return this.#slotOf(key, 'isPaused').paused;
+    return this.#childAt(key, 'isPaused')._paused;
   }
 
   /** Adds a child; if it holds events it joins the back of the rotation. */
@@ -80,37 +85,36 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
    * leaf oldest first). The child is left empty, so nothing is handed out twice.
    */
   delete(key: K): T[] {
-    const slot = this.#slotOf(key, 'delete');
+    const child = this.#childAt(key, 'delete');
     const events: T[] = [];
-    slot.child._drainInto(events);
+    child._drainInto(events);
     const wasReady = this.#head !== null;
-    this.#slots.delete(key);
-    if (slot.linked) this.#unlink(slot);
-    slot.child._slot = null;
-    this.#size -= events.length;
-    this.#tellParent(-events.length, wasReady);
+    this.#children.delete(key);
+    if (child._linked) this.#unlink(child);
+    child._parent = null;
+    child._paused = child._auto = false;
+    this.#tellIdle(wasReady);
     return events;
   }
 
   /** Takes a child out of the rotation; its events stay queued until `resume`. */
   pause(key: K): this {
-    const slot = this.#slotOf(key, 'pause');
-    if (slot.paused) return this;
+    const child = this.#childAt(key, 'pause');
+    if (child._paused) return this;
     const wasReady = this.#head !== null;
-    slot.paused = true;
-    if (slot.linked) this.#unlink(slot);
-    this.#tellParent(0, wasReady);
+    child._paused = true;
+    if (child._linked) this.#unlink(child);
+    this.#tellIdle(wasReady);
     return this;
   }
 
   /** Puts a paused child back; if it holds events it joins the back of the rotation. */
   resume(key: K): this {
-    const slot = this.#slotOf(key, 'resume');
-    if (!slot.paused) return this;
-    const wasReady = this.#head !== null;
-    slot.paused = false;
-    this.#settle(slot);
-    this.#tellParent(0, wasReady);
+    const child = this.#childAt(key, 'resume');
+    if (!child._paused) return this;
+    child._paused = false;
+    if (child.ready) this._childReady(child);
+    else this._childIdle(child);
     return this;
   }
 
@@ -128,9 +132,8 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     let node = this as RoundRobinQueue<T, unknown>;
     let depth = 0;
     for (; depth <= last; depth++) {
-      const slot = node.#slots.get(path[depth]);
-      if (slot === undefined) break;
-      const child = slot.child;
+      const child = node.#children.get(path[depth]);
+      if (child === undefined) break;
       if (depth === last) {
         if (!(child instanceof FifoQueue)) throw pathError(path, depth, 'is a node, not a queue: the path is too short');
         child.push(item);
@@ -153,123 +156,126 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   next(): T | undefined {
     if (this.#head === null) return undefined;
     const item = this._take();
-    this.#tellParent(-1, true);
+    this.#tellIdle(true);
     return item;
   }
 
   /** @internal */
   _take(): T {
-    const slot = this.#head as Slot<T>;
-    const item = slot.child._take();
-    this.#size--;
-    if (slot.child.ready) this.#head = slot.next; // served: to the back of the rotation
-    else this.#settle(slot);
+    const child = this.#head as QueueNode<T>;
+    const item = child._take();
+    if (child.ready) this.#head = child._next; // served: to the back of the rotation
+    else {
+      this.#unlink(child);
+      this.#forgetIfPrunable(child);
+    }
     return item;
   }
 
   /** @internal */
-  _childChanged(slot: Slot<T>, delta: number): void {
+  _childReady(child: QueueNode<T>): void {
+    if (child._paused || child._linked) return;
+    const wasIdle = this.#head === null;
+    this.#link(child);
+    if (wasIdle && this._parent !== null) this._parent._childReady(this);
+  }
+
+  /** @internal */
+  _childIdle(child: QueueNode<T>): void {
     const wasReady = this.#head !== null;
-    this.#size += delta;
-    this.#settle(slot);
-    this.#tellParent(delta, wasReady);
+    if (child._linked && !child.ready) this.#unlink(child);
+    this.#forgetIfPrunable(child);
+    this.#tellIdle(wasReady);
   }
 
   /** @internal */
   _drainInto(out: T[]): void {
-    for (const slot of this.#slots.values()) {
-      slot.child._drainInto(out);
-      slot.linked = false;
-      if (slot.auto && !slot.paused) {
-        this.#slots.delete(slot.key as K);
-        slot.child._slot = null;
+    for (const child of this.#children.values()) {
+      child._drainInto(out);
+      child._linked = false;
+      if (child._auto && !child._paused) {
+        this.#children.delete(child._key as K);
+        child._parent = null;
       }
     }
     this.#head = null;
-    this.#size = 0;
   }
 
   /** @internal */
   _prunable(): boolean {
-    return this.#slots.size === 0;
+    return this.#children.size === 0;
   }
 
   #checkChild(key: K, child: unknown): asserts child is QueueNode<T> {
     if (!(child instanceof QueueNode)) {
       throw new TypeError(`Expected a FifoQueue or RoundRobinQueue at key ${describeKey(key)}, got ${describeKey(child)}`);
     }
-    if (this.#slots.has(key)) throw new Error(`Key ${describeKey(key)} is already in this node`);
-    if (child._slot !== null) throw new Error(`The queue given at key ${describeKey(key)} already has a parent`);
-    for (let node: QueueNode<T> | undefined = this; node !== undefined; node = node._slot?.parent as QueueNode<T> | undefined) {
+    if (this.#children.has(key)) throw new Error(`Key ${describeKey(key)} is already in this node`);
+    if (child._parent !== null) throw new Error(`The queue given at key ${describeKey(key)} already has a parent`);
+    for (let node: unknown = this; node !== null; node = (node as QueueNode<T>)._parent) {
       if (node === child) throw new Error(`The node given at key ${describeKey(key)} would contain itself`);
     }
   }
 
   #attach(key: K, child: QueueNode<T>, auto: boolean): void {
-    const slot = new Slot<T>(key, child, this, auto);
-    this.#slots.set(key, slot);
-    child._slot = slot;
-    if (child.size > 0) this._childChanged(slot, child.size);
+    child._parent = this;
+    child._key = key;
+    child._auto = auto;
+    child._paused = child._linked = false;
+    this.#children.set(key, child);
+    if (child.ready) this._childReady(child);
   }
 
-  #slotOf(key: K, method: string): Slot<T> {
-    const slot = this.#slots.get(key);
-    if (slot === undefined) throw new Error(`Cannot ${method} key ${describeKey(key)}: no such child`);
-    return slot;
+  #childAt(key: K, method: string): QueueNode<T> {
+    const child = this.#children.get(key);
+    if (child === undefined) throw new Error(`Cannot ${method} key ${describeKey(key)}: no such child`);
+    return child;
   }
 
-  /** Puts a child in or out of the rotation after a change, and forgets an auto-created child once empty. */
-  #settle(slot: Slot<T>): void {
-    if (slot.paused) return;
-    if (slot.child.ready) {
-      if (!slot.linked) this.#link(slot);
-      return;
-    }
-    if (slot.linked) this.#unlink(slot);
-    if (slot.auto && slot.child._prunable()) {
-      this.#slots.delete(slot.key as K);
-      slot.child._slot = null;
+  /** Forgets a child created by `push` once it holds nothing and is not paused. */
+  #forgetIfPrunable(child: QueueNode<T>): void {
+    if (child._auto && !child._paused && !child._linked && child._prunable()) {
+      this.#children.delete(child._key as K);
+      child._parent = null;
     }
   }
 
   /**
-   * Tells the parent, if any, that this node's size changed by `delta`, its readiness flipped, or, created by
-   * `push`, it has no children left and may be pruned.
+   * Tells the parent, if any, that this node turned idle (it was ready) or, created by `push`, has no children
+   * left and may be forgotten.
    */
-  #tellParent(delta: number, wasReady: boolean): void {
-    const slot = this._slot;
-    if (slot === null) return;
-    if (delta !== 0 || wasReady !== (this.#head !== null) || (slot.auto && this.#slots.size === 0)) {
-      slot.parent._childChanged(slot, delta);
-    }
+  #tellIdle(wasReady: boolean): void {
+    const parent = this._parent;
+    if (parent === null) return;
+    if ((wasReady && this.#head === null) || (this._auto && this.#children.size === 0)) parent._childIdle(this);
   }
 
   /** Joins the back of the rotation (just before the front). */
-  #link(slot: Slot<T>): void {
+  #link(child: QueueNode<T>): void {
     const head = this.#head;
-    slot.linked = true;
+    child._linked = true;
     if (head === null) {
-      slot.prev = slot.next = slot;
-      this.#head = slot;
+      child._prev = child._next = child;
+      this.#head = child;
       return;
     }
-    const tail = head.prev;
-    slot.prev = tail;
-    slot.next = head;
-    tail.next = slot;
-    head.prev = slot;
+    const tail = head._prev;
+    child._prev = tail;
+    child._next = head;
+    tail._next = child;
+    head._prev = child;
   }
 
-  #unlink(slot: Slot<T>): void {
-    slot.linked = false;
-    if (slot.next === slot) {
+  #unlink(child: QueueNode<T>): void {
+    child._linked = false;
+    if (child._next === child) {
       this.#head = null;
       return;
     }
-    slot.prev.next = slot.next;
-    slot.next.prev = slot.prev;
-    if (this.#head === slot) this.#head = slot.next;
-    slot.prev = slot.next = slot;
+    child._prev._next = child._next;
+    child._next._prev = child._prev;
+    if (this.#head === child) this.#head = child._next;
+    child._prev = child._next = child;
   }
 }
 

@@ -2,7 +2,12 @@ import { Subscription, from, type ObservableInput, type Observer, type Subscribe
 import type { QueueNode } from '../core/QueueNode.js';
 
 /** What a source of events tells the dispatcher. */
-export interface FairSink {
+export interface FairSink<T> {
+  /**
+   * An event arrived while nothing is queued: dispatches it at once if a slot is free (what queueing it and
+   * pulling it straight back would do, minus the work). Returns false if the source must queue it instead.
+   */
+  offer(value: T): boolean;
   /** Events were queued: pull while slots are free. */
   arrived(): void;
   /** A source failed. */
@@ -15,6 +20,8 @@ export interface FairSink {
 export interface FairSource<T> {
   /** Where the backlog waits; the dispatcher pulls from it in rotation order. */
   readonly queue: QueueNode<T>;
+  /** Events in `queue`, paused ones included: raised by the source as it queues, lowered by the dispatcher. */
+  queued: number;
   /** Whether every source has completed (more may still be queued). */
   sourcesDone(): boolean;
   /** Subscribes the sources. Called once the dispatcher is wired, since sources may emit synchronously. */
@@ -34,7 +41,7 @@ export type Project<T, R> = (value: T, index: number) => ObservableInput<R>;
  */
 export function dispatch<T, R>(
   subscriber: Subscriber<R>,
-  connect: (sink: FairSink) => FairSource<T>,
+  connect: (sink: FairSink<T>) => FairSource<T>,
   project: Project<T, R> | null,
   concurrency: number,
 ): void {
@@ -47,7 +54,7 @@ export function dispatch<T, R>(
   dispatcher.check();
 }
 
-class Dispatcher<T, R> implements FairSink {
+class Dispatcher<T, R> implements FairSink<T> {
   source!: FairSource<T>;
   /** Projections subscribed and not yet completed. */
   active = 0;
@@ -62,8 +69,21 @@ class Dispatcher<T, R> implements FairSink {
     readonly concurrency: number,
   ) {}
 
+  offer(value: T): boolean {
+    if (this.#pumping || this.active >= this.concurrency || this.subscriber.closed) return false;
+    this.#pumping = true;
+    try {
+      this.#dispatch(value);
+    } finally {
+      this.#pumping = false;
+    }
+    this.#pump(); // whatever the dispatch queued meanwhile, and the completion check
+    return true;
+  }
+
   arrived(): void {
-    this.#pump();
+    // With every slot busy there is nothing to pull, and nothing can complete: leave it to the next completion.
+    if (this.active < this.concurrency) this.#pump();
   }
 
   error(err: unknown): void {
@@ -71,7 +91,7 @@ class Dispatcher<T, R> implements FairSink {
   }
 
   check(): void {
-    if (!this.#pumping && this.active === 0 && this.source.queue.size === 0 && this.source.sourcesDone()) {
+    if (!this.#pumping && this.active === 0 && this.source.queued === 0 && this.source.sourcesDone()) {
       this.subscriber.complete();
     }
   }
@@ -100,13 +120,18 @@ class Dispatcher<T, R> implements FairSink {
     try {
       while (this.active < this.concurrency && queue.ready && !subscriber.closed) {
         const value = queue.next() as T;
-        if (this.project === null) subscriber.next(value as unknown as R);
-        else this.#start(value);
+        source.queued--;
+        this.#dispatch(value);
       }
     } finally {
       this.#pumping = false;
     }
     this.check();
+  }
+
+  #dispatch(value: T): void {
+    if (this.project === null) this.subscriber.next(value as unknown as R);
+    else this.#start(value);
   }
 
   #start(value: T): void {

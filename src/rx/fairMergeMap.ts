@@ -60,7 +60,7 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
     new Observable<R>((subscriber) => {
       const connect =
         (by === undefined ? connectRoundRobin(source) : undefined) ??
-        ((sink: FairSink) => new FlatSource(source, sink, by));
+        ((sink: FairSink<T>) => new FlatSource(source, sink, by));
       return dispatch(subscriber, connect, fairProject, concurrency);
     });
 }
@@ -72,11 +72,12 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
  */
 class FlatSource<T> extends Subscription implements FairSource<T>, Observer<T> {
   readonly queue: RoundRobinQueue<T, unknown> | FifoQueue<T>;
+  queued = 0;
   #completed = false;
 
   constructor(
     readonly source: Observable<T>,
-    readonly sink: FairSink,
+    readonly sink: FairSink<T>,
     readonly by: ((value: T) => readonly unknown[]) | undefined,
   ) {
     super();
@@ -93,15 +94,19 @@ class FlatSource<T> extends Subscription implements FairSource<T>, Observer<T> {
 
   next(value: T): void {
     if (this.closed) return;
-    const { by } = this;
+    const { by, sink } = this;
     try {
-      if (by === undefined) (this.queue as FifoQueue<T>).push(value);
-      else (this.queue as RoundRobinQueue<T, unknown>).push(checkPath(by(value), value), value);
+      // With nothing queued and a slot free the event skips the tree, but its path is checked all the same.
+      const path = by === undefined ? undefined : checkPath(by(value), value);
+      if (this.queued === 0 && sink.offer(value)) return;
+      if (path === undefined) (this.queue as FifoQueue<T>).push(value);
+      else (this.queue as RoundRobinQueue<T, unknown>).push(path, value);
     } catch (err) {
-      this.sink.error(err);
+      sink.error(err);
       return;
     }
-    this.sink.arrived();
+    this.queued++;
+    sink.arrived();
   }
 
   error(err: unknown): void {

@@ -1,6 +1,6 @@
 import { Observable, Subscription, isObservable, type Observer, type Subscriber } from 'rxjs';
 import { FifoQueue } from '../core/FifoQueue.js';
-import { describeKey } from '../core/QueueNode.js';
+import { describeKey, type QueueNode } from '../core/QueueNode.js';
 import { RoundRobinQueue } from '../core/RoundRobinQueue.js';
 import { dispatch, type FairSink, type FairSource } from './dispatchInternals.js';
 
@@ -14,12 +14,12 @@ let mountNode: <T>(node: RoundRobin<T, unknown>, conn: Connection<T>) => Mount<T
  * Subscribes a node for a fair consumer: its leaves queue their events in a fresh tree that the consumer pulls
  * from. Used by the node itself (subscribed directly) and by `fairMergeMap`.
  */
-function connectNode<T>(node: RoundRobin<T, unknown>, sink: FairSink): FairSource<T> {
+function connectNode<T>(node: RoundRobin<T, unknown>, sink: FairSink<T>): FairSource<T> {
   return new Connection(sink, (conn) => mountNode(node, conn));
 }
 
 /** @internal Whether `source` is a node a fair consumer can pull from, and if so how to connect to it. */
-export function connectRoundRobin<T>(source: Observable<T>): ((sink: FairSink) => FairSource<T>) | undefined {
+export function connectRoundRobin<T>(source: Observable<T>): ((sink: FairSink<T>) => FairSource<T>) | undefined {
   return source instanceof RoundRobin ? (sink) => connectNode(source as RoundRobin<T, unknown>, sink) : undefined;
 }
 
@@ -50,7 +50,10 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     for (const [key, child] of entries) this.#children.set(key, child as Observable<T>);
   }
 
-  /** Events queued below this node and not yet dispatched (paused ones included), across its subscriptions. */
+  /**
+   * Events queued below this node and not yet dispatched (paused ones included), across its subscriptions.
+   * Counted on demand over the subtree.
+   */
   get size(): number {
     let size = 0;
     for (const mount of this.#mounts) size += mount.queue.size;
@@ -92,7 +95,9 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     this.#paused.delete(key);
     const events: T[] = [];
     for (const mount of [...this.#mounts]) {
-      for (const event of mount.detach(key)) events.push(event);
+      const handedBack = mount.detach(key);
+      mount.conn.queued -= handedBack.length;
+      for (const event of handedBack) events.push(event);
       mount.conn.sink.check();
     }
     return events;
@@ -185,12 +190,13 @@ class Connection<T> implements FairSource<T> {
   /** Leaves subscribed, and those of them not yet completed. */
   leaves = 0;
   active = 0;
+  queued = 0;
   /** Above zero while leaves are being subscribed: one that completes at once must not end the stream early. */
   #starting = 0;
   readonly root: Mount<T, unknown>;
 
   constructor(
-    readonly sink: FairSink,
+    readonly sink: FairSink<T>,
     mount: (conn: Connection<T>) => Mount<T, unknown>,
   ) {
     this.root = mount(this);
@@ -278,8 +284,11 @@ class Leaf<T> extends Subscription implements Observer<T> {
 
   next(value: T): void {
     if (this.closed) return;
-    this.fifo.push(value);
-    this.conn.sink.arrived();
+    const { conn, fifo } = this;
+    if (conn.queued === 0 && !isPaused(fifo) && conn.sink.offer(value)) return;
+    fifo.push(value);
+    conn.queued++;
+    conn.sink.arrived();
   }
 
   error(err: unknown): void {
@@ -295,6 +304,14 @@ class Leaf<T> extends Subscription implements Observer<T> {
     this.unsubscribe();
     this.conn.sink.check();
   }
+}
+
+/** Whether the queue or one of its ancestors is paused. */
+function isPaused(queue: QueueNode<unknown>): boolean {
+  for (let node: QueueNode<unknown> | null = queue; node !== null; node = node._parent as QueueNode<unknown> | null) {
+    if (node._paused) return true;
+  }
+  return false;
 }
 
 function startPart<T>(part: Part<T>): void {
