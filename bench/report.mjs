@@ -1,7 +1,7 @@
 // Turns bench/results.json into BENCHMARKS.md. Run by bench/run.mjs; on its own it regenerates the page from the
 // last results: `node bench/report.mjs`.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -251,6 +251,17 @@ function render({ meta, runs }) {
     );
   }
 
+  const service = readServiceResults();
+  if (service !== undefined) {
+    line('## The service through RabbitMQ (`npm run bench:service`)');
+    line();
+    line('End-to-end events/s through a real broker, the scheduler against amqplib alone (consume + ack with the same');
+    line('prefetch, no scheduler), in the same run; target: at least 70 %. Measured separately from the tables above.');
+    line();
+    for (const l of renderServiceTable(service)) line(l);
+    line();
+  }
+
   line('## Files');
   line();
   line('`bench/run.mjs` plans the runs and writes the outputs, `bench/child.mjs` is one measured run, `bench/cases.mjs` holds');
@@ -362,6 +373,27 @@ function evaluateTargets({ cfg, cases, cells, cellMed, groups, runs, med }) {
     if (w) t.push({ name: '(3) ≤ 2x RxJS floor (6) at K ≤ 300', measured: `worst ${fmtRatio(w.r)}x (${w.at})`, ok: w.ok });
   }
   return t;
+}
+
+/** The service benchmark's record (test/integration/benchService.ts), if it was run. */
+function readServiceResults() {
+  const path = join(dirname(fileURLToPath(import.meta.url)), 'service-results.json');
+  return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
+}
+
+/** The service benchmark's table, as Markdown lines. */
+export function renderServiceTable(r) {
+  const fmt = (n) => Math.round(n).toLocaleString('en-US');
+  const { plain, scheduler, publish } = r.medians;
+  return [
+    `${r.events.toLocaleString('en-US')} persistent events over ${r.hosts} host queues, prefetch ${r.prefetch} per queue, median of ${r.rounds} rounds (Node ${r.node}, RabbitMQ on 127.0.0.1, ${r.date.slice(0, 10)}).`,
+    '',
+    '| consumer | events/s | vs amqplib alone |',
+    '|---|---:|---:|',
+    `| amqplib alone (consume + ack) | ${fmt(plain)} | 100 % |`,
+    `| rxjs-fair Scheduler (parse, fair tree, fairMergeMap ${r.concurrency}, no-op handler, ack) | ${fmt(scheduler)} | ${Math.round((100 * scheduler) / plain)} % |`,
+    `| (publishing them: Producer, batched confirms) | ${fmt(publish)} | |`,
+  ];
 }
 
 // `node bench/report.mjs`: regenerate BENCHMARKS.md from bench/results.json.

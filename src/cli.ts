@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { demoDefaults, demoLimits } from './demo/demoDefaults.js';
+import { demoDefaults, demoLimits, type DemoSettings } from './demo/demoDefaults.js';
 import { registerServiceCommands } from './service/commands.js';
 
 const program = new Command('rxjs-fair')
@@ -16,14 +16,7 @@ const program = new Command('rxjs-fair')
   .version(packageVersion(), '-V, --version')
   .showSuggestionAfterError();
 
-interface DemoFlags {
-  readonly hosts: number;
-  readonly vms: number;
-  readonly policies: number;
-  readonly events: number;
-  readonly concurrency: number;
-  readonly skew: number;
-  readonly seed: number;
+interface DemoFlags extends DemoSettings {
   readonly progress: boolean;
 }
 

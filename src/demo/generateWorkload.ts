@@ -1,3 +1,4 @@
+import type { DemoSettings } from './demoDefaults.js';
 import { mulberry32 } from './mulberry32.js';
 
 /** One keyed event of the demo: an action for one policy of one VM of one compute host. */
@@ -27,16 +28,11 @@ export interface Workload {
   readonly noisyHost: number | undefined;
 }
 
-export interface WorkloadOptions {
-  readonly hosts: number;
-  readonly vms: number;
-  readonly policies: number;
-  readonly events: number;
-  /** Sizes the run: the quiet hosts trickle in over about the time `concurrency` slots need for everything. */
-  readonly concurrency: number;
-  /** Share of the events that go to host 0 in a burst, in [0, 1). */
-  readonly skew: number;
-  readonly seed: number;
+/**
+ * The demo's settings, plus the range of action durations. `concurrency` sizes the run: the quiet hosts trickle in
+ * over about the time `concurrency` slots need for everything.
+ */
+export interface WorkloadOptions extends DemoSettings {
   /**
    * Shortest action, ms of virtual time.
    * @default 5

@@ -11,9 +11,12 @@
  * Sizes: BENCH_EVENTS (default 100000), BENCH_HOSTS (10), BENCH_PREFETCH (16), BENCH_CONCURRENCY (64), BENCH_ROUNDS (3).
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'amqplib';
 import { generateEvents, hostQueue, Producer, Scheduler, topology } from '../../src/service/index.js';
+// @ts-expect-error: a plain ES module without declarations
+import { renderServiceTable } from '../../bench/report.mjs';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 10);
@@ -107,15 +110,21 @@ async function main(): Promise<void> {
         process.stderr.write(`round ${round}: ${kind} ${Math.round(rate)} events/s\n`);
       }
     }
-    const plainRate = median(results.plain);
-    const schedulerRate = median(results.scheduler);
-    const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-    console.log(`\n${EVENTS.toLocaleString('en-US')} persistent events over ${HOSTS} host queues, prefetch ${PREFETCH} per queue, median of ${ROUNDS} rounds (Node ${process.version}, RabbitMQ on 127.0.0.1)\n`);
-    console.log('| consumer | events/s | vs amqplib alone |');
-    console.log('|---|---:|---:|');
-    console.log(`| amqplib alone (consume + ack) | ${fmt(plainRate)} | 100 % |`);
-    console.log(`| rxjs-fair Scheduler (parse, fair tree, fairMergeMap ${CONCURRENCY}, no-op handler, ack) | ${fmt(schedulerRate)} | ${Math.round((100 * schedulerRate) / plainRate)} % |`);
-    console.log(`| (publishing them: Producer, batched confirms) | ${fmt(median(results.publish))} | |`);
+    const record = {
+      date: new Date().toISOString(),
+      node: process.version,
+      events: EVENTS,
+      hosts: HOSTS,
+      prefetch: PREFETCH,
+      concurrency: CONCURRENCY,
+      rounds: ROUNDS,
+      medians: { plain: median(results.plain), scheduler: median(results.scheduler), publish: median(results.publish) },
+      results,
+    };
+    // Kept beside the library's results; bench/report.mjs renders it as a section of BENCHMARKS.md.
+    writeFileSync(new URL('../../bench/service-results.json', import.meta.url), `${JSON.stringify(record, null, 2)}\n`);
+    execFileSync('node', [fileURLToPath(new URL('../../bench/report.mjs', import.meta.url))], { stdio: 'inherit' });
+    console.log(renderServiceTable(record).join('\n'));
   } finally {
     if (dir !== '') execFileSync('bash', [script, 'stop', dir], { stdio: 'inherit' });
   }
