@@ -10,6 +10,8 @@ export default defineConfig([
     clean: true,
     target: 'es2022',
     external: ['rxjs'],
+    // The service finds the built dashboard next to itself: import.meta.url in the CJS build too.
+    shims: true,
   },
   {
     // The `rxjs-fair` bin: ESM only, never imported by library users.

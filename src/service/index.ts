@@ -6,6 +6,25 @@ export { Availability } from './Availability.js';
 // The REST API (fastify): the same scheduler behind HTTP.
 export { createRestServer, startRestServer, type RestServer, type RestServerOptions, type StartRestServerOptions } from './restServer.js';
 
+// The dashboard's data: one throttled stats stream from the scheduler's memory, and each client's view of it.
+export { statsStream, type StatsStreamOptions, type StatsSource, type QueueDepths } from './statsStream.js';
+export {
+  dashboardView,
+  jainIndex,
+  type DashboardView,
+  type ViewQuery,
+  type StatsSnapshot,
+  type HostRow,
+  type VmRow,
+  type PausedRow,
+  type WaitRow,
+  type Totals,
+  type Fairness,
+  type HostState,
+} from './dashboardView.js';
+export { DispatchStats, type HostActivity } from './DispatchStats.js';
+export { WaitHistogram, type WaitSummary } from './WaitHistogram.js';
+
 // Events and availability: the contract's JSON, and their checks (shared by AMQP and REST).
 export {
   checkAvailability,

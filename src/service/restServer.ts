@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { defaultDashboardDir, registerDashboard } from './dashboardRoutes.js';
 import type { Scheduler } from './Scheduler.js';
+import { statsStream, type StatsStreamOptions } from './statsStream.js';
 import { checkAvailability, checkEvents, InvalidInputError } from './schemas.js';
 
 export interface RestServerOptions {
@@ -11,6 +13,14 @@ export interface RestServerOptions {
    * @default 1048576 (1 MiB)
    */
   readonly bodyLimit?: number;
+  /**
+   * The dashboard page's folder (the Vite build of web/dashboard/), or false for none. The stream
+   * (`GET /dashboard/stream`) is there either way.
+   * @default dist/dashboard of the package, when it is built
+   */
+  readonly dashboard?: string | false;
+  /** Timing of the dashboard's stats stream (throttle, heartbeat, broker look). */
+  readonly stats?: StatsStreamOptions;
 }
 
 export interface StartRestServerOptions extends RestServerOptions {
@@ -34,6 +44,8 @@ export interface RestServer {
  * - `PUT /availability`: an availability change; 200 `{ availability }` once it is in force.
  * - `GET /stats`: what the scheduler holds and has done, and what waits in the broker per host.
  * - `GET /health`: 200 while it consumes from the broker, 503 otherwise; no token needed.
+ * - `GET /`: the dashboard page (no token to load it; it asks for the token), and `GET /dashboard/stream`, its
+ *   live data as Server-Sent Events (token), from one throttled stats stream shared by every client.
  *
  * Errors are JSON `{ error, reason, field? }`: 401 without a bearer token, 403 with a wrong one, 400 naming the
  * failing field, 413 over the body limit, 415 for a body that is not JSON, 503 while the broker is away.
@@ -47,7 +59,7 @@ export function createRestServer(scheduler: Scheduler, options: RestServerOption
   app.removeContentTypeParser('text/plain'); // JSON only: anything else gets 415
 
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method === 'GET' && request.url.split('?')[0] === '/health') return;
+    if (request.routeOptions.config.public === true) return;
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (match === null) {
@@ -61,7 +73,7 @@ export function createRestServer(scheduler: Scheduler, options: RestServerOption
     }
   });
 
-  app.get('/health', async (_request, reply) => {
+  app.get('/health', { config: { public: true } }, async (_request, reply) => {
     const consuming = scheduler.consuming;
     return reply.code(consuming ? 200 : 503).send({ status: consuming ? 'consuming' : 'not consuming' });
   });
@@ -79,6 +91,11 @@ export function createRestServer(scheduler: Scheduler, options: RestServerOption
   });
 
   app.get('/stats', async () => ({ ...scheduler.stats(), inBroker: await scheduler.queueDepths().catch(() => ({})) }));
+
+  registerDashboard(app, {
+    dir: options.dashboard === undefined ? defaultDashboardDir() : options.dashboard,
+    snapshots: statsStream(scheduler, options.stats),
+  });
 
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: 'Not Found', reason: `no route ${request.method} ${request.url.split('?')[0]}` });

@@ -111,6 +111,12 @@ describe.skipIf(amqpUrl === '')('rxjs-fair serve and produce (real broker)', () 
     const url = /REST on (http:\/\/127\.0\.0\.1:\d+)\)$/m.exec(serve.stdout)?.[1];
     expect(url, serve.stdout).toBeDefined();
     expect((await fetch(`${url}/health`)).status).toBe(200);
+    // The dashboard: the page loads without a token (404 saying how to build it when dist/dashboard is missing); its
+    // data does not.
+    const page = await fetch(`${url}/`);
+    expect([200, 404]).toContain(page.status);
+    expect(await page.text()).toMatch(page.status === 200 ? /<title>rxjs-fair scheduler<\/title>/ : /npm run build/);
+    expect((await fetch(`${url}/dashboard/stream`)).status).toBe(401);
     const post = (body: unknown) =>
       fetch(`${url}/events`, { method: 'POST', headers: { authorization: 'Bearer env-token', 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await post({ id: '1', host: 'h', vm: 'v', policy: 'p', action: 'a', payload: { ms: 1 } })).status).toBe(202);

@@ -1,0 +1,71 @@
+import { WaitHistogram, type WaitSummary } from './WaitHistogram.js';
+
+/** One host's dispatches: how many so far, how many run now (and on which VMs), and how long they waited. */
+export interface HostActivity {
+  /** Events dispatched since the scheduler started. */
+  readonly dispatched: number;
+  /** Actions running now. */
+  readonly active: number;
+  /** Actions running now, by VM (VMs with none left out). */
+  readonly activeByVm: Readonly<Record<string, number>>;
+  /** Waits from the moment the scheduler received an event to its dispatch, over the last 30 to 60 s. */
+  readonly waits: WaitSummary | undefined;
+}
+
+interface HostEntry {
+  dispatched: number;
+  active: number;
+  readonly activeByVm: Map<string, number>;
+  readonly waits: WaitHistogram;
+}
+
+/**
+ * What the scheduler records per host as it dispatches (for the dashboard): O(1) per dispatch and per finished
+ * action, a few KB per host (a `WaitHistogram` each). Reading it (`snapshot`) is O(hosts).
+ */
+export class DispatchStats {
+  readonly #hosts = new Map<string, HostEntry>();
+  readonly #windowMs: number;
+
+  /** @param windowMs the wait histograms' window: percentiles cover the last `windowMs` to `2 * windowMs`. */
+  constructor(windowMs = 30_000) {
+    this.#windowMs = windowMs;
+  }
+
+  /** An event of `host`/`vm` was dispatched after waiting `waitMs`; its action starts now. */
+  dispatched(host: string, vm: string, waitMs: number, now: number): void {
+    let entry = this.#hosts.get(host);
+    if (entry === undefined) {
+      entry = { dispatched: 0, active: 0, activeByVm: new Map(), waits: new WaitHistogram(this.#windowMs) };
+      this.#hosts.set(host, entry);
+    }
+    entry.dispatched++;
+    entry.active++;
+    entry.activeByVm.set(vm, (entry.activeByVm.get(vm) ?? 0) + 1);
+    entry.waits.record(waitMs, now);
+  }
+
+  /** The action of an event of `host`/`vm` that `dispatched` counted has finished (whatever its outcome). */
+  finished(host: string, vm: string): void {
+    const entry = this.#hosts.get(host);
+    if (entry === undefined) return;
+    entry.active--;
+    const left = (entry.activeByVm.get(vm) ?? 1) - 1;
+    if (left > 0) entry.activeByVm.set(vm, left);
+    else entry.activeByVm.delete(vm);
+  }
+
+  /** Every host that dispatched something, by host. */
+  snapshot(now: number): Map<string, HostActivity> {
+    const out = new Map<string, HostActivity>();
+    for (const [host, entry] of this.#hosts) {
+      out.set(host, {
+        dispatched: entry.dispatched,
+        active: entry.active,
+        activeByVm: Object.fromEntries(entry.activeByVm),
+        waits: entry.waits.summary(now),
+      });
+    }
+    return out;
+  }
+}
