@@ -7,8 +7,9 @@
  * gets commander's one-line error and exit code 1.
  */
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { demoDefaults, demoLimits, type DemoSettings } from './demo/demoDefaults.js';
+import { positiveInteger, seedNumber, skewShare } from './flagParsers.js';
 import { registerServiceCommands } from './service/commands.js';
 
 const program = new Command('rxjs-fair')
@@ -60,31 +61,4 @@ function packageVersion(): string {
   } catch {
     return 'unknown';
   }
-}
-
-// Flag parsers. Commander prefixes their message with the flag and the value: "error: option '--skew <0..1>'
-// argument '2' is invalid. Expected a number from 0 up to, not including, 1."
-
-/** A parser for a flag that takes an integer from 1 up to `max`. */
-function positiveInteger(max = Number.MAX_SAFE_INTEGER): (value: string) => number {
-  return (value) => {
-    const number = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || number < 1) throw new InvalidArgumentError('Expected a positive integer.');
-    if (number > max) throw new InvalidArgumentError(`Expected at most ${max}.`);
-    return number;
-  };
-}
-
-function skewShare(value: string): number {
-  const number = Number(value);
-  if (value.trim() === '' || !(number >= 0 && number < 1)) {
-    throw new InvalidArgumentError('Expected a number from 0 up to, not including, 1.');
-  }
-  return number;
-}
-
-function seedNumber(value: string): number {
-  const number = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || number > 0xffffffff) throw new InvalidArgumentError('Expected an integer from 0 to 4294967295.');
-  return number;
 }

@@ -2,7 +2,8 @@
  * The `serve` and `produce` commands of the `rxjs-fair` bin. Flags are checked here; each action loads the
  * service (amqplib, fastify) with a dynamic import, so the other commands never load them.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { portNumber, positiveInteger, seedNumber, skewShare } from '../flagParsers.js';
 
 /** The flags of `serve`, as parsed. */
 export interface ServeFlags {
@@ -72,7 +73,7 @@ export function registerServiceCommands(program: Command): Command {
     .option('--policies <n>', 'generated: policies per VM', positiveInteger(), 3)
     .option('--events <n>', 'generated: events', positiveInteger(), 10_000)
     .option('--skew <0..1>', 'generated: share of the events that go to compute0, first', skewShare, 0)
-    .option('--seed <n>', 'generated: seed of the pseudo-random VMs and policies', positiveInteger(0xffffffff), 1)
+    .option('--seed <n>', 'generated: seed of the pseudo-random VMs and policies', seedNumber, 1)
     .option('--rate <n>', 'at most this many events a second (default: as fast as the broker confirms)', positiveInteger())
     .option('--availability <json|file>', 'an availability change to publish, e.g. \'{"compute1":{"vm0":"MAINTENANCE"}}\'')
     .option('--namespace <name>', 'prefix of the exchange and queue names', 'rxjs-fair')
@@ -85,27 +86,4 @@ export function registerServiceCommands(program: Command): Command {
       await runProduce(flags);
     });
   return program;
-}
-
-// Flag parsers. Commander prefixes their message with the flag and the value.
-
-function positiveInteger(max = Number.MAX_SAFE_INTEGER): (value: string) => number {
-  return (value) => {
-    const number = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || number < 1) throw new InvalidArgumentError('Expected a positive integer.');
-    if (number > max) throw new InvalidArgumentError(`Expected at most ${max}.`);
-    return number;
-  };
-}
-
-function portNumber(value: string): number {
-  const number = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || number > 65535) throw new InvalidArgumentError('Expected a port number from 0 to 65535.');
-  return number;
-}
-
-function skewShare(value: string): number {
-  const number = Number(value);
-  if (value.trim() === '' || !(number >= 0 && number < 1)) throw new InvalidArgumentError('Expected a number from 0 up to, not including, 1.');
-  return number;
 }
