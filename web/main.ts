@@ -1,5 +1,6 @@
 // The in-browser demo: the same workload through fairMergeMap and through mergeMap, side by side, in virtual
 // time. Everything below runs rxjs-fair itself in the page (src/index.ts through src/demo/Simulation.ts).
+import './a11y.css';
 import { generateWorkload, type GeneratedWorkload } from '../src/demo/generateWorkload.js';
 import { Simulation, type SimulationResult, type Strategy } from '../src/demo/Simulation.js';
 import { checkRun } from './checkRun.js';

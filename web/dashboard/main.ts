@@ -1,3 +1,4 @@
+import '../a11y.css';
 import type { DashboardView, HostRow, PausedRow, VmRow } from '../../src/service/dashboardView.js';
 import { h } from '../dom.js';
 import { okabeIto } from '../palette.js';
