@@ -1,4 +1,4 @@
-import { QueueNode } from './QueueNode.js';
+import { QueueNode, lastTaken } from './QueueNode.js';
 import { RingBuffer } from './RingBuffer.js';
 
 /**
@@ -25,7 +25,7 @@ export class FifoQueue<T> extends QueueNode<T> {
   }
 
   get ready(): boolean {
-    return this.#items.length > 0;
+    return this.#items.length > 0 && this._active < this._cap;
   }
 
   /** Appends an event; a parent that had this queue idle puts it at the back of its rotation. */
@@ -37,7 +37,7 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   next(): T | undefined {
     const items = this.#items;
-    if (items.length === 0) return undefined;
+    if (items.length === 0 || this._active >= this._cap) return undefined;
     const item = items.shift() as T;
     if (items.length === 0 && this._parent !== null) this._parent._childIdle(this);
     return item;
@@ -60,7 +60,11 @@ export class FifoQueue<T> extends QueueNode<T> {
   }
 
   /** @internal */
-  _take(): T {
+  _take(count: boolean): T {
+    if (count) {
+      this._active++;
+      lastTaken.leaf = this;
+    }
     return this.#items.shift() as T;
   }
 
@@ -71,6 +75,6 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   /** @internal */
   _prunable(): boolean {
-    return this.#items.length === 0;
+    return this.#items.length === 0 && this._active === 0;
   }
 }

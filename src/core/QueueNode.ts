@@ -8,7 +8,7 @@
  */
 export abstract class QueueNode<T> {
   /** @internal The node this one is a child of; `null` while it is a root. */
-  _parent: ParentNode<T> | null = null;
+  _parent: (QueueNode<T> & ParentNode<T>) | null = null;
   /** @internal Its key in `_parent`. */
   _key: unknown = undefined;
   /** @internal Paused in its parent: out of the rotation, its events kept. */
@@ -21,24 +21,147 @@ export abstract class QueueNode<T> {
   _prev: QueueNode<T> = this;
   /** @internal */
   _next: QueueNode<T> = this;
+  /** @internal Turns in a row the parent serves this child before it goes to the back (weighted round-robin). */
+  _weight = 1;
+  /** @internal Turns used of `_weight` while at the front of the parent's rotation; 0 everywhere else. */
+  _used = 0;
+  /** @internal The most events below this node active at once; at it, the node leaves its parent's rotation. */
+  _cap = Infinity;
+  /**
+   * @internal Events taken from below this node with `take()` and not yet released: counted only by `take`, so a
+   * tree without caps (pulled with `next()`) never touches it.
+   */
+  _active = 0;
 
   /** Events queued in this node and below it, paused ones included. */
   abstract get size(): number;
 
-  /** Whether `next()` would hand out an event now: something is queued on a path that is not paused. */
+  /**
+   * Whether `next()` would hand out an event now: something is queued on a path that is not paused, and neither
+   * this node nor a node on that path is at its cap.
+   */
   abstract get ready(): boolean;
 
-  /** Takes the next event in rotation order; `undefined` when nothing is ready. */
+  /** Takes the next event in rotation order; `undefined` when nothing is ready. Active counts are not touched. */
   abstract next(): T | undefined;
 
-  /** @internal Takes the next event without telling the parent (the parent asked). Only called when `ready`. */
-  abstract _take(): T;
+  /**
+   * Takes the next event like `next()` and counts it as active at every node on its path (its leaf, the leaf's
+   * ancestors) until `release()` is called on that leaf, which {@link QueueNode.lastTaken} names. Only counted
+   * events hold a node at its cap: use `take` and `release` when the tree has caps.
+   *
+   * @example
+   * const event = tree.take();
+   * const leaf = QueueNode.lastTaken;
+   * run(event).then(() => leaf?.release()); // frees a turn of every capped node above it
+   */
+  take(): T | undefined {
+    if (!this.ready) return undefined;
+    const item = this._take(true); // counts the event at this node and below
+    const parent = this._parent;
+    if (parent !== null) {
+      // Called on a subtree: its parent did not take part in the pick. Tell it, and count the event above too.
+      if (!this.ready) parent._childIdle(this);
+      parent._countActive(1);
+    }
+    return item;
+  }
+
+  /**
+   * The leaf that the most recent `take()` (of any tree) took its event from; `null` before the first. Read it
+   * right after `take()`.
+   */
+  static get lastTaken(): QueueNode<unknown> | null {
+    return lastTaken.leaf;
+  }
+
+  /**
+   * Tells the tree that an event taken from this leaf with `take()` finished: one active event less at this node
+   * and every ancestor, and a node that was at its cap rejoins the back of its parent's rotation.
+   */
+  release(): void {
+    if (this._active <= 0) throw new Error('release() without a matching take(): nothing is active below this node');
+    this._countActive(-1);
+  }
+
+  /** The most events below this node active at once (`Infinity`: no cap). */
+  get cap(): number {
+    return this._cap;
+  }
+
+  /** Events taken from below this node with `take()` and not yet released. */
+  get active(): number {
+    return this._active;
+  }
+
+  /**
+   * Caps how many events below this node may be active at once (counted by `take`/`release`): at its cap the node
+   * leaves its parent's rotation, and rejoins at the back once one of them is released. A cap lower than what is
+   * active cancels nothing; the node waits until enough are released.
+   */
+  setCap(cap: number): this {
+    checkCap(cap);
+    const wasOpen = this._active < this._cap;
+    this._cap = cap;
+    const isOpen = this._active < cap;
+    const parent = this._parent;
+    if (parent !== null && wasOpen !== isOpen) {
+      if (isOpen) parent._childReady(this);
+      else parent._childIdle(this);
+    }
+    return this;
+  }
+
+  /**
+   * @internal Takes the next event without telling the parent (the parent asked). Only called when `ready`.
+   * With `count` (from `take`), each node on the way counts the event as active.
+   */
+  abstract _take(count: boolean): T;
+
+  /**
+   * @internal Adds `delta` to the active count of this node and of every ancestor. A node that reaches its cap
+   * leaves its parent's rotation; one that drops below it rejoins at the back; one created by `push` that is
+   * empty with nothing active left is forgotten. Walks leaf to root, so a parent's count still includes the event
+   * while its child's change is handled: it cannot be pruned or rejoin too early.
+   */
+  _countActive(delta: number): void {
+    for (let node: QueueNode<T> | null = this; node !== null; ) {
+      const parent: (QueueNode<T> & ParentNode<T>) | null = node._parent;
+      const wasOpen = node._active < node._cap;
+      node._active += delta;
+      if (parent !== null) {
+        const isOpen = node._active < node._cap;
+        if (isOpen && !wasOpen) parent._childReady(node);
+        else if (!isOpen && wasOpen) parent._childIdle(node);
+        // Created by `push` and kept only for its active events: may be pruned now.
+        if (delta < 0 && node._auto && node._active === 0 && node._parent === parent) parent._childIdle(node);
+      }
+      node = parent;
+    }
+  }
 
   /** @internal Appends every queued event, paused ones included, to `out` and empties this node silently. */
   abstract _drainInto(out: T[]): void;
 
   /** @internal Whether an auto-created node holds nothing worth keeping, so its parent may forget it. */
   abstract _prunable(): boolean;
+}
+
+/** @internal Where a leaf records itself when `take` hands out one of its events. */
+export const lastTaken: { leaf: QueueNode<unknown> | null } = { leaf: null };
+
+/** Throws unless `weight` is a positive integer. */
+export function checkWeight(weight: unknown, what = '`weight`'): asserts weight is number {
+  if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 1) {
+    throw new TypeError(`Expected ${what} to be a positive integer, got ${describeKey(weight)}`);
+  }
+}
+
+/** Throws unless `cap` is a positive integer or Infinity. */
+export function checkCap(cap: unknown, what = '`cap`'): asserts cap is number {
+  if (typeof cap !== 'number' || !(cap === Infinity || (Number.isInteger(cap) && cap >= 1))) {
+    throw new TypeError(`Expected ${what} to be a positive integer or Infinity, got ${describeKey(cap)}`);
+  }
 }
 
 /** What a child needs of its parent. */

@@ -1,8 +1,43 @@
 import { FifoQueue } from './FifoQueue.js';
-import { QueueNode, describeKey, type ParentNode } from './QueueNode.js';
+import { QueueNode, checkCap, checkWeight, describeKey, type ParentNode } from './QueueNode.js';
 
 /** The children of a node: a Map (any keys, in its order) or a plain object (string keys, in key order). */
 export type QueueChildren<T, K> = ReadonlyMap<K, QueueNode<T>> | Readonly<Record<string, QueueNode<T>>>;
+
+/** A number per child key: a Map, or a plain object for string keys. */
+export type PerKey<K, V> = ReadonlyMap<K, V> | Readonly<Record<string, V>>;
+
+/** How a child sits in its node: given to `add`, or per key to the constructor. */
+export interface ChildOptions {
+  /**
+   * Turns in a row the child gets each time it is at the front of the rotation (weighted round-robin).
+   * @default 1
+   */
+  readonly weight?: number;
+  /**
+   * The most events below the child active at once (counted by `take`/`release`); at it, the child leaves the
+   * rotation until one is released. Sets the child's own cap (`child.setCap`).
+   * @default the child's own cap, Infinity unless set
+   */
+  readonly cap?: number;
+}
+
+export interface RoundRobinQueueOptions<K> {
+  /** Weights of the children given to the constructor, by key (see {@link ChildOptions.weight}). */
+  readonly weights?: PerKey<K, number>;
+  /** Caps of the children given to the constructor, by key (see {@link ChildOptions.cap}). */
+  readonly caps?: PerKey<K, number>;
+  /** This node's own cap (see {@link QueueNode.setCap}). @default Infinity */
+  readonly cap?: number;
+  /**
+   * For the nodes and leaves that `push(path, …)` creates below this node, `depth` 0 being its children: the
+   * weight of the one at `path[depth]`, asked once when it is created (so again after it was pruned).
+   * @default () => 1
+   */
+  readonly pathWeight?: (path: readonly unknown[], depth: number) => number;
+  /** For the nodes and leaves that `push` creates: the cap at each depth (`[2, 1]`: 2 per host, 1 per VM). */
+  readonly pathCaps?: readonly number[];
+}
 
 /**
  * A round-robin node over keyed children, each a `FifoQueue` or another `RoundRobinQueue` (the seed's
@@ -26,11 +61,16 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   readonly #children = new Map<K, QueueNode<T>>();
   /** Front of the rotation, a circular list of the ready children; `null` when none is ready. */
   #head: QueueNode<T> | null = null;
+  /** How `push` sets up the branches it creates; `null` when nothing is set (weight 1, no caps). */
+  readonly #branches: { readonly weight?: (path: readonly unknown[], depth: number) => number; readonly caps?: readonly number[] } | null = null;
 
-  constructor(children?: QueueChildren<T, K>) {
+  constructor(children?: QueueChildren<T, K>, options?: RoundRobinQueueOptions<K>) {
     super();
-    if (children === undefined) return;
-    const entries = (children instanceof Map ? [...children] : Object.entries(children)) as [K, unknown][];
+    // `push(path)` creates nodes by the thousand: a bare node does no work here.
+    if (children === undefined && options === undefined) return;
+    if (options === undefined) options = {};
+    if (options === null || typeof options !== 'object') throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
+    const entries = (children === undefined ? [] : children instanceof Map ? [...children] : Object.entries(children)) as [K, unknown][];
     // Check everything before attaching anything: a constructor that throws must leave no child claimed.
     const seen = new Set<unknown>();
     for (const [key, child] of entries) {
@@ -38,7 +78,25 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
       if (seen.has(child)) throw new Error(`The same queue is given twice (at key ${describeKey(key)})`);
       seen.add(child);
     }
-    for (const [key, child] of entries) this.#attach(key, child as QueueNode<T>, false);
+    const keys = new Set(entries.map(([key]) => key));
+    const weights = perKey(options.weights, keys, 'weights', checkWeight);
+    const caps = perKey(options.caps, keys, 'caps', checkCap);
+    if (options.cap !== undefined) checkCap(options.cap);
+    const { pathWeight, pathCaps } = options;
+    if (pathWeight !== undefined && typeof pathWeight !== 'function') {
+      throw new TypeError(`Expected \`pathWeight\` to be a function, got ${describeKey(pathWeight)}`);
+    }
+    if (pathCaps !== undefined) {
+      if (!Array.isArray(pathCaps)) throw new TypeError(`Expected \`pathCaps\` to be an array, got ${describeKey(pathCaps)}`);
+      pathCaps.forEach((cap, depth) => checkCap(cap, `\`pathCaps[${depth}]\``));
+    }
+    if (options.cap !== undefined) this._cap = options.cap;
+    if (pathWeight !== undefined || (pathCaps !== undefined && pathCaps.some((cap) => cap !== Infinity))) {
+      this.#branches = { weight: pathWeight, caps: pathCaps };
+    }
+    for (const [key, child] of entries) {
+      this.#attach(key, child as QueueNode<T>, false, weights.get(key) ?? 1, caps.get(key));
+    }
   }
 
   /**
@@ -52,7 +110,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   }
 
   get ready(): boolean {
-    return this.#head !== null;
+    return this.#head !== null && this._active < this._cap;
   }
 
   has(key: K): boolean {
@@ -73,10 +131,31 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     return this.#childAt(key, 'isPaused')._paused;
   }
 
-  /** Adds a child; if it holds events it joins the back of the rotation. */
-  add(key: K, child: QueueNode<T>): this {
+  /** The weight of the child at `key` (see {@link ChildOptions.weight}). */
+  weightOf(key: K): number {
+    return this.#childAt(key, 'weightOf')._weight;
+  }
+
+  /**
+   * Adds a child; if it holds events (and is below its cap) it joins the back of the rotation. A child with
+   * events still active (taken and not released) counts them here and above from now on.
+   */
+  add(key: K, child: QueueNode<T>, options: ChildOptions = {}): this {
     this.#checkChild(key, child);
-    this.#attach(key, child, false);
+    const { weight = 1, cap } = checkChildOptions(options);
+    this.#attach(key, child, false, weight, cap);
+    return this;
+  }
+
+  /**
+   * Sets how many turns in a row the child at `key` gets at the front of the rotation. It starts its turns afresh:
+   * a child at the front now gets up to `weight` more turns before it goes to the back.
+   */
+  setWeight(key: K, weight: number): this {
+    const child = this.#childAt(key, 'setWeight');
+    checkWeight(weight);
+    child._weight = weight;
+    child._used = 0;
     return this;
   }
 
@@ -93,7 +172,10 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     if (child._linked) this.#unlink(child);
     child._parent = null;
     child._paused = child._auto = false;
+    child._weight = 1;
     this.#tellIdle(wasReady);
+    // Its running events are no longer below this node: they stop counting against the caps here and above.
+    if (child._active > 0) this._countActive(-child._active);
     return events;
   }
 
@@ -142,39 +224,62 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
       if (!(child instanceof RoundRobinQueue)) throw pathError(path, depth, 'is a queue, not a node: the path is too long');
       node = child;
     }
-    // Build the missing part bottom-up, already holding the event, then hang it in with one attach.
+    // Build the missing part bottom-up, already holding the event, then hang it in with one attach. Weights are
+    // asked first: a callback that throws (or answers nonsense) leaves the tree as it was.
+    const branches = this.#branches;
+    const weights = branches === null ? null : this.#branchWeights(path, depth);
+    const caps = branches === null ? undefined : branches.caps;
     let branch: QueueNode<T> = new FifoQueue<T>();
     (branch as FifoQueue<T>).push(item);
     for (let d = last; d > depth; d--) {
       const parent = new RoundRobinQueue<T, unknown>();
-      parent.#attach(path[d], branch, true);
+      parent.#attach(path[d], branch, true, weights === null ? 1 : (weights[d - depth] as number), caps?.[d]);
       branch = parent;
     }
-    node.#attach(path[depth], branch, true);
+    node.#attach(path[depth], branch, true, weights === null ? 1 : (weights[0] as number), caps?.[depth]);
+  }
+
+  /** The weights of the branches `push` creates at `path[from]` and below. */
+  #branchWeights(path: readonly unknown[], from: number): number[] | null {
+    const weightOf = (this.#branches as { weight?: (path: readonly unknown[], depth: number) => number }).weight;
+    if (weightOf === undefined) return null;
+    const weights: number[] = [];
+    for (let d = from; d < path.length; d++) {
+      const weight = weightOf(path.slice(0, d + 1), d);
+      checkWeight(weight, `the weight of ${describeKey(path.slice(0, d + 1))}`);
+      weights.push(weight);
+    }
+    return weights;
   }
 
   next(): T | undefined {
-    if (this.#head === null) return undefined;
-    const item = this._take();
+    if (!this.ready) return undefined;
+    const item = this._take(false);
     this.#tellIdle(true);
     return item;
   }
 
   /** @internal */
-  _take(): T {
+  _take(count: boolean): T {
+    if (count) this._active++;
     const child = this.#head as QueueNode<T>;
-    const item = child._take();
-    if (child.ready) this.#head = child._next; // served: to the back of the rotation
-    else {
+    const item = child._take(count);
+    if (!child.ready) {
+      // Empty, or at its cap: out of the rotation until it is ready again.
       this.#unlink(child);
       this.#forgetIfPrunable(child);
+    } else if (child._weight === 1) this.#head = child._next; // served: to the back of the rotation
+    else if (++child._used >= child._weight) {
+      // Weighted: it stays at the front until it used its turns.
+      child._used = 0;
+      this.#head = child._next;
     }
     return item;
   }
 
   /** @internal */
   _childReady(child: QueueNode<T>): void {
-    if (child._paused || child._linked) return;
+    if (child._paused || child._linked || !child.ready) return;
     const wasIdle = this.#head === null;
     this.#link(child);
     if (wasIdle && this._parent !== null) this._parent._childReady(this);
@@ -193,7 +298,9 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     for (const child of this.#children.values()) {
       child._drainInto(out);
       child._linked = false;
-      if (child._auto && !child._paused) {
+      child._used = 0;
+      // One with events still active stays until they are released, so their release walks the same path.
+      if (child._auto && !child._paused && child._prunable()) {
         this.#children.delete(child._key as K);
         child._parent = null;
       }
@@ -203,7 +310,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   /** @internal */
   _prunable(): boolean {
-    return this.#children.size === 0;
+    return this.#children.size === 0 && this._active === 0;
   }
 
   #checkChild(key: K, child: unknown): asserts child is QueueNode<T> {
@@ -217,13 +324,17 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     }
   }
 
-  #attach(key: K, child: QueueNode<T>, auto: boolean): void {
+  #attach(key: K, child: QueueNode<T>, auto: boolean, weight: number, cap: number | undefined): void {
     child._parent = this;
     child._key = key;
     child._auto = auto;
     child._paused = child._linked = false;
+    child._weight = weight;
+    child._used = 0;
+    if (cap !== undefined) child._cap = cap;
     this.#children.set(key, child);
     if (child.ready) this._childReady(child);
+    if (child._active > 0) this._countActive(child._active);
   }
 
   #childAt(key: K, method: string): QueueNode<T> {
@@ -268,6 +379,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   #unlink(child: QueueNode<T>): void {
     child._linked = false;
+    child._used = 0;
     if (child._next === child) {
       this.#head = null;
       return;
@@ -277,6 +389,26 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     if (this.#head === child) this.#head = child._next;
     child._prev = child._next = child;
   }
+}
+
+/** @internal Checks a per-key option (`weights`, `caps`) against the children given, and returns it as a Map. */
+export function perKey<K>(given: PerKey<K, number> | undefined, keys: ReadonlySet<K>, name: string, check: (value: unknown, what: string) => void): Map<K, number> {
+  if (given === undefined) return new Map();
+  if (given === null || typeof given !== 'object') throw new TypeError(`Expected \`${name}\` to be a Map or an object, got ${describeKey(given)}`);
+  const entries = (given instanceof Map ? [...given] : Object.entries(given)) as [K, unknown][];
+  for (const [key, value] of entries) {
+    if (!keys.has(key)) throw new Error(`Cannot set \`${name}\` of key ${describeKey(key)}: no such child`);
+    check(value, `\`${name}\` of key ${describeKey(key)}`);
+  }
+  return new Map(entries as [K, number][]);
+}
+
+/** Checks the options of `add`. */
+export function checkChildOptions(options: ChildOptions): ChildOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
+  if (options.weight !== undefined) checkWeight(options.weight);
+  if (options.cap !== undefined) checkCap(options.cap);
+  return options;
 }
 
 function pathError(path: readonly unknown[], depth: number, what: string): TypeError {

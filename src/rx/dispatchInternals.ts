@@ -1,5 +1,5 @@
 import { Subscription, from, type ObservableInput, type Observer, type Subscriber } from 'rxjs';
-import type { QueueNode } from '../core/QueueNode.js';
+import { lastTaken, type QueueNode } from '../core/QueueNode.js';
 
 /** What a source of events tells the dispatcher. */
 export interface FairSink<T> {
@@ -22,6 +22,11 @@ export interface FairSource<T> {
   readonly queue: QueueNode<T>;
   /** Events in `queue`, paused ones included: raised by the source as it queues, lowered by the dispatcher. */
   queued: number;
+  /**
+   * Whether the tree has caps: events are then taken with `take()` and released when their projection completes,
+   * so that each capped node counts its active events. Off (the default), nothing is counted per event.
+   */
+  readonly tracking: boolean;
   /** Whether every source has completed (more may still be queued). */
   sourcesDone(): boolean;
   /** Subscribes the sources. Called once the dispatcher is wired, since sources may emit synchronously. */
@@ -70,10 +75,11 @@ class Dispatcher<T, R> implements FairSink<T> {
   ) {}
 
   offer(value: T): boolean {
-    if (this.#pumping || this.active >= this.concurrency || this.subscriber.closed) return false;
+    // With caps the event must be counted on its path: it goes through the tree.
+    if (this.#pumping || this.active >= this.concurrency || this.subscriber.closed || this.source.tracking) return false;
     this.#pumping = true;
     try {
-      this.#dispatch(value);
+      this.#dispatch(value, null);
     } finally {
       this.#pumping = false;
     }
@@ -96,7 +102,9 @@ class Dispatcher<T, R> implements FairSink<T> {
     }
   }
 
-  innerComplete(): void {
+  /** A projection completed; `leaf`, when its event was counted (the tree has caps), gets its turn back. */
+  innerComplete(leaf: QueueNode<unknown> | null): void {
+    if (leaf !== null) leaf.release();
     this.active--;
     this.#pump();
   }
@@ -105,7 +113,7 @@ class Dispatcher<T, R> implements FairSink<T> {
   readonly #resolved = (value: R): void => {
     if (this.subscriber.closed) return;
     this.subscriber.next(value);
-    this.innerComplete();
+    this.innerComplete(null);
   };
 
   readonly #rejected = (err: unknown): void => {
@@ -119,9 +127,15 @@ class Dispatcher<T, R> implements FairSink<T> {
     const queue = source.queue;
     try {
       while (this.active < this.concurrency && queue.ready && !subscriber.closed) {
-        const value = queue.next() as T;
-        source.queued--;
-        this.#dispatch(value);
+        if (source.tracking) {
+          const value = queue.take() as T;
+          source.queued--;
+          this.#dispatch(value, lastTaken.leaf);
+        } else {
+          const value = queue.next() as T;
+          source.queued--;
+          this.#dispatch(value, null);
+        }
       }
     } finally {
       this.#pumping = false;
@@ -129,12 +143,15 @@ class Dispatcher<T, R> implements FairSink<T> {
     this.check();
   }
 
-  #dispatch(value: T): void {
-    if (this.project === null) this.subscriber.next(value as unknown as R);
-    else this.#start(value);
+  /** Emits or projects an event; `leaf` is where it was counted as active, `null` when it was not. */
+  #dispatch(value: T, leaf: QueueNode<unknown> | null): void {
+    if (this.project === null) {
+      this.subscriber.next(value as unknown as R);
+      leaf?.release(); // emitted is done: nothing stays active
+    } else this.#start(value, leaf);
   }
 
-  #start(value: T): void {
+  #start(value: T, leaf: QueueNode<unknown> | null): void {
     const { subscriber } = this;
     this.active++;
     let input: ObservableInput<R>;
@@ -145,11 +162,20 @@ class Dispatcher<T, R> implements FairSink<T> {
       return;
     }
     if (input instanceof Promise) {
-      (input as Promise<R>).then(this.#resolved, this.#rejected);
+      if (leaf === null) (input as Promise<R>).then(this.#resolved, this.#rejected);
+      else {
+        // Counted: the settled promise must release its leaf, so it needs its own callback.
+        const resolved = (result: R): void => {
+          if (this.subscriber.closed) return;
+          this.subscriber.next(result);
+          this.innerComplete(leaf);
+        };
+        (input as Promise<R>).then(resolved, this.#rejected);
+      }
       return;
     }
     // Linked to the output before subscribing: an unsubscribe during a synchronous inner stops it at once.
-    const inner = new InnerSubscriber<R>(this);
+    const inner = new InnerSubscriber<R>(this, leaf);
     subscriber.add(inner);
     try {
       from(input).subscribe(inner);
@@ -161,7 +187,11 @@ class Dispatcher<T, R> implements FairSink<T> {
 
 /** A projection's subscriber. Being a `Subscription` and an `Observer`, RxJS uses it as is, not wrapped. */
 class InnerSubscriber<R> extends Subscription implements Observer<R> {
-  constructor(readonly dispatcher: { readonly subscriber: Subscriber<R>; innerComplete(): void }) {
+  constructor(
+    readonly dispatcher: { readonly subscriber: Subscriber<R>; innerComplete(leaf: QueueNode<unknown> | null): void },
+    /** Where its event was counted as active (the tree has caps); `null` when it was not counted. */
+    readonly leaf: QueueNode<unknown> | null,
+  ) {
     super();
   }
 
@@ -178,6 +208,6 @@ class InnerSubscriber<R> extends Subscription implements Observer<R> {
   complete(): void {
     if (this.closed) return;
     this.unsubscribe();
-    this.dispatcher.innerComplete();
+    this.dispatcher.innerComplete(this.leaf);
   }
 }

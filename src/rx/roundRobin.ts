@@ -1,11 +1,29 @@
 import { Observable, Subscription, isObservable, type Observer, type Subscriber } from 'rxjs';
 import { FifoQueue } from '../core/FifoQueue.js';
-import { describeKey, type QueueNode } from '../core/QueueNode.js';
-import { RoundRobinQueue } from '../core/RoundRobinQueue.js';
+import { checkCap, checkWeight, describeKey, type QueueNode } from '../core/QueueNode.js';
+import { RoundRobinQueue, perKey, type PerKey } from '../core/RoundRobinQueue.js';
 import { dispatch, type FairSink, type FairSource } from './dispatchInternals.js';
 
 /** The children of a node: a Map (any keys, in its order) or a plain object (string keys, in key order). */
 export type RoundRobinChildren<T, K> = ReadonlyMap<K, Observable<T>> | Readonly<Record<string, Observable<T>>>;
+
+export interface RoundRobinOptions<K> {
+  /**
+   * Turns in a row each child gets at the front of the rotation, by key (weighted round-robin); children not
+   * named have weight 1. See {@link RoundRobin.setWeight}.
+   */
+  readonly weights?: PerKey<K, number>;
+  /**
+   * The most projections active at once below each child, by key (a Subject leaf included). See
+   * {@link RoundRobin.setCap}.
+   */
+  readonly caps?: PerKey<K, number>;
+  /**
+   * The most projections active at once below this node, wherever it sits. See {@link RoundRobin.setCap}.
+   * @default Infinity
+   */
+  readonly cap?: number;
+}
 
 /** Builds a node's instance for one subscription. Module-private: set by `RoundRobin`'s static block. */
 let mountNode: <T>(node: RoundRobin<T, unknown>, conn: Connection<T>) => Mount<T, unknown>;
@@ -35,19 +53,32 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   /** The children by key, in rotation order for children that are given or added together. */
   readonly #children = new Map<K, Observable<T>>();
   readonly #paused = new Set<K>();
+  /** Children's weights other than 1. */
+  readonly #weights = new Map<K, number>();
+  /** Children's caps (the cap their parent sets), where given. */
+  readonly #caps = new Map<K, number>();
+  /** This node's own cap. */
+  #cap = Infinity;
   /** Every live instance of this node, one per subscription (and per place it sits in a subscribed tree). */
   readonly #mounts = new Set<Mount<T, K>>();
 
-  constructor(children?: RoundRobinChildren<T, K>) {
+  constructor(children?: RoundRobinChildren<T, K>, options: RoundRobinOptions<K> = {}) {
     // Subscribed directly there is nothing to be fair about: each event is emitted as it arrives, except
     // those of paused children, which wait for `resume`.
     super(function (this: Observable<T>, subscriber: Subscriber<T>) {
       dispatch<T, T>(subscriber, (sink) => connectNode(this as RoundRobin<T, unknown>, sink), null, Infinity);
     });
-    if (children === undefined) return;
-    const entries = (children instanceof Map ? [...children] : Object.entries(children)) as [K, unknown][];
+    if (options === null || typeof options !== 'object') throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
+    const entries = (children === undefined ? [] : children instanceof Map ? [...children] : Object.entries(children)) as [K, unknown][];
     for (const [key, child] of entries) this.#checkChild(key, child);
+    const keys = new Set(entries.map(([key]) => key));
+    const weights = perKey(options.weights, keys, 'weights', checkWeight);
+    const caps = perKey(options.caps, keys, 'caps', checkCap);
+    if (options.cap !== undefined) checkCap(options.cap);
     for (const [key, child] of entries) this.#children.set(key, child as Observable<T>);
+    for (const [key, weight] of weights) if (weight !== 1) this.#weights.set(key, weight);
+    for (const [key, cap] of caps) if (cap !== Infinity) this.#caps.set(key, cap);
+    this.#cap = options.cap ?? Infinity;
   }
 
   /**
@@ -74,13 +105,84 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     return this.#paused.has(key);
   }
 
-  /** Adds a child; while subscribed, it is subscribed at once and joins the back of the rotation. */
+  /** The weight of the child at `key`. */
+  weightOf(key: K): number {
+    this.#checkKnown(key, 'weightOf');
+    return this.#weights.get(key) ?? 1;
+  }
+
+  /**
+   * This node's own cap, or with a key the cap set for that child (`Infinity`: none). A child node's own cap and
+   * the cap its parent sets for it both apply.
+   */
+  capOf(key?: K): number {
+    if (arguments.length === 0) return this.#cap;
+    this.#checkKnown(key as K, 'capOf');
+    return this.#caps.get(key as K) ?? Infinity;
+  }
+
+  /**
+   * Adds a child; while subscribed, it is subscribed at once and joins the back of the rotation. It starts with
+   * weight 1 and no cap: `setWeight(key, w)` and `setCap(key, n)` set them (a synchronous source emits during
+   * `add`, before they apply).
+   */
   add(key: K, child: Observable<T>): this {
     this.#checkChild(key, child);
     this.#children.set(key, child);
     for (const mount of [...this.#mounts]) {
-      mount.conn.start(mount.attach(key, child));
+      mount.conn.start(mount.attach(key, child, 1, Infinity));
       mount.conn.sink.check();
+    }
+    return this;
+  }
+
+  /**
+   * Sets how many turns in a row the child at `key` gets at the front of the rotation (weighted round-robin: it
+   * is served until it used them or ran empty, then goes to the back). It starts its turns afresh: a child at the
+   * front now gets up to `weight` more turns.
+   */
+  setWeight(key: K, weight: number): this {
+    this.#checkKnown(key, 'setWeight');
+    checkWeight(weight);
+    if (weight === 1) this.#weights.delete(key);
+    else this.#weights.set(key, weight);
+    for (const mount of this.#mounts) mount.queue.setWeight(key, weight);
+    return this;
+  }
+
+  /**
+   * Caps how many projections may be active at once below this node (`setCap(2)`), or below one child
+   * (`setCap('vm1', 1)`, a Subject leaf included). A node at its cap leaves its parent's rotation, and rejoins at
+   * the back once one of its projections completes; the other nodes keep every free slot busy. `Infinity`
+   * removes the cap. Lowering it cancels nothing: the node waits until enough projections completed.
+   *
+   * Counting is switched on for a subscription once its tree has a cap (it costs nothing before): projections
+   * already running when the first cap of a subscription was set are not counted.
+   */
+  setCap(cap: number): this;
+  setCap(key: K, cap: number): this;
+  setCap(...args: [number] | [K, number]): this {
+    if (args.length === 1) {
+      const [cap] = args;
+      checkCap(cap);
+      this.#cap = cap;
+      for (const mount of [...this.#mounts]) {
+        mount.ownCap = cap;
+        mount.applyCap();
+        mount.conn.sink.arrived();
+      }
+      return this;
+    }
+    const [key, cap] = args;
+    this.#checkKnown(key, 'setCap');
+    checkCap(cap);
+    if (cap === Infinity) this.#caps.delete(key);
+    else this.#caps.set(key, cap);
+    for (const mount of [...this.#mounts]) {
+      const part = mount.parts.get(key) as Part<T>;
+      part.slotCap = cap;
+      part.applyCap();
+      mount.conn.sink.arrived();
     }
     return this;
   }
@@ -93,11 +195,15 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     this.#checkKnown(key, 'delete');
     this.#children.delete(key);
     this.#paused.delete(key);
+    this.#weights.delete(key);
+    this.#caps.delete(key);
     const events: T[] = [];
     for (const mount of [...this.#mounts]) {
       const handedBack = mount.detach(key);
       mount.conn.queued -= handedBack.length;
       for (const event of handedBack) events.push(event);
+      // Its running projections no longer count against the caps above it: that may free a turn.
+      if (mount.conn.tracking) mount.conn.sink.arrived();
       mount.conn.sink.check();
     }
     return events;
@@ -145,10 +251,10 @@ export class RoundRobin<T, K = string> extends Observable<T> {
 
   /** Builds this node's instance for one subscription: a core node with a leaf queue per Observable child. */
   #mount(conn: Connection<T>): Mount<T, K> {
-    const mount = new Mount<T, K>(conn, this.#mounts);
+    const mount = new Mount<T, K>(conn, this.#mounts, this.#cap);
     this.#mounts.add(mount);
     for (const [key, child] of this.#children) {
-      mount.attach(key, child);
+      mount.attach(key, child, this.#weights.get(key) ?? 1, this.#caps.get(key) ?? Infinity);
       if (this.#paused.has(key)) mount.queue.pause(key);
     }
     return mount;
@@ -179,10 +285,10 @@ export class RoundRobin<T, K = string> extends Observable<T> {
  * cloud.pause('compute2'); // keeps its events until resume
  * cloud.delete('compute1'); // returns the events still queued below it
  */
-export function roundRobin<T>(children?: Readonly<Record<string, Observable<T>>>): RoundRobin<T, string>;
-export function roundRobin<T, K>(children: ReadonlyMap<K, Observable<T>>): RoundRobin<T, K>;
-export function roundRobin<T, K>(children?: RoundRobinChildren<T, K>): RoundRobin<T, K> {
-  return new RoundRobin<T, K>(children);
+export function roundRobin<T>(children?: Readonly<Record<string, Observable<T>>>, options?: RoundRobinOptions<string>): RoundRobin<T, string>;
+export function roundRobin<T, K>(children: ReadonlyMap<K, Observable<T>>, options?: RoundRobinOptions<K>): RoundRobin<T, K>;
+export function roundRobin<T, K>(children?: RoundRobinChildren<T, K>, options?: RoundRobinOptions<K>): RoundRobin<T, K> {
+  return new RoundRobin<T, K>(children, options);
 }
 
 /** One subscription of a root node: counts its leaves so it knows when every source has completed. */
@@ -191,6 +297,8 @@ class Connection<T> implements FairSource<T> {
   leaves = 0;
   active = 0;
   queued = 0;
+  /** Switched on once a node of this subscription's tree has a cap, and never off again. */
+  tracking = false;
   /** Above zero while leaves are being subscribed: one that completes at once must not end the stream early. */
   #starting = 0;
   readonly root: Mount<T, unknown>;
@@ -231,17 +339,30 @@ type Part<T> = Leaf<T> | Mount<T, unknown>;
 class Mount<T, K> {
   readonly queue = new RoundRobinQueue<T, K>();
   readonly parts = new Map<K, Part<T>>();
+  /** The cap its parent sets for it. */
+  slotCap = Infinity;
 
   constructor(
     readonly conn: Connection<T>,
     /** The node's set of live mounts, left when this one stops. */
     readonly registry: Set<Mount<T, K>>,
-  ) {}
+    /** The node's own cap. */
+    public ownCap: number,
+  ) {
+    this.applyCap();
+  }
 
-  attach(key: K, child: Observable<T>): Part<T> {
+  /** Both its own cap and the one its parent sets apply: the lower one counts. */
+  applyCap(): void {
+    setCapOf(this.queue, Math.min(this.ownCap, this.slotCap), this.conn);
+  }
+
+  attach(key: K, child: Observable<T>, weight: number, slotCap: number): Part<T> {
     const part = child instanceof RoundRobin ? mountNode(child as RoundRobin<T, unknown>, this.conn) : new Leaf(child, this.conn);
+    part.slotCap = slotCap;
     this.parts.set(key, part);
-    this.queue.add(key, part instanceof Leaf ? part.fifo : part.queue);
+    this.queue.add(key, part instanceof Leaf ? part.fifo : part.queue, { weight });
+    part.applyCap();
     return part;
   }
 
@@ -256,6 +377,8 @@ class Mount<T, K> {
 /** An Observable child's subscription, queueing what it emits. RxJS uses it as the subscriber, not wrapped. */
 class Leaf<T> extends Subscription implements Observer<T> {
   readonly fifo = new FifoQueue<T>();
+  /** The cap its parent sets for it. */
+  slotCap = Infinity;
   #started = false;
   #completed = false;
 
@@ -264,6 +387,10 @@ class Leaf<T> extends Subscription implements Observer<T> {
     readonly conn: Connection<T>,
   ) {
     super();
+  }
+
+  applyCap(): void {
+    setCapOf(this.fifo, this.slotCap, this.conn);
   }
 
   start(): void {
@@ -304,6 +431,12 @@ class Leaf<T> extends Subscription implements Observer<T> {
     this.unsubscribe();
     this.conn.sink.check();
   }
+}
+
+/** Sets a cap in a subscription's tree; the first finite one switches counting on for the subscription. */
+function setCapOf(queue: QueueNode<unknown>, cap: number, conn: Connection<unknown>): void {
+  if (cap !== Infinity) conn.tracking = true;
+  if (queue.cap !== cap) queue.setCap(cap);
 }
 
 /** Whether the queue or one of its ancestors is paused. */
