@@ -42,7 +42,7 @@ describe('weights and caps types', () => {
   it('types the core options, take, release and lastTaken', () => {
     const q = new RoundRobinQueue<string>({ a: new FifoQueue<string>() }, { weights: { a: 2 }, caps: { a: 1 }, cap: 2, pathCaps: [1] });
     expectTypeOf(q.take()).toEqualTypeOf<string | undefined>();
-    expectTypeOf(QueueNode.lastTaken).toEqualTypeOf<QueueNode<unknown> | null>();
+    expectTypeOf(q.lastTaken).toEqualTypeOf<QueueNode<string> | null>();
     expectTypeOf(q.add).parameter(2).toEqualTypeOf<ChildOptions | undefined>();
     expectTypeOf(q.setCap(1)).toEqualTypeOf<RoundRobinQueue<string, string>>();
     expectTypeOf(q.release).returns.toEqualTypeOf<void>();

@@ -1,4 +1,4 @@
-import { QueueNode, lastTaken } from './QueueNode.js';
+import { QueueNode, extrasOf, type NodeExtras } from './QueueNode.js';
 import { RingBuffer } from './RingBuffer.js';
 
 /**
@@ -25,7 +25,7 @@ export class FifoQueue<T> extends QueueNode<T> {
   }
 
   get ready(): boolean {
-    return this.#items.length > 0 && this._active < this._cap;
+    return this.#items.length > 0 && (this._ext === null || this._ext.active < this._ext.cap);
   }
 
   /** Appends an event; a parent that had this queue idle puts it at the back of its rotation. */
@@ -37,7 +37,7 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   next(): T | undefined {
     const items = this.#items;
-    if (items.length === 0 || this._active >= this._cap) return undefined;
+    if (items.length === 0 || (this._ext !== null && this._ext.active >= this._ext.cap)) return undefined;
     const item = items.shift() as T;
     if (items.length === 0 && this._parent !== null) this._parent._childIdle(this);
     return item;
@@ -60,11 +60,14 @@ export class FifoQueue<T> extends QueueNode<T> {
   }
 
   /** @internal */
-  _take(count: boolean): T {
-    if (count) {
-      this._active++;
-      lastTaken.leaf = this;
-    }
+  _take(): T {
+    return this.#items.shift() as T;
+  }
+
+  /** @internal */
+  _takeCounted(taker: NodeExtras<T>): T {
+    extrasOf(this).active++;
+    taker.taken = this;
     return this.#items.shift() as T;
   }
 
@@ -75,6 +78,6 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   /** @internal */
   _prunable(): boolean {
-    return this.#items.length === 0 && this._active === 0;
+    return this.#items.length === 0 && (this._ext === null || this._ext.active === 0);
   }
 }

@@ -21,17 +21,11 @@ export abstract class QueueNode<T> {
   _prev: QueueNode<T> = this;
   /** @internal */
   _next: QueueNode<T> = this;
-  /** @internal Turns in a row the parent serves this child before it goes to the back (weighted round-robin). */
-  _weight = 1;
-  /** @internal Turns used of `_weight` while at the front of the parent's rotation; 0 everywhere else. */
-  _used = 0;
-  /** @internal The most events below this node active at once; at it, the node leaves its parent's rotation. */
-  _cap = Infinity;
   /**
-   * @internal Events taken from below this node with `take()` and not yet released: counted only by `take`, so a
-   * tree without caps (pulled with `next()`) never touches it.
+   * @internal Weight, cap and active count, or `null` while the node has none of them (weight 1, no cap, never
+   * counted): a tree that uses neither weights nor caps keeps its nodes small and its hot path one `null` test.
    */
-  _active = 0;
+  _ext: NodeExtras<T> | null = null;
 
   /** Events queued in this node and below it, paused ones included. */
   abstract get size(): number;
@@ -47,17 +41,17 @@ export abstract class QueueNode<T> {
 
   /**
    * Takes the next event like `next()` and counts it as active at every node on its path (its leaf, the leaf's
-   * ancestors) until `release()` is called on that leaf, which {@link QueueNode.lastTaken} names. Only counted
-   * events hold a node at its cap: use `take` and `release` when the tree has caps.
+   * ancestors) until `release()` is called on that leaf, which {@link QueueNode.lastTaken} of this node names
+   * right after. Only counted events hold a node at its cap: use `take` and `release` when the tree has caps.
    *
    * @example
    * const event = tree.take();
-   * const leaf = QueueNode.lastTaken;
+   * const leaf = tree.lastTaken;
    * run(event).then(() => leaf?.release()); // frees a turn of every capped node above it
    */
   take(): T | undefined {
     if (!this.ready) return undefined;
-    const item = this._take(true); // counts the event at this node and below
+    const item = this._takeCounted(extrasOf(this)); // counts the event at this node and below
     const parent = this._parent;
     if (parent !== null) {
       // Called on a subtree: its parent did not take part in the pick. Tell it, and count the event above too.
@@ -68,11 +62,11 @@ export abstract class QueueNode<T> {
   }
 
   /**
-   * The leaf that the most recent `take()` (of any tree) took its event from; `null` before the first. Read it
-   * right after `take()`.
+   * The leaf that this node's most recent `take()` took its event from (this node itself for a `FifoQueue`);
+   * `null` before its first `take()`. Read it right after `take()`: the next `take()` of this node replaces it.
    */
-  static get lastTaken(): QueueNode<unknown> | null {
-    return lastTaken.leaf;
+  get lastTaken(): QueueNode<T> | null {
+    return this._ext === null ? null : this._ext.taken;
   }
 
   /**
@@ -80,18 +74,20 @@ export abstract class QueueNode<T> {
    * and every ancestor, and a node that was at its cap rejoins the back of its parent's rotation.
    */
   release(): void {
-    if (this._active <= 0) throw new Error('release() without a matching take(): nothing is active below this node');
+    if (this._ext === null || this._ext.active <= 0) {
+      throw new Error('release() without a matching take(): nothing is active below this node');
+    }
     this._countActive(-1);
   }
 
   /** The most events below this node active at once (`Infinity`: no cap). */
   get cap(): number {
-    return this._cap;
+    return this._ext === null ? Infinity : this._ext.cap;
   }
 
   /** Events taken from below this node with `take()` and not yet released. */
   get active(): number {
-    return this._active;
+    return this._ext === null ? 0 : this._ext.active;
   }
 
   /**
@@ -101,9 +97,11 @@ export abstract class QueueNode<T> {
    */
   setCap(cap: number): this {
     checkCap(cap);
-    const wasOpen = this._active < this._cap;
-    this._cap = cap;
-    const isOpen = this._active < cap;
+    if (this._ext === null && cap === Infinity) return this; // no cap already
+    const ext = extrasOf(this);
+    const wasOpen = ext.active < ext.cap;
+    ext.cap = cap;
+    const isOpen = ext.active < cap;
     const parent = this._parent;
     if (parent !== null && wasOpen !== isOpen) {
       if (isOpen) parent._childReady(this);
@@ -112,11 +110,14 @@ export abstract class QueueNode<T> {
     return this;
   }
 
+  /** @internal Takes the next event without telling the parent (the parent asked). Only called when `ready`. */
+  abstract _take(): T;
+
   /**
-   * @internal Takes the next event without telling the parent (the parent asked). Only called when `ready`.
-   * With `count` (from `take`), each node on the way counts the event as active.
+   * @internal `_take` for `take()`: each node on the way counts the event as active, and the leaf records itself
+   * in `taker` (the extras of the node `take()` was called on). Only called when `ready`.
    */
-  abstract _take(count: boolean): T;
+  abstract _takeCounted(taker: NodeExtras<T>): T;
 
   /**
    * @internal Adds `delta` to the active count of this node and of every ancestor. A node that reaches its cap
@@ -127,14 +128,15 @@ export abstract class QueueNode<T> {
   _countActive(delta: number): void {
     for (let node: QueueNode<T> | null = this; node !== null; ) {
       const parent: (QueueNode<T> & ParentNode<T>) | null = node._parent;
-      const wasOpen = node._active < node._cap;
-      node._active += delta;
+      const ext = extrasOf(node);
+      const wasOpen = ext.active < ext.cap;
+      ext.active += delta;
       if (parent !== null) {
-        const isOpen = node._active < node._cap;
+        const isOpen = ext.active < ext.cap;
         if (isOpen && !wasOpen) parent._childReady(node);
         else if (!isOpen && wasOpen) parent._childIdle(node);
         // Created by `push` and kept only for its active events: may be pruned now.
-        if (delta < 0 && node._auto && node._active === 0 && node._parent === parent) parent._childIdle(node);
+        if (delta < 0 && node._auto && ext.active === 0 && node._parent === parent) parent._childIdle(node);
       }
       node = parent;
     }
@@ -147,8 +149,35 @@ export abstract class QueueNode<T> {
   abstract _prunable(): boolean;
 }
 
-/** @internal Where a leaf records itself when `take` hands out one of its events. */
-export const lastTaken: { leaf: QueueNode<unknown> | null } = { leaf: null };
+/**
+ * @internal What a node needs only once it has a weight other than 1, a cap, or counted events (or, for a
+ * `RoundRobinQueue`, options for the branches `push` creates). Allocated on first use and kept.
+ */
+export class NodeExtras<T> {
+  /** Turns in a row the parent serves the node before it goes to the back (weighted round-robin). */
+  weight = 1;
+  /** Turns used of `weight` while at the front of the parent's rotation; 0 everywhere else. */
+  used = 0;
+  /** The most events below the node active at once; at it, the node leaves its parent's rotation. */
+  cap = Infinity;
+  /** Events taken from below the node with `take()` and not yet released. */
+  active = 0;
+  /** The leaf of the event the node's most recent `take()` handed out. */
+  taken: QueueNode<T> | null = null;
+  /** How `RoundRobinQueue.push` sets up the branches it creates below the node; `null`: weight 1, no caps. */
+  branches: BranchOptions | null = null;
+}
+
+/** @internal How `push` sets up the branches it creates. */
+export interface BranchOptions {
+  readonly weight: ((path: readonly unknown[], depth: number) => number) | undefined;
+  readonly caps: readonly number[] | undefined;
+}
+
+/** @internal The node's extras, allocated on first use. */
+export function extrasOf<T>(node: QueueNode<T>): NodeExtras<T> {
+  return node._ext ?? (node._ext = new NodeExtras<T>());
+}
 
 /** Throws unless `weight` is a positive integer. */
 export function checkWeight(weight: unknown, what = '`weight`'): asserts weight is number {

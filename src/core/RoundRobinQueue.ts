@@ -1,5 +1,5 @@
 import { FifoQueue } from './FifoQueue.js';
-import { QueueNode, checkCap, checkWeight, describeKey, type ParentNode } from './QueueNode.js';
+import { QueueNode, checkCap, checkWeight, describeKey, extrasOf, type BranchOptions, type NodeExtras, type ParentNode } from './QueueNode.js';
 
 /** The children of a node: a Map (any keys, in its order) or a plain object (string keys, in key order). */
 export type QueueChildren<T, K> = ReadonlyMap<K, QueueNode<T>> | Readonly<Record<string, QueueNode<T>>>;
@@ -61,8 +61,6 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   readonly #children = new Map<K, QueueNode<T>>();
   /** Front of the rotation, a circular list of the ready children; `null` when none is ready. */
   #head: QueueNode<T> | null = null;
-  /** How `push` sets up the branches it creates; `null` when nothing is set (weight 1, no caps). */
-  readonly #branches: { readonly weight?: (path: readonly unknown[], depth: number) => number; readonly caps?: readonly number[] } | null = null;
 
   constructor(children?: QueueChildren<T, K>, options?: RoundRobinQueueOptions<K>) {
     super();
@@ -90,12 +88,13 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
       if (!Array.isArray(pathCaps)) throw new TypeError(`Expected \`pathCaps\` to be an array, got ${describeKey(pathCaps)}`);
       pathCaps.forEach((cap, depth) => checkCap(cap, `\`pathCaps[${depth}]\``));
     }
-    if (options.cap !== undefined) this._cap = options.cap;
+    if (options.cap !== undefined) this.setCap(options.cap); // no parent yet: only sets it
+    // Stored only when it changes something: `push` then builds branches exactly as without options.
     if (pathWeight !== undefined || (pathCaps !== undefined && pathCaps.some((cap) => cap !== Infinity))) {
-      this.#branches = { weight: pathWeight, caps: pathCaps };
+      extrasOf(this).branches = { weight: pathWeight, caps: pathCaps === undefined ? undefined : [...pathCaps] };
     }
     for (const [key, child] of entries) {
-      this.#attach(key, child as QueueNode<T>, false, weights.get(key) ?? 1, caps.get(key));
+      this.#attachWith(key, child as QueueNode<T>, false, weights.get(key) ?? 1, caps.get(key));
     }
   }
 
@@ -110,7 +109,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   }
 
   get ready(): boolean {
-    return this.#head !== null && this._active < this._cap;
+    return this.#head !== null && (this._ext === null || this._ext.active < this._ext.cap);
   }
 
   has(key: K): boolean {
@@ -133,7 +132,8 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   /** The weight of the child at `key` (see {@link ChildOptions.weight}). */
   weightOf(key: K): number {
-    return this.#childAt(key, 'weightOf')._weight;
+    const ext = this.#childAt(key, 'weightOf')._ext;
+    return ext === null ? 1 : ext.weight;
   }
 
   /**
@@ -143,7 +143,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   add(key: K, child: QueueNode<T>, options: ChildOptions = {}): this {
     this.#checkChild(key, child);
     const { weight = 1, cap } = checkChildOptions(options);
-    this.#attach(key, child, false, weight, cap);
+    this.#attachWith(key, child, false, weight, cap);
     return this;
   }
 
@@ -154,8 +154,10 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   setWeight(key: K, weight: number): this {
     const child = this.#childAt(key, 'setWeight');
     checkWeight(weight);
-    child._weight = weight;
-    child._used = 0;
+    if (child._ext === null && weight === 1) return this; // weight 1 already, and no turns to restart
+    const ext = extrasOf(child);
+    ext.weight = weight;
+    ext.used = 0;
     return this;
   }
 
@@ -172,10 +174,11 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     if (child._linked) this.#unlink(child);
     child._parent = null;
     child._paused = child._auto = false;
-    child._weight = 1;
+    const ext = child._ext;
+    if (ext !== null) ext.weight = 1;
     this.#tellIdle(wasReady);
     // Its running events are no longer below this node: they stop counting against the caps here and above.
-    if (child._active > 0) this._countActive(-child._active);
+    if (ext !== null && ext.active > 0) this._countActive(-ext.active);
     return events;
   }
 
@@ -224,62 +227,89 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
       if (!(child instanceof RoundRobinQueue)) throw pathError(path, depth, 'is a queue, not a node: the path is too long');
       node = child;
     }
-    // Build the missing part bottom-up, already holding the event, then hang it in with one attach. Weights are
-    // asked first: a callback that throws (or answers nonsense) leaves the tree as it was.
-    const branches = this.#branches;
-    const weights = branches === null ? null : this.#branchWeights(path, depth);
-    const caps = branches === null ? undefined : branches.caps;
+    const ext = this._ext;
+    if (ext !== null && ext.branches !== null) {
+      this.#pushBranch(node, depth, path, item, ext.branches);
+      return;
+    }
+    // Build the missing part bottom-up, already holding the event, then hang it in with one attach.
     let branch: QueueNode<T> = new FifoQueue<T>();
     (branch as FifoQueue<T>).push(item);
     for (let d = last; d > depth; d--) {
       const parent = new RoundRobinQueue<T, unknown>();
-      parent.#attach(path[d], branch, true, weights === null ? 1 : (weights[d - depth] as number), caps?.[d]);
+      parent.#attach(path[d], branch, true);
       branch = parent;
     }
-    node.#attach(path[depth], branch, true, weights === null ? 1 : (weights[0] as number), caps?.[depth]);
+    node.#attach(path[depth], branch, true);
   }
 
-  /** The weights of the branches `push` creates at `path[from]` and below. */
-  #branchWeights(path: readonly unknown[], from: number): number[] | null {
-    const weightOf = (this.#branches as { weight?: (path: readonly unknown[], depth: number) => number }).weight;
-    if (weightOf === undefined) return null;
-    const weights: number[] = [];
-    for (let d = from; d < path.length; d++) {
-      const weight = weightOf(path.slice(0, d + 1), d);
-      checkWeight(weight, `the weight of ${describeKey(path.slice(0, d + 1))}`);
-      weights.push(weight);
+  /**
+   * `push`'s missing part with weights or caps (`pathWeight`, `pathCaps`). Weights are asked first: a callback
+   * that throws (or answers nonsense) leaves the tree as it was.
+   */
+  #pushBranch(node: RoundRobinQueue<T, unknown>, depth: number, path: readonly unknown[], item: T, branches: BranchOptions): void {
+    const last = path.length - 1;
+    const weights = branchWeights(branches, path, depth);
+    const caps = branches.caps;
+    let branch: QueueNode<T> = new FifoQueue<T>();
+    (branch as FifoQueue<T>).push(item);
+    for (let d = last; d > depth; d--) {
+      const parent = new RoundRobinQueue<T, unknown>();
+      parent.#attachWith(path[d], branch, true, weights === null ? 1 : (weights[d - depth] as number), caps?.[d]);
+      branch = parent;
     }
-    return weights;
+    node.#attachWith(path[depth], branch, true, weights === null ? 1 : (weights[0] as number), caps?.[depth]);
   }
 
   next(): T | undefined {
-    if (!this.ready) return undefined;
-    const item = this._take(false);
+    if (this.#head === null || (this._ext !== null && this._ext.active >= this._ext.cap)) return undefined;
+    const item = this._take();
     this.#tellIdle(true);
     return item;
   }
 
   /** @internal */
-  _take(count: boolean): T {
-    if (count) this._active++;
+  _take(): T {
     const child = this.#head as QueueNode<T>;
-    const item = child._take(count);
-    if (!child.ready) {
+    const item = child._take();
+    if (child.ready) {
+      if (child._ext === null) this.#head = child._next; // served: to the back of the rotation
+      else this.#served(child, child._ext);
+    } else {
       // Empty, or at its cap: out of the rotation until it is ready again.
       this.#unlink(child);
       this.#forgetIfPrunable(child);
-    } else if (child._weight === 1) this.#head = child._next; // served: to the back of the rotation
-    else if (++child._used >= child._weight) {
-      // Weighted: it stays at the front until it used its turns.
-      child._used = 0;
-      this.#head = child._next;
     }
     return item;
   }
 
   /** @internal */
+  _takeCounted(taker: NodeExtras<T>): T {
+    extrasOf(this).active++;
+    const child = this.#head as QueueNode<T>;
+    const item = child._takeCounted(taker);
+    if (child.ready) {
+      if (child._ext === null) this.#head = child._next;
+      else this.#served(child, child._ext);
+    } else {
+      this.#unlink(child);
+      this.#forgetIfPrunable(child);
+    }
+    return item;
+  }
+
+  /** A child with extras was served and is still ready: weighted, it stays at the front until it used its turns. */
+  #served(child: QueueNode<T>, ext: NodeExtras<T>): void {
+    if (ext.weight === 1 || ++ext.used >= ext.weight) {
+      ext.used = 0;
+      this.#head = child._next; // to the back of the rotation
+    }
+  }
+
+  /** @internal */
   _childReady(child: QueueNode<T>): void {
-    if (child._paused || child._linked || !child.ready) return;
+    // A child with extras may call while it is not ready (it dropped below its cap, but is empty).
+    if (child._paused || child._linked || (child._ext !== null && !child.ready)) return;
     const wasIdle = this.#head === null;
     this.#link(child);
     if (wasIdle && this._parent !== null) this._parent._childReady(this);
@@ -298,9 +328,10 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     for (const child of this.#children.values()) {
       child._drainInto(out);
       child._linked = false;
-      child._used = 0;
+      const ext = child._ext;
+      if (ext !== null) ext.used = 0;
       // One with events still active stays until they are released, so their release walks the same path.
-      if (child._auto && !child._paused && child._prunable()) {
+      if (child._auto && !child._paused && (ext === null || ext.active === 0)) {
         this.#children.delete(child._key as K);
         child._parent = null;
       }
@@ -310,7 +341,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   /** @internal */
   _prunable(): boolean {
-    return this.#children.size === 0 && this._active === 0;
+    return this.#children.size === 0 && (this._ext === null || this._ext.active === 0);
   }
 
   #checkChild(key: K, child: unknown): asserts child is QueueNode<T> {
@@ -324,17 +355,30 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     }
   }
 
-  #attach(key: K, child: QueueNode<T>, auto: boolean, weight: number, cap: number | undefined): void {
+  /** Attaches a child that has no extras (`push` creates them so): weight 1, no cap, nothing active. */
+  #attach(key: K, child: QueueNode<T>, auto: boolean): void {
     child._parent = this;
     child._key = key;
     child._auto = auto;
     child._paused = child._linked = false;
-    child._weight = weight;
-    child._used = 0;
-    if (cap !== undefined) child._cap = cap;
     this.#children.set(key, child);
     if (child.ready) this._childReady(child);
-    if (child._active > 0) this._countActive(child._active);
+  }
+
+  /**
+   * Attaches any child with a weight and, unless `undefined`, a cap (its own cap). Extras are allocated only if
+   * they change something. A child with events still active counts them here and above from now on.
+   */
+  #attachWith(key: K, child: QueueNode<T>, auto: boolean, weight: number, cap: number | undefined): void {
+    if (weight !== 1 || child._ext !== null) {
+      const ext = extrasOf(child);
+      ext.weight = weight;
+      ext.used = 0;
+    }
+    if (cap !== undefined) child.setCap(cap); // no parent yet: only sets it (the cap decides whether it is ready)
+    this.#attach(key, child, auto);
+    const ext = child._ext;
+    if (ext !== null && ext.active > 0) this._countActive(ext.active);
   }
 
   #childAt(key: K, method: string): QueueNode<T> {
@@ -379,7 +423,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   #unlink(child: QueueNode<T>): void {
     child._linked = false;
-    child._used = 0;
+    if (child._ext !== null) child._ext.used = 0;
     if (child._next === child) {
       this.#head = null;
       return;
@@ -389,6 +433,19 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     if (this.#head === child) this.#head = child._next;
     child._prev = child._next = child;
   }
+}
+
+/** The weights of the branches `push` creates at `path[from]` and below; `null` when all are 1. */
+function branchWeights(branches: BranchOptions, path: readonly unknown[], from: number): number[] | null {
+  const weightOf = branches.weight;
+  if (weightOf === undefined) return null;
+  const weights: number[] = [];
+  for (let d = from; d < path.length; d++) {
+    const weight = weightOf(path.slice(0, d + 1), d);
+    checkWeight(weight, `the weight of ${describeKey(path.slice(0, d + 1))}`);
+    weights.push(weight);
+  }
+  return weights;
 }
 
 /** @internal Checks a per-key option (`weights`, `caps`) against the children given, and returns it as a Map. */

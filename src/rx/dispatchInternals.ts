@@ -1,5 +1,5 @@
 import { Subscription, from, type ObservableInput, type Observer, type Subscriber } from 'rxjs';
-import { lastTaken, type QueueNode } from '../core/QueueNode.js';
+import type { QueueNode } from '../core/QueueNode.js';
 
 /** What a source of events tells the dispatcher. */
 export interface FairSink<T> {
@@ -12,6 +12,12 @@ export interface FairSink<T> {
   arrived(): void;
   /** A source failed. */
   error(err: unknown): void;
+  /**
+   * The source's tree has caps, from now on and for good: events are then taken with `take()` and released when
+   * their projection completes, so that each capped node counts its active events. Until then (the default)
+   * nothing is counted per event.
+   */
+  track(): void;
   /** Something that may end the stream happened (a source completed, a child was deleted). */
   check(): void;
 }
@@ -22,11 +28,6 @@ export interface FairSource<T> {
   readonly queue: QueueNode<T>;
   /** Events in `queue`, paused ones included: raised by the source as it queues, lowered by the dispatcher. */
   queued: number;
-  /**
-   * Whether the tree has caps: events are then taken with `take()` and released when their projection completes,
-   * so that each capped node counts its active events. Off (the default), nothing is counted per event.
-   */
-  readonly tracking: boolean;
   /** Whether every source has completed (more may still be queued). */
   sourcesDone(): boolean;
   /** Subscribes the sources. Called once the dispatcher is wired, since sources may emit synchronously. */
@@ -67,6 +68,8 @@ class Dispatcher<T, R> implements FairSink<T> {
   #index = 0;
   /** Set while the pull loop runs: re-entrant calls leave the work to it, so the stack never grows. */
   #pumping = false;
+  /** Set by `track()`: the tree has caps, events are counted on their path (`take`/`release`). */
+  #tracking = false;
 
   constructor(
     readonly subscriber: Subscriber<R>,
@@ -76,10 +79,10 @@ class Dispatcher<T, R> implements FairSink<T> {
 
   offer(value: T): boolean {
     // With caps the event must be counted on its path: it goes through the tree.
-    if (this.#pumping || this.active >= this.concurrency || this.subscriber.closed || this.source.tracking) return false;
+    if (this.#pumping || this.active >= this.concurrency || this.subscriber.closed || this.#tracking) return false;
     this.#pumping = true;
     try {
-      this.#dispatch(value, null);
+      this.#dispatch(value);
     } finally {
       this.#pumping = false;
     }
@@ -96,15 +99,18 @@ class Dispatcher<T, R> implements FairSink<T> {
     this.subscriber.error(err);
   }
 
+  track(): void {
+    this.#tracking = true;
+  }
+
   check(): void {
     if (!this.#pumping && this.active === 0 && this.source.queued === 0 && this.source.sourcesDone()) {
       this.subscriber.complete();
     }
   }
 
-  /** A projection completed; `leaf`, when its event was counted (the tree has caps), gets its turn back. */
-  innerComplete(leaf: QueueNode<unknown> | null): void {
-    if (leaf !== null) leaf.release();
+  /** A projection completed. (One whose event was counted released its leaf first.) */
+  innerComplete(): void {
     this.active--;
     this.#pump();
   }
@@ -113,7 +119,7 @@ class Dispatcher<T, R> implements FairSink<T> {
   readonly #resolved = (value: R): void => {
     if (this.subscriber.closed) return;
     this.subscriber.next(value);
-    this.innerComplete(null);
+    this.innerComplete();
   };
 
   readonly #rejected = (err: unknown): void => {
@@ -127,14 +133,14 @@ class Dispatcher<T, R> implements FairSink<T> {
     const queue = source.queue;
     try {
       while (this.active < this.concurrency && queue.ready && !subscriber.closed) {
-        if (source.tracking) {
+        if (this.#tracking) {
           const value = queue.take() as T;
           source.queued--;
-          this.#dispatch(value, lastTaken.leaf);
+          this.#dispatchCounted(value, queue.lastTaken as QueueNode<T>);
         } else {
           const value = queue.next() as T;
           source.queued--;
-          this.#dispatch(value, null);
+          this.#dispatch(value);
         }
       }
     } finally {
@@ -143,14 +149,20 @@ class Dispatcher<T, R> implements FairSink<T> {
     this.check();
   }
 
-  /** Emits or projects an event; `leaf` is where it was counted as active, `null` when it was not. */
-  #dispatch(value: T, leaf: QueueNode<unknown> | null): void {
+  #dispatch(value: T): void {
+    if (this.project === null) this.subscriber.next(value as unknown as R);
+    else this.#start(value, null);
+  }
+
+  /** `#dispatch` for an event counted as active at `leaf` and its ancestors: released once it is done. */
+  #dispatchCounted(value: T, leaf: QueueNode<T>): void {
     if (this.project === null) {
       this.subscriber.next(value as unknown as R);
-      leaf?.release(); // emitted is done: nothing stays active
+      leaf.release(); // emitted is done: nothing stays active
     } else this.#start(value, leaf);
   }
 
+  /** Projects an event; `leaf` is where it was counted as active, `null` when it was not. */
   #start(value: T, leaf: QueueNode<unknown> | null): void {
     const { subscriber } = this;
     this.active++;
@@ -168,14 +180,15 @@ class Dispatcher<T, R> implements FairSink<T> {
         const resolved = (result: R): void => {
           if (this.subscriber.closed) return;
           this.subscriber.next(result);
-          this.innerComplete(leaf);
+          leaf.release();
+          this.innerComplete();
         };
         (input as Promise<R>).then(resolved, this.#rejected);
       }
       return;
     }
     // Linked to the output before subscribing: an unsubscribe during a synchronous inner stops it at once.
-    const inner = new InnerSubscriber<R>(this, leaf);
+    const inner = leaf === null ? new InnerSubscriber<R>(this) : new CountedInnerSubscriber<R>(this, leaf);
     subscriber.add(inner);
     try {
       from(input).subscribe(inner);
@@ -187,11 +200,7 @@ class Dispatcher<T, R> implements FairSink<T> {
 
 /** A projection's subscriber. Being a `Subscription` and an `Observer`, RxJS uses it as is, not wrapped. */
 class InnerSubscriber<R> extends Subscription implements Observer<R> {
-  constructor(
-    readonly dispatcher: { readonly subscriber: Subscriber<R>; innerComplete(leaf: QueueNode<unknown> | null): void },
-    /** Where its event was counted as active (the tree has caps); `null` when it was not counted. */
-    readonly leaf: QueueNode<unknown> | null,
-  ) {
+  constructor(readonly dispatcher: { readonly subscriber: Subscriber<R>; innerComplete(): void }) {
     super();
   }
 
@@ -208,6 +217,24 @@ class InnerSubscriber<R> extends Subscription implements Observer<R> {
   complete(): void {
     if (this.closed) return;
     this.unsubscribe();
-    this.dispatcher.innerComplete(this.leaf);
+    this.dispatcher.innerComplete();
+  }
+}
+
+/** The subscriber of a projection whose event was counted as active (the tree has caps): releases its leaf. */
+class CountedInnerSubscriber<R> extends InnerSubscriber<R> {
+  constructor(
+    dispatcher: { readonly subscriber: Subscriber<R>; innerComplete(): void },
+    /** Where its event was counted as active. */
+    readonly leaf: QueueNode<unknown>,
+  ) {
+    super(dispatcher);
+  }
+
+  override complete(): void {
+    if (this.closed) return;
+    this.unsubscribe();
+    this.leaf.release();
+    this.dispatcher.innerComplete();
   }
 }

@@ -76,7 +76,8 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
   if (by === undefined && (weight !== undefined || caps !== undefined)) {
     throw new TypeError('Expected `by` with `weight` or `caps`: they set up the branches `by` creates');
   }
-  const tree = { pathWeight: weight, pathCaps: caps === undefined ? undefined : [...caps] };
+  // Without `weight` and `caps` the tree is built exactly as before they existed (no options at all).
+  const tree = weight === undefined && caps === undefined ? undefined : { pathWeight: weight, pathCaps: caps === undefined ? undefined : [...caps] };
 
   type R = ObservedValueOf<O>;
   const fairProject = project as unknown as Project<T, R>;
@@ -97,18 +98,17 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
 class FlatSource<T> extends Subscription implements FairSource<T>, Observer<T> {
   readonly queue: RoundRobinQueue<T, unknown> | FifoQueue<T>;
   queued = 0;
-  readonly tracking: boolean;
   #completed = false;
 
   constructor(
     readonly source: Observable<T>,
     readonly sink: FairSink<T>,
     readonly by: ((value: T) => readonly unknown[]) | undefined,
-    tree: RoundRobinQueueOptions<unknown>,
+    tree: RoundRobinQueueOptions<unknown> | undefined,
   ) {
     super();
     this.queue = by === undefined ? new FifoQueue<T>() : new RoundRobinQueue<T, unknown>(undefined, tree);
-    this.tracking = tree.pathCaps?.some((cap) => cap !== Infinity) ?? false;
+    if (tree?.pathCaps?.some((cap) => cap !== Infinity) === true) sink.track();
   }
 
   sourcesDone(): boolean {

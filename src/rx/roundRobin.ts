@@ -435,7 +435,10 @@ class Leaf<T> extends Subscription implements Observer<T> {
 
 /** Sets a cap in a subscription's tree; the first finite one switches counting on for the subscription. */
 function setCapOf(queue: QueueNode<unknown>, cap: number, conn: Connection<unknown>): void {
-  if (cap !== Infinity) conn.tracking = true;
+  if (cap !== Infinity && !conn.tracking) {
+    conn.tracking = true;
+    conn.sink.track();
+  }
   if (queue.cap !== cap) queue.setCap(cap);
 }
 

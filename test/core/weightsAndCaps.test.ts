@@ -77,7 +77,7 @@ describe('RoundRobinQueue caps', () => {
     const vm1 = new RoundRobinQueue<string>({ heal: fifo('h', 2), migrate: fifo('m', 1) }, { cap: 1 });
     const q = new RoundRobinQueue<string>({ vm1, vm2: fifo('x', 3) });
     expect(q.take()).toBe('h0');
-    const leaf = QueueNode.lastTaken as QueueNode<string>;
+    const leaf = q.lastTaken as QueueNode<string>;
     expect(leaf).toBe(vm1.get('heal'));
     expect([vm1.active, q.active, vm1.ready]).toEqual([1, 1, false]);
     expect(q.take()).toBe('x0');
@@ -126,7 +126,7 @@ describe('RoundRobinQueue caps', () => {
     const vm = new RoundRobinQueue<string>({ heal: fifo('h', 2) });
     const q = new RoundRobinQueue<string>({ vm, other: fifo('o', 1) }, { cap: 1 });
     expect(q.take()).toBe('h0');
-    const leaf = QueueNode.lastTaken as QueueNode<string>;
+    const leaf = q.lastTaken as QueueNode<string>;
     expect(q.ready).toBe(false);
     expect(q.delete('vm')).toEqual(['h1']);
     expect([q.active, q.ready, vm.active]).toEqual([0, true, 1]);
@@ -164,12 +164,12 @@ describe('RoundRobinQueue caps', () => {
     q.push(['h1', 'v1'], 'a');
     q.push(['h1', 'v2'], 'b');
     expect(q.take()).toBe('a');
-    const leaf = QueueNode.lastTaken as QueueNode<string>;
+    const leaf = q.lastTaken as QueueNode<string>;
     expect(q.take()).toBeUndefined(); // h1 at its cap of 1
     expect(q.has('h1')).toBe(true);
     leaf.release();
     expect(q.take()).toBe('b');
-    (QueueNode.lastTaken as QueueNode<string>).release();
+    (q.lastTaken as QueueNode<string>).release();
     expect(q.has('h1')).toBe(false); // nothing queued, nothing running: pruned
   });
 

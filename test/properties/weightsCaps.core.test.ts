@@ -222,7 +222,7 @@ class World {
         same(actual, expected?.event, `root.${cmd.t}()`);
         if (expected === undefined) return;
         if (counted) {
-          same(QueueNode.lastTaken === this.implOf(expected.leaf), true, 'lastTaken is the leaf of the event');
+          same(this.root.lastTaken === this.implOf(expected.leaf), true, 'lastTaken is the leaf of the event');
           this.running.push({ event: expected.event, leaf: this.implOf(expected.leaf), model: expected.leaf });
         }
         this.served([], expected.keys, counted);
@@ -242,8 +242,8 @@ class World {
         normalize(this.model);
         same(impl.take(), expected?.event, `take() at [${target.path.join('/')}]`);
         if (expected === undefined) return;
-        this.running.push({ event: expected.event, leaf: QueueNode.lastTaken as QueueNode<string>, model: expected.leaf });
-        same(QueueNode.lastTaken === this.implOf(expected.leaf), true, 'lastTaken is the leaf of the event');
+        this.running.push({ event: expected.event, leaf: impl.lastTaken as QueueNode<string>, model: expected.leaf });
+        same(impl.lastTaken === this.implOf(expected.leaf), true, 'lastTaken is the leaf of the event');
         this.served(target.path, expected.keys, true);
         return;
       }

@@ -70,7 +70,7 @@ class Reference {
   pump(): void {
     while (this.active.size < this.concurrency && this.queue.ready) {
       const event = this.queue.take() as Ev;
-      const leaf = QueueNode.lastTaken as QueueNode<Ev>;
+      const leaf = this.queue.lastTaken as QueueNode<Ev>;
       this.dispatched.push(event.id);
       if (event.sync) leaf.release();
       else this.active.set(event.id, leaf);
