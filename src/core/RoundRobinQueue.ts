@@ -64,10 +64,14 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   constructor(children?: QueueChildren<T, K>, options?: RoundRobinQueueOptions<K>) {
     super();
-    // `push(path)` creates nodes by the thousand: a bare node does no work here.
-    if (children === undefined && options === undefined) return;
-    if (options === undefined) options = {};
-    if (options === null || typeof options !== 'object') throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
+    // `push(path)` creates nodes by the thousand: a bare node does no work here, and the constructor stays small.
+    if (children !== undefined || options !== undefined) this.#init(children, options);
+  }
+
+  #init(children: QueueChildren<T, K> | undefined, options: RoundRobinQueueOptions<K> | undefined): void {
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
+    }
     const entries = (children === undefined ? [] : children instanceof Map ? [...children] : Object.entries(children)) as [K, unknown][];
     // Check everything before attaching anything: a constructor that throws must leave no child claimed.
     const seen = new Set<unknown>();
@@ -75,6 +79,10 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
       this.#checkChild(key, child);
       if (seen.has(child)) throw new Error(`The same queue is given twice (at key ${describeKey(key)})`);
       seen.add(child);
+    }
+    if (options === undefined) {
+      for (const [key, child] of entries) this.#attachWith(key, child as QueueNode<T>, false, 1, undefined);
+      return;
     }
     const keys = new Set(entries.map(([key]) => key));
     const weights = perKey(options.weights, keys, 'weights', checkWeight);
@@ -140,10 +148,13 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
    * Adds a child; if it holds events (and is below its cap) it joins the back of the rotation. A child with
    * events still active (taken and not released) counts them here and above from now on.
    */
-  add(key: K, child: QueueNode<T>, options: ChildOptions = {}): this {
+  add(key: K, child: QueueNode<T>, options?: ChildOptions): this {
     this.#checkChild(key, child);
-    const { weight = 1, cap } = checkChildOptions(options);
-    this.#attachWith(key, child, false, weight, cap);
+    if (options === undefined) this.#attachWith(key, child, false, 1, undefined);
+    else {
+      const { weight = 1, cap } = checkChildOptions(options);
+      this.#attachWith(key, child, false, weight, cap);
+    }
     return this;
   }
 

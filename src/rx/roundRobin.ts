@@ -53,32 +53,39 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   /** The children by key, in rotation order for children that are given or added together. */
   readonly #children = new Map<K, Observable<T>>();
   readonly #paused = new Set<K>();
-  /** Children's weights other than 1. */
-  readonly #weights = new Map<K, number>();
-  /** Children's caps (the cap their parent sets), where given. */
-  readonly #caps = new Map<K, number>();
-  /** This node's own cap. */
-  #cap = Infinity;
+  /** Weights and caps, `null` until one is set: a node without them costs what it did before they existed. */
+  #ext: NodeOptions<K> | null = null;
   /** Every live instance of this node, one per subscription (and per place it sits in a subscribed tree). */
   readonly #mounts = new Set<Mount<T, K>>();
 
-  constructor(children?: RoundRobinChildren<T, K>, options: RoundRobinOptions<K> = {}) {
+  constructor(children?: RoundRobinChildren<T, K>, options?: RoundRobinOptions<K>) {
     // Subscribed directly there is nothing to be fair about: each event is emitted as it arrives, except
     // those of paused children, which wait for `resume`.
     super(function (this: Observable<T>, subscriber: Subscriber<T>) {
       dispatch<T, T>(subscriber, (sink) => connectNode(this as RoundRobin<T, unknown>, sink), null, Infinity);
     });
-    if (options === null || typeof options !== 'object') throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
+    }
     const entries = (children === undefined ? [] : children instanceof Map ? [...children] : Object.entries(children)) as [K, unknown][];
     for (const [key, child] of entries) this.#checkChild(key, child);
+    if (options !== undefined) this.#setOptions(entries, options);
+    for (const [key, child] of entries) this.#children.set(key, child as Observable<T>);
+  }
+
+  /** Checks the constructor's options, then keeps those that change something (nothing is set if one is bad). */
+  #setOptions(entries: readonly [K, unknown][], options: RoundRobinOptions<K>): void {
     const keys = new Set(entries.map(([key]) => key));
     const weights = perKey(options.weights, keys, 'weights', checkWeight);
     const caps = perKey(options.caps, keys, 'caps', checkCap);
     if (options.cap !== undefined) checkCap(options.cap);
-    for (const [key, child] of entries) this.#children.set(key, child as Observable<T>);
-    for (const [key, weight] of weights) if (weight !== 1) this.#weights.set(key, weight);
-    for (const [key, cap] of caps) if (cap !== Infinity) this.#caps.set(key, cap);
-    this.#cap = options.cap ?? Infinity;
+    for (const [key, weight] of weights) if (weight !== 1) this.#options().weights.set(key, weight);
+    for (const [key, cap] of caps) if (cap !== Infinity) this.#options().caps.set(key, cap);
+    if (options.cap !== undefined && options.cap !== Infinity) this.#options().cap = options.cap;
+  }
+
+  #options(): NodeOptions<K> {
+    return this.#ext ?? (this.#ext = { weights: new Map(), caps: new Map(), cap: Infinity });
   }
 
   /**
@@ -108,7 +115,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   /** The weight of the child at `key`. */
   weightOf(key: K): number {
     this.#checkKnown(key, 'weightOf');
-    return this.#weights.get(key) ?? 1;
+    return this.#ext?.weights.get(key) ?? 1;
   }
 
   /**
@@ -116,9 +123,9 @@ export class RoundRobin<T, K = string> extends Observable<T> {
    * the cap its parent sets for it both apply.
    */
   capOf(key?: K): number {
-    if (arguments.length === 0) return this.#cap;
+    if (arguments.length === 0) return this.#ext?.cap ?? Infinity;
     this.#checkKnown(key as K, 'capOf');
-    return this.#caps.get(key as K) ?? Infinity;
+    return this.#ext?.caps.get(key as K) ?? Infinity;
   }
 
   /**
@@ -130,7 +137,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     this.#checkChild(key, child);
     this.#children.set(key, child);
     for (const mount of [...this.#mounts]) {
-      mount.conn.start(mount.attach(key, child, 1, Infinity));
+      mount.conn.start(mount.attach(key, child, 1, Infinity, false));
       mount.conn.sink.check();
     }
     return this;
@@ -144,8 +151,8 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   setWeight(key: K, weight: number): this {
     this.#checkKnown(key, 'setWeight');
     checkWeight(weight);
-    if (weight === 1) this.#weights.delete(key);
-    else this.#weights.set(key, weight);
+    if (weight !== 1) this.#options().weights.set(key, weight);
+    else this.#ext?.weights.delete(key);
     for (const mount of this.#mounts) mount.queue.setWeight(key, weight);
     return this;
   }
@@ -165,10 +172,9 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     if (args.length === 1) {
       const [cap] = args;
       checkCap(cap);
-      this.#cap = cap;
+      if (cap !== Infinity || this.#ext !== null) this.#options().cap = cap;
       for (const mount of [...this.#mounts]) {
-        mount.ownCap = cap;
-        mount.applyCap();
+        mount.setOwnCap(cap);
         mount.conn.sink.arrived();
       }
       return this;
@@ -176,12 +182,10 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     const [key, cap] = args;
     this.#checkKnown(key, 'setCap');
     checkCap(cap);
-    if (cap === Infinity) this.#caps.delete(key);
-    else this.#caps.set(key, cap);
+    if (cap !== Infinity) this.#options().caps.set(key, cap);
+    else this.#ext?.caps.delete(key);
     for (const mount of [...this.#mounts]) {
-      const part = mount.parts.get(key) as Part<T>;
-      part.slotCap = cap;
-      part.applyCap();
+      (mount.parts.get(key) as Part<T>).setSlotCap(cap);
       mount.conn.sink.arrived();
     }
     return this;
@@ -195,8 +199,8 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     this.#checkKnown(key, 'delete');
     this.#children.delete(key);
     this.#paused.delete(key);
-    this.#weights.delete(key);
-    this.#caps.delete(key);
+    this.#ext?.weights.delete(key);
+    this.#ext?.caps.delete(key);
     const events: T[] = [];
     for (const mount of [...this.#mounts]) {
       const handedBack = mount.detach(key);
@@ -251,11 +255,13 @@ export class RoundRobin<T, K = string> extends Observable<T> {
 
   /** Builds this node's instance for one subscription: a core node with a leaf queue per Observable child. */
   #mount(conn: Connection<T>): Mount<T, K> {
-    const mount = new Mount<T, K>(conn, this.#mounts, this.#cap);
+    const mount = new Mount<T, K>(conn, this.#mounts);
     this.#mounts.add(mount);
+    const ext = this.#ext;
+    if (ext !== null) mount.setOwnCap(ext.cap);
     for (const [key, child] of this.#children) {
-      mount.attach(key, child, this.#weights.get(key) ?? 1, this.#caps.get(key) ?? Infinity);
-      if (this.#paused.has(key)) mount.queue.pause(key);
+      if (ext === null) mount.attach(key, child, 1, Infinity, this.#paused.has(key));
+      else mount.attach(key, child, ext.weights.get(key) ?? 1, ext.caps.get(key) ?? Infinity, this.#paused.has(key));
     }
     return mount;
   }
@@ -339,30 +345,42 @@ type Part<T> = Leaf<T> | Mount<T, unknown>;
 class Mount<T, K> {
   readonly queue = new RoundRobinQueue<T, K>();
   readonly parts = new Map<K, Part<T>>();
-  /** The cap its parent sets for it. */
-  slotCap = Infinity;
+  /** Its own cap and the one its parent sets for it; `null` while neither is set. */
+  #caps: { own: number; slot: number } | null = null;
 
   constructor(
     readonly conn: Connection<T>,
     /** The node's set of live mounts, left when this one stops. */
     readonly registry: Set<Mount<T, K>>,
-    /** The node's own cap. */
-    public ownCap: number,
-  ) {
-    this.applyCap();
+  ) {}
+
+  /** The node's own cap. */
+  setOwnCap(cap: number): void {
+    if (this.#caps === null && cap === Infinity) return;
+    (this.#caps ??= { own: Infinity, slot: Infinity }).own = cap;
+    this.#applyCaps(this.#caps);
+  }
+
+  /** The cap its parent sets for it. */
+  setSlotCap(cap: number): void {
+    if (this.#caps === null && cap === Infinity) return;
+    (this.#caps ??= { own: Infinity, slot: Infinity }).slot = cap;
+    this.#applyCaps(this.#caps);
   }
 
   /** Both its own cap and the one its parent sets apply: the lower one counts. */
-  applyCap(): void {
-    setCapOf(this.queue, Math.min(this.ownCap, this.slotCap), this.conn);
+  #applyCaps(caps: { own: number; slot: number }): void {
+    setCapOf(this.queue, Math.min(caps.own, caps.slot), this.conn);
   }
 
-  attach(key: K, child: Observable<T>, weight: number, slotCap: number): Part<T> {
+  /** Mounts a child; with a weight other than 1, a cap or paused, it is set up before it joins the rotation. */
+  attach(key: K, child: Observable<T>, weight: number, slotCap: number, paused: boolean): Part<T> {
     const part = child instanceof RoundRobin ? mountNode(child as RoundRobin<T, unknown>, this.conn) : new Leaf(child, this.conn);
-    part.slotCap = slotCap;
     this.parts.set(key, part);
-    this.queue.add(key, part instanceof Leaf ? part.fifo : part.queue, { weight });
-    part.applyCap();
+    if (weight === 1) this.queue.add(key, part instanceof Leaf ? part.fifo : part.queue);
+    else this.queue.add(key, part instanceof Leaf ? part.fifo : part.queue, { weight });
+    if (slotCap !== Infinity) part.setSlotCap(slotCap);
+    if (paused) this.queue.pause(key);
     return part;
   }
 
@@ -377,8 +395,6 @@ class Mount<T, K> {
 /** An Observable child's subscription, queueing what it emits. RxJS uses it as the subscriber, not wrapped. */
 class Leaf<T> extends Subscription implements Observer<T> {
   readonly fifo = new FifoQueue<T>();
-  /** The cap its parent sets for it. */
-  slotCap = Infinity;
   #started = false;
   #completed = false;
 
@@ -389,8 +405,9 @@ class Leaf<T> extends Subscription implements Observer<T> {
     super();
   }
 
-  applyCap(): void {
-    setCapOf(this.fifo, this.slotCap, this.conn);
+  /** The cap its parent sets for it: a leaf's only cap. */
+  setSlotCap(cap: number): void {
+    setCapOf(this.fifo, cap, this.conn);
   }
 
   start(): void {
@@ -431,6 +448,16 @@ class Leaf<T> extends Subscription implements Observer<T> {
     this.unsubscribe();
     this.conn.sink.check();
   }
+}
+
+/** What a node has beyond its children once it has weights or caps. */
+interface NodeOptions<K> {
+  /** Children's weights other than 1. */
+  readonly weights: Map<K, number>;
+  /** Children's caps (the cap their parent sets), where given. */
+  readonly caps: Map<K, number>;
+  /** The node's own cap. */
+  cap: number;
 }
 
 /** Sets a cap in a subscription's tree; the first finite one switches counting on for the subscription. */
