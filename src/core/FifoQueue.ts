@@ -28,6 +28,11 @@ export class FifoQueue<T> extends QueueNode<T> {
     return this.#items.length > 0 && (this._ext === null || this._ext.active < this._ext.cap);
   }
 
+  /** @internal */
+  get _readyBelow(): boolean {
+    return this.#items.length > 0;
+  }
+
   /** Appends an event; a parent that had this queue idle puts it at the back of its rotation. */
   push(item: T): void {
     const items = this.#items;
@@ -61,6 +66,11 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   /** @internal */
   _take(): T {
+    return this.#items.shift() as T;
+  }
+
+  /** @internal */
+  _takeExt(): T {
     return this.#items.shift() as T;
   }
 

@@ -23,7 +23,8 @@ export abstract class QueueNode<T> {
   _next: QueueNode<T> = this;
   /**
    * @internal Weight, cap and active count, or `null` while the node has none of them (weight 1, no cap, never
-   * counted): a tree that uses neither weights nor caps keeps its nodes small and its hot path one `null` test.
+   * counted). Invariant: a node without extras has none below it (`extrasOf` gives every ancestor extras), so a
+   * parent without extras pulls with `_take`, dd5a4c4's code, which never looks at weights or caps.
    */
   _ext: NodeExtras<T> | null = null;
 
@@ -35,6 +36,12 @@ export abstract class QueueNode<T> {
    * this node nor a node on that path is at its cap.
    */
   abstract get ready(): boolean;
+
+  /**
+   * @internal `ready` but for this node's own cap (what `ready` was before caps existed): the parent reads it for
+   * a child without extras, which has no cap.
+   */
+  abstract get _readyBelow(): boolean;
 
   /** Takes the next event in rotation order; `undefined` when nothing is ready. Active counts are not touched. */
   abstract next(): T | undefined;
@@ -110,8 +117,14 @@ export abstract class QueueNode<T> {
     return this;
   }
 
-  /** @internal Takes the next event without telling the parent (the parent asked). Only called when `ready`. */
+  /**
+   * @internal Takes the next event without telling the parent (the parent asked). Only called when `ready`, and
+   * only on a node without extras: nothing below it has a weight or a cap.
+   */
   abstract _take(): T;
+
+  /** @internal `_take` for a node with extras: follows the weights and caps below it. Only called when `ready`. */
+  abstract _takeExt(): T;
 
   /**
    * @internal `_take` for `take()`: each node on the way counts the event as active, and the leaf records itself
@@ -174,9 +187,15 @@ export interface BranchOptions {
   readonly caps: readonly number[] | undefined;
 }
 
-/** @internal The node's extras, allocated on first use. */
+/**
+ * @internal The node's extras, allocated on first use, its ancestors' first: a node without extras has none below
+ * it (see {@link QueueNode._ext}).
+ */
 export function extrasOf<T>(node: QueueNode<T>): NodeExtras<T> {
-  return node._ext ?? (node._ext = new NodeExtras<T>());
+  const ext = node._ext;
+  if (ext !== null) return ext;
+  if (node._parent !== null) extrasOf(node._parent);
+  return (node._ext = new NodeExtras<T>());
 }
 
 /** Throws unless `weight` is a positive integer. */

@@ -120,6 +120,11 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     return this.#head !== null && (this._ext === null || this._ext.active < this._ext.cap);
   }
 
+  /** @internal */
+  get _readyBelow(): boolean {
+    return this.#head !== null;
+  }
+
   has(key: K): boolean {
     return this.#children.has(key);
   }
@@ -182,7 +187,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     child._drainInto(events);
     const wasReady = this.#head !== null;
     this.#children.delete(key);
-    if (child._linked) this.#unlink(child);
+    if (child._linked) this.#leave(child);
     child._parent = null;
     child._paused = child._auto = false;
     const ext = child._ext;
@@ -199,7 +204,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     if (child._paused) return this;
     const wasReady = this.#head !== null;
     child._paused = true;
-    if (child._linked) this.#unlink(child);
+    if (child._linked) this.#leave(child);
     this.#tellIdle(wasReady);
     return this;
   }
@@ -273,8 +278,18 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   }
 
   next(): T | undefined {
-    if (this.#head === null || (this._ext !== null && this._ext.active >= this._ext.cap)) return undefined;
+    if (this._ext !== null) return this.#nextExt(this._ext);
+    // Without extras here there are none below: the plain pull, which never looks at weights or caps.
+    if (this.#head === null) return undefined;
     const item = this._take();
+    this.#tellIdle(true);
+    return item;
+  }
+
+  /** `next()` of a node with extras. */
+  #nextExt(ext: NodeExtras<T>): T | undefined {
+    if (this.#head === null || ext.active >= ext.cap) return undefined;
+    const item = this._takeExt();
     this.#tellIdle(true);
     return item;
   }
@@ -283,11 +298,26 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   _take(): T {
     const child = this.#head as QueueNode<T>;
     const item = child._take();
-    if (child.ready) {
-      if (child._ext === null) this.#head = child._next; // served: to the back of the rotation
-      else this.#served(child, child._ext);
-    } else {
-      // Empty, or at its cap: out of the rotation until it is ready again.
+    if (child._readyBelow) this.#head = child._next; // served: to the back of the rotation
+    else {
+      this.#unlink(child);
+      this.#forgetIfPrunable(child);
+    }
+    return item;
+  }
+
+  /** @internal */
+  _takeExt(): T {
+    const child = this.#head as QueueNode<T>;
+    const ext = child._ext;
+    if (ext !== null) {
+      const item = child._takeExt();
+      this.#served(child, ext);
+      return item;
+    }
+    const item = child._take(); // a plain subtree
+    if (child._readyBelow) this.#head = child._next;
+    else {
       this.#unlink(child);
       this.#forgetIfPrunable(child);
     }
@@ -298,20 +328,21 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   _takeCounted(taker: NodeExtras<T>): T {
     extrasOf(this).active++;
     const child = this.#head as QueueNode<T>;
-    const item = child._takeCounted(taker);
-    if (child.ready) {
-      if (child._ext === null) this.#head = child._next;
-      else this.#served(child, child._ext);
-    } else {
-      this.#unlink(child);
-      this.#forgetIfPrunable(child);
-    }
+    const item = child._takeCounted(taker); // gives the child extras (its active count)
+    this.#served(child, child._ext as NodeExtras<T>);
     return item;
   }
 
-  /** A child with extras was served and is still ready: weighted, it stays at the front until it used its turns. */
+  /**
+   * `_take`'s rotation step for a child with extras (a weight, a cap, counted events): weighted, it stays at the
+   * front until it used its turns; empty or at its cap, it leaves the rotation.
+   */
   #served(child: QueueNode<T>, ext: NodeExtras<T>): void {
-    if (ext.weight === 1 || ++ext.used >= ext.weight) {
+    if (!child.ready) {
+      ext.used = 0;
+      this.#unlink(child);
+      this.#forgetIfPrunable(child);
+    } else if (ext.weight === 1 || ++ext.used >= ext.weight) {
       ext.used = 0;
       this.#head = child._next; // to the back of the rotation
     }
@@ -329,7 +360,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   /** @internal */
   _childIdle(child: QueueNode<T>): void {
     const wasReady = this.#head !== null;
-    if (child._linked && !child.ready) this.#unlink(child);
+    if (child._linked && !child.ready) this.#leave(child);
     this.#forgetIfPrunable(child);
     this.#tellIdle(wasReady);
   }
@@ -366,8 +397,10 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     }
   }
 
-  /** Attaches a child that has no extras (`push` creates them so): weight 1, no cap, nothing active. */
+  /** Attaches a child as it is (`push` creates them without extras: weight 1, no cap, nothing active). */
   #attach(key: K, child: QueueNode<T>, auto: boolean): void {
+    // A node with extras needs its ancestors to have them (see `QueueNode._ext`).
+    if (child._ext !== null && this._ext === null) extrasOf(this);
     child._parent = this;
     child._key = key;
     child._auto = auto;
@@ -432,9 +465,14 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     head._prev = child;
   }
 
+  /** Takes a child out of the rotation, its turns at the front forgotten. */
+  #leave(child: QueueNode<T>): void {
+    if (child._ext !== null) child._ext.used = 0;
+    this.#unlink(child);
+  }
+
   #unlink(child: QueueNode<T>): void {
     child._linked = false;
-    if (child._ext !== null) child._ext.used = 0;
     if (child._next === child) {
       this.#head = null;
       return;
