@@ -175,16 +175,7 @@ class Dispatcher<T, R> implements FairSink<T> {
     }
     if (input instanceof Promise) {
       if (leaf === null) (input as Promise<R>).then(this.#resolved, this.#rejected);
-      else {
-        // Counted: the settled promise must release its leaf, so it needs its own callback.
-        const resolved = (result: R): void => {
-          if (this.subscriber.closed) return;
-          this.subscriber.next(result);
-          leaf.release();
-          this.innerComplete();
-        };
-        (input as Promise<R>).then(resolved, this.#rejected);
-      }
+      else this.#thenRelease(input as Promise<R>, leaf);
       return;
     }
     // Linked to the output before subscribing: an unsubscribe during a synchronous inner stops it at once.
@@ -195,6 +186,20 @@ class Dispatcher<T, R> implements FairSink<T> {
     } catch (err) {
       subscriber.error(err); // not an ObservableInput
     }
+  }
+
+  /**
+   * A counted event's Promise: once settled it must release its leaf, so it needs its own callback. Kept out of
+   * `#start`: a closure there would make every call allocate a context, counted or not.
+   */
+  #thenRelease(input: Promise<R>, leaf: QueueNode<unknown>): void {
+    const resolved = (result: R): void => {
+      if (this.subscriber.closed) return;
+      this.subscriber.next(result);
+      leaf.release();
+      this.innerComplete();
+    };
+    input.then(resolved, this.#rejected);
   }
 }
 
