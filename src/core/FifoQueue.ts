@@ -1,4 +1,4 @@
-import { QueueNode } from './QueueNode.js';
+import { QueueNode, extrasOf, type NodeExtras } from './QueueNode.js';
 import { RingBuffer } from './RingBuffer.js';
 
 /**
@@ -25,6 +25,11 @@ export class FifoQueue<T> extends QueueNode<T> {
   }
 
   get ready(): boolean {
+    return this.#items.length > 0 && (this._ext === null || this._ext.active < this._ext.cap);
+  }
+
+  /** @internal */
+  get _readyBelow(): boolean {
     return this.#items.length > 0;
   }
 
@@ -37,7 +42,7 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   next(): T | undefined {
     const items = this.#items;
-    if (items.length === 0) return undefined;
+    if (items.length === 0 || (this._ext !== null && this._ext.active >= this._ext.cap)) return undefined;
     const item = items.shift() as T;
     if (items.length === 0 && this._parent !== null) this._parent._childIdle(this);
     return item;
@@ -65,12 +70,24 @@ export class FifoQueue<T> extends QueueNode<T> {
   }
 
   /** @internal */
+  _takeExt(): T {
+    return this.#items.shift() as T;
+  }
+
+  /** @internal */
+  _takeCounted(taker: NodeExtras<T>): T {
+    extrasOf(this).active++;
+    taker.taken = this;
+    return this.#items.shift() as T;
+  }
+
+  /** @internal */
   _drainInto(out: T[]): void {
     for (const item of this.#items.drain()) out.push(item);
   }
 
   /** @internal */
   _prunable(): boolean {
-    return this.#items.length === 0;
+    return this.#items.length === 0 && (this._ext === null || this._ext.active === 0);
   }
 }

@@ -8,7 +8,7 @@
  */
 export abstract class QueueNode<T> {
   /** @internal The node this one is a child of; `null` while it is a root. */
-  _parent: ParentNode<T> | null = null;
+  _parent: (QueueNode<T> & ParentNode<T>) | null = null;
   /** @internal Its key in `_parent`. */
   _key: unknown = undefined;
   /** @internal Paused in its parent: out of the rotation, its events kept. */
@@ -21,24 +21,195 @@ export abstract class QueueNode<T> {
   _prev: QueueNode<T> = this;
   /** @internal */
   _next: QueueNode<T> = this;
+  /**
+   * @internal Weight, cap and active count, or `null` while the node has none of them (weight 1, no cap, never
+   * counted). Invariant: a node without extras has none below it (`extrasOf` gives every ancestor extras), so a
+   * parent without extras pulls with `_take`, dd5a4c4's code, which never looks at weights or caps.
+   */
+  _ext: NodeExtras<T> | null = null;
 
   /** Events queued in this node and below it, paused ones included. */
   abstract get size(): number;
 
-  /** Whether `next()` would hand out an event now: something is queued on a path that is not paused. */
+  /**
+   * Whether `next()` would hand out an event now: something is queued on a path that is not paused, and neither
+   * this node nor a node on that path is at its cap.
+   */
   abstract get ready(): boolean;
 
-  /** Takes the next event in rotation order; `undefined` when nothing is ready. */
+  /**
+   * @internal `ready` but for this node's own cap (what `ready` was before caps existed): the parent reads it for
+   * a child without extras, which has no cap.
+   */
+  abstract get _readyBelow(): boolean;
+
+  /** Takes the next event in rotation order; `undefined` when nothing is ready. Active counts are not touched. */
   abstract next(): T | undefined;
 
-  /** @internal Takes the next event without telling the parent (the parent asked). Only called when `ready`. */
+  /**
+   * Takes the next event like `next()` and counts it as active at every node on its path (its leaf, the leaf's
+   * ancestors) until `release()` is called on that leaf, which {@link QueueNode.lastTaken} of this node names
+   * right after. Only counted events hold a node at its cap: use `take` and `release` when the tree has caps.
+   *
+   * @example
+   * const event = tree.take();
+   * const leaf = tree.lastTaken;
+   * run(event).then(() => leaf?.release()); // frees a turn of every capped node above it
+   */
+  take(): T | undefined {
+    if (!this.ready) return undefined;
+    const item = this._takeCounted(extrasOf(this)); // counts the event at this node and below
+    const parent = this._parent;
+    if (parent !== null) {
+      // Called on a subtree: its parent did not take part in the pick. Tell it, and count the event above too.
+      if (!this.ready) parent._childIdle(this);
+      parent._countActive(1);
+    }
+    return item;
+  }
+
+  /**
+   * The leaf that this node's most recent `take()` took its event from (this node itself for a `FifoQueue`);
+   * `null` before its first `take()`. Read it right after `take()`: the next `take()` of this node replaces it.
+   */
+  get lastTaken(): QueueNode<T> | null {
+    return this._ext === null ? null : this._ext.taken;
+  }
+
+  /**
+   * Tells the tree that an event taken from this leaf with `take()` finished: one active event less at this node
+   * and every ancestor, and a node that was at its cap rejoins the back of its parent's rotation.
+   */
+  release(): void {
+    if (this._ext === null || this._ext.active <= 0) {
+      throw new Error('release() without a matching take(): nothing is active below this node');
+    }
+    this._countActive(-1);
+  }
+
+  /** The most events below this node active at once (`Infinity`: no cap). */
+  get cap(): number {
+    return this._ext === null ? Infinity : this._ext.cap;
+  }
+
+  /** Events taken from below this node with `take()` and not yet released. */
+  get active(): number {
+    return this._ext === null ? 0 : this._ext.active;
+  }
+
+  /**
+   * Caps how many events below this node may be active at once (counted by `take`/`release`): at its cap the node
+   * leaves its parent's rotation, and rejoins at the back once one of them is released. A cap lower than what is
+   * active cancels nothing; the node waits until enough are released.
+   */
+  setCap(cap: number): this {
+    checkCap(cap);
+    if (this._ext === null && cap === Infinity) return this; // no cap already
+    const ext = extrasOf(this);
+    const wasOpen = ext.active < ext.cap;
+    ext.cap = cap;
+    const isOpen = ext.active < cap;
+    const parent = this._parent;
+    if (parent !== null && wasOpen !== isOpen) {
+      if (isOpen) parent._childReady(this);
+      else parent._childIdle(this);
+    }
+    return this;
+  }
+
+  /**
+   * @internal Takes the next event without telling the parent (the parent asked). Only called when `ready`, and
+   * only on a node without extras: nothing below it has a weight or a cap.
+   */
   abstract _take(): T;
+
+  /** @internal `_take` for a node with extras: follows the weights and caps below it. Only called when `ready`. */
+  abstract _takeExt(): T;
+
+  /**
+   * @internal `_take` for `take()`: each node on the way counts the event as active, and the leaf records itself
+   * in `taker` (the extras of the node `take()` was called on). Only called when `ready`.
+   */
+  abstract _takeCounted(taker: NodeExtras<T>): T;
+
+  /**
+   * @internal Adds `delta` to the active count of this node and of every ancestor. A node that reaches its cap
+   * leaves its parent's rotation; one that drops below it rejoins at the back; one created by `push` that is
+   * empty with nothing active left is forgotten. Walks leaf to root, so a parent's count still includes the event
+   * while its child's change is handled: it cannot be pruned or rejoin too early.
+   */
+  _countActive(delta: number): void {
+    for (let node: QueueNode<T> | null = this; node !== null; ) {
+      const parent: (QueueNode<T> & ParentNode<T>) | null = node._parent;
+      const ext = extrasOf(node);
+      const wasOpen = ext.active < ext.cap;
+      ext.active += delta;
+      if (parent !== null) {
+        const isOpen = ext.active < ext.cap;
+        if (isOpen && !wasOpen) parent._childReady(node);
+        else if (!isOpen && wasOpen) parent._childIdle(node);
+        // Created by `push` and kept only for its active events: may be pruned now.
+        if (delta < 0 && node._auto && ext.active === 0 && node._parent === parent) parent._childIdle(node);
+      }
+      node = parent;
+    }
+  }
 
   /** @internal Appends every queued event, paused ones included, to `out` and empties this node silently. */
   abstract _drainInto(out: T[]): void;
 
   /** @internal Whether an auto-created node holds nothing worth keeping, so its parent may forget it. */
   abstract _prunable(): boolean;
+}
+
+/**
+ * @internal What a node needs only once it has a weight other than 1, a cap, or counted events (or, for a
+ * `RoundRobinQueue`, options for the branches `push` creates). Allocated on first use and kept.
+ */
+export class NodeExtras<T> {
+  /** Turns in a row the parent serves the node before it goes to the back (weighted round-robin). */
+  weight = 1;
+  /** Turns used of `weight` while at the front of the parent's rotation; 0 everywhere else. */
+  used = 0;
+  /** The most events below the node active at once; at it, the node leaves its parent's rotation. */
+  cap = Infinity;
+  /** Events taken from below the node with `take()` and not yet released. */
+  active = 0;
+  /** The leaf of the event the node's most recent `take()` handed out. */
+  taken: QueueNode<T> | null = null;
+  /** How `RoundRobinQueue.push` sets up the branches it creates below the node; `null`: weight 1, no caps. */
+  branches: BranchOptions | null = null;
+}
+
+/** @internal How `push` sets up the branches it creates. */
+export interface BranchOptions {
+  readonly weight: ((path: readonly unknown[], depth: number) => number) | undefined;
+  readonly caps: readonly number[] | undefined;
+}
+
+/**
+ * @internal The node's extras, allocated on first use, its ancestors' first: a node without extras has none below
+ * it (see {@link QueueNode._ext}).
+ */
+export function extrasOf<T>(node: QueueNode<T>): NodeExtras<T> {
+  const ext = node._ext;
+  if (ext !== null) return ext;
+  if (node._parent !== null) extrasOf(node._parent);
+  return (node._ext = new NodeExtras<T>());
+}
+
+/** Throws unless `weight` is a positive integer. */
+export function checkWeight(weight: unknown, what = '`weight`'): asserts weight is number {
+  if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 1) {
+    throw new TypeError(`Expected ${what} to be a positive integer, got ${describeKey(weight)}`);
+  }
+}
+
+/** Throws unless `cap` is a positive integer or Infinity. */
+export function checkCap(cap: unknown, what = '`cap`'): asserts cap is number {
+  if (typeof cap !== 'number' || !(cap === Infinity || (Number.isInteger(cap) && cap >= 1))) {
+    throw new TypeError(`Expected ${what} to be a positive integer or Infinity, got ${describeKey(cap)}`);
+  }
 }
 
 /** What a child needs of its parent. */

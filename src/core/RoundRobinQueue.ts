@@ -1,8 +1,43 @@
 import { FifoQueue } from './FifoQueue.js';
-import { QueueNode, describeKey, type ParentNode } from './QueueNode.js';
+import { QueueNode, checkCap, checkWeight, describeKey, extrasOf, type BranchOptions, type NodeExtras, type ParentNode } from './QueueNode.js';
 
 /** The children of a node: a Map (any keys, in its order) or a plain object (string keys, in key order). */
 export type QueueChildren<T, K> = ReadonlyMap<K, QueueNode<T>> | Readonly<Record<string, QueueNode<T>>>;
+
+/** A number per child key: a Map, or a plain object for string keys. */
+export type PerKey<K, V> = ReadonlyMap<K, V> | Readonly<Record<string, V>>;
+
+/** How a child sits in its node: given to `add`, or per key to the constructor. */
+export interface ChildOptions {
+  /**
+   * Turns in a row the child gets each time it is at the front of the rotation (weighted round-robin).
+   * @default 1
+   */
+  readonly weight?: number;
+  /**
+   * The most events below the child active at once (counted by `take`/`release`); at it, the child leaves the
+   * rotation until one is released. Sets the child's own cap (`child.setCap`).
+   * @default the child's own cap, Infinity unless set
+   */
+  readonly cap?: number;
+}
+
+export interface RoundRobinQueueOptions<K> {
+  /** Weights of the children given to the constructor, by key (see {@link ChildOptions.weight}). */
+  readonly weights?: PerKey<K, number>;
+  /** Caps of the children given to the constructor, by key (see {@link ChildOptions.cap}). */
+  readonly caps?: PerKey<K, number>;
+  /** This node's own cap (see {@link QueueNode.setCap}). @default Infinity */
+  readonly cap?: number;
+  /**
+   * For the nodes and leaves that `push(path, …)` creates below this node, `depth` 0 being its children: the
+   * weight of the one at `path[depth]`, asked once when it is created (so again after it was pruned).
+   * @default () => 1
+   */
+  readonly pathWeight?: (path: readonly unknown[], depth: number) => number;
+  /** For the nodes and leaves that `push` creates: the cap at each depth (`[2, 1]`: 2 per host, 1 per VM). */
+  readonly pathCaps?: readonly number[];
+}
 
 /**
  * A round-robin node over keyed children, each a `FifoQueue` or another `RoundRobinQueue` (the seed's
@@ -27,10 +62,17 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   /** Front of the rotation, a circular list of the ready children; `null` when none is ready. */
   #head: QueueNode<T> | null = null;
 
-  constructor(children?: QueueChildren<T, K>) {
+  constructor(children?: QueueChildren<T, K>, options?: RoundRobinQueueOptions<K>) {
     super();
-    if (children === undefined) return;
-    const entries = (children instanceof Map ? [...children] : Object.entries(children)) as [K, unknown][];
+    // `push(path)` creates nodes by the thousand: a bare node does no work here, and the constructor stays small.
+    if (children !== undefined || options !== undefined) this.#init(children, options);
+  }
+
+  #init(children: QueueChildren<T, K> | undefined, options: RoundRobinQueueOptions<K> | undefined): void {
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
+    }
+    const entries = (children === undefined ? [] : children instanceof Map ? [...children] : Object.entries(children)) as [K, unknown][];
     // Check everything before attaching anything: a constructor that throws must leave no child claimed.
     const seen = new Set<unknown>();
     for (const [key, child] of entries) {
@@ -38,7 +80,30 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
       if (seen.has(child)) throw new Error(`The same queue is given twice (at key ${describeKey(key)})`);
       seen.add(child);
     }
-    for (const [key, child] of entries) this.#attach(key, child as QueueNode<T>, false);
+    if (options === undefined) {
+      for (const [key, child] of entries) this.#attachWith(key, child as QueueNode<T>, false, 1, undefined);
+      return;
+    }
+    const keys = new Set(entries.map(([key]) => key));
+    const weights = perKey(options.weights, keys, 'weights', checkWeight);
+    const caps = perKey(options.caps, keys, 'caps', checkCap);
+    if (options.cap !== undefined) checkCap(options.cap);
+    const { pathWeight, pathCaps } = options;
+    if (pathWeight !== undefined && typeof pathWeight !== 'function') {
+      throw new TypeError(`Expected \`pathWeight\` to be a function, got ${describeKey(pathWeight)}`);
+    }
+    if (pathCaps !== undefined) {
+      if (!Array.isArray(pathCaps)) throw new TypeError(`Expected \`pathCaps\` to be an array, got ${describeKey(pathCaps)}`);
+      pathCaps.forEach((cap, depth) => checkCap(cap, `\`pathCaps[${depth}]\``));
+    }
+    if (options.cap !== undefined) this.setCap(options.cap); // no parent yet: only sets it
+    // Stored only when it changes something: `push` then builds branches exactly as without options.
+    if (pathWeight !== undefined || (pathCaps !== undefined && pathCaps.some((cap) => cap !== Infinity))) {
+      extrasOf(this).branches = { weight: pathWeight, caps: pathCaps === undefined ? undefined : [...pathCaps] };
+    }
+    for (const [key, child] of entries) {
+      this.#attachWith(key, child as QueueNode<T>, false, weights.get(key) ?? 1, caps.get(key));
+    }
   }
 
   /**
@@ -52,6 +117,11 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   }
 
   get ready(): boolean {
+    return this.#head !== null && (this._ext === null || this._ext.active < this._ext.cap);
+  }
+
+  /** @internal */
+  get _readyBelow(): boolean {
     return this.#head !== null;
   }
 
@@ -73,10 +143,37 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     return this.#childAt(key, 'isPaused')._paused;
   }
 
-  /** Adds a child; if it holds events it joins the back of the rotation. */
-  add(key: K, child: QueueNode<T>): this {
+  /** The weight of the child at `key` (see {@link ChildOptions.weight}). */
+  weightOf(key: K): number {
+    const ext = this.#childAt(key, 'weightOf')._ext;
+    return ext === null ? 1 : ext.weight;
+  }
+
+  /**
+   * Adds a child; if it holds events (and is below its cap) it joins the back of the rotation. A child with
+   * events still active (taken and not released) counts them here and above from now on.
+   */
+  add(key: K, child: QueueNode<T>, options?: ChildOptions): this {
     this.#checkChild(key, child);
-    this.#attach(key, child, false);
+    if (options === undefined) this.#attachWith(key, child, false, 1, undefined);
+    else {
+      const { weight = 1, cap } = checkChildOptions(options);
+      this.#attachWith(key, child, false, weight, cap);
+    }
+    return this;
+  }
+
+  /**
+   * Sets how many turns in a row the child at `key` gets at the front of the rotation. It starts its turns afresh:
+   * a child at the front now gets up to `weight` more turns before it goes to the back.
+   */
+  setWeight(key: K, weight: number): this {
+    const child = this.#childAt(key, 'setWeight');
+    checkWeight(weight);
+    if (child._ext === null && weight === 1) return this; // weight 1 already, and no turns to restart
+    const ext = extrasOf(child);
+    ext.weight = weight;
+    ext.used = 0;
     return this;
   }
 
@@ -90,10 +187,14 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     child._drainInto(events);
     const wasReady = this.#head !== null;
     this.#children.delete(key);
-    if (child._linked) this.#unlink(child);
+    if (child._linked) this.#leave(child);
     child._parent = null;
     child._paused = child._auto = false;
+    const ext = child._ext;
+    if (ext !== null) ext.weight = 1;
     this.#tellIdle(wasReady);
+    // Its running events are no longer below this node: they stop counting against the caps here and above.
+    if (ext !== null && ext.active > 0) this._countActive(-ext.active);
     return events;
   }
 
@@ -103,7 +204,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     if (child._paused) return this;
     const wasReady = this.#head !== null;
     child._paused = true;
-    if (child._linked) this.#unlink(child);
+    if (child._linked) this.#leave(child);
     this.#tellIdle(wasReady);
     return this;
   }
@@ -142,6 +243,11 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
       if (!(child instanceof RoundRobinQueue)) throw pathError(path, depth, 'is a queue, not a node: the path is too long');
       node = child;
     }
+    const ext = this._ext;
+    if (ext !== null && ext.branches !== null) {
+      this.#pushBranch(node, depth, path, item, ext.branches);
+      return;
+    }
     // Build the missing part bottom-up, already holding the event, then hang it in with one attach.
     let branch: QueueNode<T> = new FifoQueue<T>();
     (branch as FifoQueue<T>).push(item);
@@ -153,9 +259,37 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     node.#attach(path[depth], branch, true);
   }
 
+  /**
+   * `push`'s missing part with weights or caps (`pathWeight`, `pathCaps`). Weights are asked first: a callback
+   * that throws (or answers nonsense) leaves the tree as it was.
+   */
+  #pushBranch(node: RoundRobinQueue<T, unknown>, depth: number, path: readonly unknown[], item: T, branches: BranchOptions): void {
+    const last = path.length - 1;
+    const weights = branchWeights(branches, path, depth);
+    const caps = branches.caps;
+    let branch: QueueNode<T> = new FifoQueue<T>();
+    (branch as FifoQueue<T>).push(item);
+    for (let d = last; d > depth; d--) {
+      const parent = new RoundRobinQueue<T, unknown>();
+      parent.#attachWith(path[d], branch, true, weights === null ? 1 : (weights[d - depth] as number), caps?.[d]);
+      branch = parent;
+    }
+    node.#attachWith(path[depth], branch, true, weights === null ? 1 : (weights[0] as number), caps?.[depth]);
+  }
+
   next(): T | undefined {
+    if (this._ext !== null) return this.#nextExt(this._ext);
+    // Without extras here there are none below: the plain pull, which never looks at weights or caps.
     if (this.#head === null) return undefined;
     const item = this._take();
+    this.#tellIdle(true);
+    return item;
+  }
+
+  /** `next()` of a node with extras. */
+  #nextExt(ext: NodeExtras<T>): T | undefined {
+    if (this.#head === null || ext.active >= ext.cap) return undefined;
+    const item = this._takeExt();
     this.#tellIdle(true);
     return item;
   }
@@ -164,7 +298,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   _take(): T {
     const child = this.#head as QueueNode<T>;
     const item = child._take();
-    if (child.ready) this.#head = child._next; // served: to the back of the rotation
+    if (child._readyBelow) this.#head = child._next; // served: to the back of the rotation
     else {
       this.#unlink(child);
       this.#forgetIfPrunable(child);
@@ -173,8 +307,51 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   }
 
   /** @internal */
+  _takeExt(): T {
+    const child = this.#head as QueueNode<T>;
+    const ext = child._ext;
+    if (ext !== null) {
+      const item = child._takeExt();
+      this.#served(child, ext);
+      return item;
+    }
+    const item = child._take(); // a plain subtree
+    if (child._readyBelow) this.#head = child._next;
+    else {
+      this.#unlink(child);
+      this.#forgetIfPrunable(child);
+    }
+    return item;
+  }
+
+  /** @internal */
+  _takeCounted(taker: NodeExtras<T>): T {
+    extrasOf(this).active++;
+    const child = this.#head as QueueNode<T>;
+    const item = child._takeCounted(taker); // gives the child extras (its active count)
+    this.#served(child, child._ext as NodeExtras<T>);
+    return item;
+  }
+
+  /**
+   * `_take`'s rotation step for a child with extras (a weight, a cap, counted events): weighted, it stays at the
+   * front until it used its turns; empty or at its cap, it leaves the rotation.
+   */
+  #served(child: QueueNode<T>, ext: NodeExtras<T>): void {
+    if (!child.ready) {
+      ext.used = 0;
+      this.#unlink(child);
+      this.#forgetIfPrunable(child);
+    } else if (ext.weight === 1 || ++ext.used >= ext.weight) {
+      ext.used = 0;
+      this.#head = child._next; // to the back of the rotation
+    }
+  }
+
+  /** @internal */
   _childReady(child: QueueNode<T>): void {
-    if (child._paused || child._linked) return;
+    // A child with extras may call while it is not ready (it dropped below its cap, but is empty).
+    if (child._paused || child._linked || (child._ext !== null && !child.ready)) return;
     const wasIdle = this.#head === null;
     this.#link(child);
     if (wasIdle && this._parent !== null) this._parent._childReady(this);
@@ -183,7 +360,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   /** @internal */
   _childIdle(child: QueueNode<T>): void {
     const wasReady = this.#head !== null;
-    if (child._linked && !child.ready) this.#unlink(child);
+    if (child._linked && !child.ready) this.#leave(child);
     this.#forgetIfPrunable(child);
     this.#tellIdle(wasReady);
   }
@@ -193,7 +370,10 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     for (const child of this.#children.values()) {
       child._drainInto(out);
       child._linked = false;
-      if (child._auto && !child._paused) {
+      const ext = child._ext;
+      if (ext !== null) ext.used = 0;
+      // One with events still active stays until they are released, so their release walks the same path.
+      if (child._auto && !child._paused && (ext === null || ext.active === 0)) {
         this.#children.delete(child._key as K);
         child._parent = null;
       }
@@ -203,7 +383,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   /** @internal */
   _prunable(): boolean {
-    return this.#children.size === 0;
+    return this.#children.size === 0 && (this._ext === null || this._ext.active === 0);
   }
 
   #checkChild(key: K, child: unknown): asserts child is QueueNode<T> {
@@ -217,13 +397,32 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     }
   }
 
+  /** Attaches a child as it is (`push` creates them without extras: weight 1, no cap, nothing active). */
   #attach(key: K, child: QueueNode<T>, auto: boolean): void {
+    // A node with extras needs its ancestors to have them (see `QueueNode._ext`).
+    if (child._ext !== null && this._ext === null) extrasOf(this);
     child._parent = this;
     child._key = key;
     child._auto = auto;
     child._paused = child._linked = false;
     this.#children.set(key, child);
     if (child.ready) this._childReady(child);
+  }
+
+  /**
+   * Attaches any child with a weight and, unless `undefined`, a cap (its own cap). Extras are allocated only if
+   * they change something. A child with events still active counts them here and above from now on.
+   */
+  #attachWith(key: K, child: QueueNode<T>, auto: boolean, weight: number, cap: number | undefined): void {
+    if (weight !== 1 || child._ext !== null) {
+      const ext = extrasOf(child);
+      ext.weight = weight;
+      ext.used = 0;
+    }
+    if (cap !== undefined) child.setCap(cap); // no parent yet: only sets it (the cap decides whether it is ready)
+    this.#attach(key, child, auto);
+    const ext = child._ext;
+    if (ext !== null && ext.active > 0) this._countActive(ext.active);
   }
 
   #childAt(key: K, method: string): QueueNode<T> {
@@ -266,6 +465,12 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     head._prev = child;
   }
 
+  /** Takes a child out of the rotation, its turns at the front forgotten. */
+  #leave(child: QueueNode<T>): void {
+    if (child._ext !== null) child._ext.used = 0;
+    this.#unlink(child);
+  }
+
   #unlink(child: QueueNode<T>): void {
     child._linked = false;
     if (child._next === child) {
@@ -277,6 +482,39 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     if (this.#head === child) this.#head = child._next;
     child._prev = child._next = child;
   }
+}
+
+/** The weights of the branches `push` creates at `path[from]` and below; `null` when all are 1. */
+function branchWeights(branches: BranchOptions, path: readonly unknown[], from: number): number[] | null {
+  const weightOf = branches.weight;
+  if (weightOf === undefined) return null;
+  const weights: number[] = [];
+  for (let d = from; d < path.length; d++) {
+    const weight = weightOf(path.slice(0, d + 1), d);
+    checkWeight(weight, `the weight of ${describeKey(path.slice(0, d + 1))}`);
+    weights.push(weight);
+  }
+  return weights;
+}
+
+/** @internal Checks a per-key option (`weights`, `caps`) against the children given, and returns it as a Map. */
+export function perKey<K>(given: PerKey<K, number> | undefined, keys: ReadonlySet<K>, name: string, check: (value: unknown, what: string) => void): Map<K, number> {
+  if (given === undefined) return new Map();
+  if (given === null || typeof given !== 'object') throw new TypeError(`Expected \`${name}\` to be a Map or an object, got ${describeKey(given)}`);
+  const entries = (given instanceof Map ? [...given] : Object.entries(given)) as [K, unknown][];
+  for (const [key, value] of entries) {
+    if (!keys.has(key)) throw new Error(`Cannot set \`${name}\` of key ${describeKey(key)}: no such child`);
+    check(value, `\`${name}\` of key ${describeKey(key)}`);
+  }
+  return new Map(entries as [K, number][]);
+}
+
+/** Checks the options of `add`. */
+export function checkChildOptions(options: ChildOptions): ChildOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
+  if (options.weight !== undefined) checkWeight(options.weight);
+  if (options.cap !== undefined) checkCap(options.cap);
+  return options;
 }
 
 function pathError(path: readonly unknown[], depth: number, what: string): TypeError {

@@ -12,6 +12,12 @@ export interface FairSink<T> {
   arrived(): void;
   /** A source failed. */
   error(err: unknown): void;
+  /**
+   * The source's tree has caps, from now on and for good: events are then taken with `take()` and released when
+   * their projection completes, so that each capped node counts its active events. Until then (the default)
+   * nothing is counted per event.
+   */
+  track(): void;
   /** Something that may end the stream happened (a source completed, a child was deleted). */
   check(): void;
 }
@@ -62,6 +68,8 @@ class Dispatcher<T, R> implements FairSink<T> {
   #index = 0;
   /** Set while the pull loop runs: re-entrant calls leave the work to it, so the stack never grows. */
   #pumping = false;
+  /** Set by `track()`: the tree has caps, events are counted on their path (`take`/`release`). */
+  #tracking = false;
 
   constructor(
     readonly subscriber: Subscriber<R>,
@@ -70,7 +78,8 @@ class Dispatcher<T, R> implements FairSink<T> {
   ) {}
 
   offer(value: T): boolean {
-    if (this.#pumping || this.active >= this.concurrency || this.subscriber.closed) return false;
+    // With caps the event must be counted on its path: it goes through the tree.
+    if (this.#pumping || this.active >= this.concurrency || this.subscriber.closed || this.#tracking) return false;
     this.#pumping = true;
     try {
       this.#dispatch(value);
@@ -90,12 +99,17 @@ class Dispatcher<T, R> implements FairSink<T> {
     this.subscriber.error(err);
   }
 
+  track(): void {
+    this.#tracking = true;
+  }
+
   check(): void {
     if (!this.#pumping && this.active === 0 && this.source.queued === 0 && this.source.sourcesDone()) {
       this.subscriber.complete();
     }
   }
 
+  /** A projection completed. (One whose event was counted released its leaf first.) */
   innerComplete(): void {
     this.active--;
     this.#pump();
@@ -119,9 +133,15 @@ class Dispatcher<T, R> implements FairSink<T> {
     const queue = source.queue;
     try {
       while (this.active < this.concurrency && queue.ready && !subscriber.closed) {
-        const value = queue.next() as T;
-        source.queued--;
-        this.#dispatch(value);
+        if (this.#tracking) {
+          const value = queue.take() as T;
+          source.queued--;
+          this.#dispatchCounted(value, queue.lastTaken as QueueNode<T>);
+        } else {
+          const value = queue.next() as T;
+          source.queued--;
+          this.#dispatch(value);
+        }
       }
     } finally {
       this.#pumping = false;
@@ -131,10 +151,19 @@ class Dispatcher<T, R> implements FairSink<T> {
 
   #dispatch(value: T): void {
     if (this.project === null) this.subscriber.next(value as unknown as R);
-    else this.#start(value);
+    else this.#start(value, null);
   }
 
-  #start(value: T): void {
+  /** `#dispatch` for an event counted as active at `leaf` and its ancestors: released once it is done. */
+  #dispatchCounted(value: T, leaf: QueueNode<T>): void {
+    if (this.project === null) {
+      this.subscriber.next(value as unknown as R);
+      leaf.release(); // emitted is done: nothing stays active
+    } else this.#start(value, leaf);
+  }
+
+  /** Projects an event; `leaf` is where it was counted as active, `null` when it was not. */
+  #start(value: T, leaf: QueueNode<unknown> | null): void {
     const { subscriber } = this;
     this.active++;
     let input: ObservableInput<R>;
@@ -145,17 +174,32 @@ class Dispatcher<T, R> implements FairSink<T> {
       return;
     }
     if (input instanceof Promise) {
-      (input as Promise<R>).then(this.#resolved, this.#rejected);
+      if (leaf === null) (input as Promise<R>).then(this.#resolved, this.#rejected);
+      else this.#thenRelease(input as Promise<R>, leaf);
       return;
     }
     // Linked to the output before subscribing: an unsubscribe during a synchronous inner stops it at once.
-    const inner = new InnerSubscriber<R>(this);
+    const inner = leaf === null ? new InnerSubscriber<R>(this) : new CountedInnerSubscriber<R>(this, leaf);
     subscriber.add(inner);
     try {
       from(input).subscribe(inner);
     } catch (err) {
       subscriber.error(err); // not an ObservableInput
     }
+  }
+
+  /**
+   * A counted event's Promise: once settled it must release its leaf, so it needs its own callback. Kept out of
+   * `#start`: a closure there would make every call allocate a context, counted or not.
+   */
+  #thenRelease(input: Promise<R>, leaf: QueueNode<unknown>): void {
+    const resolved = (result: R): void => {
+      if (this.subscriber.closed) return;
+      this.subscriber.next(result);
+      leaf.release();
+      this.innerComplete();
+    };
+    input.then(resolved, this.#rejected);
   }
 }
 
@@ -178,6 +222,24 @@ class InnerSubscriber<R> extends Subscription implements Observer<R> {
   complete(): void {
     if (this.closed) return;
     this.unsubscribe();
+    this.dispatcher.innerComplete();
+  }
+}
+
+/** The subscriber of a projection whose event was counted as active (the tree has caps): releases its leaf. */
+class CountedInnerSubscriber<R> extends InnerSubscriber<R> {
+  constructor(
+    dispatcher: { readonly subscriber: Subscriber<R>; innerComplete(): void },
+    /** Where its event was counted as active. */
+    readonly leaf: QueueNode<unknown>,
+  ) {
+    super(dispatcher);
+  }
+
+  override complete(): void {
+    if (this.closed) return;
+    this.unsubscribe();
+    this.leaf.release();
     this.dispatcher.innerComplete();
   }
 }

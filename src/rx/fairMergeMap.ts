@@ -1,7 +1,7 @@
 import { Observable, Subscription, type ObservableInput, type Observer, type ObservedValueOf, type OperatorFunction } from 'rxjs';
 import { FifoQueue } from '../core/FifoQueue.js';
-import { describeKey } from '../core/QueueNode.js';
-import { RoundRobinQueue } from '../core/RoundRobinQueue.js';
+import { checkCap, describeKey } from '../core/QueueNode.js';
+import { RoundRobinQueue, type RoundRobinQueueOptions } from '../core/RoundRobinQueue.js';
 import { dispatch, type FairSink, type FairSource, type Project } from './dispatchInternals.js';
 import { connectRoundRobin } from './roundRobin.js';
 
@@ -16,6 +16,20 @@ export interface FairMergeMapOptions<T> {
    * round-robin tree from the paths of a flat stream and prunes branches once they are empty.
    */
   readonly by?: (value: T) => readonly unknown[];
+  /**
+   * With `by`: the weight of the branch at `path[depth]` (`depth` 0: the first key), the turns in a row it gets at
+   * the front of its parent's rotation. Asked when the branch is created, so again once it was pruned and comes
+   * back. A throw, or an answer that is not a positive integer, errors the output.
+   * @default () => 1
+   */
+  readonly weight?: (path: readonly unknown[], depth: number) => number;
+  /**
+   * With `by`: the most active projections below each branch, per depth (`[2, 1]` with `by: e => [e.host, e.vm,
+   * e.policy]`: at most 2 per host and 1 per VM). A branch at its cap waits; the others keep the slots busy.
+   * Missing depths (or `Infinity`) have no cap.
+   * @default []
+   */
+  readonly caps?: readonly number[];
 }
 
 /**
@@ -53,6 +67,17 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
     throw new TypeError(`Expected \`concurrency\` to be a positive integer or Infinity, got ${describeKey(concurrency)}`);
   }
   if (by !== undefined && typeof by !== 'function') throw new TypeError(`Expected \`by\` to be a function, got ${describeKey(by)}`);
+  const { weight, caps } = options;
+  if (weight !== undefined && typeof weight !== 'function') throw new TypeError(`Expected \`weight\` to be a function, got ${describeKey(weight)}`);
+  if (caps !== undefined) {
+    if (!Array.isArray(caps)) throw new TypeError(`Expected \`caps\` to be an array, got ${describeKey(caps)}`);
+    caps.forEach((cap, depth) => checkCap(cap, `\`caps[${depth}]\``));
+  }
+  if (by === undefined && (weight !== undefined || caps !== undefined)) {
+    throw new TypeError('Expected `by` with `weight` or `caps`: they set up the branches `by` creates');
+  }
+  // Without `weight` and `caps` the tree is built exactly as before they existed (no options at all).
+  const tree = weight === undefined && caps === undefined ? undefined : { pathWeight: weight, pathCaps: caps === undefined ? undefined : [...caps] };
 
   type R = ObservedValueOf<O>;
   const fairProject = project as unknown as Project<T, R>;
@@ -60,7 +85,7 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
     new Observable<R>((subscriber) => {
       const connect =
         (by === undefined ? connectRoundRobin(source) : undefined) ??
-        ((sink: FairSink<T>) => new FlatSource(source, sink, by));
+        ((sink: FairSink<T>) => new FlatSource(source, sink, by, tree));
       return dispatch(subscriber, connect, fairProject, concurrency);
     });
 }
@@ -79,9 +104,11 @@ class FlatSource<T> extends Subscription implements FairSource<T>, Observer<T> {
     readonly source: Observable<T>,
     readonly sink: FairSink<T>,
     readonly by: ((value: T) => readonly unknown[]) | undefined,
+    tree: RoundRobinQueueOptions<unknown> | undefined,
   ) {
     super();
-    this.queue = by === undefined ? new FifoQueue<T>() : new RoundRobinQueue<T, unknown>();
+    this.queue = by === undefined ? new FifoQueue<T>() : new RoundRobinQueue<T, unknown>(undefined, tree);
+    if (tree?.pathCaps?.some((cap) => cap !== Infinity) === true) sink.track();
   }
 
   sourcesDone(): boolean {

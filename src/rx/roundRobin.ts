@@ -1,11 +1,29 @@
 import { Observable, Subscription, isObservable, type Observer, type Subscriber } from 'rxjs';
 import { FifoQueue } from '../core/FifoQueue.js';
-import { describeKey, type QueueNode } from '../core/QueueNode.js';
-import { RoundRobinQueue } from '../core/RoundRobinQueue.js';
+import { checkCap, checkWeight, describeKey, type QueueNode } from '../core/QueueNode.js';
+import { RoundRobinQueue, perKey, type PerKey } from '../core/RoundRobinQueue.js';
 import { dispatch, type FairSink, type FairSource } from './dispatchInternals.js';
 
 /** The children of a node: a Map (any keys, in its order) or a plain object (string keys, in key order). */
 export type RoundRobinChildren<T, K> = ReadonlyMap<K, Observable<T>> | Readonly<Record<string, Observable<T>>>;
+
+export interface RoundRobinOptions<K> {
+  /**
+   * Turns in a row each child gets at the front of the rotation, by key (weighted round-robin); children not
+   * named have weight 1. See {@link RoundRobin.setWeight}.
+   */
+  readonly weights?: PerKey<K, number>;
+  /**
+   * The most projections active at once below each child, by key (a Subject leaf included). See
+   * {@link RoundRobin.setCap}.
+   */
+  readonly caps?: PerKey<K, number>;
+  /**
+   * The most projections active at once below this node, wherever it sits. See {@link RoundRobin.setCap}.
+   * @default Infinity
+   */
+  readonly cap?: number;
+}
 
 /** Builds a node's instance for one subscription. Module-private: set by `RoundRobin`'s static block. */
 let mountNode: <T>(node: RoundRobin<T, unknown>, conn: Connection<T>) => Mount<T, unknown>;
@@ -35,19 +53,39 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   /** The children by key, in rotation order for children that are given or added together. */
   readonly #children = new Map<K, Observable<T>>();
   readonly #paused = new Set<K>();
+  /** Weights and caps, `null` until one is set: a node without them costs what it did before they existed. */
+  #ext: NodeOptions<K> | null = null;
   /** Every live instance of this node, one per subscription (and per place it sits in a subscribed tree). */
   readonly #mounts = new Set<Mount<T, K>>();
 
-  constructor(children?: RoundRobinChildren<T, K>) {
+  constructor(children?: RoundRobinChildren<T, K>, options?: RoundRobinOptions<K>) {
     // Subscribed directly there is nothing to be fair about: each event is emitted as it arrives, except
     // those of paused children, which wait for `resume`.
     super(function (this: Observable<T>, subscriber: Subscriber<T>) {
       dispatch<T, T>(subscriber, (sink) => connectNode(this as RoundRobin<T, unknown>, sink), null, Infinity);
     });
-    if (children === undefined) return;
-    const entries = (children instanceof Map ? [...children] : Object.entries(children)) as [K, unknown][];
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
+    }
+    const entries = (children === undefined ? [] : children instanceof Map ? [...children] : Object.entries(children)) as [K, unknown][];
     for (const [key, child] of entries) this.#checkChild(key, child);
+    if (options !== undefined) this.#setOptions(entries, options);
     for (const [key, child] of entries) this.#children.set(key, child as Observable<T>);
+  }
+
+  /** Checks the constructor's options, then keeps those that change something (nothing is set if one is bad). */
+  #setOptions(entries: readonly [K, unknown][], options: RoundRobinOptions<K>): void {
+    const keys = new Set(entries.map(([key]) => key));
+    const weights = perKey(options.weights, keys, 'weights', checkWeight);
+    const caps = perKey(options.caps, keys, 'caps', checkCap);
+    if (options.cap !== undefined) checkCap(options.cap);
+    for (const [key, weight] of weights) if (weight !== 1) this.#options().weights.set(key, weight);
+    for (const [key, cap] of caps) if (cap !== Infinity) this.#options().caps.set(key, cap);
+    if (options.cap !== undefined && options.cap !== Infinity) this.#options().cap = options.cap;
+  }
+
+  #options(): NodeOptions<K> {
+    return this.#ext ?? (this.#ext = { weights: new Map(), caps: new Map(), cap: Infinity });
   }
 
   /**
@@ -74,13 +112,81 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     return this.#paused.has(key);
   }
 
-  /** Adds a child; while subscribed, it is subscribed at once and joins the back of the rotation. */
+  /** The weight of the child at `key`. */
+  weightOf(key: K): number {
+    this.#checkKnown(key, 'weightOf');
+    return this.#ext?.weights.get(key) ?? 1;
+  }
+
+  /**
+   * This node's own cap, or with a key the cap set for that child (`Infinity`: none). A child node's own cap and
+   * the cap its parent sets for it both apply.
+   */
+  capOf(key?: K): number {
+    if (arguments.length === 0) return this.#ext?.cap ?? Infinity;
+    this.#checkKnown(key as K, 'capOf');
+    return this.#ext?.caps.get(key as K) ?? Infinity;
+  }
+
+  /**
+   * Adds a child; while subscribed, it is subscribed at once and joins the back of the rotation. It starts with
+   * weight 1 and no cap: `setWeight(key, w)` and `setCap(key, n)` set them (a synchronous source emits during
+   * `add`, before they apply).
+   */
   add(key: K, child: Observable<T>): this {
     this.#checkChild(key, child);
     this.#children.set(key, child);
     for (const mount of [...this.#mounts]) {
-      mount.conn.start(mount.attach(key, child));
+      mount.conn.start(mount.attach(key, child, 1, Infinity, false));
       mount.conn.sink.check();
+    }
+    return this;
+  }
+
+  /**
+   * Sets how many turns in a row the child at `key` gets at the front of the rotation (weighted round-robin: it
+   * is served until it used them or ran empty, then goes to the back). It starts its turns afresh: a child at the
+   * front now gets up to `weight` more turns.
+   */
+  setWeight(key: K, weight: number): this {
+    this.#checkKnown(key, 'setWeight');
+    checkWeight(weight);
+    if (weight !== 1) this.#options().weights.set(key, weight);
+    else this.#ext?.weights.delete(key);
+    for (const mount of this.#mounts) mount.queue.setWeight(key, weight);
+    return this;
+  }
+
+  /**
+   * Caps how many projections may be active at once below this node (`setCap(2)`), or below one child
+   * (`setCap('vm1', 1)`, a Subject leaf included). A node at its cap leaves its parent's rotation, and rejoins at
+   * the back once one of its projections completes; the other nodes keep every free slot busy. `Infinity`
+   * removes the cap. Lowering it cancels nothing: the node waits until enough projections completed.
+   *
+   * Counting is switched on for a subscription once its tree has a cap (it costs nothing before): projections
+   * already running when the first cap of a subscription was set are not counted.
+   */
+  setCap(cap: number): this;
+  setCap(key: K, cap: number): this;
+  setCap(...args: [number] | [K, number]): this {
+    if (args.length === 1) {
+      const [cap] = args;
+      checkCap(cap);
+      if (cap !== Infinity || this.#ext !== null) this.#options().cap = cap;
+      for (const mount of [...this.#mounts]) {
+        mount.setOwnCap(cap);
+        mount.conn.sink.arrived();
+      }
+      return this;
+    }
+    const [key, cap] = args;
+    this.#checkKnown(key, 'setCap');
+    checkCap(cap);
+    if (cap !== Infinity) this.#options().caps.set(key, cap);
+    else this.#ext?.caps.delete(key);
+    for (const mount of [...this.#mounts]) {
+      (mount.parts.get(key) as Part<T>).setSlotCap(cap);
+      mount.conn.sink.arrived();
     }
     return this;
   }
@@ -93,11 +199,15 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     this.#checkKnown(key, 'delete');
     this.#children.delete(key);
     this.#paused.delete(key);
+    this.#ext?.weights.delete(key);
+    this.#ext?.caps.delete(key);
     const events: T[] = [];
     for (const mount of [...this.#mounts]) {
       const handedBack = mount.detach(key);
       mount.conn.queued -= handedBack.length;
       for (const event of handedBack) events.push(event);
+      // Its running projections no longer count against the caps above it: that may free a turn.
+      if (mount.conn.tracking) mount.conn.sink.arrived();
       mount.conn.sink.check();
     }
     return events;
@@ -147,9 +257,11 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   #mount(conn: Connection<T>): Mount<T, K> {
     const mount = new Mount<T, K>(conn, this.#mounts);
     this.#mounts.add(mount);
+    const ext = this.#ext;
+    if (ext !== null) mount.setOwnCap(ext.cap);
     for (const [key, child] of this.#children) {
-      mount.attach(key, child);
-      if (this.#paused.has(key)) mount.queue.pause(key);
+      if (ext === null) mount.attach(key, child, 1, Infinity, this.#paused.has(key));
+      else mount.attach(key, child, ext.weights.get(key) ?? 1, ext.caps.get(key) ?? Infinity, this.#paused.has(key));
     }
     return mount;
   }
@@ -179,10 +291,10 @@ export class RoundRobin<T, K = string> extends Observable<T> {
  * cloud.pause('compute2'); // keeps its events until resume
  * cloud.delete('compute1'); // returns the events still queued below it
  */
-export function roundRobin<T>(children?: Readonly<Record<string, Observable<T>>>): RoundRobin<T, string>;
-export function roundRobin<T, K>(children: ReadonlyMap<K, Observable<T>>): RoundRobin<T, K>;
-export function roundRobin<T, K>(children?: RoundRobinChildren<T, K>): RoundRobin<T, K> {
-  return new RoundRobin<T, K>(children);
+export function roundRobin<T>(children?: Readonly<Record<string, Observable<T>>>, options?: RoundRobinOptions<string>): RoundRobin<T, string>;
+export function roundRobin<T, K>(children: ReadonlyMap<K, Observable<T>>, options?: RoundRobinOptions<K>): RoundRobin<T, K>;
+export function roundRobin<T, K>(children?: RoundRobinChildren<T, K>, options?: RoundRobinOptions<K>): RoundRobin<T, K> {
+  return new RoundRobin<T, K>(children, options);
 }
 
 /** One subscription of a root node: counts its leaves so it knows when every source has completed. */
@@ -191,6 +303,8 @@ class Connection<T> implements FairSource<T> {
   leaves = 0;
   active = 0;
   queued = 0;
+  /** Switched on once a node of this subscription's tree has a cap, and never off again. */
+  tracking = false;
   /** Above zero while leaves are being subscribed: one that completes at once must not end the stream early. */
   #starting = 0;
   readonly root: Mount<T, unknown>;
@@ -231,6 +345,8 @@ type Part<T> = Leaf<T> | Mount<T, unknown>;
 class Mount<T, K> {
   readonly queue = new RoundRobinQueue<T, K>();
   readonly parts = new Map<K, Part<T>>();
+  /** Its own cap and the one its parent sets for it; `null` while neither is set. */
+  #caps: { own: number; slot: number } | null = null;
 
   constructor(
     readonly conn: Connection<T>,
@@ -238,10 +354,33 @@ class Mount<T, K> {
     readonly registry: Set<Mount<T, K>>,
   ) {}
 
-  attach(key: K, child: Observable<T>): Part<T> {
+  /** The node's own cap. */
+  setOwnCap(cap: number): void {
+    if (this.#caps === null && cap === Infinity) return;
+    (this.#caps ??= { own: Infinity, slot: Infinity }).own = cap;
+    this.#applyCaps(this.#caps);
+  }
+
+  /** The cap its parent sets for it. */
+  setSlotCap(cap: number): void {
+    if (this.#caps === null && cap === Infinity) return;
+    (this.#caps ??= { own: Infinity, slot: Infinity }).slot = cap;
+    this.#applyCaps(this.#caps);
+  }
+
+  /** Both its own cap and the one its parent sets apply: the lower one counts. */
+  #applyCaps(caps: { own: number; slot: number }): void {
+    setCapOf(this.queue, Math.min(caps.own, caps.slot), this.conn);
+  }
+
+  /** Mounts a child; with a weight other than 1, a cap or paused, it is set up before it joins the rotation. */
+  attach(key: K, child: Observable<T>, weight: number, slotCap: number, paused: boolean): Part<T> {
     const part = child instanceof RoundRobin ? mountNode(child as RoundRobin<T, unknown>, this.conn) : new Leaf(child, this.conn);
     this.parts.set(key, part);
-    this.queue.add(key, part instanceof Leaf ? part.fifo : part.queue);
+    if (weight === 1) this.queue.add(key, part instanceof Leaf ? part.fifo : part.queue);
+    else this.queue.add(key, part instanceof Leaf ? part.fifo : part.queue, { weight });
+    if (slotCap !== Infinity) part.setSlotCap(slotCap);
+    if (paused) this.queue.pause(key);
     return part;
   }
 
@@ -264,6 +403,11 @@ class Leaf<T> extends Subscription implements Observer<T> {
     readonly conn: Connection<T>,
   ) {
     super();
+  }
+
+  /** The cap its parent sets for it: a leaf's only cap. */
+  setSlotCap(cap: number): void {
+    setCapOf(this.fifo, cap, this.conn);
   }
 
   start(): void {
@@ -304,6 +448,25 @@ class Leaf<T> extends Subscription implements Observer<T> {
     this.unsubscribe();
     this.conn.sink.check();
   }
+}
+
+/** What a node has beyond its children once it has weights or caps. */
+interface NodeOptions<K> {
+  /** Children's weights other than 1. */
+  readonly weights: Map<K, number>;
+  /** Children's caps (the cap their parent sets), where given. */
+  readonly caps: Map<K, number>;
+  /** The node's own cap. */
+  cap: number;
+}
+
+/** Sets a cap in a subscription's tree; the first finite one switches counting on for the subscription. */
+function setCapOf(queue: QueueNode<unknown>, cap: number, conn: Connection<unknown>): void {
+  if (cap !== Infinity && !conn.tracking) {
+    conn.tracking = true;
+    conn.sink.track();
+  }
+  if (queue.cap !== cap) queue.setCap(cap);
 }
 
 /** Whether the queue or one of its ancestors is paused. */

@@ -17,6 +17,10 @@ export interface ModelLeaf<E> {
   readonly kind: 'leaf';
   readonly id: number;
   readonly items: E[];
+  /** The most events active at once below it (Infinity: no cap). */
+  cap: number;
+  /** Events taken from it with counting on (`take`) and not yet released. */
+  running: number;
 }
 
 export interface ModelNode<E> {
@@ -24,6 +28,10 @@ export interface ModelNode<E> {
   readonly id: number;
   readonly children: Map<Key, ModelSlot<E>>;
   rotation: Key[];
+  cap: number;
+  /** The child at the front of the rotation when `used` was counted, and the turns it used there. */
+  front: Key | undefined;
+  used: number;
 }
 
 export type ModelTree<E> = ModelLeaf<E> | ModelNode<E>;
@@ -32,24 +40,42 @@ export interface ModelSlot<E> {
   readonly child: ModelTree<E>;
   paused: boolean;
   readonly auto: boolean;
+  /** Turns in a row at the front of the rotation (weighted round-robin); 1 when not given. */
+  weight?: number;
 }
 
 let nextId = 0;
 
 export function modelLeaf<E>(items: E[] = []): ModelLeaf<E> {
-  return { kind: 'leaf', id: nextId++, items: [...items] };
+  return { kind: 'leaf', id: nextId++, items: [...items], cap: Infinity, running: 0 };
+}
+
+function emptyNode<E>(): ModelNode<E> {
+  return { kind: 'node', id: nextId++, children: new Map(), rotation: [], cap: Infinity, front: undefined, used: 0 };
 }
 
 /** A node with the given children, in the given order; ready ones join the rotation in that order. */
-export function modelNode<E>(children: [Key, ModelTree<E>][] = []): ModelNode<E> {
-  const node: ModelNode<E> = { kind: 'node', id: nextId++, children: new Map(), rotation: [] };
-  for (const [key, child] of children) node.children.set(key, { child, paused: false, auto: false });
+export function modelNode<E>(children: [Key, ModelTree<E>][] = [], weights: ReadonlyMap<Key, number> = new Map()): ModelNode<E> {
+  const node = emptyNode<E>();
+  for (const [key, child] of children) node.children.set(key, { child, paused: false, auto: false, weight: weights.get(key) ?? 1 });
   normalize(node);
   return node;
 }
 
-/** Whether the tree can hand out an event: a leaf with events, or a node with a ready, unpaused child. */
+/** Events active below the tree now: the counted, unreleased events of the leaves it holds now. */
+export function activeIn<E>(tree: ModelTree<E>): number {
+  if (tree.kind === 'leaf') return tree.running;
+  let n = 0;
+  for (const slot of tree.children.values()) n += activeIn(slot.child);
+  return n;
+}
+
+/**
+ * Whether the tree can hand out an event: it is below its cap, and is a leaf with events, or a node with a
+ * ready, unpaused child.
+ */
 export function isReady<E>(tree: ModelTree<E>): boolean {
+  if (activeIn(tree) >= tree.cap) return false;
   if (tree.kind === 'leaf') return tree.items.length > 0;
   for (const slot of tree.children.values()) if (!slot.paused && isReady(slot.child)) return true;
   return false;
@@ -75,11 +101,14 @@ function isEmptyShape<E>(tree: ModelTree<E>): boolean {
   return tree.kind === 'leaf' ? tree.items.length === 0 : tree.children.size === 0;
 }
 
-/** Restores the model's invariants after any change: rotations hold exactly the ready children; prunes. */
+/**
+ * Restores the model's invariants after any change: rotations hold exactly the ready children; prunes; a child
+ * that is no longer at the front has used none of its turns.
+ */
 export function normalize<E>(node: ModelNode<E>): void {
   for (const slot of node.children.values()) if (slot.child.kind === 'node') normalize(slot.child);
   for (const [key, slot] of [...node.children]) {
-    if (slot.auto && !slot.paused && isEmptyShape(slot.child)) node.children.delete(key);
+    if (slot.auto && !slot.paused && isEmptyShape(slot.child) && activeIn(slot.child) === 0) node.children.delete(key);
   }
   const eligible = (key: Key): boolean => {
     const slot = node.children.get(key);
@@ -87,28 +116,41 @@ export function normalize<E>(node: ModelNode<E>): void {
   };
   node.rotation = node.rotation.filter(eligible);
   for (const key of node.children.keys()) if (eligible(key) && !node.rotation.includes(key)) node.rotation.push(key);
+  if (node.rotation[0] !== node.front) {
+    node.front = node.rotation[0];
+    node.used = 0;
+  }
 }
 
 /**
- * Takes one event: the front child serves (recursively) and goes to the back if still ready. Returns the event
- * and the keys served, from `node` down to the leaf. The caller normalizes from its root afterwards.
+ * Takes one event: the front child serves (recursively); if still ready, it stays at the front until it used its
+ * weight in turns, then goes to the back. With `count` (`take()`), the event counts as running at its leaf.
+ * Returns the event, the keys served from `node` down, and the leaf. The caller normalizes from its root afterwards.
  */
-export function takeNext<E>(node: ModelNode<E>): { event: E; keys: Key[] } | undefined {
+export function takeNext<E>(node: ModelNode<E>, count = false): { event: E; keys: Key[]; leaf: ModelLeaf<E> } | undefined {
+  if (activeIn(node) >= node.cap) return undefined;
   const key = node.rotation[0];
   if (key === undefined) return undefined;
   const slot = node.children.get(key);
   if (slot === undefined) throw new Error('model: rotation names a missing child');
-  let result: { event: E; keys: Key[] };
+  let result: { event: E; keys: Key[]; leaf: ModelLeaf<E> };
   if (slot.child.kind === 'leaf') {
     if (slot.child.items.length === 0) throw new Error('model: empty leaf in rotation');
-    result = { event: slot.child.items.shift() as E, keys: [key] };
+    if (count) slot.child.running++;
+    result = { event: slot.child.items.shift() as E, keys: [key], leaf: slot.child };
   } else {
-    const inner = takeNext(slot.child);
+    const inner = takeNext(slot.child, count);
     if (inner === undefined) throw new Error('model: idle node in rotation');
-    result = { event: inner.event, keys: [key, ...inner.keys] };
+    result = { event: inner.event, keys: [key, ...inner.keys], leaf: inner.leaf };
   }
-  node.rotation.shift();
-  if (isReady(slot.child)) node.rotation.push(key);
+  if (!isReady(slot.child)) {
+    node.rotation.shift();
+  } else if (++node.used >= (slot.weight ?? 1)) {
+    node.rotation.shift();
+    node.rotation.push(key);
+  } else return result; // keeps the front, with one more turn used
+  node.front = node.rotation[0];
+  node.used = 0;
   return result;
 }
 
@@ -124,8 +166,20 @@ export function childAt<E>(node: ModelNode<E>, path: readonly Key[]): ModelTree<
   return tree;
 }
 
+/** How `push(path)` sets up what it creates (the core's `pathWeight` and `pathCaps`). */
+export interface ModelBranches {
+  readonly weight?: (path: readonly Key[], depth: number) => number;
+  readonly caps?: readonly number[];
+}
+
 /** Outcome of `RoundRobinQueue.push(path, item)` on the model: queued, or the error the path must raise. */
-export function pushPath<E>(root: ModelNode<E>, path: readonly Key[], item: E, newLeaf: () => ModelLeaf<E>): 'ok' | 'too short' | 'too long' {
+export function pushPath<E>(
+  root: ModelNode<E>,
+  path: readonly Key[],
+  item: E,
+  newLeaf: () => ModelLeaf<E>,
+  branches: ModelBranches = {},
+): 'ok' | 'too short' | 'too long' {
   let node = root;
   let depth = 0;
   const last = path.length - 1;
@@ -143,8 +197,10 @@ export function pushPath<E>(root: ModelNode<E>, path: readonly Key[], item: E, n
   }
   for (; depth <= last; depth++) {
     const key = path[depth] as Key;
-    const child: ModelTree<E> = depth === last ? newLeaf() : { kind: 'node', id: nextId++, children: new Map(), rotation: [] };
-    node.children.set(key, { child, paused: false, auto: true });
+    const child: ModelTree<E> = depth === last ? newLeaf() : emptyNode<E>();
+    child.cap = branches.caps?.[depth] ?? Infinity;
+    const weight = branches.weight?.(path.slice(0, depth + 1), depth) ?? 1;
+    node.children.set(key, { child, paused: false, auto: true, weight });
     if (child.kind === 'leaf') child.items.push(item);
     else node = child;
   }
@@ -178,8 +234,9 @@ export function modelLeaves<E>(root: ModelNode<E>): { leaf: ModelLeaf<E>; path: 
 
 /**
  * Checks the rotation bound on observed dispatches, independently of the model's rotation lists: between two
- * consecutive serves of a child that stayed backlogged (ready and unpaused) the whole time, every sibling is
- * served at most once. Backlog states are sampled with `observe` after every step; `served` is called for each
+ * consecutive serves of a child that stayed backlogged (ready and unpaused: with caps, below its cap) the whole
+ * time, every sibling is served at most its weight times (once, without weights; the largest weight it had
+ * meanwhile, if its weight changed). Backlog states are sampled with `observe` after every step; `served` is called for each
  * node that handed out an event (its key path, and the child key it took it from).
  */
 export class RotationBound {
@@ -196,24 +253,26 @@ export class RotationBound {
   }
 
 
-  /** node path -> backlogged child -> sibling -> serves since the child's last serve. */
-  #waiting = new Map<string, Map<Key, Map<Key, number>>>();
+  /** node path -> backlogged child -> sibling -> serves since the child's last serve, and the sibling's weight. */
+  #waiting = new Map<string, Map<Key, Map<Key, { n: number; limit: number }>>>();
 
   /**
    * A node served `child`; `stillBacklogged` tells whether the child is still ready and unpaused afterwards (if
    * not, it stops waiting until `observe` sees it backlogged again).
    */
-  served(nodePath: readonly Key[], child: Key, stillBacklogged: boolean): void {
+  served(nodePath: readonly Key[], child: Key, stillBacklogged: boolean, weight = 1): void {
     const waiting = this.#waiting.get(nodePath.join('/'));
     if (waiting === undefined) return;
     for (const [other, counts] of waiting) {
       if (other === child) continue;
-      const n = (counts.get(child) ?? 0) + 1;
-      counts.set(child, n);
-      if (n > 1) {
+      const count = counts.get(child) ?? { n: 0, limit: weight };
+      count.n++;
+      count.limit = Math.max(count.limit, weight);
+      counts.set(child, count);
+      if (count.n > count.limit) {
         throw new Error(
-          `rotation bound: at node [${nodePath.join('/')}], child ${JSON.stringify(child)} was served ${n} times ` +
-            `while sibling ${JSON.stringify(other)} stayed backlogged and was not served`,
+          `rotation bound: at node [${nodePath.join('/')}], child ${JSON.stringify(child)} (weight ${count.limit}) was ` +
+            `served ${count.n} times while sibling ${JSON.stringify(other)} stayed backlogged and was not served`,
         );
       }
     }
@@ -221,13 +280,18 @@ export class RotationBound {
     else waiting.delete(child);
   }
 
+  /** The child's weight was set: its turns start afresh, so the serves counted against it so far are forgotten. */
+  reweighted(nodePath: readonly Key[], child: Key): void {
+    for (const counts of this.#waiting.get(nodePath.join('/'))?.values() ?? []) counts.delete(child);
+  }
+
   /** Records which children are backlogged now; a child that is not loses its count. */
   observe<E>(root: ModelNode<E>): void {
-    const next = new Map<string, Map<Key, Map<Key, number>>>();
+    const next = new Map<string, Map<Key, Map<Key, { n: number; limit: number }>>>();
     for (const { node, path } of modelNodes(root)) {
       const id = path.join('/');
       const before = this.#waiting.get(id);
-      const now = new Map<Key, Map<Key, number>>();
+      const now = new Map<Key, Map<Key, { n: number; limit: number }>>();
       for (const [key, slot] of node.children) {
         if (!slot.paused && isReady(slot.child)) now.set(key, before?.get(key) ?? new Map());
       }

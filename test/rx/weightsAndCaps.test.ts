@@ -1,0 +1,191 @@
+import { Subject, of, type Observable } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { fairMergeMap, roundRobin } from '../../src/index.js';
+
+/** A projection per event that the test completes by hand. */
+function manual() {
+  const running = new Map<string, Subject<string>>();
+  const started: string[] = [];
+  const project = (v: string): Observable<string> => {
+    started.push(v);
+    const s = new Subject<string>();
+    running.set(v, s);
+    return s;
+  };
+  const finish = (v: string): void => {
+    running.get(v)?.complete();
+    running.delete(v);
+  };
+  return { project, started, running, finish };
+}
+
+describe('roundRobin weights', () => {
+  it('should validate weights at construction and in setWeight, applying nothing on error', () => {
+    const a = new Subject<string>();
+    expect(() => roundRobin({ a }, { weights: { a: 0 } })).toThrow(/Expected `weights` of key "a" to be a positive integer, got 0/);
+    expect(() => roundRobin({ a }, { weights: { b: 2 } })).toThrow(/Cannot set `weights` of key "b": no such child/);
+    const node = roundRobin({ a }, { weights: { a: 2 } });
+    expect(node.weightOf('a')).toBe(2);
+    expect(() => node.setWeight('a', 2.5)).toThrow(TypeError);
+    expect(() => node.setWeight('zz', 2)).toThrow(/Cannot setWeight key "zz": no such child/);
+    expect(node.weightOf('a')).toBe(2);
+  });
+
+  it('should apply setWeight to every subscription', () => {
+    const a = new Subject<string>();
+    const b = new Subject<string>();
+    const node = roundRobin({ a, b });
+    const m1 = manual();
+    const m2 = manual();
+    node.pipe(fairMergeMap(m1.project, 1)).subscribe();
+    node.pipe(fairMergeMap(m2.project, 1)).subscribe();
+    node.setWeight('a', 2);
+    for (const v of ['w', 'a1', 'a2', 'a3']) a.next(v);
+    b.next('b1');
+    for (const m of [m1, m2]) for (const v of ['w', 'a1', 'a2', 'b1']) m.finish(v);
+    expect(m1.started).toEqual(['w', 'a1', 'a2', 'b1', 'a3']);
+    expect(m2.started).toEqual(m1.started);
+  });
+});
+
+describe('roundRobin caps', () => {
+  it('should validate caps, applying nothing on error', () => {
+    const a = new Subject<string>();
+    expect(() => roundRobin({ a }, { caps: { a: 0 } })).toThrow(/Expected `caps` of key "a" to be a positive integer or Infinity/);
+    expect(() => roundRobin({ a }, { cap: -1 })).toThrow(/Expected `cap` to be a positive integer or Infinity/);
+    const node = roundRobin({ a }, { caps: { a: 2 } });
+    expect(() => node.setCap('a', 0)).toThrow(TypeError);
+    expect(() => node.setCap('zz', 1)).toThrow(/Cannot setCap key "zz": no such child/);
+    expect(() => node.setCap(1.5)).toThrow(TypeError);
+    expect([node.capOf('a'), node.capOf()]).toEqual([2, Infinity]);
+  });
+
+  it('should apply the lower of a node’s own cap and the cap its parent sets for it', () => {
+    const heal = new Subject<string>();
+    const vm = roundRobin({ heal }, { cap: 3 });
+    const host = roundRobin({ vm }, { caps: { vm: 1 } });
+    const m = manual();
+    host.pipe(fairMergeMap(m.project, 10)).subscribe();
+    for (const v of ['a', 'b', 'c']) heal.next(v);
+    expect(m.started).toEqual(['a']);
+    host.setCap('vm', Infinity); // vm's own cap of 3 is left
+    expect(m.started).toEqual(['a', 'b', 'c']);
+  });
+
+  it('should release a leaf when a Promise projection settles', async () => {
+    const heal = new Subject<string>();
+    const node = roundRobin({ heal }, { caps: { heal: 1 } });
+    const started: string[] = [];
+    const resolvers: (() => void)[] = [];
+    const out: string[] = [];
+    node
+      .pipe(fairMergeMap((v: string) => new Promise<string>((resolve) => (started.push(v), resolvers.push(() => resolve(v)))), 5))
+      .subscribe((v) => out.push(v));
+    heal.next('a');
+    heal.next('b');
+    expect(started).toEqual(['a']);
+    resolvers[0]?.();
+    await new Promise((r) => setImmediate(r));
+    expect(out).toEqual(['a']);
+    expect(started).toEqual(['a', 'b']);
+  });
+
+  it('should release at once for projections that complete synchronously, without growing the stack', () => {
+    const heal = new Subject<number>();
+    const node = roundRobin({ heal }, { caps: { heal: 1 } });
+    const first = new Subject<number>();
+    let n = 0;
+    node.pipe(fairMergeMap((v: number) => (v === 0 ? first : of(v)), 1)).subscribe(() => n++);
+    for (let i = 0; i < 200_000; i++) heal.next(i); // 0 holds the slot; the rest queue
+    first.complete(); // drains 199,999 synchronous completions in one loop
+    expect(n).toBe(199_999);
+    expect(node.size).toBe(0);
+  });
+
+  it('should dispatch what a projection pushes while being dispatched, within the cap', () => {
+    const heal = new Subject<string>();
+    const node = roundRobin({ heal }, { caps: { heal: 1 } });
+    const m = manual();
+    node
+      .pipe(
+        fairMergeMap((v: string) => {
+          if (v === 'a') heal.next('a+');
+          return m.project(v);
+        }, 3),
+      )
+      .subscribe();
+    heal.next('a');
+    expect(m.started).toEqual(['a']);
+    m.finish('a');
+    expect(m.started).toEqual(['a', 'a+']);
+  });
+
+  it('should free the cap of a node whose child with running projections was deleted', () => {
+    const heal = new Subject<string>();
+    const other = new Subject<string>();
+    const vm = roundRobin({ heal });
+    const host = roundRobin({ vm, other }, { cap: 1 });
+    const m = manual();
+    host.pipe(fairMergeMap(m.project, 5)).subscribe();
+    heal.next('a');
+    other.next('x');
+    expect(m.started).toEqual(['a']);
+    host.delete('vm'); // a still runs, but no longer below host
+    expect(m.started).toEqual(['a', 'x']);
+    m.finish('a'); // releases in the deleted subtree only
+    m.finish('x');
+    other.next('y');
+    expect(m.started).toEqual(['a', 'x', 'y']);
+  });
+
+  it('should count from the first cap set at run time on, and not count what already ran', () => {
+    const heal = new Subject<string>();
+    const node = roundRobin({ heal });
+    const m = manual();
+    node.pipe(fairMergeMap(m.project, 5)).subscribe();
+    heal.next('a'); // not counted: no cap yet
+    node.setCap('heal', 1);
+    heal.next('b');
+    heal.next('c');
+    expect(m.started).toEqual(['a', 'b']);
+    m.finish('a');
+    expect(m.started).toEqual(['a', 'b']); // a was not counted: c still waits for b
+    m.finish('b');
+    expect(m.started).toEqual(['a', 'b', 'c']);
+  });
+
+  it('should cancel running projections and unsubscribe every leaf when unsubscribed', () => {
+    const heal = new Subject<string>();
+    const node = roundRobin({ heal }, { caps: { heal: 1 } });
+    const m = manual();
+    const sub = node.pipe(fairMergeMap(m.project, 5)).subscribe();
+    heal.next('a');
+    heal.next('b');
+    sub.unsubscribe();
+    expect(heal.observed).toBe(false);
+    expect(m.running.get('a')?.observed).toBe(false);
+    expect(node.size).toBe(0);
+  });
+});
+
+describe('fairMergeMap weight and caps options', () => {
+  it('should validate them at the call', () => {
+    const f = (v: string) => of(v);
+    expect(() => fairMergeMap(f, { by: () => ['a'], weight: 2 as never })).toThrow(/Expected `weight` to be a function/);
+    expect(() => fairMergeMap(f, { by: () => ['a'], caps: [1, 0] })).toThrow(/Expected `caps\[1\]` to be a positive integer or Infinity, got 0/);
+    expect(() => fairMergeMap(f, { by: () => ['a'], caps: 2 as never })).toThrow(/Expected `caps` to be an array/);
+    expect(() => fairMergeMap(f, { caps: [1] })).toThrow(/Expected `by` with `weight` or `caps`/);
+  });
+
+  it('should error the output when weight throws or answers nonsense, and unsubscribe the source', () => {
+    for (const weight of [() => { throw new Error('boom'); }, () => 0]) {
+      const source = new Subject<string>();
+      let error: unknown;
+      source.pipe(fairMergeMap((v: string) => new Subject<string>(), { concurrency: 1, by: (v) => [v], weight })).subscribe({ error: (e: unknown) => (error = e) });
+      source.next('a'); // dispatched at once: no branch created yet
+      source.next('b');
+      expect(String(error)).toMatch(/boom|positive integer/);
+      expect(source.observed).toBe(false);
+    }
+  });
+});
