@@ -24,7 +24,7 @@ export abstract class QueueNode<T> {
   /**
    * @internal Weight, cap and active count, or `null` while the node has none of them (weight 1, no cap, never
    * counted). Invariant: a node without extras has none below it (`extrasOf` gives every ancestor extras), so a
-   * parent without extras pulls with `_take`, dd5a4c4's code, which never looks at weights or caps.
+   * parent without extras pulls with `_take`, the plain loop, which never looks at weights or caps.
    */
   _ext: NodeExtras<T> | null = null;
 
@@ -103,7 +103,7 @@ export abstract class QueueNode<T> {
    * active cancels nothing; the node waits until enough are released.
    */
   setCap(cap: number): this {
-    checkCap(cap);
+    checkLimit(cap);
     if (this._ext === null && cap === Infinity) return this; // no cap already
     const ext = extrasOf(this);
     const wasOpen = ext.active < ext.cap;
@@ -205,10 +205,10 @@ export function checkWeight(weight: unknown, what = '`weight`'): asserts weight 
   }
 }
 
-/** Throws unless `cap` is a positive integer or Infinity. */
-export function checkCap(cap: unknown, what = '`cap`'): asserts cap is number {
-  if (typeof cap !== 'number' || !(cap === Infinity || (Number.isInteger(cap) && cap >= 1))) {
-    throw new TypeError(`Expected ${what} to be a positive integer or Infinity, got ${describeKey(cap)}`);
+/** Throws unless a limit (a cap, a concurrency) is a positive integer or Infinity. */
+export function checkLimit(limit: unknown, what = '`cap`'): asserts limit is number {
+  if (typeof limit !== 'number' || !(limit === Infinity || (Number.isInteger(limit) && limit >= 1))) {
+    throw new TypeError(`Expected ${what} to be a positive integer or Infinity, got ${describeKey(limit)}`);
   }
 }
 

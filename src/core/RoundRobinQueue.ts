@@ -1,5 +1,5 @@
 import { FifoQueue } from './FifoQueue.js';
-import { QueueNode, checkCap, checkWeight, describeKey, extrasOf, type BranchOptions, type NodeExtras, type ParentNode } from './QueueNode.js';
+import { QueueNode, checkLimit, checkWeight, describeKey, extrasOf, type BranchOptions, type NodeExtras, type ParentNode } from './QueueNode.js';
 
 /** The children of a node: a Map (any keys, in its order) or a plain object (string keys, in key order). */
 export type QueueChildren<T, K> = ReadonlyMap<K, QueueNode<T>> | Readonly<Record<string, QueueNode<T>>>;
@@ -86,15 +86,15 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     }
     const keys = new Set(entries.map(([key]) => key));
     const weights = perKey(options.weights, keys, 'weights', checkWeight);
-    const caps = perKey(options.caps, keys, 'caps', checkCap);
-    if (options.cap !== undefined) checkCap(options.cap);
+    const caps = perKey(options.caps, keys, 'caps', checkLimit);
+    if (options.cap !== undefined) checkLimit(options.cap);
     const { pathWeight, pathCaps } = options;
     if (pathWeight !== undefined && typeof pathWeight !== 'function') {
       throw new TypeError(`Expected \`pathWeight\` to be a function, got ${describeKey(pathWeight)}`);
     }
     if (pathCaps !== undefined) {
       if (!Array.isArray(pathCaps)) throw new TypeError(`Expected \`pathCaps\` to be an array, got ${describeKey(pathCaps)}`);
-      pathCaps.forEach((cap, depth) => checkCap(cap, `\`pathCaps[${depth}]\``));
+      pathCaps.forEach((cap, depth) => checkLimit(cap, `\`pathCaps[${depth}]\``));
     }
     if (options.cap !== undefined) this.setCap(options.cap); // no parent yet: only sets it
     // Stored only when it changes something: `push` then builds branches exactly as without options.
@@ -513,7 +513,7 @@ export function perKey<K>(given: PerKey<K, number> | undefined, keys: ReadonlySe
 export function checkChildOptions(options: ChildOptions): ChildOptions {
   if (options === null || typeof options !== 'object') throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
   if (options.weight !== undefined) checkWeight(options.weight);
-  if (options.cap !== undefined) checkCap(options.cap);
+  if (options.cap !== undefined) checkLimit(options.cap);
   return options;
 }
 

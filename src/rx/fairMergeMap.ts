@@ -1,6 +1,6 @@
 import { Observable, Subscription, type ObservableInput, type Observer, type ObservedValueOf, type OperatorFunction } from 'rxjs';
 import { FifoQueue } from '../core/FifoQueue.js';
-import { checkCap, describeKey } from '../core/QueueNode.js';
+import { checkLimit, describeKey } from '../core/QueueNode.js';
 import { RoundRobinQueue, type RoundRobinQueueOptions } from '../core/RoundRobinQueue.js';
 import { dispatch, type FairSink, type FairSource, type Project } from './dispatchInternals.js';
 import { connectRoundRobin } from './roundRobin.js';
@@ -63,15 +63,13 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
     throw new TypeError(`Expected a concurrency or an options object, got ${describeKey(options)}`);
   }
   const { concurrency = Infinity, by } = options;
-  if (typeof concurrency !== 'number' || !(concurrency === Infinity || (Number.isInteger(concurrency) && concurrency >= 1))) {
-    throw new TypeError(`Expected \`concurrency\` to be a positive integer or Infinity, got ${describeKey(concurrency)}`);
-  }
+  checkLimit(concurrency, '`concurrency`');
   if (by !== undefined && typeof by !== 'function') throw new TypeError(`Expected \`by\` to be a function, got ${describeKey(by)}`);
   const { weight, caps } = options;
   if (weight !== undefined && typeof weight !== 'function') throw new TypeError(`Expected \`weight\` to be a function, got ${describeKey(weight)}`);
   if (caps !== undefined) {
     if (!Array.isArray(caps)) throw new TypeError(`Expected \`caps\` to be an array, got ${describeKey(caps)}`);
-    caps.forEach((cap, depth) => checkCap(cap, `\`caps[${depth}]\``));
+    caps.forEach((cap, depth) => checkLimit(cap, `\`caps[${depth}]\``));
   }
   if (by === undefined && (weight !== undefined || caps !== undefined)) {
     throw new TypeError('Expected `by` with `weight` or `caps`: they set up the branches `by` creates');

@@ -1,6 +1,6 @@
 import { Observable, Subscription, isObservable, type Observer, type Subscriber } from 'rxjs';
 import { FifoQueue } from '../core/FifoQueue.js';
-import { checkCap, checkWeight, describeKey, type QueueNode } from '../core/QueueNode.js';
+import { checkLimit, checkWeight, describeKey, type QueueNode } from '../core/QueueNode.js';
 import { RoundRobinQueue, perKey, type PerKey } from '../core/RoundRobinQueue.js';
 import { dispatch, type FairSink, type FairSource } from './dispatchInternals.js';
 
@@ -77,8 +77,8 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   #setOptions(entries: readonly [K, unknown][], options: RoundRobinOptions<K>): void {
     const keys = new Set(entries.map(([key]) => key));
     const weights = perKey(options.weights, keys, 'weights', checkWeight);
-    const caps = perKey(options.caps, keys, 'caps', checkCap);
-    if (options.cap !== undefined) checkCap(options.cap);
+    const caps = perKey(options.caps, keys, 'caps', checkLimit);
+    if (options.cap !== undefined) checkLimit(options.cap);
     for (const [key, weight] of weights) if (weight !== 1) this.#options().weights.set(key, weight);
     for (const [key, cap] of caps) if (cap !== Infinity) this.#options().caps.set(key, cap);
     if (options.cap !== undefined && options.cap !== Infinity) this.#options().cap = options.cap;
@@ -171,7 +171,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   setCap(...args: [number] | [K, number]): this {
     if (args.length === 1) {
       const [cap] = args;
-      checkCap(cap);
+      checkLimit(cap);
       if (cap !== Infinity || this.#ext !== null) this.#options().cap = cap;
       for (const mount of [...this.#mounts]) {
         mount.setOwnCap(cap);
@@ -181,7 +181,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     }
     const [key, cap] = args;
     this.#checkKnown(key, 'setCap');
-    checkCap(cap);
+    checkLimit(cap);
     if (cap !== Infinity) this.#options().caps.set(key, cap);
     else this.#ext?.caps.delete(key);
     for (const mount of [...this.#mounts]) {
