@@ -82,7 +82,7 @@ class Dispatcher<T, R> implements FairSink<T> {
     if (this.#pumping || this.active >= this.concurrency || this.subscriber.closed || this.#tracking) return false;
     this.#pumping = true;
     try {
-      this.#dispatch(value);
+      this.#dispatch(value, null);
     } finally {
       this.#pumping = false;
     }
@@ -133,15 +133,10 @@ class Dispatcher<T, R> implements FairSink<T> {
     const queue = source.queue;
     try {
       while (this.active < this.concurrency && queue.ready && !subscriber.closed) {
-        if (this.#tracking) {
-          const value = queue.take() as T;
-          source.queued--;
-          this.#dispatchCounted(value, queue.lastTaken as QueueNode<T>);
-        } else {
-          const value = queue.next() as T;
-          source.queued--;
-          this.#dispatch(value);
-        }
+        const tracking = this.#tracking;
+        const value = (tracking ? queue.take() : queue.next()) as T;
+        source.queued--;
+        this.#dispatch(value, tracking ? (queue.lastTaken as QueueNode<T>) : null);
       }
     } finally {
       this.#pumping = false;
@@ -149,17 +144,14 @@ class Dispatcher<T, R> implements FairSink<T> {
     this.check();
   }
 
-  #dispatch(value: T): void {
-    if (this.project === null) this.subscriber.next(value as unknown as R);
-    else this.#start(value, null);
-  }
-
-  /** `#dispatch` for an event counted as active at `leaf` and its ancestors: released once it is done. */
-  #dispatchCounted(value: T, leaf: QueueNode<T>): void {
-    if (this.project === null) {
-      this.subscriber.next(value as unknown as R);
-      leaf.release(); // emitted is done: nothing stays active
-    } else this.#start(value, leaf);
+  /** Emits or projects an event; `leaf` is where it was counted as active (released once done), or `null`. */
+  #dispatch(value: T, leaf: QueueNode<unknown> | null): void {
+    if (this.project !== null) {
+      this.#start(value, leaf);
+      return;
+    }
+    this.subscriber.next(value as unknown as R);
+    leaf?.release(); // emitted is done: nothing stays active
   }
 
   /** Projects an event; `leaf` is where it was counted as active, `null` when it was not. */
