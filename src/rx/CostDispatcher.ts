@@ -152,15 +152,30 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
     }
   }
 
+  /** A settled Promise projection of an uncounted event of cost 1 (the common case): no callback per event. */
+  readonly #resolvedOne = (result: R): void => {
+    if (this.subscriber.closed) return; // ignored after unsubscribe, as with `from(promise)`
+    this.subscriber.next(result);
+    this.innerComplete(1);
+  };
+
+  readonly #rejected = (err: unknown): void => {
+    this.subscriber.error(err);
+  };
+
   /** A Promise projection: once settled it emits its value and frees its slots (and its leaf, if counted). */
   #then(input: Promise<R>, leaf: QueueNode<unknown> | null, slots: number): void {
+    if (leaf === null && slots === 1) {
+      input.then(this.#resolvedOne, this.#rejected);
+      return;
+    }
     const resolved = (result: R): void => {
-      if (this.subscriber.closed) return; // ignored after unsubscribe, as with `from(promise)`
+      if (this.subscriber.closed) return;
       this.subscriber.next(result);
       leaf?.release();
       this.innerComplete(slots);
     };
-    input.then(resolved, (err: unknown) => this.subscriber.error(err));
+    input.then(resolved, this.#rejected);
   }
 }
 

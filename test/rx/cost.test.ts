@@ -278,9 +278,42 @@ describe('fairMergeMap cost: slots', () => {
     await Promise.resolve();
     await Promise.resolve();
     expect(order).toEqual(['s3', 'p2', 'q3', 's1']);
+    source.next('p1'); // a Promise of cost 1
+    source.next('p3'); // held: 2 slots free
+    expect(order).toEqual(['s3', 'p2', 'q3', 's1', 'p1']);
+    resolvers.get('p1')?.();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(order).toEqual(['s3', 'p2', 'q3', 's1', 'p1', 'p3']);
+    resolvers.get('p3')?.();
     source.complete();
-    expect(r.values).toEqual(['s3', 'p2', 'q3', 's1']);
+    expect(r.completed).toBe(false);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(r.values).toEqual(['s3', 'p2', 'q3', 's1', 'p1', 'p3']);
     expect(r.completed).toBe(true);
+  });
+
+  it('should release the leaf and the slots of a counted Promise projection (with caps)', async () => {
+    const source = new Subject<string>();
+    const order: string[] = [];
+    const resolvers = new Map<string, () => void>();
+    const project = (v: string) => {
+      order.push(v);
+      return new Promise<string>((resolve) => resolvers.set(v, () => resolve(v)));
+    };
+    // One per host at once; concurrency 3.
+    record(source.pipe(fairMergeMap(project, { concurrency: 3, by: (v: string) => [v[0]], caps: [1], cost: costOf })));
+    for (const v of ['x1', 'x1b', 'y3']) source.next(v);
+    expect(order).toEqual(['x1']); // x1b waits for the cap, y3 for slots (held)
+    resolvers.get('x1')?.();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(order).toEqual(['x1', 'y3']); // y3 was picked first: x1b waits behind it
+    resolvers.get('y3')?.();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(order).toEqual(['x1', 'y3', 'x1b']);
   });
 
   it('should pass the dispatch index to project', () => {
