@@ -64,23 +64,24 @@ describe('fairMergeMap cost: validation', () => {
     expect(() => fairMergeMap(f, { concurrency: 2, cost: undefined })).not.toThrow();
   });
 
-  for (const [what, cost, message] of [
+  const answers: [what: string, costOfB: () => number, message: RegExp][] = [
     ['throws', () => { throw new Error('boom'); }, /boom/],
     ['answers 0', () => 0, /Expected `cost` to return a positive integer, got 0 for "b"/],
     ['answers 1.5', () => 1.5, /got 1.5/],
     ['answers Infinity', () => Infinity, /got Infinity/],
     ['answers NaN', () => NaN, /got NaN/],
     ['answers a string', () => '2' as never, /got "2"/],
-  ] as const) {
+  ];
+  for (const [what, costOfB, message] of answers) {
     it(`should error the output when cost ${what}, and unsubscribe the source and the running projections`, () => {
       const source = new Subject<string>();
       const m = manual();
-      let calls = 0;
-      const r = record(source.pipe(fairMergeMap(m.project, { concurrency: 2, cost: (v: string) => (v === 'a' ? 1 : (calls++, (cost as () => number)())) })));
+      const { cost, calls } = countingCost();
+      const r = record(source.pipe(fairMergeMap(m.project, { concurrency: 2, cost: (v: string) => (cost(v), v === 'a' ? 1 : costOfB()) })));
       source.next('a');
       expect(m.started).toEqual(['a']);
       source.next('b'); // a slot is free: its cost is asked at once
-      expect(calls).toBe(1);
+      expect(calls.get('b')).toBe(1);
       expect(r.errors).toHaveLength(1);
       expect(String(r.errors[0])).toMatch(message);
       expect(source.observed).toBe(false);
