@@ -1,6 +1,7 @@
 // Reactive layer: round-robin nodes over Observables, and the fair, back-pressured operator.
 export { roundRobin, RoundRobin, type RoundRobinChildren, type RoundRobinOptions } from './rx/roundRobin.js';
 export { fairMergeMap, type FairMergeMapOptions } from './rx/fairMergeMap.js';
+export type { Dropped, LeafBound } from './rx/LeafBound.js';
 
 // Synchronous core, usable without RxJS (the seed's Version 1).
 export { FifoQueue } from './core/FifoQueue.js';
