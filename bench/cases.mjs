@@ -8,7 +8,8 @@ import { consume, consumeId, work } from './workload.mjs';
 
 export const CONCURRENCY = 16;
 
-const byPath = (e) => [e.host, e.vm, e.policy];
+/** The key path of a bench event, for `by`. */
+export const byPath = (e) => [e.host, e.vm, e.policy];
 
 export const CASES = {
   1: {
@@ -122,7 +123,7 @@ export const CASES = {
 export const CASE_IDS = ['1', '2', '3', '4', '4s', '4k', '5', '6', '7', '8'];
 
 /** Leaf Subjects under `roundRobin` nodes: cloud -> host -> VM -> policy. `subjects[i]` is leaf i. */
-function rxTree(lib, rxjs, shape, names) {
+export function rxTree(lib, rxjs, shape, names) {
   const subjects = [];
   const hosts = {};
   for (let h = 0; h < shape.hosts; h++) {
@@ -179,11 +180,11 @@ function subjectLeafClass(rxjs) {
   return SubjectLeafClass;
 }
 
-function completeAll(subjects) {
+export function completeAll(subjects) {
   for (const subject of subjects) subject.complete();
 }
 
-function completion(observable) {
+export function completion(observable) {
   return new Promise((resolve, reject) => observable.subscribe({ error: reject, complete: resolve }));
 }
 

@@ -12,11 +12,12 @@
 
 import { pathToFileURL } from 'node:url';
 import { CASES } from './cases.mjs';
+import { FEATURE_CASES } from './featureCases.mjs';
 import { SHAPES, generate, readCounters, resetCounters, verify } from './workload.mjs';
 
 const spec = JSON.parse(process.argv[2]);
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
-const caseDef = CASES[spec.case];
+const caseDef = CASES[spec.case] ?? FEATURE_CASES[spec.case];
 if (caseDef === undefined) throw new Error(`unknown case ${spec.case}`);
 
 const lib = await import(pathToFileURL(spec.lib).href);

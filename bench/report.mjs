@@ -29,7 +29,7 @@ function render({ meta, runs }) {
 
   // Timed runs grouped by cell and case: { values: nsPerEvent[], n, peakRss[], rssBefore[] }.
   const groups = new Map();
-  for (const r of runs.filter((r) => r.kind === 'time')) {
+  for (const r of runs.filter((r) => r.kind === 'time' && r.part !== 'features')) {
     const key = r.part === 'grid' ? `grid|${r.mode}|${r.k}|${r.dist}|${r.case}` : `scale|${r.n}|${r.case}`;
     let g = groups.get(key);
     if (g === undefined) groups.set(key, (g = { ns: [], peak: [], before: [], n: r.n }));
@@ -251,6 +251,19 @@ function render({ meta, runs }) {
     );
   }
 
+  // ------------------------------------------------------------------------------------------ features
+  const featureRows = renderFeatures({ meta, runs });
+  if (featureRows !== undefined) {
+    line('## Features of issue 6: the cost off and on');
+    line();
+    line(`Each feature case next to its base (the same workload with the feature off), in one rotation per repetition;`);
+    line(`${nLabel(cfg.features.n)} events per run, ${cfg.features.reps} repetitions unless \`--reps\` was given, ns per event, median`);
+    line('[min–max], and the ratio of medians on / off. "Off" is the base case itself: with no option given, the feature\'s');
+    line('code is not on the path (the README says what each costs unused).');
+    line();
+    table(featureRows.head, featureRows.rows);
+  }
+
   const service = readServiceResults();
   if (service !== undefined) {
     line('## The service through RabbitMQ (`npm run bench:service`)');
@@ -267,11 +280,49 @@ function render({ meta, runs }) {
   line('`bench/run.mjs` plans the runs and writes the outputs, `bench/child.mjs` is one measured run, `bench/cases.mjs` holds');
   line('the cases, `bench/floor.mjs` the hand-written floor (4), `bench/workload.mjs` the events and the worker,');
   line('`bench/report.mjs` this page (`node bench/report.mjs` regenerates it from `bench/results.json`). Options:');
-  line('`npm run bench -- [--quick] [--reps N] [--cases 1,2,4] [--only time,scale,fair,mem] [--no-write] [--lib other/build.js]`.');
+  line('`npm run bench -- [--quick] [--reps N] [--cases 1,2,4] [--only time,scale,fair,mem,features] [--no-write] [--lib other/build.js]`.');
+  line('The feature cases of issue 6 are in `bench/features/`, one file per feature (`bench/featureCases.mjs` loads them).');
   line('Profile one run (the measured part only): `npx tsup && node bench/profile.mjs --case 1 --k 300 --dist skewed');
   line('--mode backlog [--no-inlining] [--trace-deopt]`; the profile lands in `bench/profiles/`.');
   line();
   return out.join('\n');
+}
+
+/** The feature table: one row per feature case and its base, columns per mode and cell. */
+function renderFeatures({ meta, runs }) {
+  const features = meta.features ?? {};
+  const ids = Object.keys(features);
+  const featureRuns = runs.filter((r) => r.part === 'features');
+  if (ids.length === 0 || featureRuns.length === 0) return undefined;
+  const ns = new Map();
+  for (const r of featureRuns) {
+    const key = `${r.mode}|${r.k}|${r.dist}|${r.case}`;
+    if (!ns.has(key)) ns.set(key, []);
+    ns.get(key).push(r.nsPerEvent);
+  }
+  const columns = [];
+  for (const mode of meta.config.features.modes) for (const [k, dist] of meta.config.features.cells) columns.push({ mode, k, dist });
+  const cell = (col, c) => ns.get(`${col.mode}|${col.k}|${col.dist}|${c}`);
+  const show = (xs) => (xs === undefined ? '—' : `${fmtInt(median(xs))} [${fmtInt(Math.min(...xs))}–${fmtInt(Math.max(...xs))}]`);
+  const head = ['feature', 'case', ...columns.map(({ mode, k, dist }) => `${mode} ${kLabel(k)} ${dist}`)];
+  const rows = [];
+  const bases = [...new Set(ids.map((c) => features[c].base))];
+  for (const b of bases) {
+    const baseName = features[ids.find((c) => features[c].base === b)].baseName;
+    rows.push(['off', `(${b}) ${baseName}`, ...columns.map((col) => show(cell(col, b)))]);
+    for (const c of ids.filter((c) => features[c].base === b)) {
+      rows.push([
+        features[c].feature,
+        `(${c}) ${features[c].name}`,
+        ...columns.map((col) => {
+          const on = cell(col, c);
+          const off = cell(col, b);
+          return on === undefined || off === undefined ? show(on) : `${show(on)}, **${fmtRatio(median(on) / median(off))}x**`;
+        }),
+      ]);
+    }
+  }
+  return { head, rows };
 }
 
 function evaluateTargets({ cfg, cases, cells, cellMed, groups, runs, med }) {

@@ -4,7 +4,7 @@
 //
 //   npm run bench                 # full run (builds first; measures the built dist/index.js)
 //   npm run bench -- --quick      # about a minute: fewer repetitions, backlog 100k, a subset of the grid
-//   node --expose-gc bench/run.mjs [--quick] [--reps N] [--cases 1,2,4] [--only time,scale,fair,mem] [--no-write]
+//   node --expose-gc bench/run.mjs [--quick] [--reps N] [--cases 1,2,4] [--only time,scale,fair,mem,features] [--no-write]
 //                                  [--lib path/to/other/build.js]
 //
 // Other engineers may rebuild dist/ while this runs, so the build is copied once to bench/.lib/ and every child
@@ -17,6 +17,7 @@ import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CASE_IDS, CASES } from './cases.mjs';
+import { FEATURE_CASES, FEATURE_IDS } from './featureCases.mjs';
 import { writeReport } from './report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,6 +53,8 @@ const FULL = {
     n: 1_000_000,
     cases: ['1', '2', '4', '4k', '5', '7', '8'],
   },
+  /** Issue 6: each feature case of bench/features/ next to its base case (the feature off), in one rotation. */
+  features: { cells: [[300, 'skewed'], [30000, 'skewed']], modes: ['backlog', 'stream'], n: 300_000, reps: 3 },
 };
 
 /** About a minute: the cells the targets name (K = 300 and 30,000 skewed), 100k events, 3 repetitions. */
@@ -66,6 +69,7 @@ const QUICK = {
   fair: { ks: [300], n: 100_000, cases: ['1', '2', '4', '7', '8'] },
   // A backlog of 1M even here: at 100k over 30,000 keys the tree itself would dominate the bytes per event.
   mem: { cells: [[30000, 'uniform']], n: 1_000_000, cases: ['1', '2'] },
+  features: { cells: [[30000, 'skewed']], modes: ['backlog', 'stream'], n: 100_000, reps: 2 },
 };
 
 const config = structuredClone(quick ? QUICK : FULL);
@@ -73,7 +77,10 @@ config.burst = 1000;
 if (option('--reps')) config.reps = Number(option('--reps'));
 const caseFilter = option('--cases')?.split(',');
 const cases = CASE_IDS.filter((c) => (caseFilter ?? config.cases ?? CASE_IDS).includes(c));
-const parts = option('--only')?.split(',') ?? ['time', 'scale', 'fair', 'mem'];
+const featureCases = FEATURE_IDS.filter((c) => caseFilter === undefined || caseFilter.includes(c));
+/** Every case by id, the feature cases included. */
+const ALL_CASES = { ...CASES, ...FEATURE_CASES };
+const parts = option('--only')?.split(',') ?? ['time', 'scale', 'fair', 'mem', 'features'];
 const write = !flag('--no-write');
 
 // ------------------------------------------------------------------------------------------------ library
@@ -148,6 +155,20 @@ for (let rep = 0; rep < config.reps; rep++) {
     }
   }
 }
+if (parts.includes('features') && featureCases.length > 0) {
+  const { cells, modes, n, reps } = config.features;
+  // The bases of the selected feature cases run in the same rotation, so each ratio compares neighbours in time.
+  const list = [...new Set(featureCases.map((c) => FEATURE_CASES[c].base)), ...featureCases];
+  for (let rep = 0; rep < (option('--reps') ? config.reps : reps); rep++) {
+    for (const mode of modes) {
+      for (const [k, dist] of cells) {
+        for (const c of rotated(list, rep)) {
+          jobs.push({ kind: 'time', part: 'features', rep, case: c, k, dist, mode, n, repeats: 1, ...warmup(c, mode, n) });
+        }
+      }
+    }
+  }
+}
 if (parts.includes('fair')) {
   for (const k of config.fair.ks) {
     for (const c of config.fair.cases.filter((c) => cases.includes(c))) {
@@ -180,7 +201,7 @@ for (const [i, job] of jobs.entries()) {
     maxBuffer: 16 * 1024 * 1024,
     timeout: 10 * 60 * 1000,
   });
-  const what = `${job.kind} ${job.mode} K=${job.k} ${job.dist} n=${job.n}${job.repeats > 1 ? `x${job.repeats}` : ''} (${job.case}) ${CASES[job.case].name}`;
+  const what = `${job.kind} ${job.mode} K=${job.k} ${job.dist} n=${job.n}${job.repeats > 1 ? `x${job.repeats}` : ''} (${job.case}) ${ALL_CASES[job.case].name}`;
   if (res.status !== 0) {
     console.error(`\nFAILED: ${what}\n${res.error ?? ''}${res.stderr}${res.stdout}`);
     console.error(`The run stopped; ${write ? 'results.json and BENCHMARKS.md were not written' : 'nothing written'}.`);
@@ -235,6 +256,7 @@ const meta = {
   concurrency: 16,
   config,
   cases: Object.fromEntries(cases.map((c) => [c, CASES[c].name])),
+  features: Object.fromEntries(featureCases.map((c) => [c, { name: FEATURE_CASES[c].name, feature: FEATURE_CASES[c].feature, base: FEATURE_CASES[c].base, baseName: CASES[FEATURE_CASES[c].base].name }])),
 };
 
 if (write) {

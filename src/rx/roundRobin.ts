@@ -2,7 +2,7 @@ import { Observable, Subscription, isObservable, type Observer, type Subscriber 
 import { BoundedFifoQueue } from '../core/BoundedFifoQueue.js';
 import { FifoQueue } from '../core/FifoQueue.js';
 import { checkLimit, checkWeight, describeKey, type QueueNode } from '../core/QueueNode.js';
-import { RoundRobinQueue, perKey, type PerKey } from '../core/RoundRobinQueue.js';
+import { RoundRobinQueue, checkChildOptions, perKey, type ChildOptions, type PerKey } from '../core/RoundRobinQueue.js';
 import { dispatch, type FairSink, type FairSource } from './dispatchInternals.js';
 import { DropReport, checkLeafBound, type LeafBound } from './LeafBound.js';
 
@@ -144,15 +144,18 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   }
 
   /**
-   * Adds a child; while subscribed, it is subscribed at once and joins the back of the rotation. It starts with
-   * weight 1 and no cap: `setWeight(key, w)` and `setCap(key, n)` set them (a synchronous source emits during
-   * `add`, before they apply).
+   * Adds a child; while subscribed, it is subscribed at once and joins the back of the rotation. `weight` and
+   * `cap` (as `setWeight(key, w)` and `setCap(key, n)` would set them) apply before it is subscribed, so they
+   * hold for the events a synchronous source emits during `add`.
    */
-  add(key: K, child: Observable<T>): this {
+  add(key: K, child: Observable<T>, options?: ChildOptions): this {
     this.#checkChild(key, child);
+    const { weight = 1, cap = Infinity } = options === undefined ? {} : checkChildOptions(options);
     this.#children.set(key, child);
+    if (weight !== 1) this.#options().weights.set(key, weight);
+    if (cap !== Infinity) this.#options().caps.set(key, cap);
     for (const mount of [...this.#mounts]) {
-      mount.conn.start(mount.attach(key, child, 1, Infinity, false));
+      mount.conn.start(mount.attach(key, child, weight, cap, false));
       mount.conn.sink.check();
     }
     return this;

@@ -189,3 +189,41 @@ describe('fairMergeMap weight and caps options', () => {
     }
   });
 });
+
+describe('roundRobin add with weight and cap', () => {
+  it('should apply them before the child is subscribed, so a synchronous source is capped and weighted at once', () => {
+    const a = new Subject<string>();
+    const node = roundRobin({ a });
+    const m = manual();
+    node.pipe(fairMergeMap(m.project, 3)).subscribe();
+    a.next('a1');
+    node.add('sync', of('s1', 's2', 's3'), { cap: 1 });
+    expect(m.started).toEqual(['a1', 's1']); // a free slot is left: the cap holds back s2
+    expect([node.capOf('sync'), node.weightOf('sync')]).toEqual([1, 1]);
+    m.finish('s1');
+    expect(m.started).toEqual(['a1', 's1', 's2']);
+  });
+
+  it('should give an added child its weight', () => {
+    const a = new Subject<string>();
+    const b = new Subject<string>();
+    const node = roundRobin({ a });
+    const m = manual();
+    node.pipe(fairMergeMap(m.project, 1)).subscribe();
+    a.next('w');
+    node.add('b', b, { weight: 2 });
+    for (const v of ['a1', 'a2']) a.next(v);
+    for (const v of ['b1', 'b2', 'b3']) b.next(v);
+    for (const v of ['w', 'a1', 'b1', 'b2', 'a2']) m.finish(v);
+    expect(m.started).toEqual(['w', 'a1', 'b1', 'b2', 'a2', 'b3']);
+    expect(node.weightOf('b')).toBe(2);
+  });
+
+  it('should reject bad options and add nothing', () => {
+    const node = roundRobin({ a: new Subject<string>() });
+    expect(() => node.add('b', new Subject<string>(), { weight: 0 })).toThrow(/Expected `weight` to be a positive integer, got 0/);
+    expect(() => node.add('b', new Subject<string>(), { cap: 0.5 })).toThrow(/Expected `cap` to be a positive integer or Infinity/);
+    expect(() => node.add('b', new Subject<string>(), null as never)).toThrow(/Expected an options object, got null/);
+    expect(node.has('b')).toBe(false);
+  });
+});
