@@ -48,6 +48,8 @@ export interface FairMergeMapOptions<T> {
  * - Applied to a {@link roundRobin} node, it pulls from the node's tree; the backlog waits in the leaves.
  * - With `by`, it builds that tree from each event's key path, so any flat stream gets the same fairness.
  * - On any other stream it is a first-in first-out `mergeMap`, with a ring buffer instead of an array backlog.
+ * - With `bound`, each leaf (or the FIFO) queues at most `size` events; dropped and replaced ones are reported
+ *   on `bound.dropped`, never lost silently.
  *
  * Errors of the sources and the projections error the output, as in `mergeMap`; catch inside `project` to keep
  * the others running. Completes once the sources completed, nothing is queued and every projection completed.
