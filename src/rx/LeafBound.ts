@@ -3,13 +3,14 @@ import { checkBound, type BoundedFifoQueueOptions, type DropReason, type Overflo
 import { describeKey } from '../core/QueueNode.js';
 import type { FairSink } from './dispatchInternals.js';
 
-export type { OverflowPolicy };
-
 /** An event that left a bounded leaf without being dispatched, as reported on a bound's `dropped`. */
 export interface Dropped<T> {
   /** The event dropped or replaced. */
   readonly event: T;
-  /** The policy that dropped it: the oldest queued event (`'drop-oldest'`), the arriving one (`'drop-newest'`), or the queued one replaced (`'latest'`). */
+  /**
+   * The policy that dropped it: the oldest queued event (`'drop-oldest'`), the arriving one (`'drop-newest'`), or
+   * the queued one replaced (`'latest'`).
+   */
   readonly reason: DropReason;
   /**
    * The leaf's key path: with `by`, the event's path; in a `roundRobin` tree, the keys from the node subscribed
