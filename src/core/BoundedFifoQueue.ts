@@ -46,32 +46,24 @@ const POLICIES: readonly unknown[] = ['error', 'drop-oldest', 'drop-newest', 'la
  * states.next();         // 'DOWN'
  */
 export class BoundedFifoQueue<T> extends FifoQueue<T> {
-  readonly #capacity: number;
-  readonly #overflow: OverflowPolicy;
-  readonly #onDrop: DropListener<T> | undefined;
+  /** Checked options, shared by every leaf `pathBound` creates. */
+  readonly #bound: Bound<T>;
 
   /** `items` are pushed one by one, so the policy applies to them as well. */
   constructor(options: BoundedFifoQueueOptions<T>, items?: Iterable<T>) {
     super();
-    if (options === null || typeof options !== 'object') throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
-    const { overflow, onDrop } = options;
-    this.#capacity = checkBound(options.size, overflow, '');
-    if (onDrop !== undefined && typeof onDrop !== 'function') throw new TypeError(`Expected \`onDrop\` to be a function, got ${describeKey(onDrop)}`);
-    if (onDrop === undefined && overflow !== 'error') {
-      throw new TypeError(`Expected \`onDrop\` with overflow '${overflow}': nothing is dropped silently`);
-    }
-    this.#overflow = overflow;
-    this.#onDrop = onDrop;
+    // Checked once for all the leaves of a `pathBound`, which `push` creates by the thousand.
+    this.#bound = options instanceof Bound ? options : Bound.check(options);
     if (items !== undefined) for (const item of items) this.push(item);
   }
 
   /** The most events the queue holds (the `size` option; `size` is how many it holds now). */
   get capacity(): number {
-    return this.#capacity;
+    return this.#bound.size;
   }
 
   get overflow(): OverflowPolicy {
-    return this.#overflow;
+    return this.#bound.overflow;
   }
 
   /**
@@ -80,13 +72,14 @@ export class BoundedFifoQueue<T> extends FifoQueue<T> {
    * (a throw from it reaches the caller of `push`, the change stays).
    */
   override push(item: T): void {
-    if (this.size < this.#capacity) {
+    const bound = this.#bound;
+    if (this.size < bound.size) {
       super.push(item);
       return;
     }
-    switch (this.#overflow) {
+    switch (bound.overflow) {
       case 'error':
-        throw new OverflowError(this.#capacity, keyPathOf(this));
+        throw new OverflowError(bound.size, keyPathOf(this));
       case 'drop-oldest':
         this.#drop(this._slide(item), 'drop-oldest');
         return;
@@ -99,7 +92,29 @@ export class BoundedFifoQueue<T> extends FifoQueue<T> {
   }
 
   #drop(event: T, reason: DropReason): void {
-    (this.#onDrop as DropListener<T>)(event, reason, keyPathOf(this));
+    (this.#bound.onDrop as DropListener<T>)(event, reason, keyPathOf(this));
+  }
+}
+
+/** @internal A queue's bound, checked: `size` is set (1 for `'latest'`). */
+export class Bound<T> implements BoundedFifoQueueOptions<T> {
+  private constructor(
+    readonly size: number,
+    readonly overflow: OverflowPolicy,
+    readonly onDrop: DropListener<T> | undefined,
+  ) {}
+
+  /** Checks options where they enter; a `TypeError` names what is wrong. */
+  static check<T>(options: BoundedFifoQueueOptions<T>): Bound<T> {
+    if (options instanceof Bound) return options;
+    if (options === null || typeof options !== 'object') throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
+    const { overflow, onDrop } = options;
+    const size = checkBound(options.size, overflow, '');
+    if (onDrop !== undefined && typeof onDrop !== 'function') throw new TypeError(`Expected \`onDrop\` to be a function, got ${describeKey(onDrop)}`);
+    if (onDrop === undefined && overflow !== 'error') {
+      throw new TypeError(`Expected \`onDrop\` with overflow '${overflow}': nothing is dropped silently`);
+    }
+    return new Bound(size, overflow, onDrop);
   }
 }
 

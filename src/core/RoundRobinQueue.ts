@@ -1,4 +1,4 @@
-import { BoundedFifoQueue, type BoundedFifoQueueOptions } from './BoundedFifoQueue.js';
+import { Bound, BoundedFifoQueue, type BoundedFifoQueueOptions } from './BoundedFifoQueue.js';
 import { FifoQueue } from './FifoQueue.js';
 import { QueueNode, checkLimit, checkWeight, describeKey, extrasOf, type BranchOptions, type NodeExtras, type ParentNode } from './QueueNode.js';
 
@@ -103,11 +103,10 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
       if (!Array.isArray(pathCaps)) throw new TypeError(`Expected \`pathCaps\` to be an array, got ${describeKey(pathCaps)}`);
       pathCaps.forEach((cap, depth) => checkLimit(cap, `\`pathCaps[${depth}]\``));
     }
-    if (pathBound !== undefined) new BoundedFifoQueue(pathBound); // checks them as the leaves will
+    const bound = pathBound === undefined ? undefined : Bound.check(pathBound);
     if (options.cap !== undefined) this.setCap(options.cap); // no parent yet: only sets it
     // Stored only when it changes something: `push` then builds branches exactly as without options.
     if (pathWeight !== undefined || pathBound !== undefined || (pathCaps !== undefined && pathCaps.some((cap) => cap !== Infinity))) {
-      const bound = pathBound === undefined ? undefined : { ...pathBound };
       extrasOf(this).branches = { weight: pathWeight, caps: pathCaps === undefined ? undefined : [...pathCaps], bound };
     }
     for (const [key, child] of entries) {
