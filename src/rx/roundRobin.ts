@@ -60,7 +60,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   /** The children by key, in rotation order for children that are given or added together. */
   readonly #children = new Map<K, Observable<T>>();
   readonly #paused = new Set<K>();
-  /** Weights and caps, `null` until one is set: a node without them costs what it did before they existed. */
+  /** Weights, caps and bounds, `null` until one is set: a node without them costs what it did before they existed. */
   #ext: NodeOptions<K, T> | null = null;
   /** Every live instance of this node, one per subscription (and per place it sits in a subscribed tree). */
   readonly #mounts = new Set<Mount<T, K>>();
