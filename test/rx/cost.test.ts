@@ -317,6 +317,26 @@ describe('fairMergeMap cost: slots', () => {
     expect(order).toEqual(['x1', 'y3', 'x1b']);
   });
 
+  it('should not count a held event against a bound: it left the queue when it was picked', () => {
+    const source = new Subject<string>();
+    const m = manual();
+    const dropped: string[] = [];
+    const bound = { size: 1, overflow: 'drop-newest' as const, dropped: (d: { event: string }) => void dropped.push(d.event) };
+    const r = record(source.pipe(fairMergeMap(m.project, { concurrency: 2, cost: costOf, bound })));
+    source.next('a');
+    source.next('m2'); // held, not queued
+    source.next('b'); // queued: the FIFO holds 1
+    source.next('c'); // the FIFO is full: refused and reported
+    expect(dropped).toEqual(['c']);
+    m.finish('a');
+    expect(m.started).toEqual(['a', 'm2']);
+    m.finish('m2');
+    expect(m.started).toEqual(['a', 'm2', 'b']);
+    source.complete();
+    m.finish('b');
+    expect(r.completed).toBe(true);
+  });
+
   it('should pass the dispatch index to project', () => {
     const source = new Subject<string>();
     const seen: [string, number][] = [];
