@@ -51,7 +51,20 @@ export function dispatch<T, R>(
   project: Project<T, R> | null,
   concurrency: number,
 ): void {
-  const dispatcher = new Dispatcher<T, R>(subscriber, project, concurrency);
+  connectDispatcher(subscriber, connect, new Dispatcher<T, R>(subscriber, project, concurrency));
+}
+
+/** What runs one subscription of a fair operator: the sink of its sources, told its source once connected. */
+export interface FairDispatcher<T> extends FairSink<T> {
+  source: FairSource<T>;
+}
+
+/** Connects a dispatcher to its source and starts the sources. Tears down with `subscriber`. */
+export function connectDispatcher<T>(
+  subscriber: Subscriber<unknown>,
+  connect: (sink: FairSink<T>) => FairSource<T>,
+  dispatcher: FairDispatcher<T>,
+): void {
   const source = connect(dispatcher);
   dispatcher.source = source;
   // Linked before the sources are subscribed: a synchronous source stops as soon as the output closes.
@@ -60,7 +73,7 @@ export function dispatch<T, R>(
   dispatcher.check();
 }
 
-class Dispatcher<T, R> implements FairSink<T> {
+class Dispatcher<T, R> implements FairDispatcher<T> {
   source!: FairSource<T>;
   /** Projections subscribed and not yet completed. */
   active = 0;

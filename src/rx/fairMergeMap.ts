@@ -3,7 +3,8 @@ import { BoundedFifoQueue } from '../core/BoundedFifoQueue.js';
 import { FifoQueue } from '../core/FifoQueue.js';
 import { checkLimit, describeKey } from '../core/QueueNode.js';
 import { RoundRobinQueue, type RoundRobinQueueOptions } from '../core/RoundRobinQueue.js';
-import { dispatch, type FairSink, type FairSource, type Project } from './dispatchInternals.js';
+import { CostDispatcher } from './CostDispatcher.js';
+import { connectDispatcher, dispatch, type FairSink, type FairSource, type Project } from './dispatchInternals.js';
 import { DropReport, checkLeafBound, type LeafBound } from './LeafBound.js';
 import { connectRoundRobin } from './roundRobin.js';
 
@@ -33,6 +34,15 @@ export interface FairMergeMapOptions<T> {
    */
   readonly caps?: readonly number[];
   /**
+   * The slots of `concurrency` an event takes while its projection runs (an expensive migration: 4). Asked once
+   * per event, when it is about to be dispatched. An event that costs more than the free slots is held until
+   * enough are free, and nothing overtakes it: the rotation order is kept. A cost above `concurrency` counts as
+   * `concurrency` (the event runs alone). A throw, or an answer that is not a positive integer, errors the output.
+   * Caps still count events, not slots.
+   * @default () => 1
+   */
+  readonly cost?: (value: T) => number;
+  /**
    * A bound on every leaf `by` creates (the `dropped` path is the event's key path), or, without `by`, on the
    * operator's own FIFO (path `[]`): a bounded `mergeMap`. Events dispatched at once never meet it. Not for a
    * `roundRobin` source (the output errors): give its leaves `bounds` there. See {@link LeafBound}.
@@ -50,6 +60,7 @@ export interface FairMergeMapOptions<T> {
  * - On any other stream it is a first-in first-out `mergeMap`, with a ring buffer instead of an array backlog.
  * - With `bound`, each leaf (or the FIFO) queues at most `size` events; dropped and replaced ones are reported
  *   on `bound.dropped`, never lost silently.
+ * - With `cost`, an event may take several of the `concurrency` slots; the order stays the same (see the option).
  *
  * Errors of the sources and the projections error the output, as in `mergeMap`; catch inside `project` to keep
  * the others running. Completes once the sources completed, nothing is queued and every projection completed.
@@ -82,6 +93,8 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
     if (!Array.isArray(caps)) throw new TypeError(`Expected \`caps\` to be an array, got ${describeKey(caps)}`);
     caps.forEach((cap, depth) => checkLimit(cap, `\`caps[${depth}]\``));
   }
+  const { cost } = options;
+  if (cost !== undefined && typeof cost !== 'function') throw new TypeError(`Expected \`cost\` to be a function, got ${describeKey(cost)}`);
   if (by === undefined && (weight !== undefined || caps !== undefined)) {
     throw new TypeError('Expected `by` with `weight` or `caps`: they set up the branches `by` creates');
   }
@@ -103,7 +116,9 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
         (bound === undefined
           ? (sink: FairSink<T>) => new FlatSource(source, sink, by, tree)
           : (sink: FairSink<T>) => new BoundedFlatSource(source, sink, by, tree, bound));
-      return dispatch(subscriber, connect, fairProject, concurrency);
+      // Without `cost` every event takes one slot: the plain dispatcher, which counts nothing per event.
+      if (cost === undefined) dispatch(subscriber, connect, fairProject, concurrency);
+      else connectDispatcher(subscriber, connect, new CostDispatcher<T, R>(subscriber, fairProject, concurrency, cost));
     });
 }
 
