@@ -1,25 +1,8 @@
 import { Subject, of, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { manualProjection as manual } from '../support/manualProjection.js';
 import { OverflowError, fairMergeMap, roundRobin, type Dropped } from '../../src/index.js';
 
-/** A projection per event that the test completes by hand. */
-function manual() {
-  const running = new Map<string, Subject<string>>();
-  const started: string[] = [];
-  const project = (v: string): Observable<string> => {
-    started.push(v);
-    const s = new Subject<string>();
-    running.set(v, s);
-    return s;
-  };
-  const finish = (...vs: string[]): void => {
-    for (const v of vs) {
-      running.get(v)?.complete();
-      running.delete(v);
-    }
-  };
-  return { project, started, running, finish };
-}
 
 /** A subscription's output, its state, and its drops. */
 function watch<T>(output: Observable<T>) {
