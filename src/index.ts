@@ -1,5 +1,5 @@
 // Reactive layer: round-robin nodes over Observables, and the fair, back-pressured operator.
-export { roundRobin, RoundRobin, type RoundRobinChildren, type RoundRobinOptions } from './rx/roundRobin.js';
+export { roundRobin, RoundRobin, type AddOptions, type RoundRobinChildren, type RoundRobinOptions } from './rx/roundRobin.js';
 export { fairMergeMap, type FairMergeMapOptions } from './rx/fairMergeMap.js';
 export type { Dropped, LeafBound } from './rx/LeafBound.js';
 

@@ -12,7 +12,7 @@ import {
   RoundRobinQueue,
   fairMergeMap,
   roundRobin,
-  type ChildOptions,
+  type AddOptions,
   type FairMergeMapOptions,
   type QueueChildren,
   type RoundRobinChildren,
@@ -60,7 +60,7 @@ describe('types', () => {
 
     it('has the promised members', () => {
       const node = roundRobin({ a: new Subject<number>() });
-      expectTypeOf(node.add).parameters.toEqualTypeOf<[string, Observable<number>, ChildOptions?]>();
+      expectTypeOf(node.add).parameters.toEqualTypeOf<[string, Observable<number>, AddOptions<number>?]>();
       expectTypeOf(node.add).returns.toEqualTypeOf<RoundRobin<number, string>>();
       expectTypeOf(node.delete).returns.toEqualTypeOf<number[]>();
       expectTypeOf(node.pause).returns.toEqualTypeOf<RoundRobin<number, string>>();

@@ -518,7 +518,7 @@ export function perKey<K>(given: PerKey<K, number> | undefined, keys: ReadonlySe
 }
 
 /** Checks the options of `add`. */
-export function checkChildOptions(options: ChildOptions): ChildOptions {
+export function checkChildOptions<O extends ChildOptions>(options: O): O {
   if (options === null || typeof options !== 'object') throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
   if (options.weight !== undefined) checkWeight(options.weight);
   if (options.cap !== undefined) checkLimit(options.cap);

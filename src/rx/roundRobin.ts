@@ -32,6 +32,12 @@ export interface RoundRobinOptions<K, T = unknown> {
   readonly bounds?: PerKey<K, LeafBound<T>>;
 }
 
+/** How a child joins with `add`: its weight and cap, and for a leaf its bound. */
+export interface AddOptions<T> extends ChildOptions {
+  /** The leaf's bound (see {@link RoundRobinOptions.bounds}); a TypeError for a `roundRobin` node. */
+  readonly bound?: LeafBound<T>;
+}
+
 /** Builds a node's instance for one subscription. Module-private: set by `RoundRobin`'s static block. */
 let mountNode: <T>(node: RoundRobin<T, unknown>, conn: Connection<T>) => Mount<T, unknown>;
 
@@ -144,18 +150,20 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   }
 
   /**
-   * Adds a child; while subscribed, it is subscribed at once and joins the back of the rotation. `weight` and
-   * `cap` (as `setWeight(key, w)` and `setCap(key, n)` would set them) apply before it is subscribed, so they
-   * hold for the events a synchronous source emits during `add`.
+   * Adds a child; while subscribed, it is subscribed at once and joins the back of the rotation. `weight`, `cap`
+   * (as `setWeight(key, w)` and `setCap(key, n)` would set them) and a leaf's `bound` apply before it is
+   * subscribed, so they hold for the events a synchronous source emits during `add`.
    */
-  add(key: K, child: Observable<T>, options?: ChildOptions): this {
+  add(key: K, child: Observable<T>, options?: AddOptions<T>): this {
     this.#checkChild(key, child);
-    const { weight = 1, cap = Infinity } = options === undefined ? {} : checkChildOptions(options);
+    const { weight = 1, cap = Infinity, bound } = options === undefined ? {} : checkChildOptions(options);
+    if (bound !== undefined) checkBounds(new Map([[key, bound]]), new Map([[key, child]]));
     this.#children.set(key, child);
     if (weight !== 1) this.#options().weights.set(key, weight);
     if (cap !== Infinity) this.#options().caps.set(key, cap);
+    if (bound !== undefined) this.#options().bounds.set(key, bound);
     for (const mount of [...this.#mounts]) {
-      mount.conn.start(mount.attach(key, child, weight, cap, false));
+      mount.conn.start(mount.attach(key, child, weight, cap, false, bound));
       mount.conn.sink.check();
     }
     return this;

@@ -180,6 +180,31 @@ describe('roundRobin bounds', () => {
     expect(node.boundOf('heal')).toBeUndefined();
   });
 
+  it('should bound a leaf given to add, from its first event (a synchronous source emits during add)', () => {
+    const heal = new Subject<string>();
+    const reports: Dropped<string>[] = [];
+    const node = roundRobin({ heal });
+    const m = manual();
+    node.pipe(fairMergeMap(m.project, 1)).subscribe();
+    heal.next('w'); // runs: the states below queue
+    node.add('state', of('MAINTENANCE', 'DOWN'), { bound: { overflow: 'latest', dropped: (d) => reports.push(d) } });
+    expect(reports).toEqual([{ event: 'MAINTENANCE', reason: 'latest', path: ['state'], replacedBy: 'DOWN' }]);
+    expect(node.boundOf('state')?.overflow).toBe('latest');
+    m.finish('w');
+    expect(m.started).toEqual(['w', 'DOWN']);
+  });
+
+  it('should reject a bad bound on add, and a bound for a node, adding nothing', () => {
+    const node = roundRobin({ heal: new Subject<string>() });
+    expect(() => node.add('a', new Subject<string>(), { bound: { size: 1, overflow: 'drop-oldest' } })).toThrow(
+      /Expected `dropped` of key "a" with overflow 'drop-oldest': nothing is dropped silently/,
+    );
+    expect(() => node.add('vm', roundRobin({ b: new Subject<string>() }), { bound: { size: 1, overflow: 'error' } })).toThrow(
+      /it is a roundRobin node; bound its leaves/,
+    );
+    expect([node.has('a'), node.has('vm')]).toEqual([false, false]);
+  });
+
   it('should validate bounds at construction, applying nothing on error', () => {
     const heal = new Subject<string>();
     const vm = roundRobin({ heal });
