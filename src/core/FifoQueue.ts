@@ -1,5 +1,5 @@
 import { QueueNode, extrasOf, type NodeExtras } from './QueueNode.js';
-import { RingBuffer } from './RingBuffer.js';
+import { MIN_CAPACITY, RETAIN_CAPACITY, emptySlots, grownSlots } from './RingBuffer.js';
 
 /**
  * A first-in first-out queue of events: the leaf of a fair tree (the seed's `VmStateQueue`, one per VM
@@ -13,72 +13,78 @@ import { RingBuffer } from './RingBuffer.js';
  * q.next(); // undefined
  */
 export class FifoQueue<T> extends QueueNode<T> {
-  readonly #items: RingBuffer<T>;
+  // A ring buffer held in the leaf itself rather than in a `RingBuffer`: over a wide tree each pick and each push
+  // touches a cold leaf, and an object less on the way is a cache miss less per event.
+  /** Slots; `undefined` where nothing is held. Length is always a power of two. */
+  #slots: (T | undefined)[] = emptySlots(MIN_CAPACITY);
+  /** Index of the oldest event. */
+  #head = 0;
+  /** Number of events held. */
+  #length = 0;
 
   constructor(items?: Iterable<T>) {
     super();
-    this.#items = new RingBuffer(items);
+    if (items !== undefined) for (const item of items) this.#append(item);
   }
 
   get size(): number {
-    return this.#items.length;
+    return this.#length;
   }
 
   get ready(): boolean {
-    return this.#items.length > 0 && (this._ext === null || this._ext.active < this._ext.cap);
+    return this.#length > 0 && (this._ext === null || this._ext.active < this._ext.cap);
   }
 
   /** @internal */
   get _readyBelow(): boolean {
-    return this.#items.length > 0;
+    return this.#length > 0;
   }
 
   /** Appends an event; a parent that had this queue idle puts it at the back of its rotation. */
   push(item: T): void {
-    const items = this.#items;
-    items.push(item);
-    if (items.length === 1 && this._parent !== null) this._parent._childReady(this);
+    this.#append(item);
+    if (this.#length === 1 && this._parent !== null) this._parent._childReady(this);
   }
 
   next(): T | undefined {
-    const items = this.#items;
-    if (items.length === 0 || (this._ext !== null && this._ext.active >= this._ext.cap)) return undefined;
-    const item = items.shift() as T;
-    if (items.length === 0 && this._parent !== null) this._parent._childIdle(this);
+    if (this.#length === 0 || (this._ext !== null && this._ext.active >= this._ext.cap)) return undefined;
+    const item = this.#shift();
+    if (this.#length === 0 && this._parent !== null) this._parent._childIdle(this);
     return item;
   }
 
   /** The event `next()` would return, left in place. */
   peek(): T | undefined {
-    return this.#items.peek();
+    return this.#length === 0 ? undefined : this.#slots[this.#head];
   }
 
   /** Removes every event and returns them, oldest first. */
   clear(): T[] {
-    const items = this.#items.drain();
+    const items = this.#drain();
     if (items.length > 0 && this._parent !== null) this._parent._childIdle(this);
     return items;
   }
 
-  [Symbol.iterator](): IterableIterator<T> {
-    return this.#items[Symbol.iterator]();
+  *[Symbol.iterator](): IterableIterator<T> {
+    const slots = this.#slots;
+    for (let i = 0; i < this.#length; i++) yield slots[(this.#head + i) & (slots.length - 1)] as T;
   }
 
   /** @internal */
   _take(): T {
-    return this.#items.shift() as T;
+    return this.#shift();
   }
 
   /** @internal */
   _takeExt(): T {
-    return this.#items.shift() as T;
+    return this.#shift();
   }
 
   /** @internal */
   _takeCounted(taker: NodeExtras<T>): T {
     extrasOf(this).active++;
     taker.taken = this;
-    return this.#items.shift() as T;
+    return this.#shift();
   }
 
   /**
@@ -99,11 +105,42 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   /** @internal */
   _drainInto(out: T[]): void {
-    for (const item of this.#items.drain()) out.push(item);
+    for (const item of this.#drain()) out.push(item);
   }
 
   /** @internal */
   _prunable(): boolean {
-    return this.#items.length === 0 && (this._ext === null || this._ext.active === 0);
+    return this.#length === 0 && (this._ext === null || this._ext.active === 0);
+  }
+
+  #append(item: T): void {
+    let slots = this.#slots;
+    if (this.#length === slots.length) {
+      slots = this.#slots = grownSlots(slots, this.#head, this.#length);
+      this.#head = 0;
+    }
+    slots[(this.#head + this.#length) & (slots.length - 1)] = item;
+    this.#length++;
+  }
+
+  /** The oldest event, removed; only called when there is one. */
+  #shift(): T {
+    const slots = this.#slots;
+    const item = slots[this.#head] as T;
+    slots[this.#head] = undefined;
+    this.#head = (this.#head + 1) & (slots.length - 1);
+    if (--this.#length === 0) {
+      this.#head = 0;
+      if (slots.length > RETAIN_CAPACITY) this.#slots = emptySlots(MIN_CAPACITY);
+    }
+    return item;
+  }
+
+  #drain(): T[] {
+    const items = [...this];
+    this.#slots = emptySlots(MIN_CAPACITY);
+    this.#head = 0;
+    this.#length = 0;
+    return items;
   }
 }

@@ -1,6 +1,7 @@
-const MIN_CAPACITY = 4;
-/** Above this capacity an emptied buffer gives its memory back (a drained backlog must not pin it). */
-const RETAIN_CAPACITY = 1024;
+/** @internal The capacity of an empty buffer. */
+export const MIN_CAPACITY = 4;
+/** @internal Above this capacity an emptied buffer gives its memory back (a drained backlog must not pin it). */
+export const RETAIN_CAPACITY = 1024;
 
 /**
  * A growable FIFO over a power-of-two circular array: O(1) `push` and `shift`, no `Array.prototype.shift`.
@@ -78,14 +79,19 @@ export class RingBuffer<T> {
   }
 
   #grow(): void {
-    const old = this.#slots;
-    const slots = emptySlots<T>(old.length * 2);
-    for (let i = 0; i < this.#length; i++) slots[i] = old[(this.#head + i) & (old.length - 1)];
-    this.#slots = slots;
+    this.#slots = grownSlots(this.#slots, this.#head, this.#length);
     this.#head = 0;
   }
 }
 
-function emptySlots<T>(capacity: number): (T | undefined)[] {
+/** @internal Slots of a given capacity, all empty. */
+export function emptySlots<T>(capacity: number): (T | undefined)[] {
   return new Array<T | undefined>(capacity).fill(undefined);
+}
+
+/** @internal Full `slots` (oldest at `head`) copied into twice as many, oldest first. */
+export function grownSlots<T>(old: (T | undefined)[], head: number, length: number): (T | undefined)[] {
+  const slots = emptySlots<T>(old.length * 2);
+  for (let i = 0; i < length; i++) slots[i] = old[(head + i) & (old.length - 1)];
+  return slots;
 }

@@ -1,6 +1,6 @@
 import { Bound, BoundedFifoQueue, type BoundedFifoQueueOptions } from './BoundedFifoQueue.js';
 import { FifoQueue } from './FifoQueue.js';
-import { QueueNode, checkLimit, checkWeight, describeKey, extrasOf, type BranchOptions, type NodeExtras, type ParentNode } from './QueueNode.js';
+import { AUTO, LINKED, PAUSED, QueueNode, checkLimit, checkWeight, describeKey, extrasOf, type BranchOptions, type NodeExtras, type ParentNode } from './QueueNode.js';
 
 /** The children of a node: a Map (any keys, in its order) or a plain object (string keys, in key order). */
 export type QueueChildren<T, K> = ReadonlyMap<K, QueueNode<T>> | Readonly<Record<string, QueueNode<T>>>;
@@ -197,7 +197,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     this.#children.delete(key);
     if (child._linked) this.#leave(child);
     child._parent = null;
-    child._paused = child._auto = false;
+    child._flags = 0; // not paused, not created by `push`, out of the rotation (left it above)
     const ext = child._ext;
     if (ext !== null) ext.weight = 1;
     this.#tellIdle(wasReady);
@@ -359,7 +359,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   /** @internal */
   _childReady(child: QueueNode<T>): void {
     // A child with extras may call while it is not ready (it dropped below its cap, but is empty).
-    if (child._paused || child._linked || (child._ext !== null && !child.ready)) return;
+    if ((child._flags & (PAUSED | LINKED)) !== 0 || (child._ext !== null && !child.ready)) return;
     const wasIdle = this.#head === null;
     this.#link(child);
     if (wasIdle && this._parent !== null) this._parent._childReady(this);
@@ -411,8 +411,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     if (child._ext !== null && this._ext === null) extrasOf(this);
     child._parent = this;
     child._key = key;
-    child._auto = auto;
-    child._paused = child._linked = false;
+    child._flags = auto ? AUTO : 0; // not paused, not yet in the rotation
     this.#children.set(key, child);
     if (child.ready) this._childReady(child);
   }
@@ -441,7 +440,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   /** Forgets a child created by `push` once it holds nothing and is not paused. */
   #forgetIfPrunable(child: QueueNode<T>): void {
-    if (child._auto && !child._paused && !child._linked && child._prunable()) {
+    if ((child._flags & (AUTO | PAUSED | LINKED)) === AUTO && child._prunable()) {
       this.#children.delete(child._key as K);
       child._parent = null;
     }

@@ -95,4 +95,43 @@ describe('FifoQueue', () => {
     expect(out.length).toBe(100_000);
     expect(out.every((v, i) => v === i)).toBe(true);
   });
+
+  // FifoQueue keeps its ring buffer in itself (not in a RingBuffer): the ring's cases, checked here against an array.
+  it('should stay FIFO across growth and wrap-around, with size and iteration agreeing', () => {
+    const q = new FifoQueue<number>();
+    const model: number[] = [];
+    let next = 0;
+    // Bursts of pushes longer than the takes between them: the head moves around the array while it grows.
+    for (let round = 0; round < 200; round++) {
+      for (let i = 0; i < (round % 7) + 1; i++) {
+        q.push(next);
+        model.push(next++);
+      }
+      for (let i = 0; i < round % 5; i++) expect(q.next()).toBe(model.shift());
+      expect(q.size).toBe(model.length);
+      expect(q.peek()).toBe(model[0]);
+      expect([...q]).toEqual(model);
+    }
+    expect(drain(q)).toEqual(model);
+    expect(q.size).toBe(0);
+  });
+
+  it('should hold falsy items like any others, and work again after a clear', () => {
+    const q = new FifoQueue<unknown>([0, '', null, false]);
+    expect(q.size).toBe(4);
+    expect(q.clear()).toEqual([0, '', null, false]);
+    expect(q.size).toBe(0);
+    expect(q.next()).toBeUndefined();
+    for (let i = 0; i < 10; i++) q.push(i);
+    expect(drain(q)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('should keep working once a large backlog drained (its array is then replaced by a small one)', () => {
+    const q = new FifoQueue<number>();
+    for (let i = 0; i < 5000; i++) q.push(i);
+    expect(drain(q).length).toBe(5000);
+    q.push(1);
+    q.push(2);
+    expect(drain(q)).toEqual([1, 2]);
+  });
 });
