@@ -92,15 +92,18 @@ export class FifoQueue<T> extends QueueNode<T> {
    * the parent is not told. Only called when not empty.
    */
   _slide(item: T): T {
-    const items = this.#items;
-    const oldest = items.shift() as T;
-    items.push(item);
+    const oldest = this.#shift();
+    this.#append(item);
     return oldest;
   }
 
   /** @internal Replaces the newest event with `item` in place (conflation). Only called when not empty. */
   _replaceNewest(item: T): T {
-    return this.#items.replaceLast(item) as T;
+    const slots = this.#slots;
+    const newest = (this.#head + this.#length - 1) & (slots.length - 1);
+    const replaced = slots[newest] as T;
+    slots[newest] = item;
+    return replaced;
   }
 
   /** @internal */
