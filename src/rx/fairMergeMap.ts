@@ -2,7 +2,8 @@ import { Observable, Subscription, type ObservableInput, type Observer, type Obs
 import { FifoQueue } from '../core/FifoQueue.js';
 import { checkLimit, describeKey } from '../core/QueueNode.js';
 import { RoundRobinQueue, type RoundRobinQueueOptions } from '../core/RoundRobinQueue.js';
-import { dispatch, type FairSink, type FairSource, type Project } from './dispatchInternals.js';
+import { dispatch, type FairSink, type FairSource, type Project, type StatsTap } from './dispatchInternals.js';
+import { FairStats } from './FairStats.js';
 import { connectRoundRobin } from './roundRobin.js';
 
 export interface FairMergeMapOptions<T> {
@@ -30,6 +31,12 @@ export interface FairMergeMapOptions<T> {
    * @default []
    */
   readonly caps?: readonly number[];
+  /**
+   * Live stats of this operator's subscription (queued and active per node, dispatches, waits, Jain's fairness
+   * index), read with `stats.snapshots(notifier)`. Costs nothing while no `snapshots` subscription is live. One
+   * `FairStats` watches one subscription at a time: a second one errors.
+   */
+  readonly stats?: FairStats<NoInfer<T>>;
 }
 
 /**
@@ -71,6 +78,8 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
     if (!Array.isArray(caps)) throw new TypeError(`Expected \`caps\` to be an array, got ${describeKey(caps)}`);
     caps.forEach((cap, depth) => checkLimit(cap, `\`caps[${depth}]\``));
   }
+  const { stats } = options;
+  if (stats !== undefined && !(stats instanceof FairStats)) throw new TypeError(`Expected \`stats\` to be a FairStats, got ${describeKey(stats)}`);
   if (by === undefined && (weight !== undefined || caps !== undefined)) {
     throw new TypeError('Expected `by` with `weight` or `caps`: they set up the branches `by` creates');
   }
@@ -84,7 +93,7 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
       const connect =
         (by === undefined ? connectRoundRobin(source) : undefined) ??
         ((sink: FairSink<T>) => new FlatSource(source, sink, by, tree));
-      return dispatch(subscriber, connect, fairProject, concurrency);
+      return dispatch(subscriber, connect, fairProject, concurrency, stats);
     });
 }
 
@@ -96,6 +105,7 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
 class FlatSource<T> extends Subscription implements FairSource<T>, Observer<T> {
   readonly queue: RoundRobinQueue<T, unknown> | FifoQueue<T>;
   queued = 0;
+  stats: StatsTap<T> | null = null;
   #completed = false;
 
   constructor(
@@ -120,9 +130,10 @@ class FlatSource<T> extends Subscription implements FairSource<T>, Observer<T> {
   next(value: T): void {
     if (this.closed) return;
     const { by, sink } = this;
+    let path: readonly unknown[] | undefined;
     try {
       // With nothing queued and a slot free the event skips the tree, but its path is checked all the same.
-      const path = by === undefined ? undefined : checkPath(by(value), value);
+      path = by === undefined ? undefined : checkPath(by(value), value);
       if (this.queued === 0 && sink.offer(value)) return;
       if (path === undefined) (this.queue as FifoQueue<T>).push(value);
       else (this.queue as RoundRobinQueue<T, unknown>).push(path, value);
@@ -131,6 +142,7 @@ class FlatSource<T> extends Subscription implements FairSource<T>, Observer<T> {
       return;
     }
     this.queued++;
+    if (this.stats !== null) this.stats.arrived(leafOf(this.queue, path));
     sink.arrived();
   }
 
@@ -153,4 +165,12 @@ function checkPath(path: unknown, value: unknown): readonly unknown[] {
     throw new TypeError(`Expected \`by\` to return a non-empty array, got ${describeKey(path)} for ${describeKey(value)}`);
   }
   return path;
+}
+
+/** The leaf an event with key path `path` was queued in (the FIFO itself without `by`). */
+function leafOf<T>(queue: RoundRobinQueue<T, unknown> | FifoQueue<T>, path: readonly unknown[] | undefined): FifoQueue<T> {
+  if (path === undefined) return queue as FifoQueue<T>;
+  let node = queue as RoundRobinQueue<T, unknown>;
+  for (const key of path) node = node.get(key) as RoundRobinQueue<T, unknown>;
+  return node as unknown as FifoQueue<T>;
 }
