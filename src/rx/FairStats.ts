@@ -296,13 +296,11 @@ class LiveStats implements StatsTap<unknown> {
 
   arrived(leaf: QueueNode<unknown>): void {
     const time = this.stats._time();
-    let arrivals = this.arrivals.get(leaf);
-    if (arrivals === undefined) {
-      // Events already in the leaf arrived before: they are dispatched first (per-leaf FIFO), untimed.
-      arrivals = { untimed: leaf.size - 1, times: new RingBuffer<number>() };
-      this.arrivals.set(leaf, arrivals);
-    }
-    arrivals.times.push(time);
+    const arrivals = this.arrivals.get(leaf);
+    // Events already in the leaf arrived before: they are dispatched first (per-leaf FIFO), untimed.
+    if (arrivals === undefined) this.arrivals.set(leaf, { untimed: leaf.size - 1, held: 1, first: time, rest: null });
+    else if (arrivals.held++ === 0) arrivals.first = time;
+    else (arrivals.rest ??= new RingBuffer<number>()).push(time);
   }
 
   dispatched(leaf: QueueNode<unknown>): void {
@@ -310,8 +308,11 @@ class LiveStats implements StatsTap<unknown> {
     const arrivals = this.arrivals.get(leaf);
     if (arrivals !== undefined) {
       if (arrivals.untimed > 0) arrivals.untimed--;
-      else wait = this.stats._time() - (arrivals.times.shift() as number);
-      if (arrivals.untimed === 0 && arrivals.times.length === 0) this.arrivals.delete(leaf); // memory follows the queue
+      else {
+        wait = this.stats._time() - arrivals.first;
+        if (--arrivals.held > 0) arrivals.first = (arrivals.rest as RingBuffer<number>).shift() as number;
+        else this.arrivals.delete(leaf); // memory follows the queue
+      }
     }
     const top = this.stats._topOf(leaf);
     const weight = top === null || top._ext === null ? 1 : top._ext.weight;
@@ -319,9 +320,16 @@ class LiveStats implements StatsTap<unknown> {
   }
 }
 
+/** A leaf's arrival times: the oldest inline (most leaves hold one event at a time), the others in a ring. */
 interface Arrivals {
+  /** Older events of the leaf, which arrived before stats were live. */
   untimed: number;
-  readonly times: RingBuffer<number>;
+  /** Timed events held. */
+  held: number;
+  /** Arrival time of the oldest timed event, while `held > 0`. */
+  first: number;
+  /** Arrival times of the others, oldest first. */
+  rest: RingBuffer<number> | null;
 }
 
 /** What one `snapshots` subscription counted since its previous snapshot. */
