@@ -96,9 +96,11 @@ export interface FairSnapshot {
  * while no `snapshots` subscription is live: no timestamps, no counters, no work per event.
  *
  * ```
- * events:    (abx)-------------|    by: host (a b of h1, x of h2), concurrency 1, each projection 2 frames
- * notifier:  ---n-----n--------|
- * snapshots: ---s-----t--------|    s: 2 dispatched (a, x), 1 queued (b); t: b dispatched after waiting 4 frames
+ * events:    (abx)-----------|    by host: a b of h1, x of h2; concurrency 1, each projection 3 frames
+ * notifier:  ----n-----n-----|
+ * output:    --a--b--x-------|    dispatched at 0, 3 and 6
+ * snapshots: ----s-----t-----|    s: h1 2 dispatched (waits 0, 3), b running, x queued; fairness 0.5
+ *                                 t: h2 1 dispatched (wait 6), fairness 1
  * ```
  *
  * @example
