@@ -186,8 +186,9 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
       live = this.#live = new LiveStats(this);
       this.#target?.tap(live);
     }
-    const window = new Window(subscriber, this._time(), this.#busyNow(null));
+    const window = new Window(subscriber, Number.NaN, this.#busyNow(null));
     live.windows.push(window);
+    window.since = this._time(); // a failing clock errors this subscription too (it is in `windows` already)
     return window;
   }
 

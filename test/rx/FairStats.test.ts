@@ -1,4 +1,4 @@
-import { EMPTY, NEVER, Subject, of, type Observable } from 'rxjs';
+import { EMPTY, NEVER, Subject, of, throwError, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { FairStats, fairMergeMap, roundRobin, type FairSnapshot } from '../../src/index.js';
 
@@ -107,6 +107,24 @@ describe('FairStats', () => {
       expect(stats.attached).toBe(false); // completed: detached again
     });
 
+    it('should let go of a subscription that errored or was unsubscribed early', () => {
+      const stats = new FairStats<number>();
+      const w = watch(stats);
+      const events = new Subject<number>();
+      let error: unknown;
+      events.pipe(fairMergeMap((n) => (n < 0 ? throwError(() => new Error('bad')) : NEVER), { concurrency: 2, stats })).subscribe({ error: (e) => (error = e) });
+      events.next(1);
+      expect(stats.attached).toBe(true);
+      events.next(-1);
+      expect(String(error)).toContain('bad');
+      expect(stats.attached).toBe(false);
+      expect(w.take().totals).toMatchObject({ dispatched: 2, active: 0, queued: 0 });
+      const again = new Subject<number>().pipe(fairMergeMap((n) => of(n), { stats })).subscribe();
+      expect(stats.attached).toBe(true);
+      again.unsubscribe();
+      expect(stats.attached).toBe(false);
+    });
+
     it('should keep a window\'s counts when the watched subscription ends before the snapshot', () => {
       const stats = new FairStats<Ev>();
       const w = watch(stats);
@@ -194,6 +212,21 @@ describe('FairStats', () => {
       expect(results).toEqual([1, 2, 3]);
       expect(w.errors).toHaveLength(1);
       expect(String(w.errors[0])).toContain('Expected `now` to return a number, got NaN');
+    });
+
+    it('should error a snapshots subscription at once when the clock throws, and stay idle', () => {
+      const boom = new Error('no clock');
+      const stats = new FairStats<number>({
+        now: () => {
+          throw boom;
+        },
+      });
+      let error: unknown;
+      stats.snapshots(new Subject<void>()).subscribe({ error: (e) => (error = e) });
+      expect(error).toBe(boom);
+      const results: number[] = [];
+      of(1, 2).pipe(fairMergeMap((n) => of(n), { stats })).subscribe((n) => results.push(n));
+      expect(results).toEqual([1, 2]); // nobody watches: the clock is never read
     });
 
     it('should list every top-level key of a roundRobin node, idle ones included, with their weights', () => {
