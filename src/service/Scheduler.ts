@@ -582,7 +582,6 @@ export class Scheduler {
   /** The projection: runs the action and settles the message. Never rejects (that would end the dispatch). */
   async #run(delivery: Delivery): Promise<void> {
     const { event, session } = delivery;
-    session.tree.taken(event.host, event.vm);
     if (session.closed) return;
     if (!this.availability.isRunnable(event.host, event.vm)) {
       if (delivery.parked) this.#nack(delivery);
