@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { Subject, type Subscription } from 'rxjs';
+import { Subject, type Observable, type Subscription } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { FairStats, fairMergeMap, type FairSnapshot } from '../../src/index.js';
+import { FairStats, fairMergeMap, roundRobin, type FairSnapshot, type RoundRobin } from '../../src/index.js';
 
 /**
  * Properties of live stats (issue 6, feature 5), on random workloads through `fairMergeMap` with `by` (two levels:
@@ -183,7 +183,100 @@ function play(s: Scenario, mode: 'off' | 'idle' | 'live'): Run {
   }
 }
 
+/** Over a `roundRobin` tree (3 hosts × 2 VMs of Subject leaves), with pause, resume and delete of hosts. */
+type NodeCmd = Cmd | { readonly t: 'pause' | 'resume' | 'delete'; readonly host: number };
+
+const nodeScenarioArb = fc.record({
+  concurrency: fc.integer({ min: 1, max: 4 }),
+  cmds: fc.array(
+    fc.oneof(
+      { weight: 10, arbitrary: cmdArb },
+      { weight: 1, arbitrary: fc.record({ t: fc.constantFrom('pause' as const, 'resume' as const, 'delete' as const), host: fc.nat({ max: 2 }) }) },
+    ),
+    { maxLength: 60 },
+  ),
+});
+type NodeScenario = typeof nodeScenarioArb extends fc.Arbitrary<infer S> ? S : never;
+
+/** Plays a node scenario; returns the dispatch order and, when watched, each snapshot's totals and what it expected. */
+function playNode(s: NodeScenario, mode: 'off' | 'live'): { dispatched: number[]; problems: string[] } {
+  let time = 0;
+  const stats = mode === 'off' ? undefined : new FairStats<Ev>({ now: () => time });
+  const leaves = HOSTS.map(() => VMS.map(() => new Subject<Ev>()));
+  const hosts = new Map<string, RoundRobin<Ev>>();
+  HOSTS.forEach((host, h) => hosts.set(host, roundRobin(Object.fromEntries(VMS.map((vm, v) => [vm, leaves[h]?.[v] as Observable<Ev>])))));
+  const cloud = roundRobin<Ev>(Object.fromEntries(hosts));
+  const running: Subject<number>[] = [];
+  const dispatched: number[] = [];
+  const problems: string[] = [];
+  let watcher: Subscription | null = null;
+  let notifier: Subject<void> | null = null;
+  let snapshot: FairSnapshot | null = null;
+  let windowDispatched = 0;
+  let handedBack = 0;
+  let arrived = 0;
+  const project = (ev: Ev) => {
+    dispatched.push(ev.id);
+    if (watcher !== null) windowDispatched++;
+    const done = new Subject<number>();
+    running.push(done);
+    return done;
+  };
+  const sub = cloud.pipe(fairMergeMap(project, { concurrency: s.concurrency, stats })).subscribe({ error: (err) => problems.push(`output error ${String(err)}`) });
+  let nextId = 0;
+  for (const cmd of s.cmds) {
+    const host = 'host' in cmd ? (HOSTS[cmd.host] as string) : '';
+    if (cmd.t === 'arrive') {
+      for (let i = 0; i < cmd.count; i++) {
+        if (!cloud.has(host)) continue;
+        arrived++;
+        leaves[cmd.host]?.[cmd.vm]?.next({ id: nextId++, host, vm: VMS[cmd.vm] as string });
+      }
+    } else if (cmd.t === 'finish') {
+      if (running.length > 0) (running.splice(cmd.which % running.length, 1)[0] as Subject<number>).complete();
+    } else if (cmd.t === 'tick') time += cmd.by;
+    else if (cmd.t === 'pause' || cmd.t === 'resume') {
+      if (cloud.has(host)) cloud[cmd.t](host);
+    } else if (cmd.t === 'delete') {
+      if (cloud.has(host)) handedBack += cloud.delete(host).length;
+    } else if (mode !== 'live') continue;
+    else if (cmd.t === 'watch' && watcher === null) {
+      notifier = new Subject<void>();
+      windowDispatched = 0;
+      watcher = (stats as FairStats<Ev>).snapshots(notifier).subscribe((snap) => (snapshot = snap));
+    } else if (cmd.t === 'unwatch' && watcher !== null) {
+      watcher.unsubscribe();
+      watcher = notifier = null;
+    } else if (cmd.t === 'snapshot' && notifier !== null) {
+      notifier.next();
+      const snap = snapshot as FairSnapshot | null;
+      const queued = arrived - dispatched.length - handedBack;
+      const expected = { queued, active: running.length, dispatched: windowDispatched };
+      const actual = snap === null ? null : { queued: snap.totals.queued, active: snap.totals.active, dispatched: snap.totals.dispatched };
+      if (JSON.stringify(actual) !== JSON.stringify(expected)) problems.push(`totals: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+      const keyQueued = snap?.keys.reduce((sum, k) => sum + k.queued, 0);
+      if (keyQueued !== queued) problems.push(`keys' queued sum ${String(keyQueued)}, expected ${queued}`);
+      windowDispatched = 0;
+    }
+  }
+  sub.unsubscribe();
+  return { dispatched, problems };
+}
+
 describe('live stats (properties)', () => {
+  it('should not change the dispatch order over a roundRobin tree with pause, resume and delete, and agree on totals', () => {
+    fc.assert(
+      fc.property(nodeScenarioArb, (s) => {
+        const off = playNode(s, 'off');
+        const live = playNode(s, 'live');
+        expect(live.dispatched).toEqual(off.dispatched);
+        expect(live.problems).toEqual([]);
+        expect(off.problems).toEqual([]);
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
   it('should not change the dispatch order, watched or not', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
