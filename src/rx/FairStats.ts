@@ -285,6 +285,11 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
       fairness: busyCount === 0 ? null : squares === 0 ? 1 : (sum * sum) / (busyCount * squares),
     };
     window.reset(time, busyNow);
+    // A leaf deleted from the tree (its events handed back) never dispatches again: forget its arrival times.
+    const arrivals = this.#live?.arrivals;
+    if (arrivals !== undefined && root !== undefined) {
+      for (const leaf of arrivals.keys()) if (leaf !== root && this._topOf(leaf) === null) arrivals.delete(leaf);
+    }
     return snapshot;
   }
 }
