@@ -103,13 +103,14 @@ export interface FairSnapshot {
  *                                 t: h2 1 dispatched (wait 6), fairness 1
  * ```
  *
+ * `T`, the events' type, only documents what it watches: a `FairStats` never looks at an event, and any one fits
+ * any operator.
+ *
  * @example
  * const stats = new FairStats<Event>();
  * events$.pipe(fairMergeMap(act, { concurrency: 16, by: (e) => [e.host, e.vm], stats })).subscribe();
  * stats.snapshots(interval(1000)).subscribe((s) => console.log(s.fairness, s.keys.map((k) => k.wait?.p99)));
  */
-// `T` (the events' type) only documents what it watches: internally every event is `unknown`, so a
-// `FairStats<unknown>` fits any operator.
 export class FairStats<T = unknown> implements StatsHost<unknown> {
   readonly #now: () => number;
   readonly #depth: number;
@@ -263,14 +264,10 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
       keys.push({ ...node, dispatched, weight, busy, wait: counted === undefined ? null : percentiles(counted.waits) });
     };
     const root = target?.queue;
-    for (const node of nodes) {
-      const ext = (root as RoundRobinQueue<unknown, unknown>).get(node.key)?._ext;
-      add(node, ext == null ? 1 : ext.weight);
-    }
+    for (const node of nodes) add(node, (root as RoundRobinQueue<unknown, unknown>).get(node.key)?._ext?.weight ?? 1);
+    // Keys that dispatched in the window and have left the tree since (pruned, or deleted).
     for (const [key, counted] of window.keys) {
-      if (!busyNow.has(key) && !(root instanceof RoundRobinQueue && root.has(key))) {
-        add({ key, queued: 0, active: 0, paused: false }, counted.weight);
-      }
+      if (!(root instanceof RoundRobinQueue && root.has(key))) add({ key, queued: 0, active: 0, paused: false }, counted.weight);
     }
     const snapshot: FairSnapshot = {
       time,
