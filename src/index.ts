@@ -9,9 +9,12 @@ export {
   type FairNodeStats,
   type WaitPercentiles,
 } from './rx/FairStats.js';
+export type { Dropped, LeafBound } from './rx/LeafBound.js';
 
 // Synchronous core, usable without RxJS (the seed's Version 1).
 export { FifoQueue } from './core/FifoQueue.js';
+export { BoundedFifoQueue, type BoundedFifoQueueOptions, type DropListener, type DropReason, type OverflowPolicy } from './core/BoundedFifoQueue.js';
+export { OverflowError } from './core/OverflowError.js';
 export { RoundRobinQueue, type QueueChildren, type ChildOptions, type PerKey, type RoundRobinQueueOptions } from './core/RoundRobinQueue.js';
 export { QueueNode } from './core/QueueNode.js';
 export { RingBuffer } from './core/RingBuffer.js';

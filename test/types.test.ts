@@ -138,6 +138,13 @@ describe('types', () => {
       expectTypeOf(fairMergeMap).parameter(1).toExtend<number | FairMergeMapOptions<never> | undefined>();
     });
 
+    it('takes a cost function of the event', () => {
+      const events$ = new Subject<Event>();
+      const out = events$.pipe(fairMergeMap((e) => of(e.policy), { concurrency: 16, cost: (e) => (e.action === 'migrate' ? 4 : 1) }));
+      expectTypeOf(out).toEqualTypeOf<Observable<string>>();
+      expectTypeOf<NonNullable<FairMergeMapOptions<Event>['cost']>>().toEqualTypeOf<(value: Event) => number>();
+    });
+
     it('rejects projections and options of the wrong kind', () => {
       // Type-checked, never run (these calls would throw).
       const wrong = (): void => {

@@ -81,6 +81,22 @@ export class FifoQueue<T> extends QueueNode<T> {
     return this.#items.shift() as T;
   }
 
+  /**
+   * @internal Takes the oldest event out and appends `item` (a bounded queue that is full): the length stays, so
+   * the parent is not told. Only called when not empty.
+   */
+  _slide(item: T): T {
+    const items = this.#items;
+    const oldest = items.shift() as T;
+    items.push(item);
+    return oldest;
+  }
+
+  /** @internal Replaces the newest event with `item` in place (conflation). Only called when not empty. */
+  _replaceNewest(item: T): T {
+    return this.#items.replaceLast(item) as T;
+  }
+
   /** @internal */
   _drainInto(out: T[]): void {
     for (const item of this.#items.drain()) out.push(item);

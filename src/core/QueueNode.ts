@@ -1,3 +1,5 @@
+import type { BoundedFifoQueueOptions } from './BoundedFifoQueue.js';
+
 /**
  * Shared machinery of the synchronous fair tree: the base class of every queue that can sit under a
  * `RoundRobinQueue`. A node carries its own place in its parent (key, pause flag, links in the parent's rotation),
@@ -185,6 +187,11 @@ export class NodeExtras<T> {
 export interface BranchOptions {
   readonly weight: ((path: readonly unknown[], depth: number) => number) | undefined;
   readonly caps: readonly number[] | undefined;
+  /**
+   * The bound of the leaves `push` creates (`never`: any node's, so that `QueueNode<T>` stays a `QueueNode<unknown>`);
+   * `undefined`: unbounded `FifoQueue`s.
+   */
+  readonly bound?: BoundedFifoQueueOptions<never> | undefined;
 }
 
 /**

@@ -48,6 +48,16 @@ export class RingBuffer<T> {
     return item;
   }
 
+  /** Replaces the newest item with `item` in place and returns it; `undefined` (nothing replaced) when empty. */
+  replaceLast(item: T): T | undefined {
+    if (this.#length === 0) return undefined;
+    const slots = this.#slots;
+    const index = (this.#head + this.#length - 1) & (slots.length - 1);
+    const last = slots[index];
+    slots[index] = item;
+    return last;
+  }
+
   /** The oldest item without removing it. */
   peek(): T | undefined {
     return this.#length === 0 ? undefined : this.#slots[this.#head];

@@ -1,3 +1,4 @@
+import { Bound, BoundedFifoQueue, type BoundedFifoQueueOptions } from './BoundedFifoQueue.js';
 import { FifoQueue } from './FifoQueue.js';
 import { QueueNode, checkLimit, checkWeight, describeKey, extrasOf, type BranchOptions, type NodeExtras, type ParentNode } from './QueueNode.js';
 
@@ -22,7 +23,7 @@ export interface ChildOptions {
   readonly cap?: number;
 }
 
-export interface RoundRobinQueueOptions<K> {
+export interface RoundRobinQueueOptions<K, T = unknown> {
   /** Weights of the children given to the constructor, by key (see {@link ChildOptions.weight}). */
   readonly weights?: PerKey<K, number>;
   /** Caps of the children given to the constructor, by key (see {@link ChildOptions.cap}). */
@@ -37,6 +38,12 @@ export interface RoundRobinQueueOptions<K> {
   readonly pathWeight?: (path: readonly unknown[], depth: number) => number;
   /** For the nodes and leaves that `push` creates: the cap at each depth (`[2, 1]`: 2 per host, 1 per VM). */
   readonly pathCaps?: readonly number[];
+  /**
+   * For the leaves that `push(path, …)` creates: each is a {@link BoundedFifoQueue} with these options (one
+   * `onDrop` for all of them; its `path` argument tells them apart). A full leaf applies the policy on `push`.
+   * @default unbounded leaves
+   */
+  readonly pathBound?: BoundedFifoQueueOptions<T>;
 }
 
 /**
@@ -62,13 +69,13 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   /** Front of the rotation, a circular list of the ready children; `null` when none is ready. */
   #head: QueueNode<T> | null = null;
 
-  constructor(children?: QueueChildren<T, K>, options?: RoundRobinQueueOptions<K>) {
+  constructor(children?: QueueChildren<T, K>, options?: RoundRobinQueueOptions<K, T>) {
     super();
     // `push(path)` creates nodes by the thousand: a bare node does no work here, and the constructor stays small.
     if (children !== undefined || options !== undefined) this.#init(children, options);
   }
 
-  #init(children: QueueChildren<T, K> | undefined, options: RoundRobinQueueOptions<K> | undefined): void {
+  #init(children: QueueChildren<T, K> | undefined, options: RoundRobinQueueOptions<K, T> | undefined): void {
     if (options !== undefined && (options === null || typeof options !== 'object')) {
       throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
     }
@@ -88,7 +95,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     const weights = perKey(options.weights, keys, 'weights', checkWeight);
     const caps = perKey(options.caps, keys, 'caps', checkLimit);
     if (options.cap !== undefined) checkLimit(options.cap);
-    const { pathWeight, pathCaps } = options;
+    const { pathWeight, pathCaps, pathBound } = options;
     if (pathWeight !== undefined && typeof pathWeight !== 'function') {
       throw new TypeError(`Expected \`pathWeight\` to be a function, got ${describeKey(pathWeight)}`);
     }
@@ -96,10 +103,11 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
       if (!Array.isArray(pathCaps)) throw new TypeError(`Expected \`pathCaps\` to be an array, got ${describeKey(pathCaps)}`);
       pathCaps.forEach((cap, depth) => checkLimit(cap, `\`pathCaps[${depth}]\``));
     }
+    const bound = pathBound === undefined ? undefined : Bound.check(pathBound);
     if (options.cap !== undefined) this.setCap(options.cap); // no parent yet: only sets it
     // Stored only when it changes something: `push` then builds branches exactly as without options.
-    if (pathWeight !== undefined || (pathCaps !== undefined && pathCaps.some((cap) => cap !== Infinity))) {
-      extrasOf(this).branches = { weight: pathWeight, caps: pathCaps === undefined ? undefined : [...pathCaps] };
+    if (pathWeight !== undefined || pathBound !== undefined || (pathCaps !== undefined && pathCaps.some((cap) => cap !== Infinity))) {
+      extrasOf(this).branches = { weight: pathWeight, caps: pathCaps === undefined ? undefined : [...pathCaps], bound };
     }
     for (const [key, child] of entries) {
       this.#attachWith(key, child as QueueNode<T>, false, weights.get(key) ?? 1, caps.get(key));
@@ -267,7 +275,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     const last = path.length - 1;
     const weights = branchWeights(branches, path, depth);
     const caps = branches.caps;
-    let branch: QueueNode<T> = new FifoQueue<T>();
+    let branch: QueueNode<T> = branches.bound === undefined ? new FifoQueue<T>() : new BoundedFifoQueue<T>(branches.bound as BoundedFifoQueueOptions<T>);
     (branch as FifoQueue<T>).push(item);
     for (let d = last; d > depth; d--) {
       const parent = new RoundRobinQueue<T, unknown>();

@@ -86,19 +86,36 @@ export function dispatch<T, R>(
   stats?: StatsHost<unknown>,
 ): void {
   const dispatcher = new Dispatcher<T, R>(subscriber, project, concurrency);
-  if (stats !== undefined) {
-    stats._attach(dispatcher); // throws (erroring the output) before anything is subscribed if it is taken
-    subscriber.add(() => stats._detach(dispatcher));
+  if (stats === undefined) {
+    connectDispatcher(subscriber, connect, dispatcher);
+    return;
   }
+  stats._attach(dispatcher); // throws (erroring the output) before anything is subscribed if it is taken
+  subscriber.add(() => stats._detach(dispatcher));
+  // The source learns of the live stats before its sources are subscribed (they may emit synchronously).
+  connectDispatcher(subscriber, (sink) => dispatcher.connected(connect(sink)), dispatcher);
+}
+
+/** What runs one subscription of a fair operator: the sink of its sources, told its source once connected. */
+export interface FairDispatcher<T> extends FairSink<T> {
+  source: FairSource<T>;
+}
+
+/** Connects a dispatcher to its source and starts the sources. Tears down with `subscriber`. */
+export function connectDispatcher<T>(
+  subscriber: Subscriber<unknown>,
+  connect: (sink: FairSink<T>) => FairSource<T>,
+  dispatcher: FairDispatcher<T>,
+): void {
   const source = connect(dispatcher);
-  dispatcher.connected(source);
+  dispatcher.source = source;
   // Linked before the sources are subscribed: a synchronous source stops as soon as the output closes.
   subscriber.add(() => source.unsubscribe());
   source.start();
   dispatcher.check();
 }
 
-class Dispatcher<T, R> implements FairSink<T>, StatsTarget<T> {
+class Dispatcher<T, R> implements FairDispatcher<T>, StatsTarget<T> {
   source!: FairSource<T>;
   /** Projections subscribed and not yet completed. */
   active = 0;
@@ -145,10 +162,10 @@ class Dispatcher<T, R> implements FairSink<T>, StatsTarget<T> {
     this.#capped = this.#tracking = true;
   }
 
-  /** The source, once connected: it tells the stats of what it queues. */
-  connected(source: FairSource<T>): void {
-    this.source = source;
+  /** A source just connected, told of the live stats (if any) before its sources are subscribed. */
+  connected(source: FairSource<T>): FairSource<T> {
     source.stats = this.#stats;
+    return source;
   }
 
   get queue(): QueueNode<T> {

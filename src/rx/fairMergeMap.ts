@@ -1,9 +1,12 @@
 import { Observable, Subscription, type ObservableInput, type Observer, type ObservedValueOf, type OperatorFunction } from 'rxjs';
+import { BoundedFifoQueue } from '../core/BoundedFifoQueue.js';
 import { FifoQueue } from '../core/FifoQueue.js';
 import { checkLimit, describeKey } from '../core/QueueNode.js';
 import { RoundRobinQueue, type RoundRobinQueueOptions } from '../core/RoundRobinQueue.js';
-import { dispatch, type FairSink, type FairSource, type Project, type StatsTap } from './dispatchInternals.js';
+import { CostDispatcher } from './CostDispatcher.js';
+import { connectDispatcher, dispatch, type FairSink, type FairSource, type Project, type StatsTap } from './dispatchInternals.js';
 import { FairStats } from './FairStats.js';
+import { DropReport, checkLeafBound, type LeafBound } from './LeafBound.js';
 import { connectRoundRobin } from './roundRobin.js';
 
 export interface FairMergeMapOptions<T> {
@@ -32,6 +35,22 @@ export interface FairMergeMapOptions<T> {
    */
   readonly caps?: readonly number[];
   /**
+   * The slots of `concurrency` an event takes while its projection runs (an expensive migration: 4). Asked once
+   * per event, when it is about to be dispatched. An event that costs more than the free slots is held until
+   * enough are free, and nothing overtakes it: the rotation order is kept. A cost above `concurrency` counts as
+   * `concurrency` (the event runs alone). A throw, or an answer that is not a positive integer, errors the output.
+   * Caps still count events, not slots.
+   * @default () => 1
+   */
+  readonly cost?: (value: T) => number;
+  /**
+   * A bound on every leaf `by` creates (the `dropped` path is the event's key path), or, without `by`, on the
+   * operator's own FIFO (path `[]`): a bounded `mergeMap`. Events dispatched at once never meet it. Not for a
+   * `roundRobin` source (the output errors): give its leaves `bounds` there. See {@link LeafBound}.
+   * @default unbounded
+   */
+  readonly bound?: LeafBound<T>;
+  /**
    * Live stats of this operator's subscription (queued and active per node, dispatches, waits, Jain's fairness
    * index), read with `stats.snapshots(notifier)`. Costs nothing while no `snapshots` subscription is live. One
    * `FairStats` watches one subscription at a time: a second one errors.
@@ -46,6 +65,9 @@ export interface FairMergeMapOptions<T> {
  * - Applied to a {@link roundRobin} node, it pulls from the node's tree; the backlog waits in the leaves.
  * - With `by`, it builds that tree from each event's key path, so any flat stream gets the same fairness.
  * - On any other stream it is a first-in first-out `mergeMap`, with a ring buffer instead of an array backlog.
+ * - With `bound`, each leaf (or the FIFO) queues at most `size` events; dropped and replaced ones are reported
+ *   on `bound.dropped`, never lost silently.
+ * - With `cost`, an event may take several of the `concurrency` slots; the order stays the same (see the option).
  *
  * Errors of the sources and the projections error the output, as in `mergeMap`; catch inside `project` to keep
  * the others running. Completes once the sources completed, nothing is queued and every projection completed.
@@ -78,11 +100,15 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
     if (!Array.isArray(caps)) throw new TypeError(`Expected \`caps\` to be an array, got ${describeKey(caps)}`);
     caps.forEach((cap, depth) => checkLimit(cap, `\`caps[${depth}]\``));
   }
+  const { cost } = options;
+  if (cost !== undefined && typeof cost !== 'function') throw new TypeError(`Expected \`cost\` to be a function, got ${describeKey(cost)}`);
   const { stats } = options;
   if (stats !== undefined && !(stats instanceof FairStats)) throw new TypeError(`Expected \`stats\` to be a FairStats, got ${describeKey(stats)}`);
+  if (stats !== undefined && cost !== undefined) throw new TypeError('Expected `stats` without `cost`: live stats of cost-aware slots are not supported yet');
   if (by === undefined && (weight !== undefined || caps !== undefined)) {
     throw new TypeError('Expected `by` with `weight` or `caps`: they set up the branches `by` creates');
   }
+  const bound = options.bound === undefined ? undefined : checkLeafBound<T>(options.bound, '');
   // Without `weight` and `caps` the tree is built exactly as before they existed (no options at all).
   const tree = weight === undefined && caps === undefined ? undefined : { pathWeight: weight, pathCaps: caps === undefined ? undefined : [...caps] };
 
@@ -90,10 +116,19 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
   const fairProject = project as unknown as Project<T, R>;
   return (source) =>
     new Observable<R>((subscriber) => {
+      const node = by === undefined ? connectRoundRobin(source) : undefined;
+      if (node !== undefined && bound !== undefined) {
+        subscriber.error(new TypeError('Expected no `bound` with a roundRobin source: give its leaves `bounds` (roundRobin(children, { bounds }))'));
+        return;
+      }
       const connect =
-        (by === undefined ? connectRoundRobin(source) : undefined) ??
-        ((sink: FairSink<T>) => new FlatSource(source, sink, by, tree));
-      return dispatch(subscriber, connect, fairProject, concurrency, stats);
+        node ??
+        (bound === undefined
+          ? (sink: FairSink<T>) => new FlatSource(source, sink, by, tree)
+          : (sink: FairSink<T>) => new BoundedFlatSource(source, sink, by, tree, bound));
+      // Without `cost` every event takes one slot: the plain dispatcher, which counts nothing per event.
+      if (cost === undefined) dispatch(subscriber, connect, fairProject, concurrency, stats);
+      else connectDispatcher(subscriber, connect, new CostDispatcher<T, R>(subscriber, fairProject, concurrency, cost));
     });
 }
 
@@ -112,10 +147,12 @@ class FlatSource<T> extends Subscription implements FairSource<T>, Observer<T> {
     readonly source: Observable<T>,
     readonly sink: FairSink<T>,
     readonly by: ((value: T) => readonly unknown[]) | undefined,
-    tree: RoundRobinQueueOptions<unknown> | undefined,
+    tree: RoundRobinQueueOptions<unknown, T> | undefined,
+    /** The queue without `by` (a bounded one); a plain `FifoQueue` if not given. */
+    fifo?: FifoQueue<T>,
   ) {
     super();
-    this.queue = by === undefined ? new FifoQueue<T>() : new RoundRobinQueue<T, unknown>(undefined, tree);
+    this.queue = by === undefined ? (fifo ?? new FifoQueue<T>()) : new RoundRobinQueue<T, unknown>(undefined, tree);
     if (tree?.pathCaps?.some((cap) => cap !== Infinity) === true) sink.track();
   }
 
@@ -157,6 +194,47 @@ class FlatSource<T> extends Subscription implements FairSource<T>, Observer<T> {
     this.#completed = true;
     this.unsubscribe();
     this.sink.check();
+  }
+}
+
+/**
+ * A flat stream with a bound on its leaves (`by`) or its FIFO. A plain `FlatSource` keeps its own `next`, which
+ * knows nothing of bounds.
+ */
+class BoundedFlatSource<T> extends FlatSource<T> {
+  readonly #report: DropReport<T>;
+
+  constructor(
+    source: Observable<T>,
+    sink: FairSink<T>,
+    by: ((value: T) => readonly unknown[]) | undefined,
+    tree: RoundRobinQueueOptions<unknown, T> | undefined,
+    bound: LeafBound<T>,
+  ) {
+    const report = new DropReport(bound);
+    const leaf = report.queueOptions();
+    if (by === undefined) super(source, sink, by, undefined, new BoundedFifoQueue(leaf));
+    else super(source, sink, by, { ...tree, pathBound: leaf });
+    this.#report = report;
+  }
+
+  override next(value: T): void {
+    if (this.closed) return;
+    const { by, sink } = this;
+    try {
+      const path = by === undefined ? undefined : checkPath(by(value), value);
+      if (this.queued === 0 && sink.offer(value)) return; // the fast path: no bound to meet
+      if (path === undefined) (this.queue as FifoQueue<T>).push(value);
+      else (this.queue as RoundRobinQueue<T, unknown>).push(path, value);
+    } catch (err) {
+      sink.error(err); // an OverflowError among them: nothing was queued
+      return;
+    }
+    const report = this.#report;
+    // A drop or a replacement keeps the count: one event left for the one that came (or it was refused).
+    if (!report.pending) this.queued++;
+    else if (!report.flush(value, sink)) return;
+    sink.arrived();
   }
 }
 

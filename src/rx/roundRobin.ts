@@ -1,13 +1,15 @@
 import { Observable, Subscription, isObservable, type Observer, type Subscriber } from 'rxjs';
+import { BoundedFifoQueue } from '../core/BoundedFifoQueue.js';
 import { FifoQueue } from '../core/FifoQueue.js';
 import { checkLimit, checkWeight, describeKey, type QueueNode } from '../core/QueueNode.js';
 import { RoundRobinQueue, checkChildOptions, perKey, type ChildOptions, type PerKey } from '../core/RoundRobinQueue.js';
 import { dispatch, type FairSink, type FairSource, type StatsTap } from './dispatchInternals.js';
+import { DropReport, checkLeafBound, type LeafBound } from './LeafBound.js';
 
 /** The children of a node: a Map (any keys, in its order) or a plain object (string keys, in key order). */
 export type RoundRobinChildren<T, K> = ReadonlyMap<K, Observable<T>> | Readonly<Record<string, Observable<T>>>;
 
-export interface RoundRobinOptions<K> {
+export interface RoundRobinOptions<K, T = unknown> {
   /**
    * Turns in a row each child gets at the front of the rotation, by key (weighted round-robin); children not
    * named have weight 1. See {@link RoundRobin.setWeight}.
@@ -23,6 +25,11 @@ export interface RoundRobinOptions<K> {
    * @default Infinity
    */
   readonly cap?: number;
+  /**
+   * Bounds of leaf children (Observables, not `roundRobin` nodes), by key: each subscription queues at most `size`
+   * events of that leaf, paused or not, and applies `overflow` to one more. See {@link LeafBound}.
+   */
+  readonly bounds?: PerKey<K, LeafBound<T>>;
 }
 
 /** Builds a node's instance for one subscription. Module-private: set by `RoundRobin`'s static block. */
@@ -53,12 +60,12 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   /** The children by key, in rotation order for children that are given or added together. */
   readonly #children = new Map<K, Observable<T>>();
   readonly #paused = new Set<K>();
-  /** Weights and caps, `null` until one is set: a node without them costs what it did before they existed. */
-  #ext: NodeOptions<K> | null = null;
+  /** Weights, caps and bounds, `null` until one is set: a node without them costs what it did before they existed. */
+  #ext: NodeOptions<K, T> | null = null;
   /** Every live instance of this node, one per subscription (and per place it sits in a subscribed tree). */
   readonly #mounts = new Set<Mount<T, K>>();
 
-  constructor(children?: RoundRobinChildren<T, K>, options?: RoundRobinOptions<K>) {
+  constructor(children?: RoundRobinChildren<T, K>, options?: RoundRobinOptions<K, T>) {
     // Subscribed directly there is nothing to be fair about: each event is emitted as it arrives, except
     // those of paused children, which wait for `resume`.
     super(function (this: Observable<T>, subscriber: Subscriber<T>) {
@@ -74,18 +81,20 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   }
 
   /** Checks the constructor's options, then keeps those that change something (nothing is set if one is bad). */
-  #setOptions(entries: readonly [K, unknown][], options: RoundRobinOptions<K>): void {
+  #setOptions(entries: readonly [K, unknown][], options: RoundRobinOptions<K, T>): void {
     const keys = new Set(entries.map(([key]) => key));
     const weights = perKey(options.weights, keys, 'weights', checkWeight);
     const caps = perKey(options.caps, keys, 'caps', checkLimit);
     if (options.cap !== undefined) checkLimit(options.cap);
+    const bounds = checkBounds(options.bounds, new Map(entries));
     for (const [key, weight] of weights) if (weight !== 1) this.#options().weights.set(key, weight);
     for (const [key, cap] of caps) if (cap !== Infinity) this.#options().caps.set(key, cap);
     if (options.cap !== undefined && options.cap !== Infinity) this.#options().cap = options.cap;
+    for (const [key, bound] of bounds) this.#options().bounds.set(key, bound);
   }
 
-  #options(): NodeOptions<K> {
-    return this.#ext ?? (this.#ext = { weights: new Map(), caps: new Map(), cap: Infinity });
+  #options(): NodeOptions<K, T> {
+    return this.#ext ?? (this.#ext = { weights: new Map(), caps: new Map(), cap: Infinity, bounds: new Map() });
   }
 
   /**
@@ -126,6 +135,12 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     if (arguments.length === 0) return this.#ext?.cap ?? Infinity;
     this.#checkKnown(key as K, 'capOf');
     return this.#ext?.caps.get(key as K) ?? Infinity;
+  }
+
+  /** The bound of the leaf at `key` (the `bounds` option), or `undefined`: unbounded. */
+  boundOf(key: K): LeafBound<T> | undefined {
+    this.#checkKnown(key, 'boundOf');
+    return this.#ext?.bounds.get(key);
   }
 
   /**
@@ -204,6 +219,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     this.#paused.delete(key);
     this.#ext?.weights.delete(key);
     this.#ext?.caps.delete(key);
+    this.#ext?.bounds.delete(key);
     const events: T[] = [];
     for (const mount of [...this.#mounts]) {
       const handedBack = mount.detach(key);
@@ -264,7 +280,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     if (ext !== null) mount.setOwnCap(ext.cap);
     for (const [key, child] of this.#children) {
       if (ext === null) mount.attach(key, child, 1, Infinity, this.#paused.has(key));
-      else mount.attach(key, child, ext.weights.get(key) ?? 1, ext.caps.get(key) ?? Infinity, this.#paused.has(key));
+      else mount.attach(key, child, ext.weights.get(key) ?? 1, ext.caps.get(key) ?? Infinity, this.#paused.has(key), ext.bounds.get(key));
     }
     return mount;
   }
@@ -294,9 +310,9 @@ export class RoundRobin<T, K = string> extends Observable<T> {
  * cloud.pause('compute2'); // keeps its events until resume
  * cloud.delete('compute1'); // returns the events still queued below it
  */
-export function roundRobin<T>(children?: Readonly<Record<string, Observable<T>>>, options?: RoundRobinOptions<string>): RoundRobin<T, string>;
-export function roundRobin<T, K>(children: ReadonlyMap<K, Observable<T>>, options?: RoundRobinOptions<K>): RoundRobin<T, K>;
-export function roundRobin<T, K>(children?: RoundRobinChildren<T, K>, options?: RoundRobinOptions<K>): RoundRobin<T, K> {
+export function roundRobin<T>(children?: Readonly<Record<string, Observable<T>>>, options?: RoundRobinOptions<string, NoInfer<T>>): RoundRobin<T, string>;
+export function roundRobin<T, K>(children: ReadonlyMap<K, Observable<T>>, options?: RoundRobinOptions<K, NoInfer<T>>): RoundRobin<T, K>;
+export function roundRobin<T, K>(children?: RoundRobinChildren<T, K>, options?: RoundRobinOptions<K, T>): RoundRobin<T, K> {
   return new RoundRobin<T, K>(children, options);
 }
 
@@ -378,8 +394,13 @@ class Mount<T, K> {
   }
 
   /** Mounts a child; with a weight other than 1, a cap or paused, it is set up before it joins the rotation. */
-  attach(key: K, child: Observable<T>, weight: number, slotCap: number, paused: boolean): Part<T> {
-    const part = child instanceof RoundRobin ? mountNode(child as RoundRobin<T, unknown>, this.conn) : new Leaf(child, this.conn);
+  attach(key: K, child: Observable<T>, weight: number, slotCap: number, paused: boolean, bound?: LeafBound<T>): Part<T> {
+    const part =
+      child instanceof RoundRobin
+        ? mountNode(child as RoundRobin<T, unknown>, this.conn)
+        : bound === undefined
+          ? new Leaf(child, this.conn, new FifoQueue<T>())
+          : new BoundedLeaf(child, this.conn, bound);
     this.parts.set(key, part);
     if (weight === 1) this.queue.add(key, part instanceof Leaf ? part.fifo : part.queue);
     else this.queue.add(key, part instanceof Leaf ? part.fifo : part.queue, { weight });
@@ -398,13 +419,13 @@ class Mount<T, K> {
 
 /** An Observable child's subscription, queueing what it emits. RxJS uses it as the subscriber, not wrapped. */
 class Leaf<T> extends Subscription implements Observer<T> {
-  readonly fifo = new FifoQueue<T>();
   #started = false;
   #completed = false;
 
   constructor(
     readonly source: Observable<T>,
     readonly conn: Connection<T>,
+    readonly fifo: FifoQueue<T>,
   ) {
     super();
   }
@@ -455,14 +476,62 @@ class Leaf<T> extends Subscription implements Observer<T> {
   }
 }
 
-/** What a node has beyond its children once it has weights or caps. */
-interface NodeOptions<K> {
+/**
+ * A leaf with a bound: its queue is a `BoundedFifoQueue`. A plain `Leaf` keeps its own `next`, which knows nothing
+ * of bounds.
+ */
+class BoundedLeaf<T> extends Leaf<T> {
+  readonly #report: DropReport<T>;
+
+  constructor(source: Observable<T>, conn: Connection<T>, bound: LeafBound<T>) {
+    const report = new DropReport(bound);
+    super(source, conn, new BoundedFifoQueue(report.queueOptions()));
+    this.#report = report;
+  }
+
+  override next(value: T): void {
+    if (this.closed) return;
+    const { conn, fifo } = this;
+    if (conn.queued === 0 && !isPaused(fifo) && conn.sink.offer(value)) return; // the fast path: no bound to meet
+    try {
+      fifo.push(value);
+    } catch (err) {
+      conn.sink.error(err); // an OverflowError: nothing was queued
+      return;
+    }
+    const report = this.#report;
+    // A drop or a replacement keeps the count: one event left for the one that came (or it was refused).
+    if (!report.pending) conn.queued++;
+    else if (!report.flush(value, conn.sink)) return;
+    conn.sink.arrived();
+  }
+}
+
+/** What a node has beyond its children once it has weights, caps or bounds. */
+interface NodeOptions<K, T> {
   /** Children's weights other than 1. */
   readonly weights: Map<K, number>;
   /** Children's caps (the cap their parent sets), where given. */
   readonly caps: Map<K, number>;
   /** The node's own cap. */
   cap: number;
+  /** Bounds of leaf children. */
+  readonly bounds: Map<K, LeafBound<T>>;
+}
+
+/** Checks the `bounds` option against the children given (leaves only) and returns it as a Map. */
+function checkBounds<T, K>(given: PerKey<K, LeafBound<T>> | undefined, children: ReadonlyMap<K, unknown>): Map<K, LeafBound<T>> {
+  if (given === undefined) return new Map();
+  if (given === null || typeof given !== 'object') throw new TypeError(`Expected \`bounds\` to be a Map or an object, got ${describeKey(given)}`);
+  const entries = (given instanceof Map ? [...given] : Object.entries(given)) as [K, unknown][];
+  for (const [key, bound] of entries) {
+    if (!children.has(key)) throw new TypeError(`Cannot set \`bounds\` of key ${describeKey(key)}: no such child`);
+    if (children.get(key) instanceof RoundRobin) {
+      throw new TypeError(`Cannot set \`bounds\` of key ${describeKey(key)}: it is a roundRobin node; bound its leaves`);
+    }
+    checkLeafBound(bound, ` of key ${describeKey(key)}`);
+  }
+  return new Map(entries as [K, LeafBound<T>][]);
 }
 
 /** Sets a cap in a subscription's tree; the first finite one switches counting on for the subscription. */

@@ -61,6 +61,10 @@ describe('FairStats', () => {
       expect(() => fairMergeMap(() => EMPTY, { stats: {} as FairStats })).toThrow('Expected `stats` to be a FairStats');
     });
 
+    it('should refuse `stats` with `cost` for now, at the call', () => {
+      expect(() => fairMergeMap(() => EMPTY, { stats: new FairStats(), cost: () => 1 })).toThrow('Expected `stats` without `cost`');
+    });
+
     it('should refuse a notifier that is not an ObservableInput at the call', () => {
       expect(() => new FairStats().snapshots(42 as unknown as Observable<unknown>)).toThrow(TypeError);
     });
@@ -227,6 +231,22 @@ describe('FairStats', () => {
       const results: number[] = [];
       of(1, 2).pipe(fairMergeMap((n) => of(n), { stats })).subscribe((n) => results.push(n));
       expect(results).toEqual([1, 2]); // nobody watches: the clock is never read
+    });
+
+    it('should count the events of bounded leaves without timing them', () => {
+      const stats = new FairStats<Ev>();
+      const w = watch(stats);
+      const dropped: unknown[] = [];
+      const events = new Subject<Ev>();
+      const p = manualProjections<Ev>();
+      const bound = { size: 2, overflow: 'drop-oldest' as const, dropped: (d: unknown) => void dropped.push(d) };
+      events.pipe(fairMergeMap(p.project, { concurrency: 1, by: (e) => [e.host], bound, stats })).subscribe();
+      for (let i = 0; i < 4; i++) events.next({ host: 'h1', vm: 'v', id: i }); // 0 runs, 1 is dropped, 2 and 3 wait
+      p.finish();
+      const s = w.take();
+      expect(dropped).toHaveLength(1);
+      expect(s.totals).toMatchObject({ dispatched: 2, queued: 1, active: 1, wait: null });
+      expect(s.keys[0]).toMatchObject({ key: 'h1', dispatched: 2, queued: 1, wait: null });
     });
 
     it('should list every top-level key of a roundRobin node, idle ones included, with their weights', () => {

@@ -1,23 +1,8 @@
-import { Subject, of, type Observable } from 'rxjs';
+import { Subject, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { manualProjection as manual } from '../support/manualProjection.js';
 import { fairMergeMap, roundRobin } from '../../src/index.js';
 
-/** A projection per event that the test completes by hand. */
-function manual() {
-  const running = new Map<string, Subject<string>>();
-  const started: string[] = [];
-  const project = (v: string): Observable<string> => {
-    started.push(v);
-    const s = new Subject<string>();
-    running.set(v, s);
-    return s;
-  };
-  const finish = (v: string): void => {
-    running.get(v)?.complete();
-    running.delete(v);
-  };
-  return { project, started, running, finish };
-}
 
 describe('roundRobin weights', () => {
   it('should validate weights at construction and in setWeight, applying nothing on error', () => {
