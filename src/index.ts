@@ -1,6 +1,14 @@
 // Reactive layer: round-robin nodes over Observables, and the fair, back-pressured operator.
 export { roundRobin, RoundRobin, type AddOptions, type RoundRobinChildren, type RoundRobinOptions } from './rx/roundRobin.js';
 export { fairMergeMap, type FairMergeMapOptions } from './rx/fairMergeMap.js';
+export {
+  FairStats,
+  type FairStatsOptions,
+  type FairSnapshot,
+  type FairKeyStats,
+  type FairNodeStats,
+  type WaitPercentiles,
+} from './rx/FairStats.js';
 export type { Dropped, LeafBound } from './rx/LeafBound.js';
 
 // Synchronous core, usable without RxJS (the seed's Version 1).
@@ -10,3 +18,4 @@ export { OverflowError } from './core/OverflowError.js';
 export { RoundRobinQueue, type QueueChildren, type ChildOptions, type PerKey, type RoundRobinQueueOptions } from './core/RoundRobinQueue.js';
 export { QueueNode } from './core/QueueNode.js';
 export { RingBuffer } from './core/RingBuffer.js';
+export { WaitSketch } from './core/WaitSketch.js';

@@ -1,5 +1,5 @@
 import { Subject, VirtualTimeScheduler, map, merge, mergeMap, timer, type Observable, type Subscription } from 'rxjs';
-import { fairMergeMap, roundRobin, type RoundRobin } from '../index.js';
+import { FairStats, fairMergeMap, roundRobin, type FairSnapshot, type RoundRobin } from '../index.js';
 import type { DemoEvent, Workload } from './generateWorkload.js';
 
 /**
@@ -27,6 +27,11 @@ export interface SimulationResult {
   readonly maxActive: number;
   /** Virtual time of the last completion. */
   readonly makespan: number;
+  /**
+   * The fair run as the library's `FairStats` saw it: one snapshot taken when the output completed, its window
+   * the whole run. `undefined` for FIFO, and while the run is not done.
+   */
+  readonly stats?: FairSnapshot;
 }
 
 /**
@@ -60,6 +65,9 @@ export class Simulation {
   #makespan = 0;
   #done = false;
   #failure: { error: unknown } | undefined;
+  /** Fires once, when the fair run's output completes: the final `FairStats` snapshot. */
+  readonly #finalSnapshot = new Subject<void>();
+  #stats: FairSnapshot | undefined;
 
   constructor(
     workload: Workload,
@@ -82,16 +90,22 @@ export class Simulation {
       this.#dispatch(event);
       return timer(event.duration, scheduler).pipe(map(() => event));
     };
-    const output =
-      strategy === 'fair'
-        ? this.#tree(leaves).pipe(fairMergeMap(act, concurrency))
-        : merge(...leaves).pipe(mergeMap(act, concurrency));
+    let output: Observable<DemoEvent>;
+    if (strategy === 'fair') {
+      const stats = new FairStats<DemoEvent>({ now: () => scheduler.now() });
+      stats.snapshots(this.#finalSnapshot).subscribe((snapshot) => (this.#stats = snapshot));
+      output = this.#tree(leaves).pipe(fairMergeMap(act, { concurrency, stats }));
+    } else {
+      output = merge(...leaves).pipe(mergeMap(act, concurrency));
+    }
     this.#subscription = output.subscribe({
       next: (event) => this.#complete(event),
       error: (error: unknown) => {
         this.#failure = { error };
       },
       complete: () => {
+        this.#finalSnapshot.next();
+        this.#finalSnapshot.complete();
         this.#done = true;
       },
     });
@@ -162,6 +176,7 @@ export class Simulation {
       idSum: this.#idSum,
       maxActive: this.#maxActive,
       makespan: this.#makespan,
+      ...(this.#stats === undefined ? {} : { stats: this.#stats }),
     };
   }
 

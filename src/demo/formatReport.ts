@@ -1,5 +1,6 @@
 import type { DemoSettings } from './demoDefaults.js';
 import type { GeneratedWorkload } from './generateWorkload.js';
+import type { FairSnapshot } from '../rx/FairStats.js';
 import type { SimulationResult } from './Simulation.js';
 import { waitStats, type WaitStats } from './waitStats.js';
 
@@ -68,6 +69,7 @@ export function formatReport(
     );
   });
   lines.push('');
+  if (fair.stats !== undefined) lines.push(...libraryStats(fair.stats, label, hostWidth, numberWidth), '');
 
   // Summary: the quiet hosts' tail, then throughput.
   const quiet = byHost.filter((_, host) => host !== noisyHost);
@@ -99,6 +101,31 @@ export function formatReport(
     lines.push(`exactly once: FAILED: ${problems.join('; ')}`);
   }
   return { text: lines.map((line) => `${line}\n`).join(''), ok: problems.length === 0 };
+}
+
+/**
+ * The fair run as the library's `FairStats` measured it (its final snapshot, one window over the whole run): per
+ * host the dispatches and the wait percentiles, then Jain's index over the hosts' dispatch counts.
+ */
+function libraryStats(stats: FairSnapshot, label: (host: number) => string, hostWidth: number, numberWidth: number): string[] {
+  const columns = ['p50', 'p90', 'p99', 'max'] as const;
+  const width = Math.max('dispatched'.length, numberWidth);
+  const lines = [
+    "the fair run as the library's FairStats saw it (one snapshot at the end: waits within 1 %, Jain's index over the run)",
+    `${'host'.padEnd(hostWidth)}  ${'dispatched'.padStart(width)}${columns.map((c) => c.padStart(numberWidth)).join('')}`,
+  ];
+  stats.keys.forEach((key) => {
+    const host = Number(String(key.key).replace('compute', ''));
+    const waits = columns.map((c) => cell(key.wait === null ? Number.NaN : key.wait[c], numberWidth)).join('');
+    lines.push(`${label(host).padEnd(hostWidth)}  ${n(key.dispatched).padStart(width)}${waits}`);
+  });
+  const busy = stats.keys.filter((key) => key.busy).length;
+  lines.push(
+    stats.fairness === null
+      ? "Jain's index: no busy host"
+      : `Jain's index over the ${plural(busy, 'busy host')}' dispatches: ${stats.fairness.toFixed(3)} (1: equal counts; here it shows the hosts' unequal demand, not unfairness: see the waits)`,
+  );
+  return lines;
 }
 
 /** What is wrong with a run, if anything. */

@@ -22,12 +22,45 @@ export interface FairSink<T> {
   check(): void;
 }
 
+/**
+ * What a live `FairStats` is told, only while one of its `snapshots` subscriptions is live (`null` otherwise, so
+ * the plain path pays one null check per event).
+ */
+export interface StatsTap<T> {
+  /** An event was queued in `leaf` (a `FifoQueue` of the source's tree). */
+  arrived(leaf: QueueNode<T>): void;
+  /** An event was taken from `leaf` with `take()` (counted until its projection completes). */
+  dispatched(leaf: QueueNode<T>): void;
+}
+
+/** What a `FairStats` sees of the operator subscription it watches. */
+export interface StatsTarget<T> {
+  /** The source's tree (a `RoundRobinQueue`), or its FIFO. */
+  readonly queue: QueueNode<T>;
+  /** Events queued in `queue`, paused ones included. */
+  readonly queued: number;
+  /** Projections subscribed and not yet completed. */
+  readonly active: number;
+  /** Switches the stats' hooks on (a tap) or off (`null`). */
+  tap(tap: StatsTap<T> | null): void;
+}
+
+/** A `FairStats` as the dispatcher knows it: it watches one operator subscription at a time. */
+export interface StatsHost<T> {
+  /** Starts watching `target`; throws if it already watches another subscription. */
+  _attach(target: StatsTarget<T>): void;
+  /** Stops watching `target` (its subscription ended). */
+  _detach(target: StatsTarget<T>): void;
+}
+
 /** A subscribed source of events that queues them in a fair tree instead of emitting them. */
 export interface FairSource<T> {
   /** Where the backlog waits; the dispatcher pulls from it in rotation order. */
   readonly queue: QueueNode<T>;
   /** Events in `queue`, paused ones included: raised by the source as it queues, lowered by the dispatcher. */
   queued: number;
+  /** Told of every event the source queues while stats are live; `null` otherwise. */
+  stats: StatsTap<T> | null;
   /** Whether every source has completed (more may still be queued). */
   sourcesDone(): boolean;
   /** Subscribes the sources. Called once the dispatcher is wired, since sources may emit synchronously. */
@@ -50,8 +83,17 @@ export function dispatch<T, R>(
   connect: (sink: FairSink<T>) => FairSource<T>,
   project: Project<T, R> | null,
   concurrency: number,
+  stats?: StatsHost<unknown>,
 ): void {
-  connectDispatcher(subscriber, connect, new Dispatcher<T, R>(subscriber, project, concurrency));
+  const dispatcher = new Dispatcher<T, R>(subscriber, project, concurrency);
+  if (stats === undefined) {
+    connectDispatcher(subscriber, connect, dispatcher);
+    return;
+  }
+  stats._attach(dispatcher); // throws (erroring the output) before anything is subscribed if it is taken
+  subscriber.add(() => stats._detach(dispatcher));
+  // The source learns of the live stats before its sources are subscribed (they may emit synchronously).
+  connectDispatcher(subscriber, (sink) => dispatcher.connected(connect(sink)), dispatcher);
 }
 
 /** What runs one subscription of a fair operator: the sink of its sources, told its source once connected. */
@@ -73,7 +115,7 @@ export function connectDispatcher<T>(
   dispatcher.check();
 }
 
-class Dispatcher<T, R> implements FairDispatcher<T> {
+class Dispatcher<T, R> implements FairDispatcher<T>, StatsTarget<T> {
   source!: FairSource<T>;
   /** Projections subscribed and not yet completed. */
   active = 0;
@@ -81,8 +123,12 @@ class Dispatcher<T, R> implements FairDispatcher<T> {
   #index = 0;
   /** Set while the pull loop runs: re-entrant calls leave the work to it, so the stack never grows. */
   #pumping = false;
-  /** Set by `track()`: the tree has caps, events are counted on their path (`take`/`release`). */
+  /** Set while events are counted on their path (`take`/`release`): the tree has caps, or stats are live. */
   #tracking = false;
+  /** Set by `track()`: the tree has caps, and events are counted for good. */
+  #capped = false;
+  /** The live stats' hooks, or `null`. */
+  #stats: StatsTap<T> | null = null;
 
   constructor(
     readonly subscriber: Subscriber<R>,
@@ -113,7 +159,31 @@ class Dispatcher<T, R> implements FairDispatcher<T> {
   }
 
   track(): void {
-    this.#tracking = true;
+    this.#capped = this.#tracking = true;
+  }
+
+  /** A source just connected, told of the live stats (if any) before its sources are subscribed. */
+  connected(source: FairSource<T>): FairSource<T> {
+    source.stats = this.#stats;
+    return source;
+  }
+
+  get queue(): QueueNode<T> {
+    return this.source.queue;
+  }
+
+  get queued(): number {
+    return this.source.queued;
+  }
+
+  /**
+   * Live stats count events on their path (so each node knows its active ones) and learn which leaf each event
+   * left; off, events are counted only if the tree has caps. Events counted meanwhile are released all the same.
+   */
+  tap(tap: StatsTap<T> | null): void {
+    this.#stats = tap;
+    this.#tracking = tap !== null || this.#capped;
+    if (this.source !== undefined) this.source.stats = tap;
   }
 
   check(): void {
@@ -149,12 +219,22 @@ class Dispatcher<T, R> implements FairDispatcher<T> {
         const tracking = this.#tracking;
         const value = (tracking ? queue.take() : queue.next()) as T;
         source.queued--;
-        this.#dispatch(value, tracking ? (queue.lastTaken as QueueNode<T>) : null);
+        this.#dispatch(value, tracking ? this.#taken(queue) : null);
       }
     } finally {
       this.#pumping = false;
     }
     this.check();
+  }
+
+  /**
+   * The leaf of a counted event just taken, told to the live stats. Its own method: the plain loop in `#pump` stays
+   * as small as it was (V8 inlines it into `offer` by size).
+   */
+  #taken(queue: QueueNode<T>): QueueNode<T> {
+    const leaf = queue.lastTaken as QueueNode<T>;
+    if (this.#stats !== null) this.#stats.dispatched(leaf);
+    return leaf;
   }
 
   /** Emits or projects an event; `leaf` is where it was counted as active (released once done), or `null`. */

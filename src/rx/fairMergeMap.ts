@@ -4,7 +4,8 @@ import { FifoQueue } from '../core/FifoQueue.js';
 import { checkLimit, describeKey } from '../core/QueueNode.js';
 import { RoundRobinQueue, type RoundRobinQueueOptions } from '../core/RoundRobinQueue.js';
 import { CostDispatcher } from './CostDispatcher.js';
-import { connectDispatcher, dispatch, type FairSink, type FairSource, type Project } from './dispatchInternals.js';
+import { connectDispatcher, dispatch, type FairSink, type FairSource, type Project, type StatsTap } from './dispatchInternals.js';
+import { FairStats } from './FairStats.js';
 import { DropReport, checkLeafBound, type LeafBound } from './LeafBound.js';
 import { connectRoundRobin } from './roundRobin.js';
 
@@ -49,6 +50,12 @@ export interface FairMergeMapOptions<T> {
    * @default unbounded
    */
   readonly bound?: LeafBound<T>;
+  /**
+   * Live stats of this operator's subscription (queued and active per node, dispatches, waits, Jain's fairness
+   * index), read with `stats.snapshots(notifier)`. Costs nothing while no `snapshots` subscription is live. One
+   * `FairStats` watches one subscription at a time: a second one errors.
+   */
+  readonly stats?: FairStats<NoInfer<T>>;
 }
 
 /**
@@ -95,6 +102,9 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
   }
   const { cost } = options;
   if (cost !== undefined && typeof cost !== 'function') throw new TypeError(`Expected \`cost\` to be a function, got ${describeKey(cost)}`);
+  const { stats } = options;
+  if (stats !== undefined && !(stats instanceof FairStats)) throw new TypeError(`Expected \`stats\` to be a FairStats, got ${describeKey(stats)}`);
+  if (stats !== undefined && cost !== undefined) throw new TypeError('Expected `stats` without `cost`: live stats of cost-aware slots are not supported yet');
   if (by === undefined && (weight !== undefined || caps !== undefined)) {
     throw new TypeError('Expected `by` with `weight` or `caps`: they set up the branches `by` creates');
   }
@@ -117,7 +127,7 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
           ? (sink: FairSink<T>) => new FlatSource(source, sink, by, tree)
           : (sink: FairSink<T>) => new BoundedFlatSource(source, sink, by, tree, bound));
       // Without `cost` every event takes one slot: the plain dispatcher, which counts nothing per event.
-      if (cost === undefined) dispatch(subscriber, connect, fairProject, concurrency);
+      if (cost === undefined) dispatch(subscriber, connect, fairProject, concurrency, stats);
       else connectDispatcher(subscriber, connect, new CostDispatcher<T, R>(subscriber, fairProject, concurrency, cost));
     });
 }
@@ -130,6 +140,7 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
 class FlatSource<T> extends Subscription implements FairSource<T>, Observer<T> {
   readonly queue: RoundRobinQueue<T, unknown> | FifoQueue<T>;
   queued = 0;
+  stats: StatsTap<T> | null = null;
   #completed = false;
 
   constructor(
@@ -156,9 +167,10 @@ class FlatSource<T> extends Subscription implements FairSource<T>, Observer<T> {
   next(value: T): void {
     if (this.closed) return;
     const { by, sink } = this;
+    let path: readonly unknown[] | undefined;
     try {
       // With nothing queued and a slot free the event skips the tree, but its path is checked all the same.
-      const path = by === undefined ? undefined : checkPath(by(value), value);
+      path = by === undefined ? undefined : checkPath(by(value), value);
       if (this.queued === 0 && sink.offer(value)) return;
       if (path === undefined) (this.queue as FifoQueue<T>).push(value);
       else (this.queue as RoundRobinQueue<T, unknown>).push(path, value);
@@ -167,6 +179,7 @@ class FlatSource<T> extends Subscription implements FairSource<T>, Observer<T> {
       return;
     }
     this.queued++;
+    if (this.stats !== null) this.stats.arrived(leafOf(this.queue, path));
     sink.arrived();
   }
 
@@ -230,4 +243,12 @@ function checkPath(path: unknown, value: unknown): readonly unknown[] {
     throw new TypeError(`Expected \`by\` to return a non-empty array, got ${describeKey(path)} for ${describeKey(value)}`);
   }
   return path;
+}
+
+/** The leaf an event with key path `path` was queued in (the FIFO itself without `by`). */
+function leafOf<T>(queue: RoundRobinQueue<T, unknown> | FifoQueue<T>, path: readonly unknown[] | undefined): FifoQueue<T> {
+  if (path === undefined) return queue as FifoQueue<T>;
+  let node = queue as RoundRobinQueue<T, unknown>;
+  for (const key of path) node = node.get(key) as RoundRobinQueue<T, unknown>;
+  return node as unknown as FifoQueue<T>;
 }

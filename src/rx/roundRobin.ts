@@ -3,7 +3,7 @@ import { BoundedFifoQueue } from '../core/BoundedFifoQueue.js';
 import { FifoQueue } from '../core/FifoQueue.js';
 import { checkLimit, checkWeight, describeKey, type QueueNode } from '../core/QueueNode.js';
 import { RoundRobinQueue, checkChildOptions, perKey, type ChildOptions, type PerKey } from '../core/RoundRobinQueue.js';
-import { dispatch, type FairSink, type FairSource } from './dispatchInternals.js';
+import { dispatch, type FairSink, type FairSource, type StatsTap } from './dispatchInternals.js';
 import { DropReport, checkLeafBound, type LeafBound } from './LeafBound.js';
 
 /** The children of a node: a Map (any keys, in its order) or a plain object (string keys, in key order). */
@@ -330,6 +330,7 @@ class Connection<T> implements FairSource<T> {
   leaves = 0;
   active = 0;
   queued = 0;
+  stats: StatsTap<T> | null = null;
   /** Switched on once a node of this subscription's tree has a cap, and never off again. */
   tracking = false;
   /** Above zero while leaves are being subscribed: one that completes at once must not end the stream early. */
@@ -464,6 +465,7 @@ class Leaf<T> extends Subscription implements Observer<T> {
     if (conn.queued === 0 && !isPaused(fifo) && conn.sink.offer(value)) return;
     fifo.push(value);
     conn.queued++;
+    if (conn.stats !== null) conn.stats.arrived(fifo);
     conn.sink.arrived();
   }
 

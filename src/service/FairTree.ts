@@ -2,10 +2,9 @@ import { Subject } from 'rxjs';
 import { roundRobin, type RoundRobin } from '../rx/roundRobin.js';
 
 interface VmBranch<T> {
+  /** Its `size` is what is queued under the VM: the library counts it, so the tree keeps no counter of its own. */
   readonly node: RoundRobin<T, string>;
   readonly leaves: Map<string, Subject<T>>;
-  /** Items pushed under this VM and not yet taken or handed back. */
-  queued: number;
 }
 
 interface HostBranch<T> {
@@ -15,8 +14,8 @@ interface HostBranch<T> {
 
 /**
  * The scheduler's in-memory backlog: a `roundRobin` tree host -> VM -> policy, whose leaves are Subjects. Pipe
- * `root` into `fairMergeMap` and call `taken` from the projection; branches are added as items arrive, handed
- * back whole when a VM or host is paused (`deleteVm`, `deleteHost`), and removed by `sweep` once idle.
+ * `root` into `fairMergeMap`; branches are added as items arrive, handed back whole when a VM or host is paused
+ * (`deleteVm`, `deleteHost`), and removed by `sweep` once idle. What is queued is the nodes' `size`.
  */
 export class FairTree<T> {
   readonly root: RoundRobin<T, string> = roundRobin<T>();
@@ -32,7 +31,7 @@ export class FairTree<T> {
     }
     let vmBranch = hostBranch.vms.get(vm);
     if (vmBranch === undefined) {
-      vmBranch = { node: roundRobin<T>(), leaves: new Map(), queued: 0 };
+      vmBranch = { node: roundRobin<T>(), leaves: new Map() };
       hostBranch.vms.set(vm, vmBranch);
       hostBranch.node.add(vm, vmBranch.node);
     }
@@ -42,14 +41,7 @@ export class FairTree<T> {
       vmBranch.leaves.set(policy, leaf);
       vmBranch.node.add(policy, leaf);
     }
-    vmBranch.queued++;
     leaf.next(item);
-  }
-
-  /** Tells the tree that an item of this VM was dispatched (call it from the projection). */
-  taken(host: string, vm: string): void {
-    const vmBranch = this.#hosts.get(host)?.vms.get(vm);
-    if (vmBranch !== undefined) vmBranch.queued--;
   }
 
   /** Removes a VM's branch; returns its items not yet dispatched, oldest first per policy. */
@@ -82,7 +74,7 @@ export class FairTree<T> {
   sweep(): void {
     for (const [host, hostBranch] of this.#hosts) {
       for (const [vm, vmBranch] of hostBranch.vms) {
-        if (vmBranch.queued === 0) {
+        if (vmBranch.node.size === 0) {
           hostBranch.vms.delete(vm);
           hostBranch.node.delete(vm);
         }
@@ -96,7 +88,10 @@ export class FairTree<T> {
     const out: Record<string, Record<string, number>> = {};
     for (const [host, hostBranch] of this.#hosts) {
       const vms: Record<string, number> = {};
-      for (const [vm, vmBranch] of hostBranch.vms) if (vmBranch.queued > 0) vms[vm] = vmBranch.queued;
+      for (const [vm, vmBranch] of hostBranch.vms) {
+        const queued = vmBranch.node.size; // counted over the VM's few policy leaves
+        if (queued > 0) vms[vm] = queued;
+      }
       if (Object.keys(vms).length > 0) out[host] = vms;
     }
     return out;

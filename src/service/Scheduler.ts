@@ -1,5 +1,6 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { Subject, type Observable, type Subscription } from 'rxjs';
+import { FairStats, type FairSnapshot } from '../rx/FairStats.js';
 import { fairMergeMap } from '../rx/fairMergeMap.js';
 import { Availability } from './Availability.js';
 import { ConfirmPublisher } from './ConfirmPublisher.js';
@@ -89,6 +90,8 @@ interface Session {
   readonly events: EventPublisher;
   readonly tree: FairTree<Delivery>;
   readonly subscription: Subscription;
+  /** The library's live stats of this session's dispatch, watched for its whole life (see `fairSnapshot`). */
+  readonly fairStats: { readonly tick: Subject<void>; last: FairSnapshot | null };
   control?: ControlStream;
   /** Consumer tags: a host's queue by host, parked queues by queue name. */
   readonly hostConsumers: Map<string, string>;
@@ -271,6 +274,19 @@ export class Scheduler {
     return this.#dispatchStats.snapshot(performance.now());
   }
 
+  /**
+   * The library's `FairStats` snapshot of the dispatch (`GET /stats` shows it as `library`): queued and active per
+   * host and VM, and per host the dispatches and wait percentiles (receipt to dispatch, ms) since the previous call
+   * (or since the connection to the broker was made), with Jain's index over the busy hosts. `null` before the
+   * first connection.
+   */
+  fairSnapshot(): FairSnapshot | null {
+    const stats = this.#session?.fairStats;
+    if (stats === undefined) return null;
+    stats.tick.next();
+    return stats.last;
+  }
+
   stats(): SchedulerStats {
     return {
       consuming: this.consuming,
@@ -300,9 +316,16 @@ export class Scheduler {
       const confirm = await connection.createConfirmChannel();
       const publisher = new ConfirmPublisher(confirm);
       const tree = new FairTree<Delivery>();
-      const subscription = tree.root
-        .pipe(fairMergeMap((delivery: Delivery) => this.#run(delivery), this.concurrency))
-        .subscribe({ error: (error: unknown) => this.#log(`rxjs-fair: dispatch failed: ${String(error)}`) });
+      // One FairStats per session: a session's operator never meets the previous one's. Watched from the start, so
+      // every event is timed (a clock read per arrival and per dispatch: nothing next to a broker round trip).
+      const stats = new FairStats<Delivery>({ depth: 2 });
+      const fairStats = { tick: new Subject<void>(), last: null as FairSnapshot | null };
+      const subscription = stats.snapshots(fairStats.tick).subscribe((snapshot) => (fairStats.last = snapshot));
+      subscription.add(
+        tree.root
+          .pipe(fairMergeMap((delivery: Delivery) => this.#run(delivery), { concurrency: this.concurrency, stats }))
+          .subscribe({ error: (error: unknown) => this.#log(`rxjs-fair: dispatch failed: ${String(error)}`) }),
+      );
       session = {
         connection,
         consumer,
@@ -311,6 +334,7 @@ export class Scheduler {
         events: new EventPublisher(confirm, publisher, t),
         tree,
         subscription,
+        fairStats,
         hostConsumers: new Map(),
         parkedConsumers: new Map(),
         parkedDeclared: new Map(),
@@ -558,7 +582,6 @@ export class Scheduler {
   /** The projection: runs the action and settles the message. Never rejects (that would end the dispatch). */
   async #run(delivery: Delivery): Promise<void> {
     const { event, session } = delivery;
-    session.tree.taken(event.host, event.vm);
     if (session.closed) return;
     if (!this.availability.isRunnable(event.host, event.vm)) {
       if (delivery.parked) this.#nack(delivery);

@@ -42,7 +42,9 @@ export interface RestServer {
  *
  * - `POST /events`: one event or an array; 202 `{ accepted }` once the broker confirmed every one of them.
  * - `PUT /availability`: an availability change; 200 `{ availability }` once it is in force.
- * - `GET /stats`: what the scheduler holds and has done, and what waits in the broker per host.
+ * - `GET /stats`: what the scheduler holds and has done, the library's `FairStats` snapshot (`library`: per host and
+ *   VM queued and active, per host dispatches and waits since the previous `GET /stats`, Jain's index), and what
+ *   waits in the broker per host.
  * - `GET /health`: 200 while it consumes from the broker, 503 otherwise; no token needed.
  * - `GET /`: the dashboard page (no token to load it; it asks for the token), and `GET /dashboard/stream`, its
  *   live data as Server-Sent Events (token), from one throttled stats stream shared by every client.
@@ -90,7 +92,11 @@ export function createRestServer(scheduler: Scheduler, options: RestServerOption
     return reply.code(200).send({ availability: scheduler.availability.toJSON() });
   });
 
-  app.get('/stats', async () => ({ ...scheduler.stats(), inBroker: await scheduler.queueDepths().catch(() => ({})) }));
+  app.get('/stats', async () => ({
+    ...scheduler.stats(),
+    library: scheduler.fairSnapshot(),
+    inBroker: await scheduler.queueDepths().catch(() => ({})),
+  }));
 
   registerDashboard(app, {
     dir: options.dashboard === undefined ? defaultDashboardDir() : options.dashboard,

@@ -27,6 +27,18 @@ describe('Simulation', () => {
     [1, 0, 0, 1, 10],
   ]);
 
+  it("should carry the library's FairStats snapshot of the fair run, agreeing with its own waits", () => {
+    const fair = new Simulation(noisy, 'fair', 1).runToEnd();
+    // As the test below measures: host 0's events waited 0, 10, 30, 40 and 50 ms, host 1's one event 19 ms.
+    expect(fair.stats?.totals).toMatchObject({ dispatched: 6, queued: 0, active: 0 });
+    expect(fair.stats?.keys.map((k) => [k.key, k.dispatched, k.wait?.max])).toEqual([
+      ['compute0', 5, 50],
+      ['compute1', 1, 19],
+    ]);
+    expect(fair.stats?.keys[0]?.wait).toEqual({ count: 5, p50: 30, p90: 50, p99: 50, max: 50 });
+    expect(new Simulation(noisy, 'fifo', 1).runToEnd().stats).toBeUndefined();
+  });
+
   it('should serve the quiet host after one turn of the noisy one when fair', () => {
     const result = new Simulation(noisy, 'fair', 1).runToEnd();
     // t=0: 1 starts. t=10: host 0 is at the front (it queued first): 2. t=20: host 1: 6. Then 3, 4, 5.

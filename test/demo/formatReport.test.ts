@@ -27,6 +27,10 @@ describe('formatReport', () => {
     const waits = workload.events.flatMap((e, i) => (e.host === 1 ? [fair.waits[i] as number] : []));
     const cells = (rows[1] as string).split('|')[1]!.trim().split(/\s+/).map((cell) => Number(cell.replace(/,/g, '')));
     expect(cells[2]).toBe(Math.max(...waits));
+    // The library's FairStats rows: compute1's max wait is the same largest recorded wait.
+    const statsRow = text.split('\n').find((line) => /^compute1 +[\d,]+ +[\d,]+ +[\d,]+ +[\d,]+ +[\d,]+$/.test(line)) as string;
+    expect(Number(statsRow.trim().split(/\s+/).at(-1)?.replace(/,/g, ''))).toBe(Math.max(...waits));
+    expect(text).toMatch(/^Jain's index over the 3 busy hosts' dispatches: 0\.\d{3} /m);
     expect(text).toMatch(/^quiet hosts' p99 wait: fair [\d,]+ ms vs FIFO [\d,]+ ms \([\d,.]+× lower\)$/m);
     expect(text).toMatch(/^makespan: fair [\d,]+ ms vs FIFO [\d,]+ ms/m);
     expect(text).toContain(`exactly once: fair and FIFO each processed all 600 events once (count 600, id sum 180,300), at most 4 at a time`);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FairSnapshot } from '../../src/index.js';
 import { Scheduler, type FairEvent } from '../../src/service/index.js';
 import { startRestServer, type RestServer } from '../../src/service/restServer.js';
 import { amqpUrl, uniqueNamespace, waitFor } from './helpers.js';
@@ -101,6 +102,14 @@ describe.skipIf(amqpUrl === '')('REST API (real broker)', () => {
     expect(stats.body).toMatchObject({ consuming: true, concurrency: 4, active: 0, failed: 0, parked: 1, availability: { h9: { vm1: 'MAINTENANCE' } } });
     expect(stats.body.done).toBe(ran.length);
     expect(stats.body.inBroker).toMatchObject({ parked: { 'h9/vm1': 1 }, hosts: { h9: 0 } });
+    // The library's FairStats snapshot: every dispatch since the session began (the parked event never entered the
+    // tree), per host with its waits; a second call covers the window since the first.
+    const library = stats.body.library as FairSnapshot;
+    expect(library.totals).toMatchObject({ dispatched: ran.length, queued: 0, active: 0 });
+    expect(library.keys.find((k) => k.key === 'h9')).toMatchObject({ dispatched: 1, wait: { count: 1 } });
+    expect(library.fairness).not.toBeNull();
+    const again = (await json(await call('GET', '/stats'))).body.library as FairSnapshot;
+    expect(again).toMatchObject({ since: library.time, totals: { dispatched: 0, wait: null } });
 
     expect((await json(await call('PUT', '/availability', { h9: 'ACTIVE' }))).body).toEqual({ availability: {} });
     await waitFor('the held event once its VM is back', () => ran.includes('held'));

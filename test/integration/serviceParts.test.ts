@@ -65,8 +65,6 @@ describe('FairTree', () => {
     const subscription = tree.root
       .pipe(
         fairMergeMap((item: string) => {
-          const [host, vm] = item.split('-') as [string, string];
-          tree.taken(host, vm);
           order.push(item);
           return item === 'h0-block' ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
         }, 1),

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { WaitSketch } from '../../src/index.js';
+
+/** Nearest-rank quantile of values (the reference). */
+function nearestRank(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1] as number;
+}
+
+describe('WaitSketch', () => {
+  it('should answer NaN with nothing recorded', () => {
+    const sketch = new WaitSketch();
+    expect(sketch.count).toBe(0);
+    expect(sketch.quantile(0.5)).toBeNaN();
+    expect(sketch.max).toBeNaN();
+    expect(sketch.min).toBeNaN();
+  });
+
+  it('should give exact nearest-rank quantiles up to 2,048 values', () => {
+    const sketch = new WaitSketch();
+    const values = Array.from({ length: 2048 }, (_, i) => ((i * 7919) % 2048) / 3);
+    for (const v of values) sketch.record(v);
+    for (const q of [0, 0.01, 0.5, 0.9, 0.99, 1]) expect(sketch.quantile(q)).toBe(nearestRank(values, q));
+    expect(sketch.max).toBe(Math.max(...values));
+    expect(sketch.count).toBe(2048);
+  });
+
+  it('should stay within 1 % beyond 2,048 values, with an exact count, min and max', () => {
+    const sketch = new WaitSketch();
+    const values = Array.from({ length: 50_000 }, (_, i) => 0.5 + ((i * 104729) % 100_000) / 7);
+    for (const v of values) sketch.record(v);
+    for (const q of [0.5, 0.9, 0.99]) {
+      const exact = nearestRank(values, q);
+      expect(Math.abs(sketch.quantile(q) - exact) / exact).toBeLessThanOrEqual(0.01);
+    }
+    expect(sketch.count).toBe(50_000);
+    expect(sketch.max).toBe(Math.max(...values));
+    expect(sketch.min).toBe(0.5);
+    expect(sketch.quantile(1)).toBe(sketch.max);
+  });
+
+  it('should count negative values as 0 and refuse NaN and quantiles outside [0, 1]', () => {
+    const sketch = new WaitSketch();
+    sketch.record(-3);
+    expect(sketch.max).toBe(0);
+    expect(() => sketch.record(Number.NaN)).toThrow(TypeError);
+    expect(sketch.count).toBe(1);
+    expect(() => sketch.quantile(1.5)).toThrow(RangeError);
+    expect(() => sketch.quantile(Number.NaN)).toThrow(RangeError);
+  });
+
+  it('should forget everything on clear, histogram included', () => {
+    const sketch = new WaitSketch();
+    for (let i = 0; i < 5000; i++) sketch.record(i);
+    sketch.clear();
+    expect(sketch.count).toBe(0);
+    sketch.record(7);
+    expect(sketch.quantile(0.5)).toBe(7);
+  });
+});
