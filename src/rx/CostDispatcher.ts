@@ -1,6 +1,6 @@
 import { Subscription, from, type ObservableInput, type Observer, type Subscriber } from 'rxjs';
 import { describeKey, type QueueNode } from '../core/QueueNode.js';
-import type { FairDispatcher, FairSource, Project } from './dispatchInternals.js';
+import type { FairDispatcher, FairSource, Project, StatsTap } from './dispatchInternals.js';
 
 /**
  * Runs one subscription of `fairMergeMap` with `cost`: an event takes `cost(event)` of the `concurrency` slots
@@ -15,12 +15,18 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
   source!: FairSource<T>;
   /** Slots taken by the projections subscribed and not yet completed. */
   #used = 0;
+  /** Projections subscribed and not yet completed (what live stats call active). */
+  active = 0;
   /** Index handed to `project`, counting every event dispatched so far. */
   #index = 0;
   /** Set while the pull loop runs: re-entrant calls leave the work to it, so the stack never grows. */
   #pumping = false;
-  /** Set by `track()`: the tree has caps, events are counted on their path (`take`/`release`). */
+  /** Set while events are counted on their path (`take`/`release`): the tree has caps, or stats are live. */
   #tracking = false;
+  /** Set by `track()`: the tree has caps, and events are counted for good. */
+  #capped = false;
+  /** The live stats' hooks, or `null`. */
+  #stats: StatsTap<T> | null = null;
   /** The slots the held event needs; 0 while no event is held. */
   #heldSlots = 0;
   /** The event picked but not started for want of slots. */
@@ -60,7 +66,27 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
   }
 
   track(): void {
-    this.#tracking = true;
+    this.#capped = this.#tracking = true;
+  }
+
+  connected(source: FairSource<T>): FairSource<T> {
+    source.stats = this.#stats;
+    return source;
+  }
+
+  get queue(): QueueNode<T> {
+    return this.source.queue;
+  }
+
+  get queued(): number {
+    return this.source.queued;
+  }
+
+  /** As the plain dispatcher's: live stats count events on their path. A held event was dispatched when picked. */
+  tap(tap: StatsTap<T> | null): void {
+    this.#stats = tap;
+    this.#tracking = tap !== null || this.#capped;
+    if (this.source !== undefined) this.source.stats = tap;
   }
 
   check(): void {
@@ -72,6 +98,7 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
   /** A projection that took `slots` completed. (One whose event was counted released its leaf first.) */
   innerComplete(slots: number): void {
     this.#used -= slots;
+    this.active--;
     this.#pump();
   }
 
@@ -95,13 +122,20 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
           const tracking = this.#tracking;
           const value = (tracking ? queue.take() : queue.next()) as T;
           source.queued--;
-          this.#admit(value, tracking ? (queue.lastTaken as QueueNode<T>) : null);
+          this.#admit(value, tracking ? this.#taken(queue) : null);
         } else break;
       }
     } finally {
       this.#pumping = false;
     }
     this.check();
+  }
+
+  /** The leaf of a counted event just taken, told to the live stats. */
+  #taken(queue: QueueNode<T>): QueueNode<T> {
+    const leaf = queue.lastTaken as QueueNode<T>;
+    if (this.#stats !== null) this.#stats.dispatched(leaf);
+    return leaf;
   }
 
   /** Asks a picked event's cost once; starts it if that many slots are free, holds it otherwise. */
@@ -131,6 +165,7 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
   #start(value: T, leaf: QueueNode<unknown> | null, slots: number): void {
     const { subscriber } = this;
     this.#used += slots;
+    this.active++;
     let input: ObservableInput<R>;
     try {
       input = this.project(value, this.#index++);

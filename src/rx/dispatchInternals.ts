@@ -85,29 +85,31 @@ export function dispatch<T, R>(
   concurrency: number,
   stats?: StatsHost<unknown>,
 ): void {
-  const dispatcher = new Dispatcher<T, R>(subscriber, project, concurrency);
-  if (stats === undefined) {
-    connectDispatcher(subscriber, connect, dispatcher);
-    return;
-  }
-  stats._attach(dispatcher); // throws (erroring the output) before anything is subscribed if it is taken
-  subscriber.add(() => stats._detach(dispatcher));
-  // The source learns of the live stats before its sources are subscribed (they may emit synchronously).
-  connectDispatcher(subscriber, (sink) => dispatcher.connected(connect(sink)), dispatcher);
+  runDispatcher(subscriber, connect, new Dispatcher<T, R>(subscriber, project, concurrency), stats);
 }
 
-/** What runs one subscription of a fair operator: the sink of its sources, told its source once connected. */
-export interface FairDispatcher<T> extends FairSink<T> {
+/** What runs one subscription of a fair operator: the sink of its sources, and what live stats watch. */
+export interface FairDispatcher<T> extends FairSink<T>, StatsTarget<T> {
   source: FairSource<T>;
+  /** A source just connected: tells it of the live stats (if any) before its sources are subscribed. */
+  connected(source: FairSource<T>): FairSource<T>;
 }
 
-/** Connects a dispatcher to its source and starts the sources. Tears down with `subscriber`. */
-export function connectDispatcher<T>(
+/**
+ * Connects a dispatcher to its source, watched by `stats` if given, and starts the sources. Tears down with
+ * `subscriber`.
+ */
+export function runDispatcher<T>(
   subscriber: Subscriber<unknown>,
   connect: (sink: FairSink<T>) => FairSource<T>,
   dispatcher: FairDispatcher<T>,
+  stats?: StatsHost<unknown>,
 ): void {
-  const source = connect(dispatcher);
+  if (stats !== undefined) {
+    stats._attach(dispatcher); // throws (erroring the output) before anything is subscribed if it is taken
+    subscriber.add(() => stats._detach(dispatcher));
+  }
+  const source = stats === undefined ? connect(dispatcher) : dispatcher.connected(connect(dispatcher));
   dispatcher.source = source;
   // Linked before the sources are subscribed: a synchronous source stops as soon as the output closes.
   subscriber.add(() => source.unsubscribe());
@@ -115,7 +117,7 @@ export function connectDispatcher<T>(
   dispatcher.check();
 }
 
-class Dispatcher<T, R> implements FairDispatcher<T>, StatsTarget<T> {
+class Dispatcher<T, R> implements FairDispatcher<T> {
   source!: FairSource<T>;
   /** Projections subscribed and not yet completed. */
   active = 0;
@@ -162,7 +164,6 @@ class Dispatcher<T, R> implements FairDispatcher<T>, StatsTarget<T> {
     this.#capped = this.#tracking = true;
   }
 
-  /** A source just connected, told of the live stats (if any) before its sources are subscribed. */
   connected(source: FairSource<T>): FairSource<T> {
     source.stats = this.#stats;
     return source;

@@ -4,7 +4,7 @@ import { FifoQueue } from '../core/FifoQueue.js';
 import { checkLimit, describeKey } from '../core/QueueNode.js';
 import { RoundRobinQueue, type RoundRobinQueueOptions } from '../core/RoundRobinQueue.js';
 import { CostDispatcher } from './CostDispatcher.js';
-import { connectDispatcher, dispatch, type FairSink, type FairSource, type Project, type StatsTap } from './dispatchInternals.js';
+import { dispatch, runDispatcher, type FairSink, type FairSource, type Project, type StatsTap } from './dispatchInternals.js';
 import { FairStats } from './FairStats.js';
 import { DropReport, checkLeafBound, type LeafBound } from './LeafBound.js';
 import { connectRoundRobin } from './roundRobin.js';
@@ -104,7 +104,6 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
   if (cost !== undefined && typeof cost !== 'function') throw new TypeError(`Expected \`cost\` to be a function, got ${describeKey(cost)}`);
   const { stats } = options;
   if (stats !== undefined && !(stats instanceof FairStats)) throw new TypeError(`Expected \`stats\` to be a FairStats, got ${describeKey(stats)}`);
-  if (stats !== undefined && cost !== undefined) throw new TypeError('Expected `stats` without `cost`: live stats of cost-aware slots are not supported yet');
   if (by === undefined && (weight !== undefined || caps !== undefined)) {
     throw new TypeError('Expected `by` with `weight` or `caps`: they set up the branches `by` creates');
   }
@@ -128,7 +127,7 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
           : (sink: FairSink<T>) => new BoundedFlatSource(source, sink, by, tree, bound));
       // Without `cost` every event takes one slot: the plain dispatcher, which counts nothing per event.
       if (cost === undefined) dispatch(subscriber, connect, fairProject, concurrency, stats);
-      else connectDispatcher(subscriber, connect, new CostDispatcher<T, R>(subscriber, fairProject, concurrency, cost));
+      else runDispatcher(subscriber, connect, new CostDispatcher<T, R>(subscriber, fairProject, concurrency, cost), stats);
     });
 }
 

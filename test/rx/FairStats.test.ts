@@ -61,9 +61,7 @@ describe('FairStats', () => {
       expect(() => fairMergeMap(() => EMPTY, { stats: {} as FairStats })).toThrow('Expected `stats` to be a FairStats');
     });
 
-    it('should refuse `stats` with `cost` for now, at the call', () => {
-      expect(() => fairMergeMap(() => EMPTY, { stats: new FairStats(), cost: () => 1 })).toThrow('Expected `stats` without `cost`');
-    });
+
 
     it('should refuse a notifier that is not an ObservableInput at the call', () => {
       expect(() => new FairStats().snapshots(42 as unknown as Observable<unknown>)).toThrow(TypeError);
@@ -92,6 +90,39 @@ describe('FairStats', () => {
       p.finish();
       p.finish();
       expect(clock.reads()).toBe(after);
+    });
+  });
+
+  describe('with cost', () => {
+    it('should count projections (not slots) as active, and a held event as dispatched when picked', () => {
+      const clock = manualClock();
+      const stats = new FairStats<Ev>({ now: clock.now });
+      const w = watch(stats);
+      const events = new Subject<Ev>();
+      const p = manualProjections<Ev>();
+      const cost = (e: Ev): number => (e.host === 'big' ? 3 : 1);
+      events.pipe(fairMergeMap(p.project, { concurrency: 3, by: (e) => [e.host], cost, stats })).subscribe();
+      events.next({ host: 'small', vm: 'v', id: 0 }); // runs: 1 slot of 3
+      events.next({ host: 'small', vm: 'v', id: 1 }); // runs: 2 of 3
+      clock.set(10);
+      events.next({ host: 'big', vm: 'v', id: 2 }); // picked at once, held: it needs all 3 slots
+      events.next({ host: 'small', vm: 'v', id: 3 }); // queued behind the held event
+      let s = w.take();
+      expect(s.totals).toMatchObject({ dispatched: 3, active: 2, queued: 1 });
+      expect(s.keys.map((k) => [k.key, k.dispatched, k.queued])).toEqual([
+        ['small', 2, 1],
+        ['big', 1, 0],
+      ]);
+      clock.set(25);
+      p.finish();
+      p.finish(); // the held event starts, alone
+      s = w.take();
+      expect(s.totals).toMatchObject({ dispatched: 0, active: 1, queued: 1 });
+      p.finish(); // the big one: the last small one runs
+      s = w.take();
+      expect(s.totals).toMatchObject({ dispatched: 1, active: 1, queued: 0 });
+      expect(s.keys.find((k) => k.key === 'small')?.wait).toMatchObject({ count: 1, max: 15 });
+      w.stop();
     });
   });
 
