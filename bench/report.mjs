@@ -84,7 +84,9 @@ function render({ meta, runs }) {
   line(`- **Protocol:** every measured run in its own process (\`node ${meta.nodeFlags.join(' ')} bench/child.mjs\`): build`);
   line(`  and subscribe (not timed); a full GC; a warm-up of the same case and cell (${nLabel(cfg.warmup)} events in runs of at most 100k, each`);
   line(`  with fresh structures, or the runs that fit in 300 ms, at least one; mergeMap's backlog: its cap in runs of 10k); the`);
-  line(`  measured run. ${cfg.reps} repetitions with the order of cases rotated; tables show the median and [min–max] of wall-clock`);
+  line(`  measured run, its structures built and subscribed before the clock starts and promoted to the old generation by two`);
+  line(`  minor GCs (untimed: otherwise the first scavenges of the timed run copy the set-up, tens of thousands of Subjects and`);
+  line(`  queues at K=30,000, and charge it to the events). ${cfg.reps} repetitions with the order of cases rotated; tables show the median and [min–max] of wall-clock`);
   line('  ns per event (`results.json` also has CPU time and every repetition).');
   line('  Every run checks that each event was processed exactly once (count and sum of ids) and aborts the benchmark otherwise.');
   line('- Cases, as users would write them:');
