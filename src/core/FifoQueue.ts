@@ -1,5 +1,11 @@
 import { QueueNode, extrasOf, type NodeExtras } from './QueueNode.js';
-import { MIN_CAPACITY, RETAIN_CAPACITY, emptySlots, grownSlots } from './RingBuffer.js';
+import { RETAIN_CAPACITY, grownSlots } from './RingBuffer.js';
+
+/**
+ * The slots of every empty leaf that never held an event, or gave its memory back: shared, never written (a push
+ * into a full ring grows it first). Most leaves of a wide tree never queue anything, and then cost no array.
+ */
+const NO_SLOTS: never[] = [];
 
 /**
  * A first-in first-out queue of events: the leaf of a fair tree (the seed's `VmStateQueue`, one per VM
@@ -15,8 +21,8 @@ import { MIN_CAPACITY, RETAIN_CAPACITY, emptySlots, grownSlots } from './RingBuf
 export class FifoQueue<T> extends QueueNode<T> {
   // A ring buffer held in the leaf itself rather than in a `RingBuffer`: over a wide tree each pick and each push
   // touches a cold leaf, and an object less on the way is a cache miss less per event.
-  /** Slots; `undefined` where nothing is held. Length is always a power of two. */
-  #slots: (T | undefined)[] = emptySlots(MIN_CAPACITY);
+  /** Slots; `undefined` where nothing is held. Length is always a power of two, or 0 (`NO_SLOTS`). */
+  #slots: (T | undefined)[] = NO_SLOTS;
   /** Index of the oldest event. */
   #head = 0;
   /** Number of events held. */
@@ -134,14 +140,14 @@ export class FifoQueue<T> extends QueueNode<T> {
     this.#head = (this.#head + 1) & (slots.length - 1);
     if (--this.#length === 0) {
       this.#head = 0;
-      if (slots.length > RETAIN_CAPACITY) this.#slots = emptySlots(MIN_CAPACITY);
+      if (slots.length > RETAIN_CAPACITY) this.#slots = NO_SLOTS;
     }
     return item;
   }
 
   #drain(): T[] {
     const items = [...this];
-    this.#slots = emptySlots(MIN_CAPACITY);
+    this.#slots = NO_SLOTS;
     this.#head = 0;
     this.#length = 0;
     return items;

@@ -79,9 +79,9 @@ export function emptySlots<T>(capacity: number): (T | undefined)[] {
   return new Array<T | undefined>(capacity).fill(undefined);
 }
 
-/** @internal Full `slots` (oldest at `head`) copied into twice as many, oldest first. */
+/** @internal Full `slots` (oldest at `head`) copied into twice as many (at least `MIN_CAPACITY`), oldest first. */
 export function grownSlots<T>(old: (T | undefined)[], head: number, length: number): (T | undefined)[] {
-  const slots = emptySlots<T>(old.length * 2);
+  const slots = emptySlots<T>(Math.max(MIN_CAPACITY, old.length * 2));
   for (let i = 0; i < length; i++) slots[i] = old[(head + i) & (old.length - 1)];
   return slots;
 }
