@@ -14,6 +14,10 @@ export const PAUSED = 1;
 export const AUTO = 2;
 /** @internal In the parent's rotation. */
 export const LINKED = 4;
+/** @internal Created by a `push` without branch options: parked once empty, reused if its key comes back. */
+export const REUSABLE = 8;
+/** @internal Parked: empty, kept by its parent for reuse, and hidden from every method (see `SpareBranches`). */
+export const PARKED = 16;
 
 export abstract class QueueNode<T> {
   /** @internal The node this one is a child of; `null` while it is a root. */
@@ -21,8 +25,9 @@ export abstract class QueueNode<T> {
   /** @internal Its key in `_parent`. */
   _key: unknown = undefined;
   /**
-   * @internal `PAUSED`, `AUTO` and `LINKED` as bits of one small integer: `push` creates and prunes nodes by the
-   * thousand, and three boolean fields made each node one field larger (+10% in the `by` backlog at K=30,000).
+   * @internal `PAUSED`, `AUTO`, `LINKED`, `REUSABLE` and `PARKED` as bits of one small integer: `push` creates and
+   * prunes nodes by the thousand, and three boolean fields made each node one field larger (+10% in the `by`
+   * backlog at K=30,000).
    */
   _flags = 0;
   /** @internal */

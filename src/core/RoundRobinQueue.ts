@@ -1,6 +1,7 @@
 import { Bound, BoundedFifoQueue, type BoundedFifoQueueOptions } from './BoundedFifoQueue.js';
 import { FifoQueue } from './FifoQueue.js';
-import { AUTO, LINKED, PAUSED, QueueNode, checkLimit, checkWeight, describeKey, extrasOf, type BranchOptions, type NodeExtras, type ParentNode } from './QueueNode.js';
+import { SpareBranches } from './SpareBranches.js';
+import { AUTO, LINKED, PARKED, PAUSED, QueueNode, REUSABLE, checkLimit, checkWeight, describeKey, extrasOf, type BranchOptions, type NodeExtras, type ParentNode } from './QueueNode.js';
 
 /** The children of a node: a Map (any keys, in its order) or a plain object (string keys, in key order). */
 export type QueueChildren<T, K> = ReadonlyMap<K, QueueNode<T>> | Readonly<Record<string, QueueNode<T>>>;
@@ -44,6 +45,15 @@ export interface RoundRobinQueueOptions<K, T = unknown> {
    * @default unbounded leaves
    */
   readonly pathBound?: BoundedFifoQueueOptions<T>;
+  /**
+   * How many emptied branches of those `push` creates this node keeps for reuse (least recently emptied go first).
+   * A kept branch is hidden from `has`, `get`, `keys`, `size` and every other method, as if pruned, and is reused
+   * when `push` names it again: for key paths that come back in bursts, where building them anew each time is the
+   * cost. It keeps its first place in key order. Not with `pathWeight`, `pathCaps` or `pathBound`, whose branches
+   * are built anew.
+   * @default 0: pruned at once
+   */
+  readonly spares?: number;
 }
 
 /**
@@ -68,6 +78,10 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   readonly #children = new Map<K, QueueNode<T>>();
   /** Front of the rotation, a circular list of the ready children; `null` when none is ready. */
   #head: QueueNode<T> | null = null;
+  /** Children in `#children` that are parked: empty, kept for reuse, hidden from every method. */
+  #parked = 0;
+  /** With the `spares` option: the branches parked below this node, least recently parked first. */
+  #spares: SpareBranches<T> | null = null;
 
   constructor(children?: QueueChildren<T, K>, options?: RoundRobinQueueOptions<K, T>) {
     super();
@@ -88,7 +102,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
       seen.add(child);
     }
     if (options === undefined) {
-      for (const [key, child] of entries) this.#attachWith(key, child as QueueNode<T>, false, 1, undefined);
+      for (const [key, child] of entries) this.#attachWith(key, child as QueueNode<T>, 0, 1, undefined);
       return;
     }
     const keys = new Set(entries.map(([key]) => key));
@@ -104,13 +118,18 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
       pathCaps.forEach((cap, depth) => checkLimit(cap, `\`pathCaps[${depth}]\``));
     }
     const bound = pathBound === undefined ? undefined : Bound.check(pathBound);
+    const { spares = 0 } = options;
+    if (typeof spares !== 'number' || !Number.isInteger(spares) || spares < 0) {
+      throw new TypeError(`Expected \`spares\` to be a non-negative integer, got ${describeKey(spares)}`);
+    }
     if (options.cap !== undefined) this.setCap(options.cap); // no parent yet: only sets it
+    if (spares > 0) this.#spares = new SpareBranches<T>(spares);
     // Stored only when it changes something: `push` then builds branches exactly as without options.
     if (pathWeight !== undefined || pathBound !== undefined || (pathCaps !== undefined && pathCaps.some((cap) => cap !== Infinity))) {
       extrasOf(this).branches = { weight: pathWeight, caps: pathCaps === undefined ? undefined : [...pathCaps], bound };
     }
     for (const [key, child] of entries) {
-      this.#attachWith(key, child as QueueNode<T>, false, weights.get(key) ?? 1, caps.get(key));
+      this.#attachWith(key, child as QueueNode<T>, 0, weights.get(key) ?? 1, caps.get(key));
     }
   }
 
@@ -134,17 +153,22 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   }
 
   has(key: K): boolean {
-    return this.#children.has(key);
+    return this.get(key) !== undefined;
   }
 
   /** The child at `key`, or `undefined`. */
   get(key: K): QueueNode<T> | undefined {
-    return this.#children.get(key);
+    const child = this.#children.get(key);
+    return child === undefined || (child._flags & PARKED) !== 0 ? undefined : child;
   }
 
   /** The children's keys, in the order they were added. */
   keys(): IterableIterator<K> {
-    return this.#children.keys();
+    return this.#parked === 0 ? this.#children.keys() : this.#liveKeys();
+  }
+
+  *#liveKeys(): IterableIterator<K> {
+    for (const [key, child] of this.#children) if ((child._flags & PARKED) === 0) yield key;
   }
 
   isPaused(key: K): boolean {
@@ -163,11 +187,10 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
    */
   add(key: K, child: QueueNode<T>, options?: ChildOptions): this {
     this.#checkChild(key, child);
-    if (options === undefined) this.#attachWith(key, child, false, 1, undefined);
-    else {
-      const { weight = 1, cap } = checkChildOptions(options);
-      this.#attachWith(key, child, false, weight, cap);
-    }
+    const { weight = 1, cap }: ChildOptions = options === undefined ? {} : checkChildOptions(options);
+    const parked = this.#children.get(key);
+    if (parked !== undefined) this.#discard(parked);
+    this.#attachWith(key, child, 0, weight, cap);
     return this;
   }
 
@@ -230,7 +253,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   /**
    * Queues an event under a key path, creating the nodes and the leaf it names (`['compute1', 'vm1', 'heal']`).
    * Nodes and leaves created this way are removed again once they are empty and not paused, so memory follows
-   * what is queued, not how many keys were ever seen.
+   * what is queued, not how many keys were ever seen (or, with the `spares` option, plus a few kept for reuse).
    */
   push(path: readonly unknown[], item: T): void {
     if (!Array.isArray(path) || path.length === 0) {
@@ -238,11 +261,19 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     }
     const last = path.length - 1;
     // Walk the part of the path that exists, checking its shape before anything changes.
+    const ext = this._ext;
+    const branches = ext === null ? null : ext.branches;
     let node = this as RoundRobinQueue<T, unknown>;
     let depth = 0;
     for (; depth <= last; depth++) {
       const child = node.#children.get(path[depth]);
       if (child === undefined) break;
+      // A parked branch is reused as it is (the leaf's push unparks the path); one that does not fit the path, or
+      // that branch options would build differently, goes, and the branch is built afresh.
+      if ((child._flags & PARKED) !== 0 && (branches !== null || (depth === last) !== child instanceof FifoQueue)) {
+        node.#discard(child);
+        break;
+      }
       if (depth === last) {
         if (!(child instanceof FifoQueue)) throw pathError(path, depth, 'is a node, not a queue: the path is too short');
         child.push(item);
@@ -251,20 +282,20 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
       if (!(child instanceof RoundRobinQueue)) throw pathError(path, depth, 'is a queue, not a node: the path is too long');
       node = child;
     }
-    const ext = this._ext;
-    if (ext !== null && ext.branches !== null) {
-      this.#pushBranch(node, depth, path, item, ext.branches);
+    if (branches !== null) {
+      this.#pushBranch(node, depth, path, item, branches);
       return;
     }
     // Build the missing part bottom-up, already holding the event, then hang it in with one attach.
+    const flags = this.#spares === null ? AUTO : AUTO | REUSABLE;
     let branch: QueueNode<T> = new FifoQueue<T>();
     (branch as FifoQueue<T>).push(item);
     for (let d = last; d > depth; d--) {
       const parent = new RoundRobinQueue<T, unknown>();
-      parent.#attach(path[d], branch, true);
+      parent.#attach(path[d], branch, flags);
       branch = parent;
     }
-    node.#attach(path[depth], branch, true);
+    node.#attach(path[depth], branch, flags);
   }
 
   /**
@@ -279,10 +310,10 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     (branch as FifoQueue<T>).push(item);
     for (let d = last; d > depth; d--) {
       const parent = new RoundRobinQueue<T, unknown>();
-      parent.#attachWith(path[d], branch, true, weights === null ? 1 : (weights[d - depth] as number), caps?.[d]);
+      parent.#attachWith(path[d], branch, AUTO, weights === null ? 1 : (weights[d - depth] as number), caps?.[d]);
       branch = parent;
     }
-    node.#attachWith(path[depth], branch, true, weights === null ? 1 : (weights[0] as number), caps?.[depth]);
+    node.#attachWith(path[depth], branch, AUTO, weights === null ? 1 : (weights[0] as number), caps?.[depth]);
   }
 
   next(): T | undefined {
@@ -360,6 +391,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   _childReady(child: QueueNode<T>): void {
     // A child with extras may call while it is not ready (it dropped below its cap, but is empty).
     if ((child._flags & (PAUSED | LINKED)) !== 0 || (child._ext !== null && !child.ready)) return;
+    if ((child._flags & PARKED) !== 0) this.#unpark(child); // reused: back in sight
     const wasIdle = this.#head === null;
     this.#link(child);
     if (wasIdle && this._parent !== null) this._parent._childReady(this);
@@ -382,8 +414,8 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
       if (ext !== null) ext.used = 0;
       // One with events still active stays until they are released, so their release walks the same path.
       if (child._auto && !child._paused && (ext === null || ext.active === 0)) {
-        this.#children.delete(child._key as K);
-        child._parent = null;
+        if ((child._flags & PARKED) !== 0) this.#unpark(child);
+        this.#prune(child);
       }
     }
     this.#head = null;
@@ -391,27 +423,30 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   /** @internal */
   _prunable(): boolean {
-    return this.#children.size === 0 && (this._ext === null || this._ext.active === 0);
+    return this.#children.size === this.#parked && (this._ext === null || this._ext.active === 0);
   }
 
   #checkChild(key: K, child: unknown): asserts child is QueueNode<T> {
     if (!(child instanceof QueueNode)) {
       throw new TypeError(`Expected a FifoQueue or RoundRobinQueue at key ${describeKey(key)}, got ${describeKey(child)}`);
     }
-    if (this.#children.has(key)) throw new Error(`Key ${describeKey(key)} is already in this node`);
+    if (this.has(key)) throw new Error(`Key ${describeKey(key)} is already in this node`);
     if (child._parent !== null) throw new Error(`The queue given at key ${describeKey(key)} already has a parent`);
     for (let node: unknown = this; node !== null; node = (node as QueueNode<T>)._parent) {
       if (node === child) throw new Error(`The node given at key ${describeKey(key)} would contain itself`);
     }
   }
 
-  /** Attaches a child as it is (`push` creates them without extras: weight 1, no cap, nothing active). */
-  #attach(key: K, child: QueueNode<T>, auto: boolean): void {
+  /**
+   * Attaches a child as it is (`push` creates them without extras: weight 1, no cap, nothing active). `flags`:
+   * `AUTO` (and `REUSABLE`) for one `push` creates, else 0.
+   */
+  #attach(key: K, child: QueueNode<T>, flags: number): void {
     // A node with extras needs its ancestors to have them (see `QueueNode._ext`).
     if (child._ext !== null && this._ext === null) extrasOf(this);
     child._parent = this;
     child._key = key;
-    child._flags = auto ? AUTO : 0; // not paused, not yet in the rotation
+    child._flags = flags; // not paused, not yet in the rotation
     this.#children.set(key, child);
     if (child.ready) this._childReady(child);
   }
@@ -420,30 +455,81 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
    * Attaches any child with a weight and, unless `undefined`, a cap (its own cap). Extras are allocated only if
    * they change something. A child with events still active counts them here and above from now on.
    */
-  #attachWith(key: K, child: QueueNode<T>, auto: boolean, weight: number, cap: number | undefined): void {
+  #attachWith(key: K, child: QueueNode<T>, flags: number, weight: number, cap: number | undefined): void {
     if (weight !== 1 || child._ext !== null) {
       const ext = extrasOf(child);
       ext.weight = weight;
       ext.used = 0;
     }
     if (cap !== undefined) child.setCap(cap); // no parent yet: only sets it (the cap decides whether it is ready)
-    this.#attach(key, child, auto);
+    this.#attach(key, child, flags);
     const ext = child._ext;
     if (ext !== null && ext.active > 0) this._countActive(ext.active);
   }
 
   #childAt(key: K, method: string): QueueNode<T> {
-    const child = this.#children.get(key);
+    const child = this.get(key);
     if (child === undefined) throw new Error(`Cannot ${method} key ${describeKey(key)}: no such child`);
     return child;
   }
 
-  /** Forgets a child created by `push` once it holds nothing and is not paused. */
+  /** Forgets (or parks, see `SpareBranches`) a child created by `push` once it holds nothing and is not paused. */
   #forgetIfPrunable(child: QueueNode<T>): void {
-    if ((child._flags & (AUTO | PAUSED | LINKED)) === AUTO && child._prunable()) {
-      this.#children.delete(child._key as K);
-      child._parent = null;
+    const flags = child._flags & (AUTO | PAUSED | LINKED | PARKED | REUSABLE);
+    if ((flags === AUTO || flags === (AUTO | REUSABLE)) && child._prunable()) {
+      if (flags === AUTO) this.#prune(child);
+      else this.#park(child);
     }
+  }
+
+  #prune(child: QueueNode<T>): void {
+    this.#children.delete(child._key as K);
+    child._parent = null;
+  }
+
+  /**
+   * Keeps an emptied child out of sight, listed in the spares of the nearest node above with the `spares` option
+   * (none: a subtree moved elsewhere; it is pruned); the least recently parked one there goes.
+   */
+  #park(child: QueueNode<T>): void {
+    const spares = this.#sparesAbove();
+    if (spares === null) {
+      this.#prune(child);
+      return;
+    }
+    child._flags |= PARKED;
+    this.#parked++;
+    const out = spares.add(child);
+    if (out !== null) (out._parent as RoundRobinQueue<T, unknown>).#evict(out);
+  }
+
+  /** A parked child turns ready again (or goes): back in sight. */
+  #unpark(child: QueueNode<T>): void {
+    child._flags &= ~PARKED;
+    this.#parked--;
+    (this.#sparesAbove() as SpareBranches<T>).remove(child);
+  }
+
+  /** Prunes a parked child that the spares let go of. */
+  #evict(child: QueueNode<T>): void {
+    child._flags &= ~PARKED;
+    this.#parked--;
+    this.#prune(child);
+  }
+
+  /** Drops a parked child for good, and the parked branches below it. */
+  #discard(child: QueueNode<T>): void {
+    if (child instanceof RoundRobinQueue) {
+      for (const grandchild of [...child.#children.values()]) if ((grandchild._flags & PARKED) !== 0) child.#discard(grandchild);
+    }
+    this.#unpark(child);
+    this.#prune(child);
+  }
+
+  #sparesAbove(): SpareBranches<T> | null {
+    let node = this as RoundRobinQueue<T, unknown>;
+    while (node.#spares === null && node._parent !== null) node = node._parent as unknown as RoundRobinQueue<T, unknown>;
+    return node.#spares as SpareBranches<T> | null;
   }
 
   /**
@@ -453,7 +539,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   #tellIdle(wasReady: boolean): void {
     const parent = this._parent;
     if (parent === null) return;
-    if ((wasReady && this.#head === null) || (this._auto && this.#children.size === 0)) parent._childIdle(this);
+    if ((wasReady && this.#head === null) || (this._auto && this.#children.size === this.#parked)) parent._childIdle(this);
   }
 
   /** Joins the back of the rotation (just before the front). */
