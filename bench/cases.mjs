@@ -20,6 +20,14 @@ export const CASES = {
       return { push: (i) => subjects[leafOf[i]].next(events[i]), end: () => completeAll(subjects), done };
     },
   },
+  '1L': {
+    name: 'fairMergeMap over roundRobin, LeafSubject leaves',
+    prepare({ lib, rxjs, shape, names, events, leafOf }) {
+      const { root, subjects } = rxTree(lib, rxjs, shape, names, lib.LeafSubject);
+      const done = completion(root.pipe(lib.fairMergeMap(work, CONCURRENCY)));
+      return { push: (i) => subjects[leafOf[i]].next(events[i]), end: () => completeAll(subjects), done };
+    },
+  },
   2: {
     name: 'fairMergeMap with by (flat stream)',
     prepare({ lib, rxjs, events }) {
@@ -120,10 +128,13 @@ export const CASES = {
 };
 
 /** The case ids in report order. */
-export const CASE_IDS = ['1', '2', '3', '4', '4s', '4k', '5', '6', '7', '8'];
+export const CASE_IDS = ['1', '1L', '2', '3', '4', '4s', '4k', '5', '6', '7', '8'];
 
-/** Leaf Subjects under `roundRobin` nodes: cloud -> host -> VM -> policy. `subjects[i]` is leaf i. */
-export function rxTree(lib, rxjs, shape, names) {
+/**
+ * Leaf Subjects under `roundRobin` nodes: cloud -> host -> VM -> policy. `subjects[i]` is leaf i. `Leaf`: the
+ * Subject class of the leaves.
+ */
+export function rxTree(lib, rxjs, shape, names, Leaf = rxjs.Subject) {
   const subjects = [];
   const hosts = {};
   for (let h = 0; h < shape.hosts; h++) {
@@ -131,7 +142,7 @@ export function rxTree(lib, rxjs, shape, names) {
     for (let v = 0; v < shape.vms; v++) {
       const policies = {};
       for (let p = 0; p < shape.policies; p++) {
-        const subject = new rxjs.Subject();
+        const subject = new Leaf();
         subjects.push(subject);
         policies[names.policies[p]] = subject;
       }

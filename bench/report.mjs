@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const CASE_ORDER = ['1', '2', '3', '4', '4s', '4k', '5', '6', '7', '8'];
+const CASE_ORDER = ['1', '1L', '2', '3', '4', '4s', '4k', '5', '6', '7', '8'];
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -91,10 +91,11 @@ function render({ meta, runs }) {
   line('  Every run checks that each event was processed exactly once (count and sum of ids) and aborts the benchmark otherwise.');
   line('- Cases, as users would write them:');
   for (const c of cases) line(`  - ${name(c)}`);
-  line('  (1), (3), (4), (4s), (5) push each event into its leaf (Subject or queue); (2), (6), (7), (8) into one flat');
+  line('  (1), (1L), (3), (4), (4s), (5) push each event into its leaf (Subject or queue); (2), (6), (7), (8) into one flat');
   line('  stream; (4k) by its key path.');
   line('  (4s) is (4) fed through one Subject per leaf, subscribed as the library subscribes its leaves: what (1) cannot avoid.');
   line('  (4k) is (4) with the tree built from each event\'s key path through a Map per level: the floor for `by`.');
+  line('  (1L) is (1) with the library\'s `LeafSubject` as leaves (a Subject whose `next` goes straight to its one subscriber).');
   line('  (4s) and (4k) are diagnostics, not issue-4 cases.');
   line(`- **mergeMap(promise) is quadratic with a backlog** (it drains its buffer with \`Array#shift\`; 1M took 416 s before`);
   line(`  the library existed), so its backlog runs use ${nLabel(cfg.mergeMapBacklogCap)} events, marked †. Its per-event cost grows with the backlog,`);
@@ -132,12 +133,15 @@ function render({ meta, runs }) {
     );
     const ratios = [
       ['(1) / (4): fair RR vs floor (target ≤ 1.2)', '1', '4', false],
+      ['(1L) / (4): fair RR, LeafSubject leaves, vs floor', '1L', '4', false],
       ['(2) / (4): fair by vs floor (target ≤ 1.2)', '2', '4', false],
       ['(1) / (4s): fair RR vs floor fed through Subjects', '1', '4s', false],
       ['(2) / (4k): fair by vs keyed floor', '2', '4k', false],
       ['(5) / (1): mergeMap vs fair RR', '5', '1', true],
+      ['(5) / (1L): mergeMap vs fair RR, LeafSubject leaves', '5', '1L', true],
       ['(5) / (2): mergeMap vs fair by', '5', '2', true],
       ['(7) / (1): p-queue vs fair RR', '7', '1', false],
+      ['(7) / (1L): p-queue vs fair RR, LeafSubject leaves', '7', '1L', false],
       ['(7) / (2): p-queue vs fair by', '7', '2', false],
       ['(8) / (1): naive fair vs fair RR', '8', '1', false],
       ['(8) / (2): naive fair vs fair by', '8', '2', false],
@@ -348,30 +352,30 @@ function evaluateTargets({ cfg, cases, cells, cellMed, groups, runs, med }) {
   const le = (x, l) => x <= l;
   const ge = (x, l) => x >= l;
 
-  for (const c of ['1', '2']) {
+  for (const c of ['1', '1L', '2']) {
     if (!has(c, '4')) continue;
     const w = worst(cellsAll, c, '4', le, 1.2);
     if (w) t.push({ name: `(${c}) ≤ 1.2x floor (4), every cell, both modes`, measured: `worst ${fmtRatio(w.r)}x (${w.at})`, ok: w.ok });
   }
-  for (const c of ['1', '2']) {
+  for (const c of ['1', '1L', '2']) {
     if (has('5', c) && cfg.grid.modes.includes('stream')) {
       const w = worst(all('stream'), '5', c, ge, 3, 'min');
       if (w) t.push({ name: `(${c}) ≥ 3x faster than mergeMap (5), stream mode`, measured: `least ${fmtRatio(w.r)}x (${w.at})`, ok: w.ok });
     }
   }
-  for (const c of ['1', '2']) {
+  for (const c of ['1', '1L', '2']) {
     if (has('7', c) && cfg.grid.modes.includes('backlog')) {
       const w = worst(all('backlog'), '7', c, ge, 10, 'min');
       if (w) t.push({ name: `(${c}) ≥ 10x faster than p-queue (7), backlog mode`, measured: `least ${fmtRatio(w.r)}x (${w.at})`, ok: w.ok });
     }
   }
-  for (const c of ['1', '2']) {
+  for (const c of ['1', '1L', '2']) {
     if (has('8', c) && cfg.grid.ks.includes(30000) && cfg.grid.dists.includes('skewed')) {
       const w = worst(cfg.grid.modes.map((mode) => ({ mode, k: 30000, dist: 'skewed' })), '8', c, ge, 10, 'min');
       if (w) t.push({ name: `(${c}) ≥ 10x faster than naive fair (8) at K=30,000 skewed`, measured: `least ${fmtRatio(w.r)}x (${w.at})`, ok: w.ok });
     }
   }
-  for (const c of ['1', '2']) {
+  for (const c of ['1', '1L', '2']) {
     if (!has(c) || !cfg.grid.ks.includes(300) || !cfg.grid.ks.includes(30000) || !cfg.grid.dists.includes('skewed')) continue;
     const ratio = (mode, x) => cellMed(mode, 30000, 'skewed', x) / cellMed(mode, 300, 'skewed', x);
     const parts = cfg.grid.modes.map((mode) => ({ mode, r: ratio(mode, c), floor: has('4') ? ratio(mode, '4') : undefined }));
@@ -381,7 +385,7 @@ function evaluateTargets({ cfg, cases, cells, cellMed, groups, runs, med }) {
       ok: parts.every(({ r }) => r <= 1.5),
     });
   }
-  for (const c of ['1', '2']) {
+  for (const c of ['1', '1L', '2']) {
     if (!has(c)) continue;
     const small = med(groups.get(`scale|${cfg.scale.ns[0]}|${c}`));
     const big = cellMed('backlog', cfg.scale.k, cfg.scale.dist, c);
@@ -397,7 +401,7 @@ function evaluateTargets({ cfg, cases, cells, cellMed, groups, runs, med }) {
       ok: r <= 1.3,
     });
   }
-  for (const c of ['1', '2']) {
+  for (const c of ['1', '1L', '2']) {
     const rs = runs.filter((r) => r.kind === 'mem' && r.case === c);
     if (rs.length === 0) continue;
     const w = rs.reduce((a, b) => (b.bytesPerQueued > a.bytesPerQueued ? b : a));

@@ -10,6 +10,7 @@ export {
   type WaitPercentiles,
 } from './rx/FairStats.js';
 export type { Dropped, LeafBound } from './rx/LeafBound.js';
+export { LeafSubject } from './rx/LeafSubject.js';
 
 // Synchronous core, usable without RxJS (the seed's Version 1).
 export { FifoQueue } from './core/FifoQueue.js';

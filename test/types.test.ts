@@ -6,6 +6,7 @@ import { Observable, Subject, of, type ObservableInput, type OperatorFunction } 
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   FifoQueue,
+  LeafSubject,
   QueueNode,
   RingBuffer,
   RoundRobin,
@@ -38,6 +39,12 @@ describe('types', () => {
       expectTypeOf(vm1).toEqualTypeOf<RoundRobin<Event, string>>();
       expectTypeOf(vm1).toEqualTypeOf<RoundRobin<Event>>();
       expectTypeOf(vm1).toExtend<Observable<Event>>();
+    });
+
+    it('infers T from LeafSubjects, which are Subjects', () => {
+      const heal = new LeafSubject<Event>();
+      expectTypeOf(heal).toExtend<Subject<Event>>();
+      expectTypeOf(roundRobin({ heal, scale: new Subject<Event>() })).toEqualTypeOf<RoundRobin<Event>>();
     });
 
     it('infers T through nested nodes', () => {

@@ -1,5 +1,5 @@
 import { Subject, VirtualTimeScheduler, map, merge, mergeMap, timer, type Observable, type Subscription } from 'rxjs';
-import { FairStats, fairMergeMap, roundRobin, type FairSnapshot, type RoundRobin } from '../index.js';
+import { FairStats, LeafSubject, fairMergeMap, roundRobin, type FairSnapshot, type RoundRobin } from '../index.js';
 import type { DemoEvent, Workload } from './generateWorkload.js';
 
 /**
@@ -208,11 +208,11 @@ export class Simulation {
     return (event.host * vms + event.vm) * policies + event.policy;
   }
 
-  /** One Subject per policy of each VM of each host, in `#leafIndex` order. */
+  /** One Subject per policy of each VM of each host, in `#leafIndex` order (a `LeafSubject`: one subscriber each). */
   #leaves(): Subject<DemoEvent>[] {
     const { hosts, vms, policies } = this.#workload;
     const leaves: Subject<DemoEvent>[] = [];
-    for (let i = hosts * vms * policies; i > 0; i--) leaves.push(new Subject<DemoEvent>());
+    for (let i = hosts * vms * policies; i > 0; i--) leaves.push(new LeafSubject<DemoEvent>());
     return leaves;
   }
 

@@ -1,4 +1,5 @@
-import { Subject } from 'rxjs';
+import type { Subject } from 'rxjs';
+import { LeafSubject } from '../rx/LeafSubject.js';
 import { roundRobin, type RoundRobin } from '../rx/roundRobin.js';
 
 interface VmBranch<T> {
@@ -37,7 +38,7 @@ export class FairTree<T> {
     }
     let leaf = vmBranch.leaves.get(policy);
     if (leaf === undefined) {
-      leaf = new Subject<T>();
+      leaf = new LeafSubject<T>();
       vmBranch.leaves.set(policy, leaf);
       vmBranch.node.add(policy, leaf);
     }

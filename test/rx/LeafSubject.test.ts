@@ -1,0 +1,66 @@
+import { Subject, config, type Observable } from 'rxjs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LeafSubject, fairMergeMap, roundRobin } from '../../src/index.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  config.useDeprecatedSynchronousErrorHandling = false;
+});
+
+/** A cloud of two hosts, two leaves each, over subjects made by `make`; returns what concurrency 1 dispatched. */
+function dispatchOrder(make: () => Subject<string>): string[] {
+  const leaves = Array.from({ length: 4 }, make);
+  const tree = roundRobin({
+    h1: roundRobin({ heal: leaves[0] as Observable<string>, scale: leaves[1] as Observable<string> }),
+    h2: roundRobin({ heal: leaves[2] as Observable<string>, scale: leaves[3] as Observable<string> }),
+  });
+  const out: string[] = [];
+  const running: Subject<void>[] = [];
+  tree
+    .pipe(
+      fairMergeMap((e: string) => {
+        out.push(e);
+        const done = new Subject<void>();
+        running.push(done);
+        return done;
+      }, 1),
+    )
+    .subscribe();
+  for (let i = 0; i < 3; i++) for (const [n, leaf] of leaves.entries()) leaf.next(`leaf${n}-${i}`);
+  while (running.length > 0) (running.shift() as Subject<void>).complete();
+  return out;
+}
+
+describe('LeafSubject', () => {
+  it('should be a Subject', () => {
+    expect(new LeafSubject()).toBeInstanceOf(Subject);
+  });
+
+  it('should feed a roundRobin tree exactly as a Subject does', () => {
+    const order = dispatchOrder(() => new LeafSubject<string>());
+    expect(order).toHaveLength(12);
+    expect(order).toEqual(dispatchOrder(() => new Subject<string>()));
+  });
+
+  it("should hand a value straight to its only subscriber, and use Subject's next otherwise", () => {
+    const next = vi.spyOn(Subject.prototype, 'next');
+    const subject = new LeafSubject<number>();
+    const seen: number[] = [];
+    subject.subscribe((v) => seen.push(v));
+    subject.next(1);
+    expect(next).not.toHaveBeenCalled();
+    subject.subscribe((v) => seen.push(-v));
+    subject.next(2);
+    expect(next).toHaveBeenCalledTimes(1);
+    expect(seen).toEqual([1, 2, -2]);
+  });
+
+  it("should use Subject's next under RxJS's deprecated synchronous error handling", () => {
+    config.useDeprecatedSynchronousErrorHandling = true;
+    const next = vi.spyOn(Subject.prototype, 'next');
+    const subject = new LeafSubject<number>();
+    subject.subscribe(() => {});
+    subject.next(1);
+    expect(next).toHaveBeenCalledTimes(1);
+  });
+});
