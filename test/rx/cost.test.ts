@@ -1,6 +1,7 @@
-import { Observable, Subject, of, range, type Subscription } from 'rxjs';
+import { Observable, Subject, of, range } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { fairMergeMap, roundRobin } from '../../src/index.js';
+import { record } from '../support/record.js';
 
 /** Events named like `m4` cost the digit after their letter (`m4`: 4 slots); the others 1. */
 const costOf = (v: string): number => Number(/^[a-z](\d+)/.exec(v)?.[1] ?? 1);
@@ -47,12 +48,6 @@ function countingCost() {
     return costOf(v);
   };
   return { cost, calls };
-}
-
-function record<T>(source: Observable<T>) {
-  const r = { values: [] as T[], completed: false, errors: [] as unknown[], subscription: undefined as unknown as Subscription };
-  r.subscription = source.subscribe({ next: (v) => r.values.push(v), error: (e: unknown) => r.errors.push(e), complete: () => (r.completed = true) });
-  return r;
 }
 
 describe('fairMergeMap cost: validation', () => {

@@ -1,67 +1,13 @@
-import { EMPTY, Observable, Subject, map, of, take, throwError, type Subscriber, type Subscription } from 'rxjs';
+import { EMPTY, Observable, Subject, map, of, take, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FifoQueue, RoundRobin, fairMergeMap, roundRobin } from '../../src/index.js';
+import { Gates } from '../support/Gates.js';
+import { record } from '../support/record.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-interface Recording<T> {
-  values: T[];
-  completed: boolean;
-  errors: unknown[];
-  subscription: Subscription;
-}
-
-function record<T>(source: Observable<T>): Recording<T> {
-  const r = { values: [] as T[], completed: false, errors: [] as unknown[] } as Recording<T>;
-  r.subscription = source.subscribe({
-    next: (v) => r.values.push(v),
-    error: (e: unknown) => r.errors.push(e),
-    complete: () => (r.completed = true),
-  });
-  return r;
-}
-
-/**
- * Projections completed by hand: `project` records what was dispatched, `finish(x)` emits `x` and completes
- * its projection. Counts active projections through their subscription and teardown.
- */
-class Gates<T> {
-  readonly started: T[] = [];
-  readonly torn: T[] = [];
-  active = 0;
-  max = 0;
-  readonly #subscribers = new Map<T, Subscriber<T>>();
-
-  readonly project = (x: T): Observable<T> => {
-    this.started.push(x);
-    return new Observable<T>((subscriber) => {
-      this.active++;
-      this.max = Math.max(this.max, this.active);
-      this.#subscribers.set(x, subscriber);
-      return () => {
-        this.active--;
-        this.torn.push(x);
-        this.#subscribers.delete(x);
-      };
-    });
-  };
-
-  finish(x: T): void {
-    const subscriber = this.#subscribers.get(x);
-    if (subscriber === undefined) throw new Error(`no active projection for ${String(x)}`);
-    subscriber.next(x);
-    subscriber.complete();
-  }
-
-  fail(x: T, err: unknown): void {
-    const subscriber = this.#subscribers.get(x);
-    if (subscriber === undefined) throw new Error(`no active projection for ${String(x)}`);
-    subscriber.error(err);
-  }
-}
 
 function subjects<K extends string>(...keys: K[]): Record<K, Subject<string>> {
   const out = {} as Record<K, Subject<string>>;
