@@ -57,6 +57,11 @@ export class BoundedFifoQueue<T> extends FifoQueue<T> {
     if (items !== undefined) for (const item of items) this.push(item);
   }
 
+  /** @internal Its checked options: `push` reuses a parked leaf of a `pathBound` only if they are that one's. */
+  get _bound(): Bound<T> {
+    return this.#bound;
+  }
+
   /** The most events the queue holds (the `size` option; `size` is how many it holds now). */
   get capacity(): number {
     return this.#bound.size;

@@ -49,8 +49,9 @@ export interface RoundRobinQueueOptions<K, T = unknown> {
    * How many emptied branches of those `push` creates this node keeps for reuse (least recently emptied go first).
    * A kept branch is hidden from `has`, `get`, `keys`, `size` and every other method, as if pruned, and is reused
    * when `push` names it again: for key paths that come back in bursts, where building them anew each time is the
-   * cost. It keeps its first place in key order. Not with `pathWeight`, `pathCaps` or `pathBound`, whose branches
-   * are built anew.
+   * cost. It keeps its first place in key order. A reused branch is as one built anew: each node has the cap of its
+   * depth in `pathCaps` and weight 1, each leaf is bounded by `pathBound`, empty. Not with `pathWeight`, whose
+   * weights are asked again each time a branch is built: then every branch is built anew.
    * @default 0: pruned at once
    */
   readonly spares?: number;
@@ -268,9 +269,9 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     for (; depth <= last; depth++) {
       const child = node.#children.get(path[depth]);
       if (child === undefined) break;
-      // A parked branch is reused as it is (the leaf's push unparks the path); one that does not fit the path, or
-      // that branch options would build differently, goes, and the branch is built afresh.
-      if ((child._flags & PARKED) !== 0 && (branches !== null || (depth === last) !== child instanceof FifoQueue)) {
+      // A parked branch is reused (the leaf's push unparks the path); one that does not fit the path, or that
+      // branch options would build differently, goes, and the branch is built afresh.
+      if ((child._flags & PARKED) !== 0 && !reuse(child, depth, depth === last, branches)) {
         node.#discard(child);
         break;
       }
@@ -306,14 +307,16 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     const last = path.length - 1;
     const weights = branchWeights(branches, path, depth);
     const caps = branches.caps;
+    // Not with weights: one is asked each time a branch is built, so a parked one would skip the question.
+    const flags = this.#spares === null || weights !== null ? AUTO : AUTO | REUSABLE;
     let branch: QueueNode<T> = branches.bound === undefined ? new FifoQueue<T>() : new BoundedFifoQueue<T>(branches.bound as BoundedFifoQueueOptions<T>);
     (branch as FifoQueue<T>).push(item);
     for (let d = last; d > depth; d--) {
       const parent = new RoundRobinQueue<T, unknown>();
-      parent.#attachWith(path[d], branch, AUTO, weights === null ? 1 : (weights[d - depth] as number), caps?.[d]);
+      parent.#attachWith(path[d], branch, flags, weights === null ? 1 : (weights[d - depth] as number), caps?.[d]);
       branch = parent;
     }
-    node.#attachWith(path[depth], branch, AUTO, weights === null ? 1 : (weights[0] as number), caps?.[depth]);
+    node.#attachWith(path[depth], branch, flags, weights === null ? 1 : (weights[0] as number), caps?.[depth]);
   }
 
   next(): T | undefined {
@@ -575,6 +578,32 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     if (this.#head === child) this.#head = child._next;
     child._prev = child._next = child;
   }
+}
+
+/**
+ * Readies a parked `child` at `path[depth]` for reuse by `push` as if it were built anew, or says it cannot be:
+ * it has the other shape (a node where the path ends, or a leaf where it goes on), or branch options would build it
+ * differently (`pathWeight` asks each weight anew; a leaf not bounded as `pathBound` says). Its cap is the one of
+ * its depth and its weight 1 again (`setCap` and `setWeight` may have changed them while it was in sight); nothing
+ * is active in a parked branch.
+ */
+function reuse<T>(child: QueueNode<T>, depth: number, leaf: boolean, branches: BranchOptions | null): boolean {
+  if (branches !== null && branches.weight !== undefined) return false;
+  const bound = branches === null ? undefined : branches.bound;
+  if (leaf ? !(child instanceof FifoQueue) || (child instanceof BoundedFifoQueue ? child._bound !== bound : bound !== undefined) : !(child instanceof RoundRobinQueue)) {
+    return false;
+  }
+  const cap = branches === null || branches.caps === undefined ? undefined : branches.caps[depth];
+  const ext = child._ext;
+  if (ext === null) {
+    if (cap !== undefined) child.setCap(cap); // no extras yet: allocates them (and its parent's, if missing)
+    return true;
+  }
+  ext.weight = 1;
+  ext.used = 0;
+  ext.cap = cap ?? Infinity; // nothing active: open under any cap, so no parent needs telling
+  ext.taken = null;
+  return true;
 }
 
 /** The weights of the branches `push` creates at `path[from]` and below; `null` when all are 1. */

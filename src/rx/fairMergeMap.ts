@@ -108,8 +108,10 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
     throw new TypeError('Expected `by` with `weight` or `caps`: they set up the branches `by` creates');
   }
   const bound = options.bound === undefined ? undefined : checkLeafBound<T>(options.bound, '');
-  // Without `weight` and `caps` the tree is built exactly as before they existed (no options at all).
-  const tree = weight === undefined && caps === undefined ? undefined : { pathWeight: weight, pathCaps: caps === undefined ? undefined : [...caps] };
+  // Without `weight` the branches emptied last are kept for reuse; without `caps` either, nothing else is set.
+  const pathCaps = caps === undefined ? undefined : [...caps];
+  const tree: RoundRobinQueueOptions<unknown, T> =
+    weight !== undefined ? { pathWeight: weight, pathCaps } : pathCaps === undefined ? BY_TREE : { pathCaps, spares: BY_SPARES };
 
   type R = ObservedValueOf<O>;
   const fairProject = project as unknown as Project<T, R>;
@@ -151,7 +153,7 @@ class FlatSource<T> extends Subscription implements FairSource<T>, Observer<T> {
     fifo?: FifoQueue<T>,
   ) {
     super();
-    this.queue = by === undefined ? (fifo ?? new FifoQueue<T>()) : new RoundRobinQueue<T, unknown>(undefined, tree ?? BY_TREE);
+    this.queue = by === undefined ? (fifo ?? new FifoQueue<T>()) : new RoundRobinQueue<T, unknown>(undefined, tree);
     if (tree?.pathCaps?.some((cap) => cap !== Infinity) === true) sink.track();
   }
 
@@ -238,11 +240,15 @@ class BoundedFlatSource<T> extends FlatSource<T> {
 }
 
 /**
- * `by`'s tree without `weight`, `caps` or `bound`: the last 1,024 branches emptied are kept for reuse. A stream
- * that arrives in bursts empties the tree after each one, and rebuilding every branch was a fifth of `by`'s cost
- * (bench/ab.mjs, case 2, stream K=300). Their keys come back in first-seen order in stats, a small price.
+ * How many emptied branches `by`'s tree keeps for reuse without `weight` (whose weights are asked anew for each
+ * branch built). A stream that arrives in bursts empties the tree after each one, and rebuilding every branch was
+ * a fifth of `by`'s cost (bench/ab.mjs, case 2, stream K=300). Their keys come back in first-seen order in stats,
+ * a small price.
  */
-const BY_TREE: RoundRobinQueueOptions<unknown> = { spares: 1024 };
+const BY_SPARES = 1024;
+
+/** `by`'s tree without `weight` and `caps` (and, with `bound`, its `pathBound` is added). */
+const BY_TREE: RoundRobinQueueOptions<unknown> = { spares: BY_SPARES };
 
 function checkPath(path: unknown, value: unknown): readonly unknown[] {
   if (!Array.isArray(path) || path.length === 0) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FifoQueue, RoundRobinQueue } from '../../src/index.js';
+import { BoundedFifoQueue, FifoQueue, OverflowError, RoundRobinQueue, type DropReason } from '../../src/index.js';
 
 function drain<T>(q: { next(): T | undefined }): T[] {
   const out: T[] = [];
@@ -119,6 +119,123 @@ describe('RoundRobinQueue spares (emptied branches kept for reuse)', () => {
     drain(q);
     q.push(['a'], 'y');
     expect(asked).toEqual(['a', 'a']);
+  });
+
+  it('should reuse a branch pathCaps built, with the cap of its depth again, weight 1 and nothing active', () => {
+    const q = new RoundRobinQueue<string, unknown>(undefined, { pathCaps: [1], spares: 8 });
+    q.push(['h', 'vm1'], 'a');
+    const host = q.get('h') as RoundRobinQueue<string, unknown>;
+    const leaf = host.get('vm1');
+    // Changed while in sight: a new branch would have neither.
+    host.setCap(5);
+    q.setWeight('h', 3);
+    expect(q.take()).toBe('a');
+    q.lastTaken?.release();
+    expect(q.has('h')).toBe(false); // parked
+    q.push(['h', 'vm1'], 'b');
+    q.push(['h', 'vm2'], 'c');
+    q.push(['z'], 'z');
+    expect(q.get('h')).toBe(host);
+    expect(host.get('vm1')).toBe(leaf);
+    expect([host.cap, host.active, q.weightOf('h'), leaf?.cap, leaf?.active]).toEqual([1, 0, 1, Infinity, 0]);
+    // The cap applies after reuse: one at a time below h, however many are queued there.
+    expect(q.take()).toBe('b');
+    const running = q.lastTaken;
+    expect(q.take()).toBe('z'); // h at its cap: its turn goes to z
+    expect(q.take()).toBeUndefined();
+    running?.release();
+    expect(q.take()).toBe('c');
+  });
+
+  it('should reuse a leaf pathBound built, bounded as a new one, its drops reported with its path', () => {
+    const drops: [string, DropReason, readonly unknown[]][] = [];
+    const q = new RoundRobinQueue<string, unknown>(undefined, {
+      pathBound: { size: 1, overflow: 'drop-oldest', onDrop: (event, reason, path) => void drops.push([event, reason, path]) },
+      spares: 8,
+    });
+    q.push(['h', 'vm1'], 'a');
+    q.push(['h', 'vm2'], 'x');
+    const leaf = leafAt(q, ['h', 'vm1']);
+    expect(drain(q)).toEqual(['a', 'x']);
+    q.push(['h', 'vm1'], 'b');
+    expect(leafAt(q, ['h', 'vm1'])).toBe(leaf);
+    expect(leaf).toBeInstanceOf(BoundedFifoQueue);
+    expect([(leaf as BoundedFifoQueue<string>).capacity, (leaf as BoundedFifoQueue<string>).overflow]).toEqual([1, 'drop-oldest']);
+    q.push(['h', 'vm1'], 'c'); // full: b goes
+    q.push(['h', 'vm2'], 'y');
+    expect(drops).toEqual([['b', 'drop-oldest', ['h', 'vm1']]]);
+    expect(drain(q)).toEqual(['c', 'y']);
+  });
+
+  it("should apply 'error' and 'latest' to a reused bounded leaf", () => {
+    const q = new RoundRobinQueue<string, unknown>(undefined, { pathBound: { size: 1, overflow: 'error' }, spares: 8 });
+    q.push(['vm1'], 'a');
+    drain(q);
+    q.push(['vm1'], 'b');
+    expect(() => q.push(['vm1'], 'c')).toThrow(OverflowError);
+    expect(drain(q)).toEqual(['b']);
+    const replaced: string[] = [];
+    const latest = new RoundRobinQueue<string, unknown>(undefined, { pathBound: { overflow: 'latest', onDrop: (event) => void replaced.push(event) }, spares: 8 });
+    latest.push(['vm1'], 'a');
+    drain(latest);
+    latest.push(['vm1'], 'b');
+    latest.push(['vm1'], 'c');
+    expect(replaced).toEqual(['b']);
+    expect(drain(latest)).toEqual(['c']);
+  });
+
+  it('should build anew a parked leaf that the pushing tree would bound differently', () => {
+    // A node with its own spares, inside a tree whose push bounds its leaves: a parked plain leaf does not fit.
+    const inner = new RoundRobinQueue<string, unknown>(undefined, { spares: 8 });
+    inner.push(['vm1'], 'a');
+    const plain = inner.get('vm1');
+    drain(inner);
+    const outer = new RoundRobinQueue<string, unknown>({ h: inner }, { pathBound: { size: 1, overflow: 'error' } });
+    outer.push(['h', 'vm1'], 'b');
+    expect(inner.get('vm1')).not.toBe(plain);
+    expect(inner.get('vm1')).toBeInstanceOf(BoundedFifoQueue);
+    expect(() => outer.push(['h', 'vm1'], 'c')).toThrow(OverflowError);
+    expect(drain(outer)).toEqual(['b']);
+    // And the other way round: a parked bounded leaf, pushed by a tree without bounds.
+    const bounded = new RoundRobinQueue<string, unknown>(undefined, { pathBound: { size: 1, overflow: 'error' }, spares: 8 });
+    bounded.push(['vm1'], 'a');
+    drain(bounded);
+    const plainOuter = new RoundRobinQueue<string, unknown>({ h: bounded });
+    plainOuter.push(['h', 'vm1'], 'b');
+    plainOuter.push(['h', 'vm1'], 'c'); // unbounded now
+    expect(bounded.get('vm1')).not.toBeInstanceOf(BoundedFifoQueue);
+    expect(drain(plainOuter)).toEqual(['b', 'c']);
+  });
+
+  it('should give a reused branch the cap of its depth in the tree that pushes', () => {
+    const inner = new RoundRobinQueue<string, unknown>(undefined, { pathCaps: [3], spares: 8 });
+    inner.push(['vm1'], 'a');
+    const leaf = inner.get('vm1');
+    drain(inner);
+    const outer = new RoundRobinQueue<string, unknown>({ h: inner }, { pathCaps: [Infinity, 1] });
+    outer.push(['h', 'vm1'], 'b');
+    expect(inner.get('vm1')).toBe(leaf);
+    expect(leaf?.cap).toBe(1);
+  });
+
+  it('should not keep what pathWeight builds, with pathCaps and pathBound too', () => {
+    const asked: string[] = [];
+    const q = new RoundRobinQueue<string, unknown>(undefined, {
+      spares: 8,
+      pathCaps: [1, 1],
+      pathBound: { size: 2, overflow: 'error' },
+      pathWeight: (path) => {
+        asked.push(path.join('/'));
+        return 2;
+      },
+    });
+    q.push(['h', 'vm1'], 'x');
+    const leaf = leafAt(q, ['h', 'vm1']);
+    drain(q);
+    q.push(['h', 'vm1'], 'y');
+    expect(leafAt(q, ['h', 'vm1'])).not.toBe(leaf);
+    expect(q.weightOf('h')).toBe(2);
+    expect(asked).toEqual(['h', 'h/vm1', 'h', 'h/vm1']);
   });
 
   it.each([-1, 1.5, Number.NaN, Infinity, '2'])('should refuse spares: %s', (spares) => {

@@ -162,6 +162,25 @@ describe('fairMergeMap weight and caps options', () => {
     expect(() => fairMergeMap(f, { caps: [1] })).toThrow(/Expected `by` with `weight` or `caps`/);
   });
 
+  it('should cap a key that comes back after its branch emptied, burst after burst', () => {
+    const events = new Subject<[string, string]>();
+    const m = manual();
+    events.pipe(fairMergeMap(([, id]) => m.project(id), { concurrency: 2, by: ([vm]) => [vm], caps: [1] })).subscribe();
+    for (const burst of [['a', 'b', 'x'], ['c', 'd', 'y']]) {
+      const [first, second, other] = burst as [string, string, string];
+      const before = m.started.length;
+      events.next(['vm1', first]);
+      events.next(['vm1', second]);
+      events.next(['vm2', other]);
+      // vm1 runs one at a time (its cap), vm2 takes the second slot.
+      expect(m.started.slice(before)).toEqual([first, other]);
+      m.finish(first);
+      expect(m.started.slice(before)).toEqual([first, other, second]);
+      m.finish(second, other); // the tree is empty again: vm1's branch is kept for the next burst
+    }
+    expect(m.running.size).toBe(0);
+  });
+
   it('should error the output when weight throws or answers nonsense, and unsubscribe the source', () => {
     for (const weight of [() => { throw new Error('boom'); }, () => 0]) {
       const source = new Subject<string>();
