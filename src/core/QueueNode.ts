@@ -14,7 +14,7 @@ export const PAUSED = 1;
 export const AUTO = 2;
 /** @internal In the parent's rotation. */
 export const LINKED = 4;
-/** @internal Created by a `push` without branch options: parked once empty, reused if its key comes back. */
+/** @internal Created by `push` below a node with `spares` (and no `pathWeight`): parked once empty, then reused. */
 export const REUSABLE = 8;
 /** @internal Parked: empty, kept by its parent for reuse, and hidden from every method (see `SpareBranches`). */
 export const PARKED = 16;
