@@ -502,6 +502,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     }
     child._flags |= PARKED;
     this.#parked++;
+    if (child instanceof FifoQueue) child._trim(SPARE_SLOTS);
     const out = spares.add(child);
     if (out !== null) (out._parent as RoundRobinQueue<T, unknown>).#evict(out);
   }
@@ -579,6 +580,12 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     child._prev = child._next = child;
   }
 }
+
+/**
+ * The most slots a parked leaf keeps (256 B): enough for a stream's bursts at 300 keys, while a drained backlog's
+ * rings go, so that the few branches kept do not pin the pages the backlog took.
+ */
+const SPARE_SLOTS = 32;
 
 /**
  * Readies a parked `child` at `path[depth]` for reuse by `push` as if it were built anew, or says it cannot be:
