@@ -437,6 +437,16 @@ function nodeAt(root: ModelNode<string>, path: readonly Key[]): ModelNode<string
 
 const NUM_RUNS = Number(process.env['NUM_RUNS'] ?? 500);
 
+/** Runs the commands, checking the whole tree against the model after each, then drains it. */
+function runWorld(world: World, cmds: readonly Cmd[]): void {
+  world.check();
+  for (const cmd of cmds) {
+    world.run(cmd);
+    world.check();
+  }
+  world.finish();
+}
+
 describe('RoundRobinQueue weights and caps (model-based)', () => {
   it('should match the model: weighted order, caps counted by take/release, run-time changes, the weighted rotation bound', () => {
     fc.assert(
@@ -445,15 +455,7 @@ describe('RoundRobinQueue weights and caps (model-based)', () => {
         fc.array(extraArb, { minLength: 1, maxLength: 30 }),
         branchesArb,
         fc.array(cmdArb, { maxLength: 60, size: 'max' }),
-        (spec, extras, branches, cmds) => {
-          const world = new World(spec, extras, branches);
-          world.check();
-          for (const cmd of cmds) {
-            world.run(cmd);
-            world.check();
-          }
-          world.finish();
-        },
+        (spec, extras, branches, cmds) => runWorld(new World(spec, extras, branches), cmds),
       ),
       { numRuns: NUM_RUNS },
     );
@@ -470,15 +472,7 @@ describe('RoundRobinQueue weights and caps (model-based)', () => {
         branchesArb,
         fc.array(sparesCmdArb, { maxLength: 60, size: 'max' }),
         fc.constantFrom(1, 2, 1000),
-        (spec, extras, branches, cmds, spares) => {
-          const world = new World(spec, extras, branches, spares);
-          world.check();
-          for (const cmd of cmds) {
-            world.run(cmd);
-            world.check();
-          }
-          world.finish();
-        },
+        (spec, extras, branches, cmds, spares) => runWorld(new World(spec, extras, branches, spares), cmds),
       ),
       { numRuns: NUM_RUNS },
     );
