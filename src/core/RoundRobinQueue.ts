@@ -33,7 +33,8 @@ export interface RoundRobinQueueOptions<K, T = unknown> {
   readonly cap?: number;
   /**
    * For the nodes and leaves that `push(path, …)` creates below this node, `depth` 0 being its children: the
-   * weight of the one at `path[depth]`, asked once when it is created (so again after it was pruned).
+   * weight of the one at `path[depth]`, asked once when it is created (so again after it was pruned, or when it
+   * is reused from `spares`).
    * @default () => 1
    */
   readonly pathWeight?: (path: readonly unknown[], depth: number) => number;
@@ -50,8 +51,8 @@ export interface RoundRobinQueueOptions<K, T = unknown> {
    * A kept branch is hidden from `has`, `get`, `keys`, `size` and every other method, as if pruned, and is reused
    * when `push` names it again: for key paths that come back in bursts, where building them anew each time is the
    * cost. It keeps its first place in key order. A reused branch is as one built anew: each node has the cap of its
-   * depth in `pathCaps` and weight 1, each leaf is bounded by `pathBound`, empty. Not with `pathWeight`, whose
-   * weights are asked again each time a branch is built: then every branch is built anew.
+   * depth in `pathCaps` and its weight from `pathWeight` (asked again) or 1, each leaf is bounded by `pathBound`,
+   * empty.
    * @default 0: pruned at once
    */
   readonly spares?: number;
@@ -271,7 +272,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
       if (child === undefined) break;
       // A parked branch is reused (the leaf's push unparks the path); one that does not fit the path, or that
       // branch options would build differently, goes, and the branch is built afresh.
-      if ((child._flags & PARKED) !== 0 && !reuse(child, depth, depth === last, branches)) {
+      if ((child._flags & PARKED) !== 0 && !reuse(child, path, depth, depth === last, branches)) {
         node.#discard(child);
         break;
       }
@@ -307,8 +308,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     const last = path.length - 1;
     const weights = branchWeights(branches, path, depth);
     const caps = branches.caps;
-    // Not with weights: one is asked each time a branch is built, so a parked one would skip the question.
-    const flags = this.#spares === null || weights !== null ? AUTO : AUTO | REUSABLE;
+    const flags = this.#spares === null ? AUTO : AUTO | REUSABLE;
     let branch: QueueNode<T> = branches.bound === undefined ? new FifoQueue<T>() : new BoundedFifoQueue<T>(branches.bound as BoundedFifoQueueOptions<T>);
     (branch as FifoQueue<T>).push(item);
     for (let d = last; d > depth; d--) {
@@ -588,25 +588,31 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 const SPARE_SLOTS = 32;
 
 /**
- * Readies a parked `child` at `path[depth]` for reuse by `push` as if it were built anew, or says it cannot be:
- * it has the other shape (a node where the path ends, or a leaf where it goes on), or branch options would build it
- * differently (`pathWeight` asks each weight anew; a leaf not bounded as `pathBound` says). Its cap is the one of
- * its depth and its weight 1 again (`setCap` and `setWeight` may have changed them while it was in sight); nothing
- * is active in a parked branch.
+ * Readies a parked `child` at `path[depth]` for reuse by `push` as if it were built anew, or says it cannot be: it
+ * has the other shape (a node where the path ends, or a leaf where it goes on), or is a leaf not bounded as
+ * `pathBound` says. Its weight is asked again (`pathWeight`, else 1) and its cap is the one of its depth again
+ * (`setCap` and `setWeight` may have changed them while it was in sight); nothing is active in a parked branch. A
+ * `pathWeight` that throws leaves nothing changed in sight: a parked branch is set up again each time it is reused.
  */
-function reuse<T>(child: QueueNode<T>, depth: number, leaf: boolean, branches: BranchOptions | null): boolean {
-  if (branches !== null && branches.weight !== undefined) return false;
+function reuse<T>(child: QueueNode<T>, path: readonly unknown[], depth: number, leaf: boolean, branches: BranchOptions | null): boolean {
   const bound = branches === null ? undefined : branches.bound;
   if (leaf ? !(child instanceof FifoQueue) || (child instanceof BoundedFifoQueue ? child._bound !== bound : bound !== undefined) : !(child instanceof RoundRobinQueue)) {
     return false;
   }
-  const cap = branches === null || branches.caps === undefined ? undefined : branches.caps[depth];
-  const ext = child._ext;
-  if (ext === null) {
-    if (cap !== undefined) child.setCap(cap); // no extras yet: allocates them (and its parent's, if missing)
-    return true;
+  const weightOf = branches === null ? undefined : branches.weight;
+  let weight = 1;
+  if (weightOf !== undefined) {
+    const at = path.slice(0, depth + 1);
+    weight = weightOf(at, depth);
+    checkWeight(weight, `the weight of ${describeKey(at)}`);
   }
-  ext.weight = 1;
+  const cap = branches === null || branches.caps === undefined ? undefined : branches.caps[depth];
+  let ext = child._ext;
+  if (ext === null) {
+    if (weight === 1 && cap === undefined) return true;
+    ext = extrasOf(child); // and its ancestors', if missing
+  }
+  ext.weight = weight;
   ext.used = 0;
   ext.cap = cap ?? Infinity; // nothing active: open under any cap, so no parent needs telling
   ext.taken = null;

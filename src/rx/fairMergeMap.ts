@@ -22,8 +22,8 @@ export interface FairMergeMapOptions<T> {
   readonly by?: (value: T) => readonly unknown[];
   /**
    * With `by`: the weight of the branch at `path[depth]` (`depth` 0: the first key), the turns in a row it gets at
-   * the front of its parent's rotation. Asked when the branch is created, so again once it was pruned and comes
-   * back. A throw, or an answer that is not a positive integer, errors the output.
+   * the front of its parent's rotation. Asked when the branch is created, so again once it was pruned (or kept for
+   * reuse) and comes back. A throw, or an answer that is not a positive integer, errors the output.
    * @default () => 1
    */
   readonly weight?: (path: readonly unknown[], depth: number) => number;
@@ -108,10 +108,9 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
     throw new TypeError('Expected `by` with `weight` or `caps`: they set up the branches `by` creates');
   }
   const bound = options.bound === undefined ? undefined : checkLeafBound<T>(options.bound, '');
-  // Without `weight` the branches emptied last are kept for reuse; without `caps` either, nothing else is set.
-  const pathCaps = caps === undefined ? undefined : [...caps];
+  // The branches emptied last are kept for reuse; without `weight` and `caps`, nothing else is set.
   const tree: RoundRobinQueueOptions<unknown, T> =
-    weight !== undefined ? { pathWeight: weight, pathCaps } : pathCaps === undefined ? BY_TREE : { pathCaps, spares: BY_SPARES };
+    weight === undefined && caps === undefined ? BY_TREE : { pathWeight: weight, pathCaps: caps === undefined ? undefined : [...caps], spares: BY_SPARES };
 
   type R = ObservedValueOf<O>;
   const fairProject = project as unknown as Project<T, R>;
@@ -240,14 +239,13 @@ class BoundedFlatSource<T> extends FlatSource<T> {
 }
 
 /**
- * How many emptied branches `by`'s tree keeps for reuse without `weight` (whose weights are asked anew for each
- * branch built). A stream that arrives in bursts empties the tree after each one, and rebuilding every branch was
- * a fifth of `by`'s cost (bench/ab.mjs, case 2, stream K=300). Their keys come back in first-seen order in stats,
- * a small price.
+ * How many emptied branches `by`'s tree keeps for reuse (asked their `weight` again). A stream that arrives in
+ * bursts empties the tree after each one, and rebuilding every branch was a fifth of `by`'s cost (bench/ab.mjs,
+ * case 2, stream K=300). Their keys come back in first-seen order in stats, a small price.
  */
 const BY_SPARES = 1024;
 
-/** `by`'s tree without `weight` and `caps` (and, with `bound`, its `pathBound` is added). */
+/** `by`'s tree without `weight` and `caps` (with `bound`, its `pathBound` is added). */
 const BY_TREE: RoundRobinQueueOptions<unknown> = { spares: BY_SPARES };
 
 function checkPath(path: unknown, value: unknown): readonly unknown[] {

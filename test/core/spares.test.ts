@@ -106,19 +106,43 @@ describe('RoundRobinQueue spares (emptied branches kept for reuse)', () => {
     expect(leafAt(q, ['h', 'heal'])).toBe(leaf);
   });
 
-  it('should not reuse what pathWeight builds: the weight is asked again', () => {
+  it('should ask pathWeight again for a reused branch', () => {
     const asked: string[] = [];
+    let next = 2;
     const q = new RoundRobinQueue<string, unknown>(undefined, {
       spares: 8,
       pathWeight: (path) => {
         asked.push(path.join('/'));
-        return 1;
+        return next;
       },
     });
     q.push(['a'], 'x');
+    const leaf = q.get('a');
     drain(q);
+    next = 3;
     q.push(['a'], 'y');
+    expect(q.get('a')).toBe(leaf);
     expect(asked).toEqual(['a', 'a']);
+    expect(q.weightOf('a')).toBe(3);
+  });
+
+  it('should leave a parked branch parked when pathWeight throws on its reuse', () => {
+    let fail = false;
+    const q = new RoundRobinQueue<string, unknown>(undefined, {
+      spares: 8,
+      pathWeight: (_path, depth) => {
+        if (fail && depth === 1) throw new Error('no weight');
+        return 1;
+      },
+    });
+    q.push(['h', 'vm1'], 'x');
+    drain(q);
+    fail = true;
+    expect(() => q.push(['h', 'vm1'], 'y')).toThrow('no weight');
+    expect([q.has('h'), q.size, q.ready]).toEqual([false, 0, false]);
+    fail = false;
+    q.push(['h', 'vm1'], 'z');
+    expect(drain(q)).toEqual(['z']);
   });
 
   it('should reuse a branch pathCaps built, with the cap of its depth again, weight 1 and nothing active', () => {
@@ -218,7 +242,7 @@ describe('RoundRobinQueue spares (emptied branches kept for reuse)', () => {
     expect(leaf?.cap).toBe(1);
   });
 
-  it('should not keep what pathWeight builds, with pathCaps and pathBound too', () => {
+  it('should reuse what pathWeight builds, with pathCaps and pathBound too, asking the weights again', () => {
     const asked: string[] = [];
     const q = new RoundRobinQueue<string, unknown>(undefined, {
       spares: 8,
@@ -233,7 +257,7 @@ describe('RoundRobinQueue spares (emptied branches kept for reuse)', () => {
     const leaf = leafAt(q, ['h', 'vm1']);
     drain(q);
     q.push(['h', 'vm1'], 'y');
-    expect(leafAt(q, ['h', 'vm1'])).not.toBe(leaf);
+    expect(leafAt(q, ['h', 'vm1'])).toBe(leaf);
     expect(q.weightOf('h')).toBe(2);
     expect(asked).toEqual(['h', 'h/vm1', 'h', 'h/vm1']);
   });

@@ -461,9 +461,9 @@ describe('RoundRobinQueue weights and caps (model-based)', () => {
     );
   }, 120_000);
 
-  // `spares` on the root: branches of `push(path)` with `pathCaps` are parked once empty and reused (with
-  // `pathWeight`, built anew): a reused one must be exactly a new one, its cap the depth's again and its weight 1
-  // after `setCap`/`setWeight` changed them. 1 and 2 spares make parked branches go again all the time.
+  // `spares` on the root: branches of `push(path)` with `pathCaps` are parked once empty and reused: a reused one
+  // must be exactly a new one, its cap the depth's again and its weight asked again (`pathWeight`) or 1 after
+  // `setCap`/`setWeight` changed them. 1 and 2 spares make parked branches go again all the time.
   it('should match the model with spare branches kept for reuse (spares 1, 2, 1,000)', () => {
     fc.assert(
       fc.property(
