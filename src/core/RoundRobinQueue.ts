@@ -600,12 +600,7 @@ function reuse<T>(child: QueueNode<T>, path: readonly unknown[], depth: number, 
     return false;
   }
   const weightOf = branches === null ? undefined : branches.weight;
-  let weight = 1;
-  if (weightOf !== undefined) {
-    const at = path.slice(0, depth + 1);
-    weight = weightOf(at, depth);
-    checkWeight(weight, `the weight of ${describeKey(at)}`);
-  }
+  const weight = weightOf === undefined ? 1 : askWeight(weightOf, path, depth);
   const cap = branches === null || branches.caps === undefined ? undefined : branches.caps[depth];
   let ext = child._ext;
   if (ext === null) {
@@ -624,12 +619,16 @@ function branchWeights(branches: BranchOptions, path: readonly unknown[], from: 
   const weightOf = branches.weight;
   if (weightOf === undefined) return null;
   const weights: number[] = [];
-  for (let d = from; d < path.length; d++) {
-    const weight = weightOf(path.slice(0, d + 1), d);
-    checkWeight(weight, `the weight of ${describeKey(path.slice(0, d + 1))}`);
-    weights.push(weight);
-  }
+  for (let d = from; d < path.length; d++) weights.push(askWeight(weightOf, path, d));
   return weights;
+}
+
+/** `pathWeight`'s answer for the branch at `path[depth]`, checked. */
+function askWeight(weightOf: (path: readonly unknown[], depth: number) => number, path: readonly unknown[], depth: number): number {
+  const at = path.slice(0, depth + 1);
+  const weight = weightOf(at, depth);
+  checkWeight(weight, `the weight of ${describeKey(at)}`);
+  return weight;
 }
 
 /** @internal Checks a per-key option (`weights`, `caps`) against the children given, and returns it as a Map. */

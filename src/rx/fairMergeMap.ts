@@ -108,9 +108,7 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
     throw new TypeError('Expected `by` with `weight` or `caps`: they set up the branches `by` creates');
   }
   const bound = options.bound === undefined ? undefined : checkLeafBound<T>(options.bound, '');
-  // The branches emptied last are kept for reuse; without `weight` and `caps`, nothing else is set.
-  const tree: RoundRobinQueueOptions<unknown, T> =
-    weight === undefined && caps === undefined ? BY_TREE : { pathWeight: weight, pathCaps: caps === undefined ? undefined : [...caps], spares: BY_SPARES };
+  const tree: RoundRobinQueueOptions<unknown, T> = { pathWeight: weight, pathCaps: caps === undefined ? undefined : [...caps], spares: BY_SPARES };
 
   type R = ObservedValueOf<O>;
   const fairProject = project as unknown as Project<T, R>;
@@ -244,9 +242,6 @@ class BoundedFlatSource<T> extends FlatSource<T> {
  * case 2, stream K=300). Their keys come back in first-seen order in stats, a small price.
  */
 const BY_SPARES = 1024;
-
-/** `by`'s tree without `weight` and `caps` (with `bound`, its `pathBound` is added). */
-const BY_TREE: RoundRobinQueueOptions<unknown> = { spares: BY_SPARES };
 
 function checkPath(path: unknown, value: unknown): readonly unknown[] {
   if (!Array.isArray(path) || path.length === 0) {
