@@ -1,4 +1,6 @@
-import { Subject, config, type Observable } from 'rxjs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Subject, Subscription, config, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LeafSubject, fairMergeMap, roundRobin } from '../../src/index.js';
 
@@ -62,5 +64,64 @@ describe('LeafSubject', () => {
     subject.subscribe(() => {});
     subject.next(1);
     expect(next).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('LeafSubject memory', () => {
+  // `gc` without a flag on the command line: V8 exposes it to contexts created after the flag is set.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+
+  /** Whether what `ref` points to is collected once nothing else holds it (a WeakRef holds until the job ends). */
+  async function collected(ref: WeakRef<object>): Promise<boolean> {
+    for (let i = 0; i < 5 && ref.deref() !== undefined; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+    }
+    return ref.deref() === undefined;
+  }
+
+  it.each([
+    ['Subject', () => new Subject<number>()],
+    ['LeafSubject', () => new LeafSubject<number>()],
+  ])('should let go of a subscriber that unsubscribed (%s)', async (_, make) => {
+    const subject = make();
+    const ref = ((): WeakRef<object> => {
+      const subscription = subject.subscribe(() => {});
+      subject.next(1); // a LeafSubject now holds its only subscriber
+      subscription.unsubscribe();
+      return new WeakRef(subscription);
+    })();
+    expect(await collected(ref)).toBe(true);
+    subject.next(2); // the subject lives on
+  });
+
+  it('should give a subscriber that stays while others come and go one finalizer, not one per change', () => {
+    const subject = new LeafSubject<number>();
+    const seen: number[] = [];
+    const stays = new (class extends Subscription {
+      next = (v: number): void => void seen.push(v);
+      error = (): void => {};
+      complete = (): void => {};
+    })();
+    subject.subscribe(stays);
+    const add = vi.spyOn(stays, 'add'); // after RxJS added its own finalizer
+    for (let i = 0; i < 3; i++) {
+      subject.next(i); // alone: remembered
+      subject.subscribe(() => {}).unsubscribe();
+    }
+    expect(seen).toEqual([0, 1, 2]);
+    expect(add).toHaveBeenCalledTimes(1);
+  });
+
+  it('should let go of its subscriber once completed', async () => {
+    const subject = new LeafSubject<number>();
+    const ref = ((): WeakRef<object> => {
+      const subscription = subject.subscribe(() => {});
+      subject.next(1);
+      return new WeakRef(subscription);
+    })();
+    subject.complete();
+    expect(await collected(ref)).toBe(true);
   });
 });
