@@ -9,6 +9,17 @@ interface SubjectInternals<T> {
   currentObservers: Observer<T>[] | null;
 }
 
+/** @internal What a subscriber offers `LeafSubject` to take values one object closer to where they go. */
+export interface DirectSink<T> {
+  /** Takes a value, as the subscriber's `next` would. */
+  _arrive(value: T): void;
+}
+
+/** @internal A subscriber with a direct way in: a `roundRobin` leaf, whose queue takes the values itself. */
+export interface DirectSubscriber<T> {
+  readonly _direct: DirectSink<T>;
+}
+
 /**
  * A `Subject` for the leaves of a `roundRobin` tree, or anywhere it has one subscriber: then `next` hands the
  * value straight to that subscriber. RxJS's `Subject.next` runs each call in an error context and iterates a
@@ -31,11 +42,15 @@ export class LeafSubject<T> extends Subject<T> {
    */
   #sole: Observer<T> | null = null;
   #snapshot: Observer<T>[] | null = null;
+  /** `#sole`'s direct way in, if it has one (a `roundRobin` leaf): the values skip one more object. */
+  #direct: DirectSink<T> | null = null;
 
   override next(value: T): void {
     const sole = this.#sole;
     if (sole !== null && (this as unknown as SubjectInternals<T>).currentObservers === this.#snapshot && !this.isStopped && !config.useDeprecatedSynchronousErrorHandling) {
-      sole.next(value);
+      const direct = this.#direct;
+      if (direct !== null) direct._arrive(value);
+      else sole.next(value);
     } else {
       this.#nextAndRemember(value);
     }
@@ -53,9 +68,10 @@ export class LeafSubject<T> extends Subject<T> {
     this.#snapshot = (this as unknown as SubjectInternals<T>).currentObservers = [sole];
     if (sole !== this.#sole) {
       this.#sole = sole;
+      this.#direct = (sole as Partial<DirectSubscriber<T>>)._direct ?? null;
       // RxJS keeps only Subscribers in `observers`. Once per subscriber, so none gathers finalizers.
       (sole as Observer<T> & Subscription).add(() => {
-        if (this.#sole === sole) this.#sole = this.#snapshot = null;
+        if (this.#sole === sole) this.#sole = this.#snapshot = this.#direct = null;
       });
     }
     sole.next(value);

@@ -5,6 +5,7 @@ import { checkLimit, checkWeight, describeKey, type QueueNode } from '../core/Qu
 import { RoundRobinQueue, checkChildOptions, perKey, type ChildOptions, type PerKey } from '../core/RoundRobinQueue.js';
 import { dispatch, type FairSink, type FairSource, type StatsTap } from './dispatchInternals.js';
 import { DropReport, checkLeafBound, type LeafBound } from './LeafBound.js';
+import type { DirectSink, DirectSubscriber } from './LeafSubject.js';
 
 /** The children of a node: a Map (any keys, in its order) or a plain object (string keys, in key order). */
 export type RoundRobinChildren<T, K> = ReadonlyMap<K, Observable<T>> | Readonly<Record<string, Observable<T>>>;
@@ -403,15 +404,10 @@ class Mount<T, K> {
 
   /** Mounts a child; with a weight other than 1, a cap or paused, it is set up before it joins the rotation. */
   attach(key: K, child: Observable<T>, weight: number, slotCap: number, paused: boolean, bound?: LeafBound<T>): Part<T> {
-    const part =
-      child instanceof RoundRobin
-        ? mountNode(child as RoundRobin<T, unknown>, this.conn)
-        : bound === undefined
-          ? new Leaf(child, this.conn, new FifoQueue<T>())
-          : new BoundedLeaf(child, this.conn, bound);
+    const part = child instanceof RoundRobin ? mountNode(child as RoundRobin<T, unknown>, this.conn) : new Leaf(child, this.conn, bound);
     this.parts.set(key, part);
-    if (weight === 1) this.queue.add(key, part instanceof Leaf ? part.fifo : part.queue);
-    else this.queue.add(key, part instanceof Leaf ? part.fifo : part.queue, { weight });
+    if (weight === 1) this.queue.add(key, part.queue);
+    else this.queue.add(key, part.queue, { weight });
     if (slotCap !== Infinity) part.setSlotCap(slotCap);
     if (paused) this.queue.pause(key);
     return part;
@@ -425,22 +421,35 @@ class Mount<T, K> {
   }
 }
 
-/** An Observable child's subscription, queueing what it emits. RxJS uses it as the subscriber, not wrapped. */
-class Leaf<T> extends Subscription implements Observer<T> {
+/**
+ * An Observable child's subscription. RxJS uses it as the subscriber, not wrapped; what it emits goes to its
+ * queue, which a `LeafSubject` with this one subscriber feeds directly (`_direct`).
+ */
+class Leaf<T> extends Subscription implements Observer<T>, DirectSubscriber<T> {
   #started = false;
   #completed = false;
+  readonly queue: LeafQueue<T> | BoundedLeafQueue<T>;
 
   constructor(
     readonly source: Observable<T>,
     readonly conn: Connection<T>,
-    readonly fifo: FifoQueue<T>,
+    bound: LeafBound<T> | undefined,
   ) {
     super();
+    this.queue = bound === undefined ? new LeafQueue(conn) : new BoundedLeafQueue(conn, bound);
+  }
+
+  /**
+   * For `LeafSubject`: the queue takes the values itself. Once this subscription closes, the subject no longer
+   * has it as its only subscriber (RxJS drops it from the observers first), so nothing arrives after.
+   */
+  get _direct(): DirectSink<T> {
+    return this.queue;
   }
 
   /** The cap its parent sets for it: a leaf's only cap. */
   setSlotCap(cap: number): void {
-    setCapOf(this.fifo, cap, this.conn);
+    setCapOf(this.queue, cap, this.conn);
   }
 
   start(): void {
@@ -460,13 +469,7 @@ class Leaf<T> extends Subscription implements Observer<T> {
   }
 
   next(value: T): void {
-    if (this.closed) return;
-    const { conn, fifo } = this;
-    if (conn.queued === 0 && !isPaused(fifo) && conn.sink.offer(value)) return;
-    fifo.push(value);
-    conn.queued++;
-    if (conn.stats !== null) conn.stats.arrived(fifo);
-    conn.sink.arrived();
+    if (!this.closed) this.queue._arrive(value);
   }
 
   error(err: unknown): void {
@@ -485,24 +488,43 @@ class Leaf<T> extends Subscription implements Observer<T> {
 }
 
 /**
- * A leaf with a bound: its queue is a `BoundedFifoQueue`. A plain `Leaf` keeps its own `next`, which knows nothing
- * of bounds.
+ * A leaf's queue in one subscription, which also takes the leaf's values (`_arrive`): over a wide tree every event
+ * lands on a cold leaf, and each object on the way there is a cache miss (fed by `LeafSubject`, 0.83x the time at
+ * K=30,000 in stream mode, against a queue behind the subscriber).
  */
-class BoundedLeaf<T> extends Leaf<T> {
+class LeafQueue<T> extends FifoQueue<T> implements DirectSink<T> {
+  constructor(readonly conn: Connection<T>) {
+    super();
+  }
+
+  _arrive(value: T): void {
+    const conn = this.conn;
+    if (conn.queued === 0 && !isPaused(this) && conn.sink.offer(value)) return;
+    this.push(value);
+    conn.queued++;
+    if (conn.stats !== null) conn.stats.arrived(this);
+    conn.sink.arrived();
+  }
+}
+
+/** A bounded leaf's queue: `LeafQueue` with the bound to meet, so a plain leaf's `_arrive` knows nothing of bounds. */
+class BoundedLeafQueue<T> extends BoundedFifoQueue<T> implements DirectSink<T> {
   readonly #report: DropReport<T>;
 
-  constructor(source: Observable<T>, conn: Connection<T>, bound: LeafBound<T>) {
+  constructor(
+    readonly conn: Connection<T>,
+    bound: LeafBound<T>,
+  ) {
     const report = new DropReport(bound);
-    super(source, conn, new BoundedFifoQueue(report.queueOptions()));
+    super(report.queueOptions());
     this.#report = report;
   }
 
-  override next(value: T): void {
-    if (this.closed) return;
-    const { conn, fifo } = this;
-    if (conn.queued === 0 && !isPaused(fifo) && conn.sink.offer(value)) return; // the fast path: no bound to meet
+  _arrive(value: T): void {
+    const conn = this.conn;
+    if (conn.queued === 0 && !isPaused(this) && conn.sink.offer(value)) return; // the fast path: no bound to meet
     try {
-      fifo.push(value);
+      this.push(value);
     } catch (err) {
       conn.sink.error(err); // an OverflowError: nothing was queued
       return;

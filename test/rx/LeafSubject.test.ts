@@ -2,7 +2,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Subject, Subscription, config, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LeafSubject, fairMergeMap, roundRobin } from '../../src/index.js';
+import { manualProjection as manual } from '../support/manualProjection.js';
+import { LeafSubject, fairMergeMap, roundRobin, type Dropped } from '../../src/index.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -42,6 +43,51 @@ describe('LeafSubject', () => {
     const order = dispatchOrder(() => new LeafSubject<string>());
     expect(order).toHaveLength(12);
     expect(order).toEqual(dispatchOrder(() => new Subject<string>()));
+  });
+
+  it('should stop feeding a leaf once it is deleted, and feed the one added in its place', () => {
+    const heal = new LeafSubject<string>();
+    const node = roundRobin<string>({ heal });
+    const m = manual();
+    let completed = false;
+    node.pipe(fairMergeMap(m.project, 1)).subscribe({ complete: () => (completed = true) });
+    heal.next('a'); // runs
+    heal.next('b'); // queued
+    expect(node.delete('heal')).toEqual(['b']);
+    expect(heal.observed).toBe(false);
+    heal.next('lost'); // nobody subscribed: a Subject drops it too
+    expect(node.size).toBe(0);
+    node.add('heal', heal);
+    heal.next('c');
+    m.finish('a', 'c');
+    expect(m.started).toEqual(['a', 'c']);
+    heal.complete();
+    expect(completed).toBe(true); // nothing left counted as queued
+  });
+
+  it('should reach nothing once the output is unsubscribed', () => {
+    const heal = new LeafSubject<string>();
+    const node = roundRobin<string>({ heal });
+    const m = manual();
+    const sub = node.pipe(fairMergeMap(m.project, 1)).subscribe();
+    heal.next('a');
+    heal.next('b');
+    sub.unsubscribe();
+    heal.next('c');
+    expect(node.size).toBe(0);
+    expect(m.started).toEqual(['a']);
+  });
+
+  it("should meet a bounded leaf's bound", () => {
+    const heal = new LeafSubject<string>();
+    const reports: Dropped<string>[] = [];
+    const node = roundRobin<string>({ heal }, { bounds: { heal: { size: 1, overflow: 'drop-oldest', dropped: (d) => reports.push(d) } } });
+    const m = manual();
+    node.pipe(fairMergeMap(m.project, 1)).subscribe();
+    for (const v of ['w', 'a', 'b']) heal.next(v);
+    expect(reports).toEqual([{ event: 'a', reason: 'drop-oldest', path: ['heal'] }]);
+    m.finish('w', 'b');
+    expect(m.started).toEqual(['w', 'b']);
   });
 
   it("should hand a value straight to its only subscriber, and use Subject's next otherwise", () => {
