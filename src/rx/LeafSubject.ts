@@ -44,6 +44,15 @@ export class LeafSubject<T> extends Subject<T> {
   #snapshot: Observer<T>[] | null = null;
   /** `#sole`'s direct way in, if it has one (a `roundRobin` leaf): the values skip one more object. */
   #direct: DirectSink<T> | null = null;
+  /**
+   * Added to each subscriber that becomes the only one: lets it go once it unsubscribes (it is still `#sole` then:
+   * another becomes the only one only after it left). One per subject, made with it, rather than a closure per
+   * subscriber made on the way of its first value: a tenth of the cost per event at K=30,000 in the benchmark,
+   * where every run subscribes 30,000 leaves afresh.
+   */
+  readonly #release = (): void => {
+    this.#sole = this.#snapshot = this.#direct = null;
+  };
 
   override next(value: T): void {
     const sole = this.#sole;
@@ -69,10 +78,8 @@ export class LeafSubject<T> extends Subject<T> {
     if (sole !== this.#sole) {
       this.#sole = sole;
       this.#direct = (sole as Partial<DirectSubscriber<T>>)._direct ?? null;
-      // RxJS keeps only Subscribers in `observers`. Once per subscriber, so none gathers finalizers.
-      (sole as Observer<T> & Subscription).add(() => {
-        if (this.#sole === sole) this.#sole = this.#snapshot = this.#direct = null;
-      });
+      // Once per subscriber, so none gathers finalizers (RxJS keeps only Subscriptions in `observers`).
+      (sole as Observer<T> & Subscription).add(this.#release);
     }
     sole.next(value);
   }
