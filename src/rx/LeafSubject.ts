@@ -1,14 +1,5 @@
 import { Subject, config, type Observer, type Subscription } from 'rxjs';
 
-/** What `LeafSubject` reads of RxJS 7.8's `Subject` beyond its typings. */
-interface SubjectInternals<T> {
-  /**
-   * The snapshot of `observers` that `Subject.next` iterates. RxJS sets it to `null` whenever a subscriber comes or
-   * goes (and on `unsubscribe`), and builds it again on the next `next`.
-   */
-  currentObservers: Observer<T>[] | null;
-}
-
 /** @internal What a subscriber offers `LeafSubject` to take values one object closer to where they go. */
 export interface DirectSink<T> {
   /** Takes a value, as the subscriber's `next` would. */
@@ -35,52 +26,41 @@ export interface DirectSubscriber<T> {
  */
 export class LeafSubject<T> extends Subject<T> {
   /**
-   * The only subscriber, kept here so that `next` reads no array: over a wide tree each leaf is cold, and the
-   * observers array and its elements were two cache misses per event (K=30,000 in stream mode: 0.75x the time).
-   * Valid while RxJS's snapshot is still `#snapshot`, the one-element snapshot `next` installed: RxJS drops it
-   * when a subscriber comes or goes. Let go of once that subscriber unsubscribes, as `Subject` would.
+   * The only subscriber, or `null`: kept here so that `next` reads no array. Over a wide tree each leaf is cold,
+   * and the observers array and its elements were two cache misses per event (K=30,000 in stream mode: 0.75x the
+   * time). Counted again whenever a subscriber comes (`subscribe`) or goes (a finalizer of each).
    */
   #sole: Observer<T> | null = null;
-  #snapshot: Observer<T>[] | null = null;
   /** `#sole`'s direct way in, if it has one (a `roundRobin` leaf): the values skip one more object. */
   #direct: DirectSink<T> | null = null;
-  /**
-   * Added to each subscriber that becomes the only one: lets it go once it unsubscribes (it is still `#sole` then:
-   * another becomes the only one only after it left). One per subject, made with it, rather than a closure per
-   * subscriber made on the way of its first value: a tenth of the cost per event at K=30,000 in the benchmark,
-   * where every run subscribes 30,000 leaves afresh.
-   */
-  readonly #release = (): void => {
-    this.#sole = this.#snapshot = this.#direct = null;
+  /** Finds the only subscriber. One function per subject, added to each subscriber as it subscribes. */
+  readonly #recount = (): void => {
+    const observers = this.observers as Observer<T>[] | null; // `null` once the subject is unsubscribed
+    const sole = observers !== null && observers.length === 1 ? (observers[0] as Observer<T>) : null;
+    this.#sole = sole;
+    this.#direct = sole === null ? null : ((sole as Partial<DirectSubscriber<T>>)._direct ?? null);
   };
+
+  override subscribe(observerOrNext?: Partial<Observer<T>> | ((value: T) => void)): Subscription;
+  /** @deprecated Pass an observer, as with `Observable.subscribe`. */
+  override subscribe(next?: ((value: T) => void) | null, error?: ((error: any) => void) | null, complete?: (() => void) | null): Subscription;
+  override subscribe(...args: unknown[]): Subscription {
+    // Every subscriber, an operator's included, comes through here; it leaves through its finalizers, where RxJS's
+    // (which takes it out of `observers`) runs before this one.
+    const subscription = super.subscribe(...(args as Parameters<Subject<T>['subscribe']>));
+    subscription.add(this.#recount);
+    this.#recount();
+    return subscription;
+  }
 
   override next(value: T): void {
     const sole = this.#sole;
-    if (sole !== null && (this as unknown as SubjectInternals<T>).currentObservers === this.#snapshot && !this.isStopped && !config.useDeprecatedSynchronousErrorHandling) {
-      const direct = this.#direct;
-      if (direct !== null) direct._arrive(value);
-      else sole.next(value);
-    } else {
-      this.#nextAndRemember(value);
-    }
-  }
-
-  /** `next` when the subscriber is not known: hands the value over, and remembers a subscriber that is alone. */
-  #nextAndRemember(value: T): void {
-    // `isStopped` first: an unsubscribed Subject has no observers array (`super.next` throws the right error).
-    if (this.isStopped || this.observers.length !== 1 || config.useDeprecatedSynchronousErrorHandling) {
+    if (sole === null || this.isStopped || config.useDeprecatedSynchronousErrorHandling) {
       super.next(value);
       return;
     }
-    const sole = this.observers[0] as Observer<T>;
-    // The snapshot RxJS itself would build, so `Subject.next` and this class agree on who is subscribed.
-    this.#snapshot = (this as unknown as SubjectInternals<T>).currentObservers = [sole];
-    if (sole !== this.#sole) {
-      this.#sole = sole;
-      this.#direct = (sole as Partial<DirectSubscriber<T>>)._direct ?? null;
-      // Once per subscriber, so none gathers finalizers (RxJS keeps only Subscriptions in `observers`).
-      (sole as Observer<T> & Subscription).add(this.#release);
-    }
-    sole.next(value);
+    const direct = this.#direct;
+    if (direct !== null) direct._arrive(value);
+    else sole.next(value);
   }
 }
