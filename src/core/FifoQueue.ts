@@ -7,6 +7,9 @@ import { RETAIN_CAPACITY, grownSlots } from './RingBuffer.js';
  */
 const NO_SLOTS: never[] = [];
 
+/** `FifoQueue.#first` while it holds nothing (`undefined` is an event like any other). */
+const NONE: unique symbol = Symbol('none');
+
 /**
  * A first-in first-out queue of events: the leaf of a fair tree (the seed's `VmStateQueue`, one per VM
  * policy). Backed by a ring buffer, so a backlog of any length costs O(1) per push and per `next()`.
@@ -21,11 +24,18 @@ const NO_SLOTS: never[] = [];
 export class FifoQueue<T> extends QueueNode<T> {
   // A ring buffer held in the leaf itself rather than in a `RingBuffer`: over a wide tree each pick and each push
   // touches a cold leaf, and an object less on the way is a cache miss less per event.
+  /**
+   * An event pushed while the queue was empty, held in the leaf itself until it is taken (it is then the oldest);
+   * the others wait in the ring. Over a wide tree most leaves hold one event at a time, and then neither its push
+   * nor its pick touches the ring: a cache miss less on each (stream mode at K=30,000 uniform: 0.77x the time). A
+   * backlog moves through the ring alone, as before: keeping the oldest here always cost 1.2x at K=300 skewed.
+   */
+  #first: T | typeof NONE = NONE;
   /** Slots; `undefined` where nothing is held. Length is always a power of two, or 0 (`NO_SLOTS`). */
   #slots: (T | undefined)[] = NO_SLOTS;
-  /** Index of the oldest event. */
+  /** Index of the oldest event in the ring. */
   #head = 0;
-  /** Number of events held. */
+  /** Number of events held, `#first` included. */
   #length = 0;
 
   constructor(items?: Iterable<T>) {
@@ -61,6 +71,7 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   /** The event `next()` would return, left in place. */
   peek(): T | undefined {
+    if (this.#first !== NONE) return this.#first;
     return this.#length === 0 ? undefined : this.#slots[this.#head];
   }
 
@@ -72,8 +83,10 @@ export class FifoQueue<T> extends QueueNode<T> {
   }
 
   *[Symbol.iterator](): IterableIterator<T> {
+    const first = this.#first;
+    if (first !== NONE) yield first;
     const slots = this.#slots;
-    for (let i = 0; i < this.#length; i++) yield slots[(this.#head + i) & (slots.length - 1)] as T;
+    for (let i = 0; i < this.#inRing(); i++) yield slots[(this.#head + i) & (slots.length - 1)] as T;
   }
 
   /** @internal */
@@ -105,8 +118,14 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   /** @internal Replaces the newest event with `item` in place (conflation). Only called when not empty. */
   _replaceNewest(item: T): T {
+    const inRing = this.#inRing();
+    if (inRing === 0) {
+      const replaced = this.#first as T;
+      this.#first = item;
+      return replaced;
+    }
     const slots = this.#slots;
-    const newest = (this.#head + this.#length - 1) & (slots.length - 1);
+    const newest = (this.#head + inRing - 1) & (slots.length - 1);
     const replaced = slots[newest] as T;
     slots[newest] = item;
     return replaced;
@@ -130,18 +149,43 @@ export class FifoQueue<T> extends QueueNode<T> {
     return this.#length === 0 && (this._ext === null || this._ext.active === 0);
   }
 
+  /** Events held in the ring. */
+  #inRing(): number {
+    return this.#first === NONE ? this.#length : this.#length - 1;
+  }
+
+  // `#append` and `#shift` stay small: V8 inlines them into every push and pick, the ring's code included only where
+  // it is needed.
   #append(item: T): void {
+    if (this.#length === 0) {
+      this.#first = item;
+      this.#length = 1;
+    } else {
+      this.#appendToRing(item);
+    }
+  }
+
+  #appendToRing(item: T): void {
     let slots = this.#slots;
-    if (this.#length === slots.length) {
-      slots = this.#slots = grownSlots(slots, this.#head, this.#length);
+    const inRing = this.#inRing();
+    if (inRing === slots.length) {
+      slots = this.#slots = grownSlots(slots, this.#head, inRing);
       this.#head = 0;
     }
-    slots[(this.#head + this.#length) & (slots.length - 1)] = item;
+    slots[(this.#head + inRing) & (slots.length - 1)] = item;
     this.#length++;
   }
 
   /** The oldest event, removed; only called when there is one. */
   #shift(): T {
+    const first = this.#first;
+    if (first === NONE) return this.#shiftFromRing();
+    this.#first = NONE;
+    this.#length--;
+    return first;
+  }
+
+  #shiftFromRing(): T {
     const slots = this.#slots;
     const item = slots[this.#head] as T;
     slots[this.#head] = undefined;
@@ -155,6 +199,7 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   #drain(): T[] {
     const items = [...this];
+    this.#first = NONE;
     this.#slots = NO_SLOTS;
     this.#head = 0;
     this.#length = 0;

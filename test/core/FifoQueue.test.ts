@@ -108,6 +108,15 @@ describe('FifoQueue', () => {
         model.push(next++);
       }
       for (let i = 0; i < round % 5; i++) expect(q.next()).toBe(model.shift());
+      // What bounded leaves do to a full queue: replace the newest event ('latest'), slide ('drop-oldest').
+      if (model.length > 0 && round % 3 === 0) {
+        expect(q._replaceNewest(-round)).toBe(model[model.length - 1]);
+        model[model.length - 1] = -round;
+      }
+      if (model.length > 0 && round % 4 === 1) {
+        expect(q._slide(next)).toBe(model.shift());
+        model.push(next++);
+      }
       expect(q.size).toBe(model.length);
       expect(q.peek()).toBe(model[0]);
       expect([...q]).toEqual(model);
@@ -117,9 +126,9 @@ describe('FifoQueue', () => {
   });
 
   it('should hold falsy items like any others, and work again after a clear', () => {
-    const q = new FifoQueue<unknown>([0, '', null, false]);
-    expect(q.size).toBe(4);
-    expect(q.clear()).toEqual([0, '', null, false]);
+    const q = new FifoQueue<unknown>([undefined, 0, '', null, false]);
+    expect(q.size).toBe(5);
+    expect(q.clear()).toEqual([undefined, 0, '', null, false]);
     expect(q.size).toBe(0);
     expect(q.next()).toBeUndefined();
     for (let i = 0; i < 10; i++) q.push(i);
