@@ -136,14 +136,6 @@ export class FifoQueue<T> extends QueueNode<T> {
     for (const item of this.#drain()) out.push(item);
   }
 
-  /**
-   * @internal Gives back a ring of more than `slots` slots once empty: a leaf kept for reuse (`spares`) holds little,
-   * so the pages of a drained backlog's rings can be released.
-   */
-  _trim(slots: number): void {
-    if (this.#length === 0 && this.#slots.length > slots) this.#slots = NO_SLOTS;
-  }
-
   /** @internal */
   _prunable(): boolean {
     return this.#length === 0 && (this._ext === null || this._ext.active === 0);

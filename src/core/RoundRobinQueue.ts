@@ -52,7 +52,8 @@ export interface RoundRobinQueueOptions<K, T = unknown> {
    * when `push` names it again: for key paths that come back in bursts, where building them anew each time is the
    * cost. It keeps its first place in key order. A reused branch is as one built anew: each node has the cap of its
    * depth in `pathCaps` and its weight from `pathWeight` (asked again) or 1, each leaf is bounded by `pathBound`,
-   * empty.
+   * empty. A kept leaf keeps its ring buffer if it has at most 1,024 slots (a larger one goes as it empties), so a
+   * burst that comes back finds it grown: at most 8 KB a leaf.
    * @default 0: pruned at once
    */
   readonly spares?: number;
@@ -502,7 +503,6 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     }
     child._flags |= PARKED;
     this.#parked++;
-    if (child instanceof FifoQueue) child._trim(SPARE_SLOTS);
     const out = spares.add(child);
     if (out !== null) (out._parent as RoundRobinQueue<T, unknown>).#evict(out);
   }
@@ -580,12 +580,6 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     child._prev = child._next = child;
   }
 }
-
-/**
- * The most slots a parked leaf keeps (256 B): enough for a stream's bursts at 300 keys, while a drained backlog's
- * rings go, so that the few branches kept do not pin the pages the backlog took.
- */
-const SPARE_SLOTS = 32;
 
 /**
  * Readies a parked `child` at `path[depth]` for reuse by `push` as if it were built anew, or says it cannot be: it
