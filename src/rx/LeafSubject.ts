@@ -13,11 +13,11 @@ export interface DirectSubscriber<T> {
 
 /**
  * A `Subject` for the leaves of a `roundRobin` tree, or anywhere it has one subscriber: then `next` hands the
- * value straight to that subscriber. RxJS's `Subject.next` runs each call in an error context and iterates a
- * snapshot of the observers, which allocates per call; over 300 leaves that was a third of `fairMergeMap`'s cost
- * per event in stream mode (BENCHMARKS.md, case (1L) against (1)). Everything else is `Subject`'s: with no or
- * several subscribers, once completed, errored or unsubscribed, or with RxJS's deprecated synchronous error
- * handling on, `next` is `Subject.next`.
+ * value straight to that subscriber (into the queue itself if it is a `roundRobin` leaf). RxJS's `Subject.next`
+ * runs each call in an error context and iterates a snapshot of the observers, which allocates per call; over 300
+ * leaves that was a third of `fairMergeMap`'s cost per event in stream mode (BENCHMARKS.md, case (1L) against
+ * (1)). Everything else is `Subject`'s: with no or several subscribers, once completed, errored or unsubscribed,
+ * or with RxJS's deprecated synchronous error handling on, `next` is `Subject.next`.
  *
  * @example
  * const heal = new LeafSubject<Event>();

@@ -440,8 +440,8 @@ class Leaf<T> extends Subscription implements Observer<T>, DirectSubscriber<T> {
   }
 
   /**
-   * For `LeafSubject`: the queue takes the values itself. Once this subscription closes, the subject no longer
-   * has it as its only subscriber (RxJS drops it from the observers first), so nothing arrives after.
+   * For `LeafSubject`: the queue takes the values itself. Once this subscription closes, the subject counts its
+   * subscribers again (a finalizer it added), so nothing arrives after.
    */
   get _direct(): DirectSink<T> {
     return this.queue;
