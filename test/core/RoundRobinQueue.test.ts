@@ -64,6 +64,40 @@ describe('RoundRobinQueue', () => {
       expect(drain(q)).toEqual([20, 10, 21, 11]);
     });
 
+    it('should match keys as a Map does (NaN is NaN, -0 is 0), with one child and with several', () => {
+      const q = new RoundRobinQueue<string, unknown>();
+      q.add(NaN, new FifoQueue(['nan']));
+      expect(q.has(NaN)).toBe(true); // one child
+      q.add(-0, new FifoQueue(['zero']));
+      expect(q.has(NaN)).toBe(true); // several
+      expect(q.has(0)).toBe(true);
+      expect(() => q.add(0, new FifoQueue<string>())).toThrow(/already in this node/);
+      expect(q.delete(NaN)).toEqual(['nan']);
+      expect(q.delete(0)).toEqual(['zero']);
+      q.push([NaN, 'p'], 'a'); // one child again
+      q.push([NaN, 'p'], 'b');
+      expect([...q.keys()]).toEqual([NaN]);
+      expect(drain(q)).toEqual(['a', 'b']);
+    });
+
+    it('should keep the order keys were added in as a node grows from one child to several and shrinks back', () => {
+      const q = new RoundRobinQueue<string>({ a: new FifoQueue(['a1', 'a2']) });
+      expect([...q.keys()]).toEqual(['a']);
+      q.add('b', new FifoQueue(['b1']));
+      q.add('c', new FifoQueue<string>());
+      expect([...q.keys()]).toEqual(['a', 'b', 'c']);
+      q.delete('a');
+      q.delete('c');
+      expect([...q.keys()]).toEqual(['b']);
+      q.delete('b');
+      expect([...q.keys()]).toEqual([]);
+      expect(q.size).toBe(0);
+      q.add('d', new FifoQueue(['d1']));
+      q.add('a', new FifoQueue(['a3']));
+      expect([...q.keys()]).toEqual(['d', 'a']);
+      expect(drain(q)).toEqual(['d1', 'a3']);
+    });
+
     it('should count events below it, nested ones included', () => {
       const q = seedCloud(3);
       expect(q.size).toBe(18);
