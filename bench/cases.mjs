@@ -74,6 +74,16 @@ export const CASES = {
       };
     },
   },
+  '4ks': {
+    name: 'hand-written nested RR, key-path Maps, fed through a flat Subject by path',
+    prepare({ rxjs, events }) {
+      const tree = new KeyedTree();
+      const dispatcher = new FloorDispatcher(tree.root, work, CONCURRENCY);
+      const source = new rxjs.Subject();
+      source.subscribe(new (keyedSinkClass(rxjs))(tree, dispatcher));
+      return { push: (i) => source.next(events[i]), end: () => source.complete(), done: dispatcher.done };
+    },
+  },
   '4s': {
     name: 'hand-written nested RR fed through leaf Subjects',
     prepare({ rxjs, shape, events, leafOf }) {
@@ -128,7 +138,7 @@ export const CASES = {
 };
 
 /** The case ids in report order. */
-export const CASE_IDS = ['1', '1L', '2', '3', '4', '4s', '4k', '5', '6', '7', '8'];
+export const CASE_IDS = ['1', '1L', '2', '3', '4', '4s', '4k', '4ks', '5', '6', '7', '8'];
 
 /**
  * Leaf Subjects under `roundRobin` nodes: cloud -> host -> VM -> policy. `subjects[i]` is leaf i. `Leaf`: the
@@ -189,6 +199,33 @@ function subjectLeafClass(rxjs) {
     }
   };
   return SubjectLeafClass;
+}
+
+/**
+ * Case (4ks): the subscriber of the flat Subject, keyed by the path `byPath` returns (an array per event, as `by`
+ * returns): the keyed floor (4k) plus what a `by` operator cannot avoid, the source's Subject and the path array.
+ */
+let KeyedSinkClass;
+function keyedSinkClass(rxjs) {
+  KeyedSinkClass ??= class KeyedSink extends rxjs.Subscription {
+    constructor(tree, dispatcher) {
+      super();
+      this.tree = tree;
+      this.dispatcher = dispatcher;
+    }
+    next(e) {
+      const path = byPath(e);
+      this.tree.pushAt(path[0], path[1], path[2], e);
+      this.dispatcher.arrived();
+    }
+    error(err) {
+      throw err;
+    }
+    complete() {
+      this.dispatcher.end();
+    }
+  };
+  return KeyedSinkClass;
 }
 
 export function completeAll(subjects) {

@@ -112,20 +112,25 @@ export class KeyedTree {
   }
 
   push(e) {
-    let host = this.hosts.get(e.host);
+    this.pushAt(e.host, e.vm, e.policy, e);
+  }
+
+  /** Queues `e` under the key path (hostKey, vmKey, policyKey). */
+  pushAt(hostKey, vmKey, policyKey, e) {
+    let host = this.hosts.get(hostKey);
     if (host === undefined) {
       host = { node: new FloorNode(this.root), vms: new Map() };
-      this.hosts.set(e.host, host);
+      this.hosts.set(hostKey, host);
     }
-    let vm = host.vms.get(e.vm);
+    let vm = host.vms.get(vmKey);
     if (vm === undefined) {
       vm = { node: new FloorNode(host.node), leaves: new Map() };
-      host.vms.set(e.vm, vm);
+      host.vms.set(vmKey, vm);
     }
-    let leaf = vm.leaves.get(e.policy);
+    let leaf = vm.leaves.get(policyKey);
     if (leaf === undefined) {
       leaf = new FloorLeaf(vm.node);
-      vm.leaves.set(e.policy, leaf);
+      vm.leaves.set(policyKey, leaf);
     }
     leaf.push(e);
   }

@@ -60,7 +60,7 @@ const FULL = {
 /** About a minute: the cells the targets name (K = 300 and 30,000 skewed), 100k events, 3 repetitions. */
 const QUICK = {
   reps: 3,
-  cases: ['1', '1L', '2', '3', '4', '4s', '5', '6', '7', '8'],
+  cases: ['1', '1L', '2', '3', '4', '4s', '4ks', '5', '6', '7', '8'],
   grid: { ks: [300, 30000], dists: ['skewed'], modes: ['backlog', 'stream'] },
   n: { backlog: 100_000, stream: 100_000 },
   warmup: 300_000,
