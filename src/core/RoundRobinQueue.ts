@@ -460,7 +460,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     child._parent = this;
     child._key = key;
     child._flags = flags; // not paused, not yet in the rotation
-    this.#store(key, child);
+    this.#store(child);
     if (child.ready) this._childReady(child);
   }
 
@@ -500,14 +500,14 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     return this.#only === null ? [] : [this.#only];
   }
 
-  /** Stores a child under a key it does not have yet; a second child makes the Map. */
-  #store(key: K, child: QueueNode<T>): void {
+  /** Stores a child under its `_key`, which no other child has; a second child makes the Map. */
+  #store(child: QueueNode<T>): void {
     const children = this.#children;
-    if (children !== null) children.set(key, child);
+    if (children !== null) children.set(child._key as K, child);
     else if (this.#only === null) this.#only = child;
     else {
       const only = this.#only;
-      this.#children = new Map([[only._key as K, only], [key, child]]);
+      this.#children = new Map([[only._key as K, only], [child._key as K, child]]);
       this.#only = null;
     }
   }
