@@ -1,26 +1,24 @@
 import { defineConfig } from 'tsup';
 
+// No source maps: dist is plain, readable ES2022 (nothing minified), and maps would more than double the package.
 export default defineConfig([
   {
-    // The library: ESM first, CJS for require(), declarations for both.
-    entry: { index: 'src/index.ts', 'service/index': 'src/service/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
+    // ESM: the library and the `rxjs-fair` bin in one build, so the bin uses the library's own chunks instead of a
+    // second copy. The bin's `#!` line comes from src/cli.ts.
+    entry: { index: 'src/index.ts', cli: 'src/cli.ts' },
+    format: ['esm'],
+    dts: { entry: { index: 'src/index.ts' } },
+    splitting: true,
     clean: true,
     target: 'es2022',
     external: ['rxjs'],
-    // The service finds the built dashboard next to itself: import.meta.url in the CJS build too.
-    shims: true,
   },
   {
-    // The `rxjs-fair` bin: ESM only, never imported by library users.
-    entry: { cli: 'src/cli.ts' },
-    format: ['esm'],
-    sourcemap: true,
-    target: 'node20',
-    platform: 'node',
-    external: ['rxjs', 'commander', 'cli-progress'],
-    banner: { js: '#!/usr/bin/env node' },
+    // CJS, for require(): the library only.
+    entry: { index: 'src/index.ts' },
+    format: ['cjs'],
+    dts: { entry: { index: 'src/index.ts' } },
+    target: 'es2022',
+    external: ['rxjs'],
   },
 ]);

@@ -7,16 +7,17 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/**/*.test.ts', 'marbles/**/*.spec.ts'],
-          exclude: ['test/integration/**', 'test/browser/**', '**/node_modules/**'],
+          // The service's broker-free tests too (service/test/*.test.ts): they import `rxjs-fair` as built.
+          include: ['test/**/*.test.ts', 'marbles/**/*.spec.ts', 'service/test/*.test.ts'],
+          exclude: ['test/browser/**', '**/node_modules/**'],
         },
       },
       {
         // Against a real RabbitMQ, which globalSetup starts (installing it when missing) and stops.
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/integration/globalSetup.ts'],
+          include: ['service/test/integration/**/*.test.ts'],
+          globalSetup: ['service/test/integration/globalSetup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // Two cores: one file at a time keeps the timings of each test (and of the broker) steady.
@@ -24,11 +25,11 @@ export default defineConfig({
         },
       },
       {
-        // The in-browser demo (web/) in Debian's Chromium via playwright-core; globalSetup installs Chromium when
-        // missing (as root) and, with CI=true, fails the run if it cannot launch.
+        // The in-browser demo (web/) and the service's dashboard in Debian's Chromium via playwright-core; globalSetup
+        // installs Chromium when missing (as root) and, with CI=true, fails the run if it cannot launch.
         test: {
           name: 'browser',
-          include: ['test/browser/**/*.test.ts'],
+          include: ['test/browser/**/*.test.ts', 'service/test/browser/**/*.test.ts'],
           globalSetup: ['test/browser/globalSetup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The `rxjs-fair` command line.
  *
@@ -9,8 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { demoDefaults, demoLimits, type DemoSettings } from './demo/demoDefaults.js';
-import { positiveInteger, seedNumber, skewShare } from './flagParsers.js';
-import { registerServiceCommands } from './service/commands.js';
+import { positiveInteger, seedNumber, skewShare } from '../service/src/flagParsers.js';
 
 const program = new Command('rxjs-fair')
   .description('Fair, back-pressured dispatch of keyed events: nested round-robin over compute host → VM → policy.')
@@ -43,7 +43,6 @@ program
     process.exitCode = await runDemo(flags);
   });
 
-registerServiceCommands(program); // `serve` and `produce`: each loads src/service (amqplib, fastify) in its action
 
 try {
   await program.parseAsync();

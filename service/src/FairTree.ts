@@ -1,0 +1,99 @@
+import type { Subject } from 'rxjs';
+import { LeafSubject, roundRobin, type RoundRobin } from 'rxjs-fair';
+
+interface VmBranch<T> {
+  /** Its `size` is what is queued under the VM: the library counts it, so the tree keeps no counter of its own. */
+  readonly node: RoundRobin<T, string>;
+  readonly leaves: Map<string, Subject<T>>;
+}
+
+interface HostBranch<T> {
+  readonly node: RoundRobin<T, string>;
+  readonly vms: Map<string, VmBranch<T>>;
+}
+
+/**
+ * The scheduler's in-memory backlog: a `roundRobin` tree host -> VM -> policy, whose leaves are Subjects. Pipe
+ * `root` into `fairMergeMap`; branches are added as items arrive, handed back whole when a VM or host is paused
+ * (`deleteVm`, `deleteHost`), and removed by `sweep` once idle. What is queued is the nodes' `size`.
+ */
+export class FairTree<T> {
+  readonly root: RoundRobin<T, string> = roundRobin<T>();
+  readonly #hosts = new Map<string, HostBranch<T>>();
+
+  /** Queues an item under its host, VM and policy, creating the branch it needs. */
+  push(host: string, vm: string, policy: string, item: T): void {
+    let hostBranch = this.#hosts.get(host);
+    if (hostBranch === undefined) {
+      hostBranch = { node: roundRobin<T>(), vms: new Map() };
+      this.#hosts.set(host, hostBranch);
+      this.root.add(host, hostBranch.node);
+    }
+    let vmBranch = hostBranch.vms.get(vm);
+    if (vmBranch === undefined) {
+      vmBranch = { node: roundRobin<T>(), leaves: new Map() };
+      hostBranch.vms.set(vm, vmBranch);
+      hostBranch.node.add(vm, vmBranch.node);
+    }
+    let leaf = vmBranch.leaves.get(policy);
+    if (leaf === undefined) {
+      leaf = new LeafSubject<T>();
+      vmBranch.leaves.set(policy, leaf);
+      vmBranch.node.add(policy, leaf);
+    }
+    leaf.next(item);
+  }
+
+  /** Removes a VM's branch; returns its items not yet dispatched, oldest first per policy. */
+  deleteVm(host: string, vm: string): T[] {
+    const hostBranch = this.#hosts.get(host);
+    if (hostBranch === undefined || !hostBranch.vms.has(vm)) return [];
+    hostBranch.vms.delete(vm);
+    return hostBranch.node.delete(vm);
+  }
+
+  /** Removes a host's branch; returns its items not yet dispatched. */
+  deleteHost(host: string): T[] {
+    if (!this.#hosts.delete(host)) return [];
+    return this.root.delete(host);
+  }
+
+  /** Removes every branch; returns every item not yet dispatched. */
+  clear(): T[] {
+    const items: T[] = [];
+    for (const host of [...this.#hosts.keys()]) for (const item of this.deleteHost(host)) items.push(item);
+    return items;
+  }
+
+  /** VMs of a host that have a branch. */
+  vms(host: string): string[] {
+    return [...(this.#hosts.get(host)?.vms.keys() ?? [])];
+  }
+
+  /** Removes the branches of VMs with nothing queued, and hosts left without VMs: memory follows the backlog. */
+  sweep(): void {
+    for (const [host, hostBranch] of this.#hosts) {
+      for (const [vm, vmBranch] of hostBranch.vms) {
+        if (vmBranch.node.size === 0) {
+          hostBranch.vms.delete(vm);
+          hostBranch.node.delete(vm);
+        }
+      }
+      if (hostBranch.vms.size === 0) this.deleteHost(host);
+    }
+  }
+
+  /** Items queued in memory (not yet dispatched), by host and VM. */
+  counts(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const [host, hostBranch] of this.#hosts) {
+      const vms: Record<string, number> = {};
+      for (const [vm, vmBranch] of hostBranch.vms) {
+        const queued = vmBranch.node.size; // counted over the VM's few policy leaves
+        if (queued > 0) vms[vm] = queued;
+      }
+      if (Object.keys(vms).length > 0) out[host] = vms;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,737 @@
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import { FairStats, fairMergeMap, type FairSnapshot } from 'rxjs-fair';
+import { Availability } from './Availability.js';
+import { ConfirmPublisher } from './ConfirmPublisher.js';
+import { connectBroker, redactUrl } from './connectBroker.js';
+import { DispatchStats, type HostActivity } from './DispatchStats.js';
+import { ControlStream, publishControl, type ControlMessage } from './ControlStream.js';
+import { EventPublisher } from './EventPublisher.js';
+import { FairTree } from './FairTree.js';
+import { checkAvailability, parseEvent, type AvailabilityPatch, type AvailabilityState, type FairEvent } from './schemas.js';
+import {
+  assertHostQueue,
+  assertParkedQueue,
+  assertTopology,
+  headers,
+  hostKey,
+  hostQueue,
+  parkedQueue,
+  topology,
+  type Topology,
+  type TopologyOptions,
+} from './topology.js';
+
+/** The action run for each event: resolves when it is done; a rejection (or throw) is a failed attempt. */
+export type EventHandler = (event: FairEvent) => unknown;
+
+export interface SchedulerOptions extends TopologyOptions {
+  /** The broker, `amqp://user:password@host:port`. */
+  readonly url: string;
+  readonly handle: EventHandler;
+  /**
+   * Most actions running at once ("max parallel executions").
+   * @default 16
+   */
+  readonly concurrency?: number;
+  /**
+   * Messages fetched ahead from each host's queue (and each parked queue): what the fair tree can choose from for
+   * that host. Memory holds at most this many events per host.
+   * @default the concurrency, at most 64
+   */
+  readonly prefetch?: number;
+  /**
+   * Where warnings go (a lost broker, a failed park).
+   * @default a line on stderr
+   */
+  readonly log?: (line: string) => void;
+}
+
+/** What the scheduler has done since it started; `queued` is what it holds in memory, by host and VM. */
+export interface SchedulerStats {
+  readonly consuming: boolean;
+  readonly concurrency: number;
+  readonly hosts: number;
+  readonly queued: Record<string, Record<string, number>>;
+  readonly active: number;
+  /** Actions that finished (and whose message was acknowledged). */
+  readonly done: number;
+  /** Failed attempts sent to wait for a retry. */
+  readonly retried: number;
+  /** Events dead-lettered after their last failed attempt. */
+  readonly failed: number;
+  /** Messages dead-lettered because they are not a valid event. */
+  readonly malformed: number;
+  /** Events moved to a paused VM's parked queue. */
+  readonly parked: number;
+  readonly availability: Record<string, AvailabilityState | Record<string, AvailabilityState>>;
+}
+
+/** A message taken from a host queue or a parked queue, on its way through the tree. */
+interface Delivery {
+  readonly event: FairEvent;
+  readonly message: ConsumeMessage;
+  readonly queue: string;
+  readonly parked: boolean;
+  readonly session: Session;
+  /** When the scheduler received it (`performance.now()`): its wait, until dispatch, is recorded per host. */
+  readonly received: number;
+  /** Acknowledged or handed back already: a message is settled once, or its channel fails. */
+  settled: boolean;
+}
+
+/** Everything that lives as long as one broker connection. */
+interface Session {
+  readonly connection: ChannelModel;
+  readonly consumer: Channel;
+  readonly confirm: ConfirmChannel;
+  readonly publisher: ConfirmPublisher;
+  readonly events: EventPublisher;
+  readonly tree: FairTree<Delivery>;
+  readonly subscription: Subscription;
+  /** The library's live stats of this session's dispatch, watched for its whole life (see `fairSnapshot`). */
+  readonly fairStats: { readonly tick: Subject<void>; last: FairSnapshot | null };
+  control?: ControlStream;
+  /** Consumer tags: a host's queue by host, parked queues by queue name. */
+  readonly hostConsumers: Map<string, string>;
+  readonly parkedConsumers: Map<string, string>;
+  /** Parked queues declared on this connection. */
+  readonly parkedDeclared: Map<string, Promise<void>>;
+  /** Set once consuming has begun (hosts are reconciled as they are announced from then on). */
+  live: boolean;
+  /** Set when this process closes the session on purpose (its channels' closing is then expected). */
+  closing: boolean;
+  closed: boolean;
+}
+
+type Outcome = 'done' | 'retried' | 'failed';
+
+/**
+ * The scheduler service: consumes every host's queue with a small prefetch each, queues the events in a fair tree
+ * (host -> VM -> policy) and runs `handle(event)` for them with `fairMergeMap` under `concurrency`. A message is
+ * acknowledged only once its action finished (at-least-once: a crash loses nothing); a failed action is retried
+ * with backoff through the broker, then dead-lettered with the reason; a malformed message is dead-lettered at once.
+ *
+ * Availability comes from the control stream (shared and durable): a paused VM's events are parked in its own
+ * queue, so they hold none of the host's prefetch, and come back once it is ACTIVE; a paused host is not consumed.
+ *
+ * A lost connection is re-established with backoff, and consuming starts over (what was in memory is redelivered
+ * by the broker). Several schedulers can consume the same hosts: each message goes to one of them.
+ */
+export class Scheduler {
+  readonly topology: Topology;
+  readonly concurrency: number;
+  readonly prefetch: number;
+  readonly availability = new Availability();
+
+  readonly #options: SchedulerOptions;
+  readonly #log: (line: string) => void;
+  /** Hosts announced on the control stream, and the VMs of each that have a parked queue. */
+  readonly #hosts = new Set<string>();
+  readonly #parked = new Map<string, Set<string>>();
+  /** Per-host chain of reconciliations, so that two never interleave for one host. */
+  readonly #reconciling = new Map<string, Promise<void>>();
+  #session: Session | undefined;
+  #state: 'idle' | 'starting' | 'running' | 'reconnecting' | 'stopping' | 'stopped' = 'idle';
+  #sweepTimer: NodeJS.Timeout | undefined;
+  /** The first connection's set-up, while `start()` runs it. */
+  #starting: Promise<void> | undefined;
+  /** Actions running, across sessions, and who waits for them to finish. */
+  #active = 0;
+  #idle: (() => void)[] = [];
+  readonly #counts = { done: 0, retried: 0, failed: 0, malformed: 0, parked: 0 };
+  /** Per host: dispatches, running actions, waits (what the dashboard shows). */
+  readonly #dispatchStats = new DispatchStats();
+  /** Pinged when something `stats()` or `activity()` tell has changed, while anyone listens. */
+  readonly #changes = new Subject<void>();
+  readonly #changes$ = this.#changes.asObservable();
+
+  constructor(options: SchedulerOptions) {
+    const { url, handle, concurrency = 16 } = options;
+    if (typeof url !== 'string' || url === '') throw new TypeError('Expected `url` to be an amqp:// URL');
+    if (typeof handle !== 'function') throw new TypeError(`Expected \`handle\` to be a function, got ${typeof handle}`);
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new TypeError(`Expected \`concurrency\` to be a positive integer, got ${String(concurrency)}`);
+    }
+    const prefetch = options.prefetch ?? Math.min(concurrency, 64);
+    if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > 65535) {
+      throw new TypeError(`Expected \`prefetch\` to be an integer from 1 to 65535, got ${String(prefetch)}`);
+    }
+    this.topology = topology(options);
+    this.concurrency = concurrency;
+    this.prefetch = prefetch;
+    this.#options = options;
+    this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+  }
+
+  /** Whether it is consuming from the broker now (what `GET /health` tells). */
+  get consuming(): boolean {
+    return this.#state === 'running' && this.#session?.live === true && !this.#session.closed;
+  }
+
+  /**
+   * Emits (synchronously, no value) each time something that `stats()` or `activity()` tell may have changed: an
+   * event received, dispatched or settled, an availability change. Many a second under load: throttle it (the
+   * dashboard's `statsStream` does). Costs nothing while nobody subscribes.
+   */
+  get changes(): Observable<void> {
+    return this.#changes$;
+  }
+
+  /** Hosts it knows, from the control stream. */
+  get hosts(): ReadonlySet<string> {
+    return this.#hosts;
+  }
+
+  /**
+   * Connects, declares the topology, reads the control stream up to now (hosts, parked queues, availability) and
+   * starts consuming. Resolves once it consumes; rejects with a one-line reason if the broker cannot be used.
+   */
+  async start(): Promise<void> {
+    if (this.#state !== 'idle') throw new Error(`Cannot start a scheduler that is ${this.#state}`);
+    this.#state = 'starting';
+    this.#starting = this.#open();
+    try {
+      await this.#starting;
+    } catch (error) {
+      this.#state = 'stopped';
+      throw error;
+    }
+    if (this.#state !== 'starting') return; // stopped while starting: stop() closes the session
+    this.#state = 'running';
+    if (this.#session?.closed === true) this.#lost(this.#session, undefined, true); // lost as it started
+    this.#sweepTimer = setInterval(() => this.#session?.tree.sweep(), 10_000);
+    this.#sweepTimer.unref();
+  }
+
+  /**
+   * Stops taking messages, hands back what it holds in memory (requeued in the broker), waits for the running
+   * actions to finish (at most `timeoutMs`; those still running then are requeued when the connection closes),
+   * and disconnects.
+   */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    if (this.#state === 'stopped' || this.#state === 'stopping') return;
+    this.#state = 'stopping';
+    await this.#starting?.catch(() => {});
+    clearInterval(this.#sweepTimer);
+    const session = this.#session;
+    if (session !== undefined && !session.closed) {
+      session.live = false;
+      const tags = [...session.hostConsumers.values(), ...session.parkedConsumers.values()];
+      session.hostConsumers.clear();
+      session.parkedConsumers.clear();
+      await Promise.all(tags.map((tag) => session.consumer.cancel(tag).catch(() => {})));
+      for (const delivery of session.tree.clear()) this.#nack(delivery);
+    }
+    await this.#whenIdle(timeoutMs);
+    if (session !== undefined) await this.#close(session);
+    this.#state = 'stopped';
+  }
+
+  /** Publishes events (each confirmed by the broker before this resolves): the REST path into the same queues. */
+  async publishEvents(events: Iterable<FairEvent>): Promise<number> {
+    return this.#usable().events.publishAll(events);
+  }
+
+  /**
+   * Puts an availability change in force: appended to the control stream (durable, seen by every scheduler) and
+   * applied here before this resolves, so an event dispatched afterwards sees it.
+   */
+  async setAvailability(patch: AvailabilityPatch): Promise<void> {
+    checkAvailability(patch);
+    const session = this.#usable();
+    await publishControl(session.publisher, this.topology, { type: 'availability', patch });
+    // Applied as it is read back from the stream, in the stream's order, like every other scheduler does: applying
+    // it here first could be undone for a moment by an older change still on its way.
+    await (session.control as ControlStream).sync(session.publisher);
+    await Promise.all(Object.keys(patch).map((host) => this.#reconciling.get(host)));
+  }
+
+  /** Messages waiting in the broker, by host (its queue) and by parked VM (`host/vm`). */
+  async queueDepths(): Promise<{ hosts: Record<string, number>; parked: Record<string, number> }> {
+    const session = this.#usable();
+    const channel = await session.connection.createChannel();
+    channel.on('error', () => {});
+    const hosts: Record<string, number> = {};
+    const parked: Record<string, number> = {};
+    try {
+      for (const host of this.#hosts) hosts[host] = (await channel.checkQueue(hostQueue(this.topology, host))).messageCount;
+      for (const [host, vms] of this.#parked) {
+        for (const vm of vms) parked[`${host}/${vm}`] = (await channel.checkQueue(parkedQueue(this.topology, host, vm))).messageCount;
+      }
+    } finally {
+      await channel.close().catch(() => {});
+    }
+    return { hosts, parked };
+  }
+
+  /**
+   * Per host that dispatched anything since the start: events dispatched, actions running (by VM), and the waits
+   * from receiving an event to dispatching it (percentiles over the last 30 to 60 s). From memory only: O(hosts).
+   */
+  activity(): Map<string, HostActivity> {
+    return this.#dispatchStats.snapshot(performance.now());
+  }
+
+  /**
+   * The library's `FairStats` snapshot of the dispatch (`GET /stats` shows it as `library`): queued and active per
+   * host and VM, and per host the dispatches and wait percentiles (receipt to dispatch, ms) since the previous call
+   * (or since the connection to the broker was made), with Jain's index over the busy hosts. `null` before the
+   * first connection.
+   */
+  fairSnapshot(): FairSnapshot | null {
+    const stats = this.#session?.fairStats;
+    if (stats === undefined) return null;
+    stats.tick.next();
+    return stats.last;
+  }
+
+  stats(): SchedulerStats {
+    return {
+      consuming: this.consuming,
+      concurrency: this.concurrency,
+      hosts: this.#hosts.size,
+      queued: this.#session?.tree.counts() ?? {},
+      active: this.#active,
+      ...this.#counts,
+      availability: this.availability.toJSON(),
+    };
+  }
+
+  // --- connection ---------------------------------------------------------------------------------------------
+
+  async #open(): Promise<void> {
+    const t = this.topology;
+    const connection = await connectBroker(this.#options.url);
+    connection.on('error', () => {}); // followed by 'close'
+    let session: Session | undefined;
+    try {
+      const setup = await connection.createChannel();
+      setup.on('error', () => {}); // a failed declaration rejects its call too
+      await assertTopology(setup, t);
+      await setup.close();
+      const consumer = await connection.createChannel();
+      await consumer.prefetch(this.prefetch);
+      const confirm = await connection.createConfirmChannel();
+      const publisher = new ConfirmPublisher(confirm);
+      const tree = new FairTree<Delivery>();
+      // One FairStats per session: a session's operator never meets the previous one's. Watched from the start, so
+      // every event is timed (a clock read per arrival and per dispatch: nothing next to a broker round trip).
+      const stats = new FairStats<Delivery>({ depth: 2 });
+      const fairStats = { tick: new Subject<void>(), last: null as FairSnapshot | null };
+      const subscription = stats.snapshots(fairStats.tick).subscribe((snapshot) => (fairStats.last = snapshot));
+      subscription.add(
+        tree.root
+          .pipe(fairMergeMap((delivery: Delivery) => this.#run(delivery), { concurrency: this.concurrency, stats }))
+          .subscribe({ error: (error: unknown) => this.#log(`rxjs-fair: dispatch failed: ${String(error)}`) }),
+      );
+      session = {
+        connection,
+        consumer,
+        confirm,
+        publisher,
+        events: new EventPublisher(confirm, publisher, t),
+        tree,
+        subscription,
+        fairStats,
+        hostConsumers: new Map(),
+        parkedConsumers: new Map(),
+        parkedDeclared: new Map(),
+        live: false,
+        closing: false,
+        closed: false,
+      };
+      const current = session;
+      connection.on('close', (error?: Error) => this.#lost(current, error));
+      for (const channel of [consumer, confirm]) {
+        channel.on('error', () => {});
+        // A channel the broker closed (an unknown delivery tag, a queue declared differently) ends the session.
+        channel.on('close', () => {
+          if (!current.closing) void current.connection.close().catch(() => {});
+        });
+      }
+      this.#session = session;
+      const control = new ControlStream(connection, t, (message) => this.#onControl(current, message));
+      session.control = control;
+      const controlChannel = await control.start();
+      controlChannel.on('close', () => {
+        if (!current.closing) void current.connection.close().catch(() => {});
+      });
+      await control.sync(publisher);
+      session.live = true;
+      await Promise.all([...this.#hosts].map((host) => this.#reconcile(current, host)));
+      if (session.closed) throw new Error('the broker closed the connection while the scheduler started');
+    } catch (error) {
+      if (session !== undefined) await this.#close(session);
+      else await connection.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  async #close(session: Session): Promise<void> {
+    session.closing = true;
+    session.live = false;
+    // Each channel first: closing one waits for the broker to process what was sent on it (the last acks), where
+    // closing the connection straight away could overtake them, and the broker would redeliver those messages.
+    await session.consumer.close().catch(() => {});
+    await session.confirm.close().catch(() => {});
+    session.closed = true;
+    session.subscription.unsubscribe();
+    await session.control?.close();
+    await session.connection.close().catch(() => {});
+  }
+
+  #lost(session: Session, error: Error | undefined, again = false): void {
+    if (session.closed && !again) return;
+    session.closed = true;
+    session.live = false;
+    session.subscription.unsubscribe();
+    if (this.#state !== 'running') return;
+    this.#state = 'reconnecting';
+    this.#log(`rxjs-fair: lost the broker at ${redactUrl(this.#options.url)} (${error?.message ?? 'connection closed'}); reconnecting`);
+    void this.#reconnect();
+  }
+
+  async #reconnect(): Promise<void> {
+    let delay = 100;
+    let attempts = 0;
+    while (this.#state === 'reconnecting') {
+      try {
+        await this.#open();
+        if (this.#state !== 'reconnecting') {
+          if (this.#session !== undefined) await this.#close(this.#session);
+          return;
+        }
+        if (this.#session?.closed === true) continue; // lost again as it reconnected
+        this.#state = 'running';
+        this.#log(`rxjs-fair: reconnected to ${redactUrl(this.#options.url)}; consuming again`);
+        return;
+      } catch (error) {
+        // Backoff with jitter, so that many schedulers do not knock all at once.
+        await new Promise((resolve) => setTimeout(resolve, delay * (0.75 + Math.random() / 2)));
+        delay = Math.min(delay * 2, 3000);
+        if (++attempts % 10 === 0) this.#log(`rxjs-fair: still reconnecting: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  #usable(): Session {
+    const session = this.#session;
+    if (session === undefined || session.closed || !session.live) throw new Error('the scheduler is not connected to the broker');
+    return session;
+  }
+
+  // --- control stream -----------------------------------------------------------------------------------------
+
+  #onControl(session: Session, message: ControlMessage): void {
+    switch (message.type) {
+      case 'host':
+        if (typeof message.host !== 'string' || this.#hosts.has(message.host)) return;
+        this.#hosts.add(message.host);
+        if (session.live) void this.#reconcile(session, message.host);
+        return;
+      case 'parked': {
+        if (typeof message.host !== 'string' || typeof message.vm !== 'string') return;
+        let vms = this.#parked.get(message.host);
+        if (vms === undefined) this.#parked.set(message.host, (vms = new Set()));
+        if (vms.has(message.vm)) return;
+        vms.add(message.vm);
+        if (session.live) void this.#reconcile(session, message.host);
+        return;
+      }
+      case 'availability':
+        try {
+          this.#applyAvailability(checkAvailability(message.patch));
+        } catch (error) {
+          this.#log(`rxjs-fair: skipped an invalid availability change on the control stream: ${(error as Error).message}`);
+        }
+        return;
+    }
+  }
+
+  #applyAvailability(patch: AvailabilityPatch): void {
+    const session = this.#session;
+    for (const host of this.availability.apply(patch)) {
+      if (session?.live === true) void this.#reconcile(session, host);
+    }
+    this.#changed();
+  }
+
+  /**
+   * Makes what the session consumes for a host match the availability: the host's queue while the host is
+   * ACTIVE, each parked queue while its VM is ACTIVE; events in memory of what is paused are handed back (parked,
+   * or requeued). Runs one at a time per host.
+   */
+  #reconcile(session: Session, host: string): Promise<void> {
+    const previous = this.#reconciling.get(host) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.#reconcileNow(session, host))
+      .catch((error: unknown) => {
+        if (!session.closed) this.#log(`rxjs-fair: could not update consumers of host ${host}: ${(error as Error).message}`);
+      });
+    this.#reconciling.set(host, next);
+    void next.then(() => {
+      if (this.#reconciling.get(host) === next) this.#reconciling.delete(host);
+    });
+    return next;
+  }
+
+  async #reconcileNow(session: Session, host: string): Promise<void> {
+    if (session.closed || !session.live) return;
+    const { consumer, tree } = session;
+    const parkedVms = this.#parked.get(host) ?? new Set<string>();
+    if (!this.availability.isHostActive(host)) {
+      const tag = session.hostConsumers.get(host);
+      session.hostConsumers.delete(host);
+      if (tag !== undefined) await consumer.cancel(tag);
+      for (const vm of parkedVms) await this.#stopParked(session, host, vm);
+      for (const delivery of tree.deleteHost(host)) this.#nack(delivery);
+      return;
+    }
+    if (this.#hosts.has(host) && !session.hostConsumers.has(host)) {
+      const queue = await assertHostQueue(consumer, this.topology, host);
+      if (session.closed || !session.live || !this.availability.isHostActive(host)) return;
+      const { consumerTag } = await consumer.consume(queue, (message) => this.#onMessage(session, queue, false, message));
+      session.hostConsumers.set(host, consumerTag);
+    }
+    for (const vm of new Set([...parkedVms, ...tree.vms(host)])) {
+      if (this.availability.isRunnable(host, vm)) {
+        if (parkedVms.has(vm)) await this.#startParked(session, host, vm);
+        continue;
+      }
+      await this.#stopParked(session, host, vm);
+      for (const delivery of tree.deleteVm(host, vm)) {
+        if (delivery.parked) this.#nack(delivery);
+        else void this.#park(delivery);
+      }
+    }
+  }
+
+  async #startParked(session: Session, host: string, vm: string): Promise<void> {
+    const queue = parkedQueue(this.topology, host, vm);
+    if (session.parkedConsumers.has(queue)) return;
+    await this.#declareParked(session, host, vm);
+    if (session.closed || !session.live || !this.availability.isRunnable(host, vm)) return;
+    const { consumerTag } = await session.consumer.consume(queue, (message) => this.#onMessage(session, queue, true, message));
+    session.parkedConsumers.set(queue, consumerTag);
+  }
+
+  async #stopParked(session: Session, host: string, vm: string): Promise<void> {
+    const queue = parkedQueue(this.topology, host, vm);
+    const tag = session.parkedConsumers.get(queue);
+    if (tag === undefined) return;
+    session.parkedConsumers.delete(queue);
+    await session.consumer.cancel(tag);
+  }
+
+  /** Declares a VM's parked queue on this connection, and announces it once on the control stream. */
+  #declareParked(session: Session, host: string, vm: string): Promise<void> {
+    const queue = parkedQueue(this.topology, host, vm);
+    let declared = session.parkedDeclared.get(queue);
+    if (declared === undefined) {
+      declared = (async () => {
+        await assertParkedQueue(session.confirm, this.topology, host, vm);
+        if (this.#parked.get(host)?.has(vm) !== true) {
+          await publishControl(session.publisher, this.topology, { type: 'parked', host, vm });
+        }
+      })();
+      declared.catch(() => session.parkedDeclared.delete(queue));
+      session.parkedDeclared.set(queue, declared);
+    }
+    return declared;
+  }
+
+  // --- messages -----------------------------------------------------------------------------------------------
+
+  #onMessage(session: Session, queue: string, parked: boolean, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled the consumer (its queue was deleted): consume it again on the next reconcile.
+      for (const host of session.hostConsumers.keys()) if (hostQueue(this.topology, host) === queue) session.hostConsumers.delete(host);
+      session.parkedConsumers.delete(queue);
+      return;
+    }
+    let event: FairEvent;
+    try {
+      event = parseEvent(message.content);
+    } catch (error) {
+      void this.#deadLetter(session, message, queue, 'malformed', `malformed: ${(error as Error).message}`);
+      return;
+    }
+    const expected = parked ? parkedQueue(this.topology, event.host, event.vm) : hostQueue(this.topology, event.host);
+    if (expected !== queue) {
+      void this.#deadLetter(session, message, queue, 'malformed', `misrouted: the event names host "${event.host}", VM "${event.vm}", but came from ${queue}`);
+      return;
+    }
+    const delivery: Delivery = { event, message, queue, parked, session, received: performance.now(), settled: false };
+    if (!session.live || this.#state === 'stopping') return this.#nack(delivery);
+    if (!this.availability.isRunnable(event.host, event.vm)) {
+      // Paused while this message was on its way: a host's queue is being cancelled, a parked one too.
+      if (parked || !this.availability.isHostActive(event.host)) this.#nack(delivery);
+      else void this.#park(delivery);
+      return;
+    }
+    session.tree.push(event.host, event.vm, event.policy, delivery);
+    this.#changed();
+  }
+
+  #changed(): void {
+    if (this.#changes.observed) this.#changes.next();
+  }
+
+  /** The projection: runs the action and settles the message. Never rejects (that would end the dispatch). */
+  async #run(delivery: Delivery): Promise<void> {
+    const { event, session } = delivery;
+    if (session.closed) return;
+    if (!this.availability.isRunnable(event.host, event.vm)) {
+      if (delivery.parked) this.#nack(delivery);
+      else await this.#park(delivery);
+      return;
+    }
+    this.#active++;
+    const now = performance.now();
+    this.#dispatchStats.dispatched(event.host, event.vm, now - delivery.received, now);
+    this.#changed();
+    let outcome: Outcome = 'done';
+    let failure: unknown;
+    try {
+      await this.#options.handle(event);
+    } catch (error) {
+      failure = error;
+      outcome = 'failed';
+    } finally {
+      this.#active--;
+      this.#dispatchStats.finished(event.host, event.vm);
+      if (this.#active === 0) for (const resolve of this.#idle.splice(0)) resolve();
+    }
+    if (outcome === 'done') {
+      this.#counts.done++; // counted before the ack, which tells `changes`
+      this.#ack(delivery);
+      return;
+    }
+    await this.#fail(delivery, failure);
+  }
+
+  async #fail(delivery: Delivery, failure: unknown): Promise<void> {
+    const { message, session, event } = delivery;
+    const previous = Number(message.properties.headers?.[headers.attempts] ?? 0);
+    const attempts = (Number.isFinite(previous) ? previous : 0) + 1;
+    const reason = failure instanceof Error ? failure.message : String(failure);
+    const delay = this.topology.retryDelays[attempts - 1];
+    if (delay === undefined) {
+      await this.#deadLetter(session, message, delivery.queue, 'failed', `action failed ${attempts} times: ${reason}`, attempts, delivery);
+      return;
+    }
+    try {
+      await session.publisher.publish(this.topology.retry, hostKey(event.host), message.content, {
+        ...copiedProperties(message),
+        headers: { ...copiedProperties(message).headers, [headers.attempts]: attempts, [headers.delay]: String(delay) },
+      });
+      this.#counts.retried++;
+      this.#ack(delivery);
+    } catch {
+      this.#nack(delivery); // not confirmed: leave it to the broker, it comes back
+    }
+  }
+
+  /** Moves a paused VM's event to its parked queue: published with a confirm, then acknowledged. */
+  async #park(delivery: Delivery): Promise<void> {
+    const { event, session, message } = delivery;
+    try {
+      await this.#declareParked(session, event.host, event.vm);
+      await session.publisher.sendToQueue(parkedQueue(this.topology, event.host, event.vm), message.content, copiedProperties(message));
+      this.#counts.parked++;
+      this.#ack(delivery);
+    } catch (error) {
+      if (!session.closed) this.#log(`rxjs-fair: could not park an event of ${event.host}/${event.vm}: ${(error as Error).message}`);
+      this.#nack(delivery);
+    }
+  }
+
+  /** Publishes a message to the dead-letter exchange with the reason (confirmed), then acknowledges it. */
+  async #deadLetter(
+    session: Session,
+    message: ConsumeMessage,
+    queue: string,
+    kind: 'malformed' | 'failed',
+    reason: string,
+    attempts?: number,
+    delivery?: Delivery,
+  ): Promise<void> {
+    const settle = delivery ?? ({ message, session, settled: false } as Delivery);
+    try {
+      await session.publisher.publish(this.topology.dead, '', message.content, {
+        ...copiedProperties(message),
+        headers: {
+          ...copiedProperties(message).headers,
+          [headers.reason]: reason.slice(0, 1000),
+          [headers.source]: queue,
+          ...(attempts === undefined ? {} : { [headers.attempts]: attempts }),
+        },
+      });
+      this.#counts[kind]++;
+      this.#ack(settle);
+    } catch {
+      this.#nack(settle);
+    }
+  }
+
+  #ack(delivery: Delivery): void {
+    if (delivery.settled || delivery.session.closed) return;
+    delivery.settled = true;
+    try {
+      delivery.session.consumer.ack(delivery.message);
+    } catch {
+      // the channel closed: the broker redelivers the message
+    }
+    this.#changed();
+  }
+
+  /** Hands a message back to its queue, at once (another consumer, or this one later, takes it). */
+  #nack(delivery: Delivery): void {
+    if (delivery.settled || delivery.session.closed) return;
+    delivery.settled = true;
+    try {
+      delivery.session.consumer.nack(delivery.message, false, true);
+    } catch {
+      // the channel closed: the broker requeues it anyway
+    }
+    this.#changed();
+  }
+
+  #whenIdle(timeoutMs: number): Promise<void> {
+    if (this.#active === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.#idle.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+/** The properties of a message that travel with it when it is republished (parked, retried, dead-lettered). */
+function copiedProperties(message: ConsumeMessage) {
+  const { contentType, messageId, headers: messageHeaders, timestamp } = message.properties as {
+    contentType?: string;
+    messageId?: string;
+    headers?: Record<string, unknown>;
+    timestamp?: number;
+  };
+  return {
+    persistent: true,
+    ...(contentType === undefined ? {} : { contentType }),
+    ...(messageId === undefined ? {} : { messageId }),
+    ...(timestamp === undefined ? {} : { timestamp }),
+    headers: withoutDeathHeaders(messageHeaders),
+  };
+}
+
+/** A message's headers without those the broker adds when it dead-letters (a retry's trip through its queue). */
+function withoutDeathHeaders(messageHeaders: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(messageHeaders ?? {})) {
+    if (name !== 'x-death' && !name.startsWith('x-first-death-') && !name.startsWith('x-last-death-')) out[name] = value;
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+// The scheduler service and the producer (@rxjs-fair/service): Node only, over RabbitMQ (amqplib).
+export { Scheduler, type SchedulerOptions, type SchedulerStats, type EventHandler } from './Scheduler.js';
+export { Producer, type ProducerOptions } from './Producer.js';
+export { Availability } from './Availability.js';
+
+// The REST API (fastify): the same scheduler behind HTTP.
+export { createRestServer, startRestServer, type RestServer, type RestServerOptions, type StartRestServerOptions } from './restServer.js';
+
+// The dashboard's data: one throttled stats stream from the scheduler's memory, and each client's view of it.
+export { statsStream, type StatsStreamOptions, type StatsSource, type QueueDepths } from './statsStream.js';
+export {
+  dashboardView,
+  jainIndex,
+  type DashboardView,
+  type ViewQuery,
+  type StatsSnapshot,
+  type HostRow,
+  type VmRow,
+  type PausedRow,
+  type WaitRow,
+  type Totals,
+  type Fairness,
+  type HostState,
+} from './dashboardView.js';
+export { DispatchStats, type HostActivity } from './DispatchStats.js';
+export { WaitHistogram, type WaitSummary } from './WaitHistogram.js';
+
+// Events and availability: the contract's JSON, and their checks (shared by AMQP and REST).
+export {
+  checkAvailability,
+  checkEvent,
+  checkEvents,
+  parseEvent,
+  eventSchema,
+  availabilitySchema,
+  InvalidInputError,
+  MAX_KEY_LENGTH,
+  type FairEvent,
+  type AvailabilityPatch,
+  type AvailabilityState,
+} from './schemas.js';
+
+// Where things live in the broker.
+export { topology, hostQueue, parkedQueue, retryQueue, hostKey, headers, type Topology, type TopologyOptions } from './topology.js';
+
+// Load: generated or read from NDJSON, and the built-in handler that simulates actions.
+export { generateEvents, type GenerateOptions } from './generateEvents.js';
+export { readNdjson } from './readNdjson.js';
+export { createDemoHandler, demoHandler, type DemoHandlerOptions } from './demoHandler.js';
+export { loadHandler } from './loadHandler.js';
+
+// The `serve` and `produce` commands of the rxjs-fair-service bin, for a commander program of your own too.
+export { registerServiceCommands } from './commands.js';

@@ -1,0 +1,178 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hostQueue, Producer, topology } from '../../src/index.js';
+import { amqpUrl, queueDepth, rawConnection, uniqueNamespace, waitFor } from './helpers.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const handler = fileURLToPath(new URL('./fixtures/recordingHandler.mjs', import.meta.url));
+
+interface Run {
+  readonly child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  readonly exited: Promise<number | null>;
+}
+
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function start(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    cwd: root,
+    env: { ...process.env, RXJS_FAIR_TOKEN: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const run: Run = {
+    child,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+  };
+  child.stdout?.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
+  return run;
+}
+
+async function finish(run: Run, timeoutMs = 30_000): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running after ${timeoutMs} ms: ${run.stdout}${run.stderr}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([run.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rxjs-fair-cli-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe.skipIf(amqpUrl === '')('rxjs-fair serve and produce (real broker)', () => {
+  it('serves: one line once consuming, runs what `produce --generate` publishes, and on SIGTERM lets running actions finish and exits 0', async () => {
+    const namespace = uniqueNamespace('cli');
+    const record = join(tempDir(), 'record.txt');
+    writeFileSync(record, '');
+    const serve = start(['serve', '--amqp', amqpUrl, '--namespace', namespace, '--concurrency', '2', '--handler', handler], { RECORD_FILE: record });
+    await waitFor('the ready line', () => serve.stdout.includes('\n'), 30_000, () => serve.stderr);
+    expect(serve.stdout).toMatch(/^rxjs-fair serve: consuming from amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+ \(0 host queues, concurrency 2, prefetch 2 per host\)\n$/);
+
+    const produce = start(['produce', '--amqp', amqpUrl, '--namespace', namespace, '--generate', '--hosts', '3', '--events', '300', '--skew', '0.5']);
+    expect(await finish(produce)).toBe(0);
+    expect(produce.stdout).toMatch(/^rxjs-fair produce: 300 events confirmed by amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+ in [\d.]+ s \(\d+ events\/s\)\n$/);
+    await waitFor('300 events done', () => readFileSync(record, 'utf8').split('\n').filter((l) => l.startsWith('end ')).length === 300);
+
+    // Two slow actions running, two more queued behind them: SIGTERM.
+    writeFileSync(record, '');
+    const producer = await Producer.connect({ url: amqpUrl, namespace });
+    await producer.publish(['s1', 's2', 's3', 's4'].map((id) => ({ id, host: 'slow', vm: 'vm', policy: 'p', action: 'a', payload: { ms: 1500 } })));
+    await producer.close();
+    await waitFor('two slow actions to start', () => readFileSync(record, 'utf8').split('\n').filter((l) => l.startsWith('start ')).length === 2);
+    serve.child.kill('SIGTERM');
+    expect(await finish(serve, 15_000)).toBe(0);
+    const lines = readFileSync(record, 'utf8').trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('start '))).toHaveLength(2);
+    expect(lines.filter((l) => l.startsWith('end '))).toHaveLength(2); // finished, not cut off
+    const connection = await rawConnection();
+    try {
+      expect(await queueDepth(connection, hostQueue(topology({ namespace }), 'slow'))).toBe(2); // the rest stays in the broker
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('serves the REST API with --http and a token from RXJS_FAIR_TOKEN, with the body limit of --body-limit', async () => {
+    const namespace = uniqueNamespace('cli-http');
+    const serve = start(['serve', '--amqp', amqpUrl, '--namespace', namespace, '--http', '0', '--body-limit', '300'], { RXJS_FAIR_TOKEN: 'env-token' });
+    await waitFor('the ready line', () => serve.stdout.includes('\n'), 30_000, () => serve.stderr);
+    const url = /REST on (http:\/\/127\.0\.0\.1:\d+)\)$/m.exec(serve.stdout)?.[1];
+    expect(url, serve.stdout).toBeDefined();
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    // The dashboard: the page loads without a token (404 saying how to build it when dist/dashboard is missing); its
+    // data does not.
+    const page = await fetch(`${url}/`);
+    expect([200, 404]).toContain(page.status);
+    expect(await page.text()).toMatch(page.status === 200 ? /<title>rxjs-fair scheduler<\/title>/ : /npm run build/);
+    expect((await fetch(`${url}/dashboard/stream`)).status).toBe(401);
+    const post = (body: unknown) =>
+      fetch(`${url}/events`, { method: 'POST', headers: { authorization: 'Bearer env-token', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post({ id: '1', host: 'h', vm: 'v', policy: 'p', action: 'a', payload: { ms: 1 } })).status).toBe(202);
+    expect((await post({ id: '2', host: 'h', vm: 'v', policy: 'p', action: 'a', payload: 'x'.repeat(300) })).status).toBe(413);
+    serve.child.kill('SIGTERM');
+    expect(await finish(serve, 15_000)).toBe(0);
+  });
+
+  it('refuses a bad configuration with one line naming what is wrong, and a non-zero exit', async () => {
+    const closedPort = await freePort();
+    const taken = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => taken.once('listening', resolve));
+    const takenPort = (taken.address() as { port: number }).port;
+    const cases: [string[], RegExp][] = [
+      [['serve', '--amqp', amqpUrl, '--http', String(takenPort), '--token', 't'], new RegExp(`^rxjs-fair: --http: cannot listen on 127\\.0\\.0\\.1:${takenPort}: the port is in use`)],
+      [['serve', '--amqp', `amqp://guest:secret@127.0.0.1:${closedPort}`], new RegExp(`^rxjs-fair: cannot connect to the broker at amqp://guest:\\*\\*\\*@127\\.0\\.0\\.1:${closedPort}: connection refused`)],
+      [['serve', '--amqp', 'http://example'], /^rxjs-fair: --amqp: expected an amqp:\/\/ or amqps:\/\/ URL/],
+      [['serve', '--amqp', amqpUrl, '--handler', './no/such/handler.js'], /^rxjs-fair: --handler: \.\/no\/such\/handler\.js not found/],
+      [['serve', '--amqp', amqpUrl, '--handler', 'test/integration/fixtures/noHandle.mjs'], /^rxjs-fair: --handler: .*noHandle\.mjs exports no function `handle`/],
+      [['serve', '--amqp', amqpUrl, '--http', '70000', '--token', 't'], /^error: option '--http <port>' argument '70000' is invalid\. Expected a port number/],
+      [['serve', '--amqp', amqpUrl, '--http', '0'], /^rxjs-fair: --http needs a bearer token/],
+      [['serve', '--amqp', amqpUrl, '--concurrency', '0'], /^error: option '--concurrency <n>' argument '0' is invalid/],
+      [['produce', '--amqp', amqpUrl], /^error: nothing to publish/],
+      [['produce', '--amqp', amqpUrl, '--file', 'no-such.ndjson'], /^rxjs-fair: --file: no-such\.ndjson not found/],
+      [['produce', '--amqp', amqpUrl, '--availability', '{"h":"SLEEPING"}'], /^rxjs-fair: --availability: h: must be "ACTIVE"/],
+    ];
+    const runs = cases.map(([args]) => start(args));
+    for (const [i, [args, expected]] of cases.entries()) {
+      const run = runs[i] as Run;
+      const code = await finish(run);
+      expect(code, args.join(' ')).not.toBe(0);
+      expect(run.stderr.trim().split('\n'), `${args.join(' ')}: ${run.stderr}`).toHaveLength(1);
+      expect(run.stderr, args.join(' ')).toMatch(expected);
+      expect(run.stdout, args.join(' ')).toBe('');
+    }
+    taken.close();
+  });
+
+  it('produces from an NDJSON or a JSON file, and reports the line of a bad one', async () => {
+    const namespace = uniqueNamespace('ndjson');
+    const dir = tempDir();
+    const good = join(dir, 'good.ndjson');
+    writeFileSync(good, ['{"id":"1","host":"h","vm":"v","policy":"p","action":"heal"}', '', '{"id":"2","host":"h","vm":"v","policy":"p","action":"heal","payload":{"x":1}}'].join('\n'));
+    const bad = join(dir, 'bad.ndjson');
+    writeFileSync(bad, '{"id":"1","host":"h","vm":"v","policy":"p","action":"heal"}\n{"id":"2","host":"h","vm":"v","action":"heal"}\n');
+    const ok = start(['produce', '--amqp', amqpUrl, '--namespace', namespace, '--file', good]);
+    expect(await finish(ok)).toBe(0);
+    expect(ok.stdout).toMatch(/^rxjs-fair produce: 2 events confirmed/);
+    const array = join(dir, 'events.json');
+    writeFileSync(array, JSON.stringify([{ id: '3', host: 'h', vm: 'v', policy: 'p', action: 'heal' }, { id: '4', host: 'h', vm: 'v', policy: 'p', action: 'heal' }]));
+    const fromJson = start(['produce', '--amqp', amqpUrl, '--namespace', namespace, '--file', array]);
+    expect(await finish(fromJson)).toBe(0);
+    expect(fromJson.stdout).toMatch(/^rxjs-fair produce: 2 events confirmed/);
+    const ko = start(['produce', '--amqp', amqpUrl, '--namespace', namespace, '--file', bad]);
+    expect(await finish(ko)).not.toBe(0);
+    expect(ko.stderr).toMatch(/^rxjs-fair: .*bad\.ndjson:2: policy: is required\n$/);
+    expect(existsSync(good)).toBe(true);
+  });
+});
