@@ -40,7 +40,7 @@ export interface SimulationResult {
  * of an event is measured when the dispatcher calls the projection.
  *
  * Nothing runs until {@link advanceTo} (or {@link runToEnd}): the caller drives virtual time in slices, so a
- * progress bar can render between them.
+ * progress line can render between them.
  *
  * @example
  * const sim = new Simulation(workload, 'fair', 16);

@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +34,7 @@ interface Row {
 
 const ROW = /^(compute\d+)( \(noisy\))? +([\d,]+) \|(.*)\|(.*)$/;
 const num = (text: string): number => Number(text.replace(/,/g, ''));
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function parseRows(stdout: string): Row[] {
   return stdout.split('\n').flatMap((line) => {
@@ -117,8 +119,87 @@ describe('rxjs-fair demo', () => {
   it('should print the version from package.json and list the demo command in its help', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
     expect(run('--version').stdout.trim()).toBe(pkg.version);
-    const help = run('--help');
-    expect(help.status).toBe(0);
-    expect(help.stdout).toMatch(/^\s+demo \[options\]/m);
+    const short = run('-V');
+    expect(short.status).toBe(0);
+    expect(short.stdout.trim()).toBe(pkg.version);
+    for (const flag of ['--help', '-h']) {
+      const help = run(flag);
+      expect(help.status).toBe(0);
+      expect(help.stderr).toBe('');
+      expect(help.stdout).toMatch(/^\s+demo \[options\]/m);
+    }
+  });
+
+  it('should list every demo flag with its default in the help of demo', () => {
+    for (const args of [['demo', '--help'], ['demo', '-h'], ['help', 'demo']]) {
+      const { status, stdout, stderr } = run(...args);
+      expect(status).toBe(0);
+      expect(stderr).toBe('');
+      expect(stdout).toMatch(/^Usage: rxjs-fair demo \[options\]$/m);
+      const text = stdout.replace(/\n\s+/g, ' '); // descriptions wrapped over several lines, joined
+      for (const [flag, fallback] of [
+        ['--hosts <n>', '8'],
+        ['--vms <n>', '4'],
+        ['--policies <n>', '3'],
+        ['--events <n>', '20000'],
+        ['--concurrency <n>', '16'],
+        ['--skew <0..1>', '0.9'],
+        ['--seed <n>', '1'],
+      ] as const) {
+        // The flag, then its description up to its default, not running into the next flag.
+        expect(text).toMatch(new RegExp(`${escape(flag)} {2,}(?:(?! --).)+ \\(default: ${escape(fallback)}\\)`));
+      }
+      expect(text).toMatch(/--no-progress +no progress/);
+    }
+  });
+
+  it.each([
+    [['bogus'], /unknown command 'bogus'/],
+    [['serve'], /unknown command 'serve'/],
+    [['help', 'bogus'], /unknown command 'bogus'/],
+    [['demo', 'extra'], /too many arguments for 'demo'/],
+    [['demo', '--hosts'], /--hosts <n>' argument missing/],
+    [['demo', '--no-progress=yes'], /--no-progress/],
+    [['--hosts', '3', 'demo'], /unknown option '--hosts'/],
+  ])('should refuse the command line %j with a one-line error and a non-zero exit', (args, message) => {
+    const { status, stdout, stderr } = run(...args);
+    expect(status).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(message);
+  });
+
+  it('should show the help on stderr and fail when no command is given', () => {
+    const { status, stdout, stderr } = run();
+    expect(status).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^\s+demo \[options\]/m);
+  });
+
+  it('should name what was expected and what was given in a bad value', () => {
+    const { stderr } = run('demo', '--skew', '2');
+    expect(stderr).toBe("error: option '--skew <0..1>' argument '2' is invalid. Expected a number from 0 up to, not including, 1.\n");
+  });
+
+  it('should load nothing but Node modules and rxjs, the peer dependency', () => {
+    const imported = new Set<string>();
+    const visit = (file: string) => {
+      const code = readFileSync(join(root, 'dist', file), 'utf8');
+      for (const [, specifier = ''] of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["']([^"']+)["']/g)) {
+        if (specifier.startsWith('./')) {
+          const chunk = specifier.slice(2);
+          if (!imported.has(chunk)) {
+            imported.add(chunk);
+            visit(chunk);
+          }
+        } else {
+          imported.add(specifier);
+        }
+      }
+    };
+    visit('cli.js');
+    const packages = [...imported].filter((name) => !name.endsWith('.js'));
+    expect(packages.filter((name) => name !== 'rxjs' && !isBuiltin(name))).toEqual([]);
+    expect([...imported].some((name) => /^runDemo-.*\.js$/.test(name))).toBe(true); // the walk did follow the chunks
   });
 });

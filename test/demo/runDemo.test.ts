@@ -21,4 +21,25 @@ describe('runDemo', () => {
     expect(out()).toContain('exactly once: fair and FIFO each processed all 500 events once');
     expect(err()).toBe('');
   });
+
+  it('should draw the progress line on a terminal stderr and clear it at the end', async () => {
+    const stdout = new PassThrough();
+    const stderr = Object.assign(new PassThrough(), { isTTY: true });
+    const err = collect(stderr);
+    collect(stdout);
+    const code = await runDemo({ ...demoDefaults, hosts: 3, vms: 2, policies: 2, events: 500, progress: true }, { stdout, stderr });
+    expect(code).toBe(0);
+    expect(err()).toMatch(/^\rfair \d+% \| [\d,]+\/500 events dispatched   FIFO \d+% \| [\d,]+\/500 events dispatched/);
+    expect(err()).not.toContain('\n');
+    expect(err()).toMatch(/\r {20,}\r$/);
+  });
+
+  it('should draw no progress line with progress off, even on a terminal', async () => {
+    const stdout = new PassThrough();
+    const stderr = Object.assign(new PassThrough(), { isTTY: true });
+    const err = collect(stderr);
+    collect(stdout);
+    await runDemo({ ...demoDefaults, hosts: 3, vms: 2, policies: 2, events: 500, progress: false }, { stdout, stderr });
+    expect(err()).toBe('');
+  });
 });
