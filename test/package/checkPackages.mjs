@@ -8,7 +8,7 @@
  *
  *   node test/package/checkPackages.mjs [--keep]    (--keep leaves the work folder for a look)
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -54,8 +54,18 @@ function project(name, files) {
   return dir;
 }
 
+/** Installs into a consumer project; an engine warning (a dependency that wants a newer Node) is a failure. */
 function npmInstall(dir, specs) {
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...specs], dir);
+  const { status, stdout, stderr } = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...specs], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+  check(status === 0, `npm install ${specs.join(' ')} failed:\n${stdout}${stderr}`);
+  check(!/EBADENGINE/.test(stderr), `npm install ${specs.join(' ')} warned of an engine:\n${stderr}`);
+}
+
+/** The built files of an installed package that define class `name` (esbuild may name it `_name`). */
+function definitions(dir, name) {
+  const dist = join(dir, 'dist');
+  const definition = new RegExp(`\\bclass _?${name}\\b`);
+  return readdirSync(dist).filter((file) => /\.c?js$/.test(file) && definition.test(readFileSync(join(dist, file), 'utf8')));
 }
 
 /** Top-level packages under node_modules (scoped ones as `@scope/name`), and their bytes on disk. */
@@ -123,6 +133,11 @@ try {
   const installed = footprint(lib);
   report('library install', `${installed.names.length} packages (${installed.names.join(', ')}), ${MB(installed.bytes)}`);
   check(JSON.stringify(installed.names) === JSON.stringify(LIBRARY_FOOTPRINT), `installing rxjs-fair and rxjs brought ${installed.names.join(', ')}`);
+
+  const libraryDir = join(lib, 'node_modules', 'rxjs-fair');
+  const built = definitions(libraryDir, 'RoundRobinQueue');
+  check(built.length === 2 && built.includes('index.cjs'), `RoundRobinQueue is built in ${built.join(', ')}: one ESM chunk and index.cjs expected`);
+  report('one copy per format', `RoundRobinQueue in ${built.join(', ')}`);
 
   const esm = "await import('rxjs')";
   const cjs = "require('rxjs-fair')";
@@ -211,7 +226,9 @@ try {
   tsc(svc, ['--module', 'esnext', '--moduleResolution', 'bundler', '--types', 'node'], ['usage.ts']);
   const nested = footprint(svc).names.filter((name) => name === 'rxjs-fair');
   check(nested.length === 1 && !readdirSync(join(svc, 'node_modules', '@rxjs-fair', 'service')).includes('node_modules'), 'the service installed a copy of rxjs-fair of its own');
-  report('service ESM, CJS, TypeScript', 'ok (node16, bundler, with @types/node)');
+  const copies = definitions(join(svc, 'node_modules', '@rxjs-fair', 'service'), 'RoundRobinQueue');
+  check(copies.length === 0, `the service bundles the library (RoundRobinQueue in ${copies.join(', ')})`);
+  report('service ESM, CJS, TypeScript', 'ok (node16, bundler, with @types/node); no copy of the library');
   const help = run('npx', ['--no-install', 'rxjs-fair-service', '--help'], svc);
   check(/^\s+serve \[options\]/m.test(help) && /^\s+produce \[options\]/m.test(help), `rxjs-fair-service --help printed:\n${help}`);
   report('npx rxjs-fair-service --help', 'lists serve and produce');
