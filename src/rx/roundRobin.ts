@@ -39,7 +39,10 @@ export interface AddOptions<T> extends ChildOptions {
   readonly bound?: LeafBound<T>;
 }
 
-/** Builds a node's instance for one subscription. Module-private: set by `RoundRobin`'s static block. */
+/**
+ * Builds a node's instance for one subscription. Module-private: set by `RoundRobin`'s constructor, which can reach
+ * `#mount` (a static block would keep the class in bundles that never use it).
+ */
 let mountNode: <T>(node: RoundRobin<T, unknown>, conn: Connection<T>) => Mount<T, unknown>;
 
 /**
@@ -60,10 +63,6 @@ function connectThis<T>(this: RoundRobin<T, unknown>, sink: FairSink<T>): FairSo
  * Returned by {@link roundRobin}; see there.
  */
 export class RoundRobin<T, K = string> extends Observable<T> {
-  static {
-    mountNode = (node, conn) => node.#mount(conn);
-  }
-
   /** The children by key, in rotation order for children that are given or added together. */
   readonly #children = new Map<K, Observable<T>>();
   readonly #paused = new Set<K>();
@@ -78,6 +77,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     super(function (this: Observable<T>, subscriber: Subscriber<T>) {
       dispatch<T, T>(subscriber, (sink) => connectNode(this as RoundRobin<T, unknown>, sink), null, Infinity);
     });
+    mountNode ??= (node, conn) => node.#mount(conn);
     if (options !== undefined && (options === null || typeof options !== 'object')) {
       throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
     }
