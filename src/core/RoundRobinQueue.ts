@@ -441,6 +441,10 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   #checkChild(key: K, child: unknown): asserts child is QueueNode<T> {
     if (!(child instanceof QueueNode)) {
+      // A queue of the other build (ESM or CJS) of this library looks right but shares no internals with this one.
+      if (child !== null && typeof child === 'object' && '_parent' in child && '_flags' in child) {
+        throw new TypeError(`The queue given at key ${describeKey(key)} was built by another copy of rxjs-fair (its ESM and CJS builds, or two installs): build the whole tree with one copy`);
+      }
       throw new TypeError(`Expected a FifoQueue or RoundRobinQueue at key ${describeKey(key)}, got ${describeKey(child)}`);
     }
     if (this.has(key)) throw new Error(`Key ${describeKey(key)} is already in this node`);

@@ -8,9 +8,19 @@ const MIN_EXP = -10;
 const MAX_EXP = 32;
 const BUCKETS = (MAX_EXP - MIN_EXP) << SUB_BITS;
 /** Reads a double's exponent and mantissa bits without `Math.log` (a record is then a few integer operations). */
-const float = new Float64Array(1);
-const bits = new Uint32Array(float.buffer);
-const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0; // the high word's index (endianness)
+// Marked pure: bundlers take `new` as a side effect, which would keep these in bundles that never use WaitSketch.
+const float = /* @__PURE__ */ new Float64Array(1);
+const bits = /* @__PURE__ */ wordsOf(float); // a call: reading `float.buffer` here would count as a side effect
+const HI = /* @__PURE__ */ highWordIndex();
+
+function wordsOf(doubles: Float64Array): Uint32Array {
+  return new Uint32Array(doubles.buffer);
+}
+
+/** The index of a double's high word in `bits` (endianness). */
+function highWordIndex(): 0 | 1 {
+  return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+}
 
 /**
  * Percentiles of a stream of non-negative numbers (waits), in bounded memory: exact, by the nearest-rank method,

@@ -1,10 +1,9 @@
 import { Observable, from, type ObservableInput, type Subscriber } from 'rxjs';
-import { FifoQueue } from '../core/FifoQueue.js';
-import { checkLimit, describeKey, type QueueNode } from '../core/QueueNode.js';
+import { checkLimit, describeKey, type ParentNode, type QueueNode } from '../core/QueueNode.js';
 import { RingBuffer } from '../core/RingBuffer.js';
-import { RoundRobinQueue } from '../core/RoundRobinQueue.js';
+import type { RoundRobinQueue } from '../core/RoundRobinQueue.js';
 import { WaitSketch } from '../core/WaitSketch.js';
-import type { StatsHost, StatsTap, StatsTarget } from './dispatchInternals.js';
+import { FAIR_STATS, type FairStatsBrand, type StatsHost, type StatsTap, type StatsTarget } from './dispatchInternals.js';
 
 export interface FairStatsOptions {
   /**
@@ -126,6 +125,8 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
     checkLimit(depth, '`depth`');
     this.#now = now;
     this.#depth = depth;
+    // Its brand, for `fairMergeMap` of either build; set here: a computed class member would keep the class in bundles.
+    (this as unknown as { [FAIR_STATS]: FairStatsBrand[typeof FAIR_STATS] })[FAIR_STATS] = this;
   }
 
   /** Whether it watches a running operator subscription. */
@@ -230,7 +231,7 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
   #busyNow(out: FairNodeStats[] | null): Set<unknown> {
     const busy = new Set<unknown>();
     const root = this.#target?.queue;
-    if (!(root instanceof RoundRobinQueue)) return busy;
+    if (root === undefined || !isBranch(root)) return busy;
     const levels = this.#depth - 1;
     for (const key of root.keys()) {
       const node = root.get(key) as QueueNode<unknown>;
@@ -267,7 +268,7 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
     for (const node of nodes) add(node, (root as RoundRobinQueue<unknown, unknown>).get(node.key)?._ext?.weight ?? 1);
     // Keys that dispatched in the window and have left the tree since (pruned, or deleted).
     for (const [key, counted] of window.keys) {
-      if (!(root instanceof RoundRobinQueue && root.has(key))) add({ key, queued: 0, active: 0, paused: false }, counted.weight);
+      if (!(root !== undefined && isBranch(root) && root.has(key))) add({ key, queued: 0, active: 0, paused: false }, counted.weight);
     }
     const snapshot: FairSnapshot = {
       time,
@@ -385,7 +386,7 @@ function percentiles(waits: WaitSketch): WaitPercentiles | null {
 
 /** A node's queued and active events, with its children listed `levels` deep; the subtree is walked once. */
 function measure(key: unknown, node: QueueNode<unknown>, paused: boolean, levels: number): FairNodeStats {
-  if (levels <= 0 || node instanceof FifoQueue || !(node instanceof RoundRobinQueue)) {
+  if (levels <= 0 || !isBranch(node)) {
     return { key, queued: node.size, active: node.active, paused };
   }
   const children: FairNodeStats[] = [];
@@ -397,4 +398,12 @@ function measure(key: unknown, node: QueueNode<unknown>, paused: boolean, levels
     children.push(stats);
   }
   return { key, queued, active: node.active, paused, children };
+}
+
+/**
+ * Whether a node of the watched tree has children. Not `instanceof RoundRobinQueue`: the tree is built by the copy of
+ * the library that made the `roundRobin` node (the ESM or the CJS build), which may not be this one.
+ */
+function isBranch(node: QueueNode<unknown>): node is RoundRobinQueue<unknown, unknown> {
+  return typeof (node as Partial<ParentNode<unknown>>)._childReady === 'function';
 }

@@ -4,10 +4,10 @@ import { FifoQueue } from '../core/FifoQueue.js';
 import { checkLimit, describeKey } from '../core/QueueNode.js';
 import { RoundRobinQueue, type RoundRobinQueueOptions } from '../core/RoundRobinQueue.js';
 import { CostDispatcher } from './CostDispatcher.js';
-import { dispatch, runDispatcher, type FairSink, type FairSource, type Project, type StatsTap } from './dispatchInternals.js';
-import { FairStats } from './FairStats.js';
+import { connectFairNode, dispatch, runDispatcher, statsHostOf, type FairSink, type FairSource, type Project, type StatsTap } from './dispatchInternals.js';
+// Types only: a bundle that never builds a FairStats or a roundRobin node leaves their code out.
+import type { FairStats } from './FairStats.js';
 import { DropReport, checkLeafBound, type LeafBound } from './LeafBound.js';
-import { connectRoundRobin } from './roundRobin.js';
 
 export interface FairMergeMapOptions<T> {
   /**
@@ -102,8 +102,8 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
   }
   const { cost } = options;
   if (cost !== undefined && typeof cost !== 'function') throw new TypeError(`Expected \`cost\` to be a function, got ${describeKey(cost)}`);
-  const { stats } = options;
-  if (stats !== undefined && !(stats instanceof FairStats)) throw new TypeError(`Expected \`stats\` to be a FairStats, got ${describeKey(stats)}`);
+  // By its brand, not `instanceof`: the FairStats may come from the other build (ESM or CJS) of this library.
+  const stats = options.stats === undefined ? undefined : statsHostOf(options.stats);
   if (by === undefined && (weight !== undefined || caps !== undefined)) {
     throw new TypeError('Expected `by` with `weight` or `caps`: they set up the branches `by` creates');
   }
@@ -114,7 +114,8 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
   const fairProject = project as unknown as Project<T, R>;
   return (source) =>
     new Observable<R>((subscriber) => {
-      const node = by === undefined ? connectRoundRobin(source) : undefined;
+      // A node is recognised by its brand, so one built by the other build (ESM or CJS) of this library is pulled too.
+      const node = by === undefined ? connectFairNode<T>(source) : undefined;
       if (node !== undefined && bound !== undefined) {
         subscriber.error(new TypeError('Expected no `bound` with a roundRobin source: give its leaves `bounds` (roundRobin(children, { bounds }))'));
         return;

@@ -3,7 +3,7 @@ import { BoundedFifoQueue } from '../core/BoundedFifoQueue.js';
 import { FifoQueue } from '../core/FifoQueue.js';
 import { checkLimit, checkWeight, describeKey, type QueueNode } from '../core/QueueNode.js';
 import { RoundRobinQueue, checkChildOptions, perKey, type ChildOptions, type PerKey } from '../core/RoundRobinQueue.js';
-import { dispatch, type FairSink, type FairSource, type StatsTap } from './dispatchInternals.js';
+import { FAIR_NODE, dispatch, hasBrand, type FairNode, type FairSink, type FairSource, type StatsTap } from './dispatchInternals.js';
 import { DropReport, checkLeafBound, type LeafBound } from './LeafBound.js';
 import type { DirectSink, DirectSubscriber } from './LeafSubject.js';
 
@@ -39,20 +39,23 @@ export interface AddOptions<T> extends ChildOptions {
   readonly bound?: LeafBound<T>;
 }
 
-/** Builds a node's instance for one subscription. Module-private: set by `RoundRobin`'s static block. */
+/**
+ * Builds a node's instance for one subscription. Module-private: set by `RoundRobin`'s constructor, which can reach
+ * `#mount` (a static block would keep the class in bundles that never use it).
+ */
 let mountNode: <T>(node: RoundRobin<T, unknown>, conn: Connection<T>) => Mount<T, unknown>;
 
 /**
  * Subscribes a node for a fair consumer: its leaves queue their events in a fresh tree that the consumer pulls
- * from. Used by the node itself (subscribed directly) and by `fairMergeMap`.
+ * from. Used by the node itself (subscribed directly) and, as the node's brand, by `fairMergeMap`.
  */
 function connectNode<T>(node: RoundRobin<T, unknown>, sink: FairSink<T>): FairSource<T> {
   return new Connection(sink, (conn) => mountNode(node, conn));
 }
 
-/** @internal Whether `source` is a node a fair consumer can pull from, and if so how to connect to it. */
-export function connectRoundRobin<T>(source: Observable<T>): ((sink: FairSink<T>) => FairSource<T>) | undefined {
-  return source instanceof RoundRobin ? (sink) => connectNode(source as RoundRobin<T, unknown>, sink) : undefined;
+/** A node's brand (`FAIR_NODE`): one function for every node, called with the node as `this`. */
+function connectThis<T>(this: RoundRobin<T, unknown>, sink: FairSink<T>): FairSource<T> {
+  return connectNode(this, sink);
 }
 
 /**
@@ -60,10 +63,6 @@ export function connectRoundRobin<T>(source: Observable<T>): ((sink: FairSink<T>
  * Returned by {@link roundRobin}; see there.
  */
 export class RoundRobin<T, K = string> extends Observable<T> {
-  static {
-    mountNode = (node, conn) => node.#mount(conn);
-  }
-
   /** The children by key, in rotation order for children that are given or added together. */
   readonly #children = new Map<K, Observable<T>>();
   readonly #paused = new Set<K>();
@@ -78,6 +77,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     super(function (this: Observable<T>, subscriber: Subscriber<T>) {
       dispatch<T, T>(subscriber, (sink) => connectNode(this as RoundRobin<T, unknown>, sink), null, Infinity);
     });
+    mountNode ??= (node, conn) => node.#mount(conn);
     if (options !== undefined && (options === null || typeof options !== 'object')) {
       throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
     }
@@ -85,6 +85,8 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     for (const [key, child] of entries) this.#checkChild(key, child);
     if (options !== undefined) this.#setOptions(entries, options);
     for (const [key, child] of entries) this.#children.set(key, child as Observable<T>);
+    // Set here rather than as a class member: a computed key would keep the class in bundles that never use it.
+    (this as unknown as { [FAIR_NODE]: FairNode<T>[typeof FAIR_NODE] })[FAIR_NODE] = connectThis as FairNode<T>[typeof FAIR_NODE];
   }
 
   /** Checks the constructor's options, then keeps those that change something (nothing is set if one is bad). */
@@ -269,8 +271,15 @@ export class RoundRobin<T, K = string> extends Observable<T> {
       throw new TypeError(`Expected an Observable or a roundRobin node at key ${describeKey(key)}, got ${describeKey(child)}`);
     }
     if (this.#children.has(key)) throw new Error(`Key ${describeKey(key)} is already in this node`);
-    if (child instanceof RoundRobin && (child === this || child.#contains(this))) {
-      throw new Error(`The node given at key ${describeKey(key)} would contain itself`);
+    if (child instanceof RoundRobin) {
+      if (child === this || child.#contains(this)) throw new Error(`The node given at key ${describeKey(key)} would contain itself`);
+    } else if (hasBrand(child, 'roundRobin')) {
+      // Mounted as a leaf it would emit its events as they come, unfairly; a tree's parts share internals that
+      // are no protocol between copies, so the tree must be built with one copy.
+      throw new TypeError(
+        `The node given at key ${describeKey(key)} was built by another copy of rxjs-fair (its ESM and CJS builds, or two installs): ` +
+          'build the whole tree with one copy',
+      );
     }
   }
 
