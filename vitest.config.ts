@@ -10,6 +10,7 @@ export default defineConfig({
           // The service's broker-free tests too (service/test/*.test.ts): they import `rxjs-fair` as built.
           include: ['test/**/*.test.ts', 'marbles/**/*.spec.ts', 'service/test/*.test.ts'],
           exclude: ['test/browser/**', '**/node_modules/**'],
+          globalSetup: ['test/support/buildLibrary.ts'],
         },
       },
       {

@@ -1,22 +1,12 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(root, 'dist', 'cli.js');
-
-/** Newest modification time of the files the CLI bundle is built from. */
-function newestSource(): number {
-  const walk = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-      const path = join(dir, entry.name);
-      return entry.isDirectory() ? walk(path) : statSync(path).mtimeMs;
-    }));
-  return Math.max(walk(join(root, 'src')), statSync(join(root, 'tsup.config.ts')).mtimeMs, statSync(join(root, 'package.json')).mtimeMs);
-}
 
 function run(...args: string[]) {
   const { status, stdout, stderr } = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
@@ -46,12 +36,7 @@ function parseRows(stdout: string): Row[] {
   });
 }
 
-beforeAll(() => {
-  // Reuse dist when it is newer than every source; build it otherwise.
-  if (!existsSync(cli) || statSync(cli).mtimeMs < newestSource()) {
-    execFileSync(join(root, 'node_modules', '.bin', 'tsup'), ['--silent'], { cwd: root, stdio: 'pipe', timeout: 120_000 });
-  }
-}, 130_000);
+// dist/ is built (or rebuilt when stale) by the unit tests' global setup, test/support/buildLibrary.ts.
 
 describe('rxjs-fair demo', () => {
   it('should compare fair and FIFO dispatch per host, quiet hosts waiting far less when fair', () => {

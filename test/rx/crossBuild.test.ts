@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,28 +14,14 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const esmFile = join(root, 'dist', 'index.js');
 const cjsFile = join(root, 'dist', 'index.cjs');
 
-/** Newest modification time of the files the builds are made from. */
-function newestSource(): number {
-  const walk = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-      const path = join(dir, entry.name);
-      return entry.isDirectory() ? walk(path) : statSync(path).mtimeMs;
-    }));
-  return Math.max(walk(join(root, 'src')), statSync(join(root, 'tsup.config.ts')).mtimeMs, statSync(join(root, 'package.json')).mtimeMs);
-}
-
 let esm: Lib;
 let cjs: Lib;
 
+// dist/ is built (or rebuilt when stale) by the unit tests' global setup, test/support/buildLibrary.ts.
 beforeAll(async () => {
-  // Reuse dist when it is newer than every source; build it otherwise.
-  const built = Math.min(...[esmFile, cjsFile].map((file) => (existsSync(file) ? statSync(file).mtimeMs : 0)));
-  if (built < newestSource()) {
-    execFileSync(join(root, 'node_modules', '.bin', 'tsup'), ['--silent'], { cwd: root, stdio: 'pipe', timeout: 120_000 });
-  }
   esm = (await import(/* @vite-ignore */ pathToFileURL(esmFile).href)) as Lib;
   cjs = createRequire(import.meta.url)(cjsFile) as Lib;
-}, 130_000);
+});
 
 /** Leaf `a` gets a..f, then leaf `x` gets x; concurrency 1, each projection completed by hand in dispatch order. */
 function dispatchOrder(tree: Lib, operator: Lib): string {
