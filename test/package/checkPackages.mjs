@@ -18,7 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 /** The library's share of a browser bundle importing `roundRobin` and `fairMergeMap`, minified and gzipped. */
-const BUNDLE_BUDGET = 9_000;
+const BUNDLE_BUDGET = 9_500;
 /** What installing the library brings: itself and rxjs (with rxjs's own dependency, tslib). */
 const LIBRARY_FOOTPRINT = ['rxjs', 'rxjs-fair', 'tslib'];
 
@@ -44,7 +44,16 @@ const kB = (bytes) => `${(bytes / 1000).toFixed(1)} kB`;
 const MB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 function report(label, detail) {
-  process.stdout.write(`  ${label.padEnd(34)} ${detail}\n`);
+  process.stdout.write(`  ${label.padEnd(42)} ${detail}\n`);
+}
+
+/** Type-checks `files` of a consumer project, strict and with the installed declarations checked too. */
+function tsc(dir, resolution, types, files) {
+  const config = join(dir, `tsconfig.${resolution}.json`);
+  const module = resolution === 'node16' ? 'node16' : 'esnext';
+  const compilerOptions = { strict: true, skipLibCheck: false, noEmit: true, target: 'es2022', module, moduleResolution: resolution, types };
+  writeFileSync(config, JSON.stringify({ compilerOptions, files }));
+  run('node', [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config], dir);
 }
 
 function project(name, files) {
@@ -166,10 +175,8 @@ try {
   writeFileSync(join(lib, 'usage.mts'), usage);
   writeFileSync(join(lib, 'usage.cts'), usage.replace(/^import type? ?/gm, 'import '));
   writeFileSync(join(lib, 'usage.ts'), usage);
-  const tsc = (dir, options, files) =>
-    run('node', [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--skipLibCheck', 'false', '--target', 'es2022', ...options, ...files], dir);
-  tsc(lib, ['--module', 'node16', '--moduleResolution', 'node16', '--types', ''], ['usage.mts', 'usage.cts']);
-  tsc(lib, ['--module', 'esnext', '--moduleResolution', 'bundler', '--types', ''], ['usage.ts']);
+  tsc(lib, 'node16', [], ['usage.mts', 'usage.cts']);
+  tsc(lib, 'bundler', [], ['usage.ts']);
   report('TypeScript node16 (ESM, CJS), bundler', 'ok, skipLibCheck false, no @types/node');
 
   // The bin, with nothing but the library installed.
@@ -222,8 +229,8 @@ try {
   const loaded = run('node', ['--input-type=module', '-e', "const s = await import('@rxjs-fair/service'); console.log(typeof s.Scheduler, typeof require)"], svc).trim();
   check(loaded === 'function undefined', `import of @rxjs-fair/service gave ${loaded}`);
   run('node', ['-e', "const s = require('@rxjs-fair/service'); if (typeof s.Scheduler !== 'function') process.exit(1)"], svc);
-  tsc(svc, ['--module', 'node16', '--moduleResolution', 'node16', '--types', 'node'], ['usage.mts', 'usage.cts']);
-  tsc(svc, ['--module', 'esnext', '--moduleResolution', 'bundler', '--types', 'node'], ['usage.ts']);
+  tsc(svc, 'node16', ['node'], ['usage.mts', 'usage.cts']);
+  tsc(svc, 'bundler', ['node'], ['usage.ts']);
   const nested = footprint(svc).names.filter((name) => name === 'rxjs-fair');
   check(nested.length === 1 && !readdirSync(join(svc, 'node_modules', '@rxjs-fair', 'service')).includes('node_modules'), 'the service installed a copy of rxjs-fair of its own');
   const copies = definitions(join(svc, 'node_modules', '@rxjs-fair', 'service'), 'RoundRobinQueue');
