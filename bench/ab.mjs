@@ -42,11 +42,28 @@ for (let r = 0; r < rounds; r++) {
   for (const [mode, k, dist] of cells) {
     for (const c of cases) {
       for (const [label, lib] of order) {
-        const spec = { kind: 'time', case: c, k, dist, mode, n, repeats: 1, warmup: 300_000, warmupChunk: 100_000, warmupMs: 300, burst: 1000, lib };
-        const res = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', join(here, 'child.mjs'), JSON.stringify(spec)], {
-          encoding: 'utf8',
-          cwd: join(here, '..'),
-        });
+        const spec = {
+          kind: 'time',
+          case: c,
+          k,
+          dist,
+          mode,
+          n,
+          repeats: 1,
+          warmup: 300_000,
+          warmupChunk: 100_000,
+          warmupMs: 300,
+          burst: 1000,
+          lib,
+        };
+        const res = spawnSync(
+          process.execPath,
+          ['--expose-gc', '--max-old-space-size=4096', join(here, 'child.mjs'), JSON.stringify(spec)],
+          {
+            encoding: 'utf8',
+            cwd: join(here, '..'),
+          },
+        );
         if (res.status !== 0) {
           console.error(res.stderr, res.stdout);
           process.exit(1);
@@ -69,9 +86,21 @@ const median = (xs) => {
 const labels = builds.map(([label]) => label);
 for (const what of ['wall', 'cpu']) {
   console.log(`\n${what} ns/event, median of ${rounds}`);
-  console.log(['cell'.padEnd(28), ...labels.map((l) => l.padStart(8)), ...labels.slice(1).map((l) => `${l}/${labels[0]}`.padStart(12))].join(' '));
+  console.log(
+    [
+      'cell'.padEnd(28),
+      ...labels.map((l) => l.padStart(8)),
+      ...labels.slice(1).map((l) => `${l}/${labels[0]}`.padStart(12)),
+    ].join(' '),
+  );
   for (const [cell, byLabel] of Object.entries(data)) {
     const ms = labels.map((label) => median(byLabel[label][what]));
-    console.log([cell.padEnd(28), ...ms.map((m) => String(Math.round(m)).padStart(8)), ...ms.slice(1).map((m) => (m / ms[0]).toFixed(3).padStart(12))].join(' '));
+    console.log(
+      [
+        cell.padEnd(28),
+        ...ms.map((m) => String(Math.round(m)).padStart(8)),
+        ...ms.slice(1).map((m) => (m / ms[0]).toFixed(3).padStart(12)),
+      ].join(' '),
+    );
   }
 }

@@ -40,7 +40,9 @@ export const CASES = {
     name: 'roundRobin subscribed directly, sync consumer',
     prepare({ lib, rxjs, shape, names, events, leafOf }) {
       const { root, subjects } = rxTree(lib, rxjs, shape, names);
-      const done = new Promise((resolve, reject) => root.subscribe({ next: consume, error: reject, complete: resolve }));
+      const done = new Promise((resolve, reject) =>
+        root.subscribe({ next: consume, error: reject, complete: resolve }),
+      );
       return { push: (i) => subjects[leafOf[i]].next(events[i]), end: () => completeAll(subjects), done };
     },
   },
@@ -90,7 +92,11 @@ export const CASES = {
       const { root, leaves } = buildTree(shape);
       const dispatcher = new FloorDispatcher(root, work, CONCURRENCY);
       const subjects = subjectLeaves(rxjs, leaves, dispatcher);
-      return { push: (i) => subjects[leafOf[i]].next(events[i]), end: () => completeAll(subjects), done: dispatcher.done };
+      return {
+        push: (i) => subjects[leafOf[i]].next(events[i]),
+        end: () => completeAll(subjects),
+        done: dispatcher.done,
+      };
     },
   },
   5: {

@@ -202,8 +202,17 @@ async function profilerSession() {
 /** Appends profile b's samples to a's (node ids differ, so b's nodes are renumbered). */
 function mergeProfiles(a, b) {
   const offset = Math.max(...a.nodes.map((n) => n.id));
-  const nodes = [...a.nodes, ...b.nodes.map((n) => ({ ...n, id: n.id + offset, children: n.children?.map((c) => c + offset) }))];
-  return { ...a, nodes, samples: [...a.samples, ...b.samples.map((s) => s + offset)], timeDeltas: [...a.timeDeltas, ...b.timeDeltas], endTime: b.endTime };
+  const nodes = [
+    ...a.nodes,
+    ...b.nodes.map((n) => ({ ...n, id: n.id + offset, children: n.children?.map((c) => c + offset) })),
+  ];
+  return {
+    ...a,
+    nodes,
+    samples: [...a.samples, ...b.samples.map((s) => s + offset)],
+    timeDeltas: [...a.timeDeltas, ...b.timeDeltas],
+    endTime: b.endTime,
+  };
 }
 
 const run = { time: timeRun, mem: memRun, fair: fairRun }[spec.kind];

@@ -11,7 +11,9 @@ const dir = new URL('./features/', import.meta.url);
 /** Every feature case by id, in file then declaration order. */
 export const FEATURE_CASES = {};
 
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.mjs')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.mjs'))
+  .sort()) {
   const { cases } = await import(new URL(file, dir).href);
   for (const [id, def] of Object.entries(cases)) {
     const where = `bench/features/${file}, case ${id}`;

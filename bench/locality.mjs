@@ -52,17 +52,25 @@ async function once(variant, count) {
   const t2 = process.hrtime.bigint();
   const cpu = process.cpuUsage(c0);
   verify(count, `locality ${variant}`);
-  return { cpu: ((cpu.user + cpu.system) * 1000) / count, push: Number(t1 - t0) / count, drain: Number(t2 - t1) / count };
+  return {
+    cpu: ((cpu.user + cpu.system) * 1000) / count,
+    push: Number(t1 - t0) / count,
+    drain: Number(t2 - t1) / count,
+  };
 }
 
 globalThis.gc();
 for (const variant of Object.keys(variants)) for (let i = 0; i < 3; i++) await once(variant, Math.min(n, 100_000));
 const results = { objects: [], ids: [] };
-for (let r = 0; r < reps; r++) for (const variant of r % 2 === 0 ? ['objects', 'ids'] : ['ids', 'objects']) results[variant].push(await once(variant, n));
+for (let r = 0; r < reps; r++)
+  for (const variant of r % 2 === 0 ? ['objects', 'ids'] : ['ids', 'objects'])
+    results[variant].push(await once(variant, n));
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`floor (4), backlog K=${k} ${dist}, n=${n}, median of ${reps}:`);
 for (const [variant, runs] of Object.entries(results)) {
   const m = (key) => Math.round(median(runs.map((run) => run[key])));
-  console.log(`  events as ${variant.padEnd(7)}  CPU ${String(m('cpu')).padStart(5)} ns/event   (wall: push ${m('push')}, drain ${m('drain')})`);
+  console.log(
+    `  events as ${variant.padEnd(7)}  CPU ${String(m('cpu')).padStart(5)} ns/event   (wall: push ${m('push')}, drain ${m('drain')})`,
+  );
 }

@@ -40,19 +40,33 @@ const file = join(dir, `${name}.cpuprofile`);
 // Only the measured run is profiled (the child starts the inspector's profiler after the warm-up); pass
 // --whole to profile the whole process with --cpu-prof instead.
 const whole = argv.includes('--whole');
-const flags = whole ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`, '--cpu-prof-interval=100'] : [];
+const flags = whole
+  ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`, '--cpu-prof-interval=100']
+  : [];
 const extra = argv.includes('--trace-deopt') ? ['--trace-deopt'] : [];
 // --no-inlining: V8 inlines small functions into their callers, so self time lands on the caller; without
 // inlining the code is slower but the time is attributed to the function that spends it.
 const noInline = argv.includes('--no-inlining') ? ['--no-turbo-inlining'] : [];
 const res = spawnSync(
   process.execPath,
-  ['--expose-gc', ...flags, ...extra, ...noInline, join(here, 'child.mjs'), JSON.stringify(whole ? spec : { ...spec, profile: file })],
+  [
+    '--expose-gc',
+    ...flags,
+    ...extra,
+    ...noInline,
+    join(here, 'child.mjs'),
+    JSON.stringify(whole ? spec : { ...spec, profile: file }),
+  ],
   { encoding: 'utf8', cwd: root, maxBuffer: 256 * 1024 * 1024 },
 );
 if (extra.length > 0) {
   const lines = res.stdout.split('\n').filter((l) => l.includes('bailout') || l.includes('deoptimiz'));
-  console.log(lines.filter((l) => !l.includes('node:')).slice(0, 60).join('\n'));
+  console.log(
+    lines
+      .filter((l) => !l.includes('node:'))
+      .slice(0, 60)
+      .join('\n'),
+  );
 }
 if (res.status !== 0) {
   console.error(res.stderr);
@@ -82,5 +96,7 @@ for (const [id, t] of dt) {
   if (file.startsWith(libDir)) libTotal += t;
 }
 const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, top);
-console.log(`total ${(total / 1000).toFixed(0)} ms sampled; library self time ${((libTotal / total) * 100).toFixed(1)} %`);
+console.log(
+  `total ${(total / 1000).toFixed(0)} ms sampled; library self time ${((libTotal / total) * 100).toFixed(1)} %`,
+);
 for (const [key, t] of rows) console.log(`${((t / total) * 100).toFixed(1).padStart(5)} %  ${key}`);

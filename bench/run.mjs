@@ -54,7 +54,15 @@ const FULL = {
     cases: ['1', '2', '4', '4k', '5', '7', '8'],
   },
   /** Issue 6: each feature case of bench/features/ next to its base case (the feature off), in one rotation. */
-  features: { cells: [[300, 'skewed'], [30000, 'skewed']], modes: ['backlog', 'stream'], n: 300_000, reps: 3 },
+  features: {
+    cells: [
+      [300, 'skewed'],
+      [30000, 'skewed'],
+    ],
+    modes: ['backlog', 'stream'],
+    n: 300_000,
+    reps: 3,
+  },
 };
 
 /** About a minute: the cells the targets name (K = 300 and 30,000 skewed), 100k events, 3 repetitions. */
@@ -106,7 +114,9 @@ const libHash = hashTree(dirname(lib));
 /** sha256 over the .js files of a directory (the entry and its chunks), so a report names the exact build. */
 function hashTree(dir) {
   const hash = createHash('sha256');
-  const files = readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.js')).sort();
+  const files = readdirSync(dir, { recursive: true })
+    .filter((f) => String(f).endsWith('.js'))
+    .sort();
   for (const f of files) hash.update(String(f)).update(readFileSync(join(dir, String(f))));
   return hash.digest('hex').slice(0, 12);
 }
@@ -137,7 +147,18 @@ for (let rep = 0; rep < config.reps; rep++) {
         for (const dist of config.grid.dists) {
           for (const c of rotated(cases, rep)) {
             const n = mode === 'backlog' ? backlogN(c, config.n.backlog) : config.n.stream;
-            jobs.push({ kind: 'time', part: 'grid', rep, case: c, k, dist, mode, n, repeats: 1, ...warmup(c, mode, n) });
+            jobs.push({
+              kind: 'time',
+              part: 'grid',
+              rep,
+              case: c,
+              k,
+              dist,
+              mode,
+              n,
+              repeats: 1,
+              ...warmup(c, mode, n),
+            });
           }
         }
       }
@@ -150,7 +171,18 @@ for (let rep = 0; rep < config.reps; rep++) {
         if (backlogN(c, n) < n) continue; // above mergeMap's cap
         const total = backlogN(c, totalEvents);
         const repeats = Math.max(1, Math.round(total / n));
-        jobs.push({ kind: 'time', part: 'scale', rep, case: c, k, dist, mode: 'backlog', n, repeats, ...warmup(c, 'backlog', n) });
+        jobs.push({
+          kind: 'time',
+          part: 'scale',
+          rep,
+          case: c,
+          k,
+          dist,
+          mode: 'backlog',
+          n,
+          repeats,
+          ...warmup(c, 'backlog', n),
+        });
       }
     }
   }
@@ -163,7 +195,18 @@ if (parts.includes('features') && featureCases.length > 0) {
     for (const mode of modes) {
       for (const [k, dist] of cells) {
         for (const c of rotated(list, rep)) {
-          jobs.push({ kind: 'time', part: 'features', rep, case: c, k, dist, mode, n, repeats: 1, ...warmup(c, mode, n) });
+          jobs.push({
+            kind: 'time',
+            part: 'features',
+            rep,
+            case: c,
+            k,
+            dist,
+            mode,
+            n,
+            repeats: 1,
+            ...warmup(c, mode, n),
+          });
         }
       }
     }
@@ -190,7 +233,9 @@ const NODE_FLAGS = ['--expose-gc', '--max-old-space-size=4096'];
 const child = join(here, 'child.mjs');
 const started = Date.now();
 const runs = [];
-console.log(`rxjs-fair bench${quick ? ' --quick' : ''}: ${jobs.length} runs, each in its own process (library ${libHash})`);
+console.log(
+  `rxjs-fair bench${quick ? ' --quick' : ''}: ${jobs.length} runs, each in its own process (library ${libHash})`,
+);
 
 for (const [i, job] of jobs.entries()) {
   const spec = { ...job, burst: config.burst, lib };
@@ -252,11 +297,25 @@ const meta = {
   platform: `${os.platform()} ${os.release()}`,
   rxjs: JSON.parse(readFileSync(join(root, 'node_modules/rxjs/package.json'), 'utf8')).version,
   pQueue: JSON.parse(readFileSync(join(root, 'node_modules/p-queue/package.json'), 'utf8')).version,
-  library: { file: otherLib ? relative(root, otherLib) : 'dist/index.js', sha256: libHash, commit: commit && `${commit}${dirty}` },
+  library: {
+    file: otherLib ? relative(root, otherLib) : 'dist/index.js',
+    sha256: libHash,
+    commit: commit && `${commit}${dirty}`,
+  },
   concurrency: 16,
   config,
   cases: Object.fromEntries(cases.map((c) => [c, CASES[c].name])),
-  features: Object.fromEntries(featureCases.map((c) => [c, { name: FEATURE_CASES[c].name, feature: FEATURE_CASES[c].feature, base: FEATURE_CASES[c].base, baseName: CASES[FEATURE_CASES[c].base].name }])),
+  features: Object.fromEntries(
+    featureCases.map((c) => [
+      c,
+      {
+        name: FEATURE_CASES[c].name,
+        feature: FEATURE_CASES[c].feature,
+        base: FEATURE_CASES[c].base,
+        baseName: CASES[FEATURE_CASES[c].base].name,
+      },
+    ]),
+  ),
 };
 
 if (write) {

@@ -107,6 +107,8 @@ export function verify(n, label) {
   const expectedSum = (n * (n - 1)) / 2;
   const sum = acc[0];
   if (count !== n || sum !== expectedSum) {
-    throw new Error(`VERIFY FAILED (${label}): processed ${count} events with id sum ${sum}; expected ${n} and ${expectedSum}`);
+    throw new Error(
+      `VERIFY FAILED (${label}): processed ${count} events with id sum ${sum}; expected ${n} and ${expectedSum}`,
+    );
   }
 }

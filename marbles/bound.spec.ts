@@ -90,8 +90,14 @@ describe('bounded leaves', () => {
 
         const dropped = new Subject<Dropped<string>>();
         const host = roundRobin({ vm1, vm2 }, { bounds: { vm1: { overflow: 'latest', dropped } } });
-        expectObservable(dropped).toBe(droppedAt, { r: { event: 'MAINTENANCE', reason: 'latest', path: ['vm1'], replacedBy: 'DOWN' } });
-        expectObservable(host.pipe(fairMergeMap((v) => cold('--v|', { v }), 1))).toBe(expected, { w: 'w', D: 'DOWN', x: 'x' });
+        expectObservable(dropped).toBe(droppedAt, {
+          r: { event: 'MAINTENANCE', reason: 'latest', path: ['vm1'], replacedBy: 'DOWN' },
+        });
+        expectObservable(host.pipe(fairMergeMap((v) => cold('--v|', { v }), 1))).toBe(expected, {
+          w: 'w',
+          D: 'DOWN',
+          x: 'x',
+        });
       });
     });
 
@@ -122,9 +128,16 @@ describe('bounded leaves', () => {
 
         const dropped = new Subject<Dropped<string[]>>();
         const result = states.pipe(
-          fairMergeMap(([, s]) => cold('--v|', { v: s }), { concurrency: 1, by: ([vm]) => [vm], bound: { overflow: 'latest', dropped } }),
+          fairMergeMap(([, s]) => cold('--v|', { v: s }), {
+            concurrency: 1,
+            by: ([vm]) => [vm],
+            bound: { overflow: 'latest', dropped },
+          }),
         );
-        expectObservable(dropped.pipe(map((d) => `${d.path.join('/')}:${d.event[1]}->${d.replacedBy?.[1]}`))).toBe(droppedAt, { M: 'vm1:M->D' });
+        expectObservable(dropped.pipe(map((d) => `${d.path.join('/')}:${d.event[1]}->${d.replacedBy?.[1]}`))).toBe(
+          droppedAt,
+          { M: 'vm1:M->D' },
+        );
         expectObservable(result).toBe(expected);
       });
     });
@@ -139,7 +152,11 @@ describe('bounded leaves', () => {
         const expected = '      --w#     ';
 
         const node = roundRobin({ heal }, { bounds: { heal: { size: 2, overflow: 'error' } } });
-        expectObservable(node.pipe(fairMergeMap((v) => cold('--v|', { v }), 1))).toBe(expected, undefined, new OverflowError(2, ['heal']));
+        expectObservable(node.pipe(fairMergeMap((v) => cold('--v|', { v }), 1))).toBe(
+          expected,
+          undefined,
+          new OverflowError(2, ['heal']),
+        );
         expectSubscriptions(heal.subscriptions).toBe(healSubs);
       });
     });
@@ -174,9 +191,14 @@ describe('bounded leaves', () => {
 
         const dropped = new Subject<Dropped<string>>();
         expectObservable(events(dropped)).toBe(droppedAt);
-        expectObservable(source.pipe(fairMergeMap((v) => cold('--v|', { v }), { concurrency: 2, bound: { size: 2, overflow: 'drop-oldest', dropped } }))).toBe(
-          expected,
-        );
+        expectObservable(
+          source.pipe(
+            fairMergeMap((v) => cold('--v|', { v }), {
+              concurrency: 2,
+              bound: { size: 2, overflow: 'drop-oldest', dropped },
+            }),
+          ),
+        ).toBe(expected);
       });
     });
   });

@@ -51,7 +51,9 @@ describe('fairMergeMap with cost', () => {
       const expected = '    ----(abc)d----M----e|';
 
       const node = roundRobin({ heal, migrate });
-      const result = node.pipe(fairMergeMap((v: string) => inners[v as keyof typeof inners], { concurrency: 3, cost: costs(3) }));
+      const result = node.pipe(
+        fairMergeMap((v: string) => inners[v as keyof typeof inners], { concurrency: 3, cost: costs(3) }),
+      );
       expectObservable(result).toBe(expected);
       for (const v of ['a', 'b', 'c'] as const) expectSubscriptions(inners[v].subscriptions).toBe(abcSubs);
       expectSubscriptions(inners.d.subscriptions).toBe(dSubs);
@@ -67,12 +69,28 @@ describe('fairMergeMap with cost', () => {
       // Concurrency 2, keyed by host. a (h1) and b (h2) take both slots; M (h1, cost 2), c (h2) and d (h1) queue.
       // At frame 4 a completes and h1's M is picked: one slot is free, M needs 2, so it is held, and c (h2) does
       // not take the free slot. When b completes (frame 6) M runs; after it h2 and h1 are served in turn: c, d.
-      const events = hot('  (abMcd)|', { a: ['h1', 'a'], b: ['h2', 'b'], M: ['h1', 'M'], c: ['h2', 'c'], d: ['h1', 'd'] });
-      const projections: Record<string, string> = { a: '----(a|)', b: '------(b|)', M: '----(M|)', c: '----(c|)', d: '----(d|)' };
+      const events = hot('  (abMcd)|', {
+        a: ['h1', 'a'],
+        b: ['h2', 'b'],
+        M: ['h1', 'M'],
+        c: ['h2', 'c'],
+        d: ['h1', 'd'],
+      });
+      const projections: Record<string, string> = {
+        a: '----(a|)',
+        b: '------(b|)',
+        M: '----(M|)',
+        c: '----(c|)',
+        d: '----(d|)',
+      };
       const expected = '    ----a-b---M---(cd|)';
 
       const result = events.pipe(
-        fairMergeMap(([, id]) => cold(projections[id as string] as string), { concurrency: 2, by: ([host]) => [host], cost: ([, id]) => (id === 'M' ? 2 : 1) }),
+        fairMergeMap(([, id]) => cold(projections[id as string] as string), {
+          concurrency: 2,
+          by: ([host]) => [host],
+          cost: ([, id]) => (id === 'M' ? 2 : 1),
+        }),
       );
       expectObservable(result).toBe(expected);
     });
@@ -113,8 +131,12 @@ describe('fairMergeMap with cost', () => {
 
   it('should complete at once over an empty stream, and never over a never-ending one', () => {
     testScheduler.run(({ cold, expectObservable }) => {
-      expectObservable(EMPTY.pipe(fairMergeMap((v: string) => cold('-v|', { v }), { concurrency: 2, cost: costs(2) }))).toBe('|');
-      expectObservable(NEVER.pipe(fairMergeMap((v: string) => cold('-v|', { v }), { concurrency: 2, cost: costs(2) }))).toBe('');
+      expectObservable(
+        EMPTY.pipe(fairMergeMap((v: string) => cold('-v|', { v }), { concurrency: 2, cost: costs(2) })),
+      ).toBe('|');
+      expectObservable(
+        NEVER.pipe(fairMergeMap((v: string) => cold('-v|', { v }), { concurrency: 2, cost: costs(2) })),
+      ).toBe('');
     });
   });
 
@@ -142,8 +164,14 @@ describe('fairMergeMap with cost', () => {
       const source = hot('  a-b----|');
       const expected = '    -a#     ';
 
-      const result = source.pipe(fairMergeMap((v) => cold('-v|', { v }), { concurrency: 2, cost: (v) => (v === 'b' ? 0 : 1) }));
-      expectObservable(result).toBe(expected, undefined, new TypeError('Expected `cost` to return a positive integer, got 0 for "b"'));
+      const result = source.pipe(
+        fairMergeMap((v) => cold('-v|', { v }), { concurrency: 2, cost: (v) => (v === 'b' ? 0 : 1) }),
+      );
+      expectObservable(result).toBe(
+        expected,
+        undefined,
+        new TypeError('Expected `cost` to return a positive integer, got 0 for "b"'),
+      );
     });
   });
 
@@ -156,7 +184,9 @@ describe('fairMergeMap with cost', () => {
       const inners = { a: cold('-----a|'), M: cold('-M|') };
       const expected = '    ---      ';
 
-      const result = roundRobin({ heal }).pipe(fairMergeMap((v: string) => inners[v as keyof typeof inners], { concurrency: 2, cost: costs(2) }));
+      const result = roundRobin({ heal }).pipe(
+        fairMergeMap((v: string) => inners[v as keyof typeof inners], { concurrency: 2, cost: costs(2) }),
+      );
       expectObservable(result, unsub).toBe(expected);
       expectSubscriptions(heal.subscriptions).toBe(healSubs);
       expectSubscriptions(inners.a.subscriptions).toBe('^--!');

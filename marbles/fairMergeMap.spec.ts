@@ -393,7 +393,12 @@ describe('fairMergeMap', () => {
         const events = of('a', 'b', 'c', 'd').pipe(tap(() => pulled++));
         const expected = '(a|)';
 
-        expectObservable(events.pipe(fairMergeMap((v) => of(v), 1), take(1))).toBe(expected);
+        expectObservable(
+          events.pipe(
+            fairMergeMap((v) => of(v), 1),
+            take(1),
+          ),
+        ).toBe(expected);
       });
       expect(pulled).toBe(1);
     });
@@ -420,7 +425,12 @@ describe('fairMergeMap', () => {
         const expected = '(a|)';
 
         const node = roundRobin({ heal, scale });
-        expectObservable(node.pipe(fairMergeMap((v) => of(v), 1), take(1))).toBe(expected);
+        expectObservable(
+          node.pipe(
+            fairMergeMap((v) => of(v), 1),
+            take(1),
+          ),
+        ).toBe(expected);
         expectSubscriptions(scale.subscriptions).toBe([]);
       });
       expect(pulled).toBe(1);
@@ -451,7 +461,9 @@ describe('fairMergeMap', () => {
         const eventsSubs = '  ^-----------!       ';
         const expected = '    ---a--b--x--m--c--d|';
 
-        const result = events.pipe(fairMergeMap((e) => cold('--v|', { v: e.id }), { concurrency: 1, by: (e) => [e.host] }));
+        const result = events.pipe(
+          fairMergeMap((e) => cold('--v|', { v: e.id }), { concurrency: 1, by: (e) => [e.host] }),
+        );
         expectObservable(result).toBe(expected);
         expectSubscriptions(events.subscriptions).toBe(eventsSubs);
       });
@@ -464,7 +476,9 @@ describe('fairMergeMap', () => {
         const expected = '    -w-a-x-c-b|';
 
         const by = (e: Job) => [e.host, e.vm];
-        expectObservable(events.pipe(fairMergeMap((e) => cold('-v|', { v: e.id }), { concurrency: 1, by }))).toBe(expected);
+        expectObservable(events.pipe(fairMergeMap((e) => cold('-v|', { v: e.id }), { concurrency: 1, by }))).toBe(
+          expected,
+        );
       });
     });
 
@@ -646,7 +660,11 @@ describe('fairMergeMap', () => {
           return innerA;
         };
         // concurrency 2, so b is projected at frame 3 while a still runs.
-        expectObservable(roundRobin({ heal }).pipe(fairMergeMap(project, 2))).toBe(expected, undefined, new Error('cannot heal b'));
+        expectObservable(roundRobin({ heal }).pipe(fairMergeMap(project, 2))).toBe(
+          expected,
+          undefined,
+          new Error('cannot heal b'),
+        );
         expectSubscriptions(heal.subscriptions).toBe(leafSubs);
         expectSubscriptions(innerA.subscriptions).toBe(innerASubs);
       });

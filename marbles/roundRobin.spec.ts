@@ -71,7 +71,12 @@ describe('roundRobin', () => {
         const two = hot('    --b---|');
         const expected = '   -ab---|';
 
-        const node = roundRobin(new Map([[1, one], [2, two]]));
+        const node = roundRobin(
+          new Map([
+            [1, one],
+            [2, two],
+          ]),
+        );
         expectObservable(node).toBe(expected);
         expect([...node.keys()]).toEqual([1, 2]);
       });
@@ -411,7 +416,10 @@ describe('roundRobin', () => {
         const deletedSubs = '^----!   ';
         const expected = '   -a------|';
 
-        const cloud = roundRobin({ compute1: roundRobin({ vm1: c1vm1 }), compute2: roundRobin({ vm1: c2vm1, vm2: c2vm2 }) });
+        const cloud = roundRobin({
+          compute1: roundRobin({ vm1: c1vm1 }),
+          compute2: roundRobin({ vm1: c2vm1, vm2: c2vm2 }),
+        });
         cloud.pause('compute2');
         // In key order, each leaf oldest first.
         testScheduler.schedule(() => expect(cloud.delete('compute2')).toEqual(['x', 'y', 'z']), 5);

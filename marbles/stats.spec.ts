@@ -34,7 +34,9 @@ describe('FairStats', () => {
       const snapshots = '   ----s-----t-----|';
 
       const stats = new FairStats<string[]>({ now: () => testScheduler.now() });
-      const result = events.pipe(fairMergeMap(([, id]) => cold('--v|', { v: id }), { concurrency: 1, by: ([host]) => [host], stats }));
+      const result = events.pipe(
+        fairMergeMap(([, id]) => cold('--v|', { v: id }), { concurrency: 1, by: ([host]) => [host], stats }),
+      );
       expectObservable(result).toBe(output);
       expectObservable(stats.snapshots(notifier)).toBe(snapshots, {
         // Window 0-4: a (wait 0) and b (wait 3) dispatched, b running, x queued. Only h1 got dispatches: both
@@ -44,7 +46,16 @@ describe('FairStats', () => {
           since: 0,
           totals: { queued: 1, active: 1, dispatched: 2, wait: wait(2, 0, 3, 3, 3) },
           keys: [
-            { key: 'h1', queued: 0, active: 1, paused: false, dispatched: 2, weight: 1, busy: true, wait: wait(2, 0, 3, 3, 3) },
+            {
+              key: 'h1',
+              queued: 0,
+              active: 1,
+              paused: false,
+              dispatched: 2,
+              weight: 1,
+              busy: true,
+              wait: wait(2, 0, 3, 3, 3),
+            },
             { key: 'h2', queued: 1, active: 0, paused: false, dispatched: 0, weight: 1, busy: true, wait: null },
           ],
           fairness: 0.5,
@@ -56,7 +67,16 @@ describe('FairStats', () => {
           since: 4,
           totals: { queued: 0, active: 0, dispatched: 1, wait: wait(1, 6, 6, 6, 6) },
           keys: [
-            { key: 'h2', queued: 0, active: 0, paused: false, dispatched: 1, weight: 1, busy: true, wait: wait(1, 6, 6, 6, 6) },
+            {
+              key: 'h2',
+              queued: 0,
+              active: 0,
+              paused: false,
+              dispatched: 1,
+              weight: 1,
+              busy: true,
+              wait: wait(1, 6, 6, 6, 6),
+            },
           ],
           fairness: 1,
         },
@@ -86,14 +106,28 @@ describe('FairStats', () => {
           totals: { queued: 2, active: 2, dispatched: 2, wait: wait(2, 0, 0, 0, 0) },
           keys: [
             {
-              key: 'h1', queued: 1, active: 2, paused: false, dispatched: 2, weight: 1, busy: true, wait: wait(2, 0, 0, 0, 0),
+              key: 'h1',
+              queued: 1,
+              active: 2,
+              paused: false,
+              dispatched: 2,
+              weight: 1,
+              busy: true,
+              wait: wait(2, 0, 0, 0, 0),
               children: [
                 { key: 'v1', queued: 0, active: 2, paused: false },
                 { key: 'v2', queued: 1, active: 0, paused: false },
               ],
             },
             {
-              key: 'h2', queued: 1, active: 0, paused: false, dispatched: 0, weight: 1, busy: true, wait: null,
+              key: 'h2',
+              queued: 1,
+              active: 0,
+              paused: false,
+              dispatched: 0,
+              weight: 1,
+              busy: true,
+              wait: null,
               children: [{ key: 'v1', queued: 1, active: 0, paused: false }],
             },
           ],
@@ -103,7 +137,7 @@ describe('FairStats', () => {
     });
   });
 
-  it('should divide dispatches by weight in Jain\'s index, and leave paused keys out of it', () => {
+  it("should divide dispatches by weight in Jain's index, and leave paused keys out of it", () => {
     testScheduler.run(({ cold, hot, expectObservable }) => {
       // heal has weight 2, concurrency 1, projections 3 frames. a takes the free slot at frame 0; then heal's two
       // turns b (3) and c (6), scale's x (9). At frame 12 (before x completes) heal had 3 dispatches, scale 1:
@@ -125,8 +159,26 @@ describe('FairStats', () => {
           since: 0,
           totals: { queued: 6, active: 1, dispatched: 4, wait: wait(4, 3, 9, 9, 9) },
           keys: [
-            { key: 'heal', queued: 3, active: 0, paused: false, dispatched: 3, weight: 2, busy: true, wait: wait(3, 3, 6, 6, 6) },
-            { key: 'scale', queued: 2, active: 1, paused: false, dispatched: 1, weight: 1, busy: true, wait: wait(1, 9, 9, 9, 9) },
+            {
+              key: 'heal',
+              queued: 3,
+              active: 0,
+              paused: false,
+              dispatched: 3,
+              weight: 2,
+              busy: true,
+              wait: wait(3, 3, 6, 6, 6),
+            },
+            {
+              key: 'scale',
+              queued: 2,
+              active: 1,
+              paused: false,
+              dispatched: 1,
+              weight: 1,
+              busy: true,
+              wait: wait(1, 9, 9, 9, 9),
+            },
             { key: 'migrate', queued: 1, active: 0, paused: true, dispatched: 0, weight: 1, busy: false, wait: null },
           ],
           fairness: 25 / 26,
@@ -148,7 +200,13 @@ describe('FairStats', () => {
       const stats = new FairStats({ now: () => testScheduler.now() });
       events.pipe(fairMergeMap((v) => cold('--v|', { v }), { concurrency: 1, stats })).subscribe();
       expectObservable(stats.snapshots(notifier), subscription).toBe(snapshots, {
-        s: { time: 10, since: 2, totals: { queued: 0, active: 1, dispatched: 3, wait: wait(1, 3, 3, 3, 3) }, keys: [], fairness: null },
+        s: {
+          time: 10,
+          since: 2,
+          totals: { queued: 0, active: 1, dispatched: 3, wait: wait(1, 3, 3, 3, 3) },
+          keys: [],
+          fairness: null,
+        },
       } satisfies Record<string, FairSnapshot>);
     });
   });
@@ -164,22 +222,48 @@ describe('FairStats', () => {
       const s2 = '          ---------r-----|';
 
       const stats = new FairStats({ now: () => testScheduler.now() });
-      const host = (key: string, at: number, active: number) => ({ key, queued: 0, active, paused: false, dispatched: 1, weight: 1, busy: true, wait: wait(1, at, at, at, at) });
-      events.pipe(fairMergeMap(([, id]) => cold('--v|', { v: id }), { concurrency: 1, by: ([h]) => [h], stats })).subscribe();
+      const host = (key: string, at: number, active: number) => ({
+        key,
+        queued: 0,
+        active,
+        paused: false,
+        dispatched: 1,
+        weight: 1,
+        busy: true,
+        wait: wait(1, at, at, at, at),
+      });
+      events
+        .pipe(fairMergeMap(([, id]) => cold('--v|', { v: id }), { concurrency: 1, by: ([h]) => [h], stats }))
+        .subscribe();
       expectObservable(stats.snapshots(every3), unsub1).toBe(s1, {
         // a dispatched at 0, b at 3. A snapshot in the frame where a projection completes sees it still running.
         p: {
           time: 3,
           since: 0,
           totals: { queued: 1, active: 1, dispatched: 1, wait: wait(1, 0, 0, 0, 0) },
-          keys: [host('h1', 0, 1), { key: 'h2', queued: 1, active: 0, paused: false, dispatched: 0, weight: 1, busy: true, wait: null }],
+          keys: [
+            host('h1', 0, 1),
+            { key: 'h2', queued: 1, active: 0, paused: false, dispatched: 0, weight: 1, busy: true, wait: null },
+          ],
           fairness: 0.5,
         },
-        q: { time: 6, since: 3, totals: { queued: 0, active: 1, dispatched: 1, wait: wait(1, 3, 3, 3, 3) }, keys: [host('h2', 3, 1)], fairness: 1 },
+        q: {
+          time: 6,
+          since: 3,
+          totals: { queued: 0, active: 1, dispatched: 1, wait: wait(1, 3, 3, 3, 3) },
+          keys: [host('h2', 3, 1)],
+          fairness: 1,
+        },
       } satisfies Record<string, FairSnapshot>);
       // Its window is 0-9: both dispatches; b's projection has completed (its host left the tree) by then.
       expectObservable(stats.snapshots(at9)).toBe(s2, {
-        r: { time: 9, since: 0, totals: { queued: 0, active: 0, dispatched: 2, wait: wait(2, 0, 3, 3, 3) }, keys: [host('h1', 0, 0), host('h2', 3, 0)], fairness: 1 },
+        r: {
+          time: 9,
+          since: 0,
+          totals: { queued: 0, active: 0, dispatched: 2, wait: wait(2, 0, 3, 3, 3) },
+          keys: [host('h1', 0, 0), host('h2', 3, 0)],
+          fairness: 1,
+        },
       } satisfies Record<string, FairSnapshot>);
     });
   });
@@ -193,7 +277,9 @@ describe('FairStats', () => {
       expectObservable(events.pipe(operator)).toBe(
         '#',
         undefined,
-        new Error('This FairStats already watches a running subscription: give each fairMergeMap subscription its own FairStats'),
+        new Error(
+          'This FairStats already watches a running subscription: give each fairMergeMap subscription its own FairStats',
+        ),
       );
     });
   });
@@ -201,7 +287,13 @@ describe('FairStats', () => {
   it('should complete and error with the notifier', () => {
     testScheduler.run(({ hot, expectObservable }) => {
       const stats = new FairStats({ now: () => testScheduler.now() });
-      const empty = { time: 1, since: 0, totals: { queued: 0, active: 0, dispatched: 0, wait: null }, keys: [], fairness: null };
+      const empty = {
+        time: 1,
+        since: 0,
+        totals: { queued: 0, active: 0, dispatched: 0, wait: null },
+        keys: [],
+        fairness: null,
+      };
       expectObservable(stats.snapshots(hot('-n-|'))).toBe('-s-|', { s: empty });
       expectObservable(stats.snapshots(hot('-n-#'))).toBe('-s-#', { s: empty });
     });

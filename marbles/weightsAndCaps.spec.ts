@@ -66,7 +66,12 @@ describe('weights and caps', () => {
       testScheduler.run(({ cold, hot, expectObservable }) => {
         // Host h1 has weight 2: two of its events for each of h2's.
         const events = hot('  w(abcxy)-------------|', {
-          w: ['h1', 'w'], a: ['h1', 'a'], b: ['h1', 'b'], c: ['h1', 'c'], x: ['h2', 'x'], y: ['h2', 'y'],
+          w: ['h1', 'w'],
+          a: ['h1', 'a'],
+          b: ['h1', 'b'],
+          c: ['h1', 'c'],
+          x: ['h2', 'x'],
+          y: ['h2', 'y'],
         });
         const expected = '    --w--a--b--x--c--y---|';
 
@@ -113,12 +118,19 @@ describe('weights and caps', () => {
         // h1 has VMs v1 (a b) and v2 (c); h2 has v1 (x). Concurrency 4: a, c and x start; b waits, since v1 of h1
         // is at its cap of 1 (and h1 at its cap of 2). When a completes, b runs.
         const events = hot('  (abcx)--------|', {
-          a: ['h1', 'v1', 'a'], b: ['h1', 'v1', 'b'], c: ['h1', 'v2', 'c'], x: ['h2', 'v1', 'x'],
+          a: ['h1', 'v1', 'a'],
+          b: ['h1', 'v1', 'b'],
+          c: ['h1', 'v2', 'c'],
+          x: ['h2', 'v1', 'x'],
         });
         const expected = '    ----(acx)(b)--|';
 
         const result = events.pipe(
-          fairMergeMap(([, , id]) => cold('----v|', { v: id }), { concurrency: 4, by: ([host, vm]) => [host, vm], caps: [2, 1] }),
+          fairMergeMap(([, , id]) => cold('----v|', { v: id }), {
+            concurrency: 4,
+            by: ([host, vm]) => [host, vm],
+            caps: [2, 1],
+          }),
         );
         expectObservable(result).toBe(expected);
       });

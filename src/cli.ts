@@ -38,7 +38,9 @@ const programSpec = {
 
 const demoSpec: Record<string, FlagSpec> = {
   ...Object.fromEntries(
-    demoFlags.map((flag) => [flag.name, { type: 'string', label: `--${flag.name} ${flag.value}`, parse: flag.parse }] as const),
+    demoFlags.map(
+      (flag) => [flag.name, { type: 'string', label: `--${flag.name} ${flag.value}`, parse: flag.parse }] as const,
+    ),
   ),
   'no-progress': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -47,7 +49,10 @@ const demoSpec: Record<string, FlagSpec> = {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  const message = error instanceof UsageError ? `error: ${error.message}` : `rxjs-fair: ${error instanceof Error ? error.message : String(error)}`;
+  const message =
+    error instanceof UsageError
+      ? `error: ${error.message}`
+      : `rxjs-fair: ${error instanceof Error ? error.message : String(error)}`;
   process.stderr.write(`${message}\n`);
   process.exitCode = 1;
 }
@@ -188,7 +193,8 @@ function demoHelp(): string {
       'Options',
       [
         ...demoFlags.map(
-          (flag) => [`--${flag.name} ${flag.value}`, `${flag.description} (default: ${demoDefaults[flag.name]})`] as const,
+          (flag) =>
+            [`--${flag.name} ${flag.value}`, `${flag.description} (default: ${demoDefaults[flag.name]})`] as const,
         ),
         ['--no-progress', 'no progress line (it is also off when stderr is not a terminal)'],
         ['-h, --help', helpDescription],

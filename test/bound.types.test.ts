@@ -39,16 +39,22 @@ describe('bound types', () => {
   it('infers the event type of dropped from the children', () => {
     const vm1 = new Subject<Event>();
     const dropped = new Subject<Dropped<Event>>();
-    const node = roundRobin({ vm1 }, { bounds: { vm1: { overflow: 'latest', dropped: (d) => expectTypeOf(d).toEqualTypeOf<Dropped<Event>>() } } });
+    const node = roundRobin(
+      { vm1 },
+      { bounds: { vm1: { overflow: 'latest', dropped: (d) => expectTypeOf(d).toEqualTypeOf<Dropped<Event>>() } } },
+    );
     expectTypeOf(node).toEqualTypeOf<RoundRobin<Event, string>>();
-    expectTypeOf(roundRobin({ vm1 }, { bounds: { vm1: { size: 5, overflow: 'drop-oldest', dropped } } })).toEqualTypeOf<RoundRobin<Event, string>>();
+    expectTypeOf(roundRobin({ vm1 }, { bounds: { vm1: { size: 5, overflow: 'drop-oldest', dropped } } })).toEqualTypeOf<
+      RoundRobin<Event, string>
+    >();
     expectTypeOf(node.boundOf('vm1')).toEqualTypeOf<LeafBound<Event> | undefined>();
     expectTypeOf<RoundRobinOptions<string, Event>['bounds']>().toEqualTypeOf<
       ReadonlyMap<string, LeafBound<Event>> | Readonly<Record<string, LeafBound<Event>>> | undefined
     >();
     // Never called: the type check is the test.
+    const other = new Subject<Dropped<number>>();
     // @ts-expect-error a report of other events
-    const wrong = () => roundRobin({ vm1 }, { bounds: { vm1: { overflow: 'latest', dropped: new Subject<Dropped<number>>() } } });
+    const wrong = () => roundRobin({ vm1 }, { bounds: { vm1: { overflow: 'latest', dropped: other } } });
     // @ts-expect-error no such policy
     const wrong2 = () => roundRobin({ vm1 }, { bounds: { vm1: { overflow: 'sliding', dropped } } });
     expectTypeOf(wrong).toBeFunction();
@@ -57,16 +63,25 @@ describe('bound types', () => {
 
   it('types the fairMergeMap bound', () => {
     expectTypeOf<FairMergeMapOptions<Event>['bound']>().toEqualTypeOf<LeafBound<Event> | undefined>();
-    fairMergeMap((e: Event) => [e.state], { by: (e) => [e.vm], bound: { overflow: 'latest', dropped: (d) => expectTypeOf(d.event).toEqualTypeOf<Event>() } });
+    fairMergeMap((e: Event) => [e.state], {
+      by: (e) => [e.vm],
+      bound: { overflow: 'latest', dropped: (d) => expectTypeOf(d.event).toEqualTypeOf<Event>() },
+    });
   });
 
   it('types the core queue', () => {
-    const q = new BoundedFifoQueue<string>({ size: 2, overflow: 'drop-oldest', onDrop: (event, reason, path) => [event, reason, path] });
+    const q = new BoundedFifoQueue<string>({
+      size: 2,
+      overflow: 'drop-oldest',
+      onDrop: (event, reason, path) => [event, reason, path],
+    });
     expectTypeOf(q).toExtend<FifoQueue<string>>();
     expectTypeOf(q.capacity).toEqualTypeOf<number>();
     expectTypeOf(q.overflow).toEqualTypeOf<OverflowPolicy>();
     expectTypeOf<BoundedFifoQueueOptions<string>['onDrop']>().toEqualTypeOf<DropListener<string> | undefined>();
-    const tree = new RoundRobinQueue<string, unknown>(undefined, { pathBound: { overflow: 'latest', onDrop: (event) => expectTypeOf(event).toEqualTypeOf<string>() } });
+    const tree = new RoundRobinQueue<string, unknown>(undefined, {
+      pathBound: { overflow: 'latest', onDrop: (event) => expectTypeOf(event).toEqualTypeOf<string>() },
+    });
     expectTypeOf(tree).toEqualTypeOf<RoundRobinQueue<string, unknown>>();
   });
 });

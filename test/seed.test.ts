@@ -20,7 +20,17 @@ function drain<T>(q: { next(): T | undefined }): T[] {
   return out;
 }
 
-const VERSION_1_ORDER = ['healing', 'dummy1', 'UPDATE', 'scaling out', 'dummy2', 'UPGRADE', 'scaling in', 'dummy3', 'MIGRATE'];
+const VERSION_1_ORDER = [
+  'healing',
+  'dummy1',
+  'UPDATE',
+  'scaling out',
+  'dummy2',
+  'UPGRADE',
+  'scaling in',
+  'dummy3',
+  'MIGRATE',
+];
 
 describe('seed Version 1: TestRoundRobin', () => {
   let Vm1: Vm;
@@ -67,7 +77,17 @@ describe('seed Version 1: TestRoundRobin', () => {
     expect(rr.next()).toBe('healing');
     rr.add('foo', new FifoQueue(['bar']));
     // Rotation after 'healing': Vm2, Vm3, Vm1; 'foo' joins behind Vm1.
-    expect(drain(rr)).toEqual(['dummy1', 'UPDATE', 'scaling out', 'bar', 'dummy2', 'UPGRADE', 'scaling in', 'dummy3', 'MIGRATE']);
+    expect(drain(rr)).toEqual([
+      'dummy1',
+      'UPDATE',
+      'scaling out',
+      'bar',
+      'dummy2',
+      'UPGRADE',
+      'scaling in',
+      'dummy3',
+      'MIGRATE',
+    ]);
   });
 
   it("test_get_next: the seed's order through Subjects, roundRobin nodes and fairMergeMap", () => {
@@ -92,7 +112,17 @@ describe('seed Version 1: TestRoundRobin', () => {
       next: (state) => executed.push(state),
       complete: () => (completed = true),
     });
-    const states = ['healing', 'scaling out', 'scaling in', 'dummy1', 'dummy2', 'dummy3', 'UPDATE', 'UPGRADE', 'MIGRATE'];
+    const states = [
+      'healing',
+      'scaling out',
+      'scaling in',
+      'dummy1',
+      'dummy2',
+      'dummy3',
+      'UPDATE',
+      'UPGRADE',
+      'MIGRATE',
+    ];
     states.forEach((state, i) => s(i + 1).next(state));
     expect(executed).toEqual([]);
     expect(node.size).toBe(9);
@@ -152,7 +182,16 @@ describe('seed Version 2: TestRoundRobin (VM availability)', () => {
     expect(q.next()).toBe('healing');
     Vm3.available = true;
     q.resume(Vm3); // joins the back of the rotation: Vm2, Vm1, Vm3
-    expect(drain(q)).toEqual(['migrate', 'scaling out', 'resize', 'healing', 'scaling in ', 'pause', 'live-migrate', 'stop']);
+    expect(drain(q)).toEqual([
+      'migrate',
+      'scaling out',
+      'resize',
+      'healing',
+      'scaling in ',
+      'pause',
+      'live-migrate',
+      'stop',
+    ]);
     expect(q.size).toBe(0);
   });
 

@@ -34,7 +34,9 @@ describe('live stats types', () => {
 
   it('takes `stats` without letting it decide the event type', () => {
     const events$ = new Subject<Event>();
-    const out = events$.pipe(fairMergeMap((e) => of(e.vm), { concurrency: 4, by: (e) => [e.host], stats: new FairStats() }));
+    const out = events$.pipe(
+      fairMergeMap((e) => of(e.vm), { concurrency: 4, by: (e) => [e.host], stats: new FairStats() }),
+    );
     expectTypeOf(out).toEqualTypeOf<Observable<string>>();
     expectTypeOf<FairMergeMapOptions<Event>['stats']>().toEqualTypeOf<FairStats<Event> | undefined>();
     // Never called: the type check is the test.

@@ -138,16 +138,22 @@ describe('types', () => {
 
     it('takes options with concurrency and by', () => {
       const events$ = new Subject<Event>();
-      const out = events$.pipe(fairMergeMap((e) => of(e.policy), { concurrency: 16, by: (e) => [e.host, e.vm, e.policy] }));
+      const out = events$.pipe(
+        fairMergeMap((e) => of(e.policy), { concurrency: 16, by: (e) => [e.host, e.vm, e.policy] }),
+      );
       expectTypeOf(out).toEqualTypeOf<Observable<string>>();
       expectTypeOf<FairMergeMapOptions<Event>['concurrency']>().toEqualTypeOf<number | undefined>();
-      expectTypeOf<NonNullable<FairMergeMapOptions<Event>['by']>>().toEqualTypeOf<(value: Event) => readonly unknown[]>();
+      expectTypeOf<NonNullable<FairMergeMapOptions<Event>['by']>>().toEqualTypeOf<
+        (value: Event) => readonly unknown[]
+      >();
       expectTypeOf(fairMergeMap).parameter(1).toExtend<number | FairMergeMapOptions<never> | undefined>();
     });
 
     it('takes a cost function of the event', () => {
       const events$ = new Subject<Event>();
-      const out = events$.pipe(fairMergeMap((e) => of(e.policy), { concurrency: 16, cost: (e) => (e.action === 'migrate' ? 4 : 1) }));
+      const out = events$.pipe(
+        fairMergeMap((e) => of(e.policy), { concurrency: 16, cost: (e) => (e.action === 'migrate' ? 4 : 1) }),
+      );
       expectTypeOf(out).toEqualTypeOf<Observable<string>>();
       expectTypeOf<NonNullable<FairMergeMapOptions<Event>['cost']>>().toEqualTypeOf<(value: Event) => number>();
     });

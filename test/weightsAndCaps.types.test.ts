@@ -34,18 +34,25 @@ describe('weights and caps types', () => {
   });
 
   it('types the fairMergeMap options', () => {
-    expectTypeOf<FairMergeMapOptions<{ host: string }>['weight']>().toEqualTypeOf<((path: readonly unknown[], depth: number) => number) | undefined>();
+    expectTypeOf<FairMergeMapOptions<{ host: string }>['weight']>().toEqualTypeOf<
+      ((path: readonly unknown[], depth: number) => number) | undefined
+    >();
     expectTypeOf<FairMergeMapOptions<{ host: string }>['caps']>().toEqualTypeOf<readonly number[] | undefined>();
     fairMergeMap((e: { host: string }) => [e.host], { by: (e) => [e.host], weight: () => 2, caps: [2, 1] });
   });
 
   it('types the core options, take, release and lastTaken', () => {
-    const q = new RoundRobinQueue<string>({ a: new FifoQueue<string>() }, { weights: { a: 2 }, caps: { a: 1 }, cap: 2, pathCaps: [1] });
+    const q = new RoundRobinQueue<string>(
+      { a: new FifoQueue<string>() },
+      { weights: { a: 2 }, caps: { a: 1 }, cap: 2, pathCaps: [1] },
+    );
     expectTypeOf(q.take()).toEqualTypeOf<string | undefined>();
     expectTypeOf(q.lastTaken).toEqualTypeOf<QueueNode<string> | null>();
     expectTypeOf(q.add).parameter(2).toEqualTypeOf<ChildOptions | undefined>();
     expectTypeOf(q.setCap(1)).toEqualTypeOf<RoundRobinQueue<string, string>>();
     expectTypeOf(q.release).returns.toEqualTypeOf<void>();
-    expectTypeOf<RoundRobinQueueOptions<string>['pathWeight']>().toEqualTypeOf<((path: readonly unknown[], depth: number) => number) | undefined>();
+    expectTypeOf<RoundRobinQueueOptions<string>['pathWeight']>().toEqualTypeOf<
+      ((path: readonly unknown[], depth: number) => number) | undefined
+    >();
   });
 });

@@ -7,10 +7,15 @@ import type { HostWaits } from './hostWaits.js';
 import { WaitTable } from './WaitTable.js';
 
 /** How each lane is titled and what it runs. */
-const LANES: Readonly<Record<Strategy, { readonly title: string; readonly pipeline: string; readonly name: string }>> = {
-  fair: { title: 'fairMergeMap', pipeline: 'roundRobin(hosts → VMs → policies) + fairMergeMap(act, n)', name: 'fair' },
-  fifo: { title: 'mergeMap (FIFO)', pipeline: 'merge(...policy queues) + mergeMap(act, n)', name: 'FIFO' },
-};
+const LANES: Readonly<Record<Strategy, { readonly title: string; readonly pipeline: string; readonly name: string }>> =
+  {
+    fair: {
+      title: 'fairMergeMap',
+      pipeline: 'roundRobin(hosts → VMs → policies) + fairMergeMap(act, n)',
+      name: 'fair',
+    },
+    fifo: { title: 'mergeMap (FIFO)', pipeline: 'merge(...policy queues) + mergeMap(act, n)', name: 'FIFO' },
+  };
 
 /**
  * One dispatcher's lane: live counters (events dispatched, quiet hosts' events waiting right now, the virtual
@@ -49,7 +54,11 @@ export class Lane {
     this.#table = new WaitTable(strategy, `${name}: wait from arrival to dispatch, ms of virtual time`);
     this.element = h(
       'section',
-      { class: `lane lane-${strategy}`, 'aria-labelledby': `lane-${strategy}-title`, 'data-testid': `lane-${strategy}` },
+      {
+        class: `lane lane-${strategy}`,
+        'aria-labelledby': `lane-${strategy}-title`,
+        'data-testid': `lane-${strategy}`,
+      },
       h('h2', { id: `lane-${strategy}-title` }, title),
       h('p', { class: 'pipeline' }, h('code', {}, pipeline)),
       h('dl', { class: 'counters' }, dispatchedBox, waitingBox, clockBox),
@@ -89,7 +98,11 @@ export class Lane {
       this.#strip.paint();
     }
     const now = simulation.now;
-    for (let event = events[this.#arrived]; event !== undefined && event.arrival <= now; event = events[++this.#arrived]) {
+    for (
+      let event = events[this.#arrived];
+      event !== undefined && event.arrival <= now;
+      event = events[++this.#arrived]
+    ) {
       if (event.host !== noisyHost) this.#quietArrived++;
     }
     this.#strip.setNow(now);

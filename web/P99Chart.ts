@@ -46,16 +46,33 @@ export class P99Chart {
       const colour = hostColour(host, noisyHost);
       const noisy = host === noisyHost;
       const line = (strategy: Strategy, tag: string): [HTMLElement, { bar: HTMLElement; value: HTMLElement }] => {
-        const bar = h('span', { class: `bar bar-${strategy}`, style: `--colour:${colour}`, 'data-testid': `p99-bar-${strategy}-${host}` });
+        const bar = h('span', {
+          class: `bar bar-${strategy}`,
+          style: `--colour:${colour}`,
+          'data-testid': `p99-bar-${strategy}-${host}`,
+        });
         const value = h('span', { class: 'bar-value' }, '–');
-        return [h('div', { class: 'bar-line' }, h('span', { class: 'bar-tag' }, tag), h('span', { class: 'bar-track' }, bar), value), { bar, value }];
+        return [
+          h(
+            'div',
+            { class: 'bar-line' },
+            h('span', { class: 'bar-tag' }, tag),
+            h('span', { class: 'bar-track' }, bar),
+            value,
+          ),
+          { bar, value },
+        ];
       };
       const [fairLine, fair] = line('fair', 'fair');
       const [fifoLine, fifo] = line('fifo', 'FIFO');
       this.#bars.push({ fair, fifo });
       return h(
         'div',
-        { class: noisy ? 'p99-row noisy' : 'p99-row', role: 'group', 'aria-label': `compute${host}${noisy ? ' (noisy)' : ''}` },
+        {
+          class: noisy ? 'p99-row noisy' : 'p99-row',
+          role: 'group',
+          'aria-label': `compute${host}${noisy ? ' (noisy)' : ''}`,
+        },
         h(
           'span',
           { class: 'p99-host', 'aria-hidden': 'true' },
@@ -72,7 +89,9 @@ export class P99Chart {
 
   /** Shows both runs' p99 per host. */
   show(waits: Readonly<Record<Strategy, HostWaits>>): void {
-    const all = [...waits.fair.hosts, ...waits.fifo.hosts].map((stats) => stats.p99).filter((p99) => !Number.isNaN(p99));
+    const all = [...waits.fair.hosts, ...waits.fifo.hosts]
+      .map((stats) => stats.p99)
+      .filter((p99) => !Number.isNaN(p99));
     const scale = Math.max(1, ...all);
     this.#bars.forEach((row, host) => {
       for (const strategy of ['fair', 'fifo'] as const) {

@@ -27,7 +27,10 @@ export class Summary {
       tiles.push(h('div', { class: `tile ${extraClass}`.trim() }, h('dt', {}, label), value));
       return value;
     };
-    this.#quiet = { fair: tile("quiet hosts' p99 wait, fair", 'quiet-p99-fair', 'tile-fair'), fifo: tile("quiet hosts' p99 wait, FIFO", 'quiet-p99-fifo') };
+    this.#quiet = {
+      fair: tile("quiet hosts' p99 wait, fair", 'quiet-p99-fair', 'tile-fair'),
+      fifo: tile("quiet hosts' p99 wait, FIFO", 'quiet-p99-fifo'),
+    };
     this.#ratio = tile('fair vs FIFO', 'quiet-ratio', 'tile-ratio');
     this.#makespan = { fair: tile('makespan, fair', 'makespan-fair'), fifo: tile('makespan, FIFO', 'makespan-fifo') };
     this.#exactlyOnce = tile('every event exactly once', 'exactly-once');
@@ -77,7 +80,8 @@ export class Summary {
       const { makespan } = results[strategy];
       showNumber(this.#makespan[strategy], makespan, formatSeconds(makespan));
     }
-    this.#ratio.textContent = waits.fair.quiet.count === 0 ? 'no quiet events' : formatRatio(waits.fair.quiet.p99, waits.fifo.quiet.p99);
+    this.#ratio.textContent =
+      waits.fair.quiet.count === 0 ? 'no quiet events' : formatRatio(waits.fair.quiet.p99, waits.fifo.quiet.p99);
     const failed = [...problems.fair.map((p) => `fair ${p}`), ...problems.fifo.map((p) => `FIFO ${p}`)];
     const ok = failed.length === 0;
     this.#exactlyOnce.textContent = ok ? '✓ yes' : '✗ no';

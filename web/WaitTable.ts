@@ -43,11 +43,23 @@ export class WaitTable {
       'table',
       { class: 'waits', 'data-testid': `${strategy}-waits` },
       h('caption', {}, caption),
-      h('colgroup', {}, h('col', { class: 'col-host' }), h('col', { class: 'col-events' }), ...COLUMNS.map(() => h('col', { class: 'col-wait' }))),
+      h(
+        'colgroup',
+        {},
+        h('col', { class: 'col-host' }),
+        h('col', { class: 'col-events' }),
+        ...COLUMNS.map(() => h('col', { class: 'col-wait' })),
+      ),
       h(
         'thead',
         {},
-        h('tr', {}, h('th', { scope: 'col' }, 'host'), h('th', { scope: 'col' }, 'events'), ...COLUMNS.map((column) => h('th', { scope: 'col' }, column))),
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'host'),
+          h('th', { scope: 'col' }, 'events'),
+          ...COLUMNS.map((column) => h('th', { scope: 'col' }, column)),
+        ),
       ),
       this.#body,
       h(

@@ -23,7 +23,8 @@ export function bindControls(form: HTMLFormElement, run: (settings: PageSettings
   const missing = Object.keys(formatSetting).filter((name) => !sliders.some((slider) => slider.name === name));
   if (missing.length > 0) throw new Error(`index.html has no slider for ${missing.join(', ')}`);
 
-  const read = (): PageSettings => Object.fromEntries(sliders.map(({ name, input }) => [name, input.valueAsNumber])) as unknown as PageSettings;
+  const read = (): PageSettings =>
+    Object.fromEntries(sliders.map(({ name, input }) => [name, input.valueAsNumber])) as unknown as PageSettings;
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     run(read());

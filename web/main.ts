@@ -61,7 +61,10 @@ function run(settings: PageSettings): void {
   stop?.();
   const workload = workloadFor(settings);
   const span = prepare(settings, workload);
-  const simulations = { fair: new Simulation(workload, 'fair', settings.concurrency), fifo: new Simulation(workload, 'fifo', settings.concurrency) };
+  const simulations = {
+    fair: new Simulation(workload, 'fair', settings.concurrency),
+    fifo: new Simulation(workload, 'fifo', settings.concurrency),
+  };
   const slices = window.matchMedia('(prefers-reduced-motion: reduce)').matches ? REDUCED_MOTION_SLICES : SLICES;
   const step = Math.max(1, Math.ceil(span / slices));
   let frame = 0;
@@ -89,10 +92,17 @@ function run(settings: PageSettings): void {
   );
 }
 
-function finish(settings: PageSettings, workload: GeneratedWorkload, results: Readonly<Record<Strategy, SimulationResult>>): void {
+function finish(
+  settings: PageSettings,
+  workload: GeneratedWorkload,
+  results: Readonly<Record<Strategy, SimulationResult>>,
+): void {
   const events = Array.from({ length: workload.hosts }, () => 0);
   for (const event of workload.events) events[event.host] = (events[event.host] ?? 0) + 1;
-  const waits: Record<Strategy, HostWaits> = { fair: hostWaits(workload, results.fair), fifo: hostWaits(workload, results.fifo) };
+  const waits: Record<Strategy, HostWaits> = {
+    fair: hostWaits(workload, results.fair),
+    fifo: hostWaits(workload, results.fifo),
+  };
   const problems = {
     fair: checkRun(workload, results.fair, settings.concurrency),
     fifo: checkRun(workload, results.fifo, settings.concurrency),

@@ -18,7 +18,9 @@ export const cases = {
         consume(d.event);
       };
       const bound = { size: 1e9, overflow: 'drop-oldest', dropped };
-      const done = completion(source.pipe(lib.fairMergeMap(work, { concurrency: CONCURRENCY, by: byPath, bound }))).then(() => {
+      const done = completion(
+        source.pipe(lib.fairMergeMap(work, { concurrency: CONCURRENCY, by: byPath, bound })),
+      ).then(() => {
         if (drops !== 0) throw new Error(`case 2b: ${drops} events dropped from leaves that are never full`);
       });
       return { push: (i) => source.next(events[i]), end: () => source.complete(), done };

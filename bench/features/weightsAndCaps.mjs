@@ -23,7 +23,9 @@ export const cases = {
     base: '2',
     prepare({ lib, rxjs, events }) {
       const source = new rxjs.Subject();
-      const done = completion(source.pipe(lib.fairMergeMap(work, { concurrency: CONCURRENCY, by: byPath, caps: [2, 1] })));
+      const done = completion(
+        source.pipe(lib.fairMergeMap(work, { concurrency: CONCURRENCY, by: byPath, caps: [2, 1] })),
+      );
       return { push: (i) => source.next(events[i]), end: () => source.complete(), done };
     },
   },

@@ -79,7 +79,11 @@ function restart(): void {
       });
       if (mine !== generation) return;
       if (end.kind === 'refused') {
-        signOut(end.status === 401 ? 'The service asked for a token (401).' : 'That token was refused (403). Check it and try again.');
+        signOut(
+          end.status === 401
+            ? 'The service asked for a token (401).'
+            : 'That token was refused (403). Check it and try again.',
+        );
         return;
       }
       setConnection('reconnecting', `Reconnecting… (${end.reason})`);
@@ -208,7 +212,12 @@ function buildRows(count: number): void {
   hostRows.replaceChildren();
   rows = [];
   for (let i = 0; i < count; i++) {
-    const button = h('button', { type: 'button', class: 'host-button', 'aria-pressed': 'false', 'data-testid': 'host-button' });
+    const button = h('button', {
+      type: 'button',
+      class: 'host-button',
+      'aria-pressed': 'false',
+      'data-testid': 'host-button',
+    });
     button.addEventListener('click', () => {
       const host = button.dataset['host'] ?? '';
       query.host = query.host === host ? '' : host;
@@ -234,7 +243,16 @@ function buildRows(count: number): void {
         'td',
         { class: 'bar-cell', role: 'cell' },
         h('span', { class: 'bar', 'aria-hidden': 'true' }, brokerBar, queuedBar, activeBar),
-        h('span', { class: 'bar-numbers' }, active, h('span', { class: 'sep' }, ' running · '), queued, h('span', { class: 'sep' }, ' queued · '), inBroker, h('span', { class: 'sep' }, ' in broker')),
+        h(
+          'span',
+          { class: 'bar-numbers' },
+          active,
+          h('span', { class: 'sep' }, ' running · '),
+          queued,
+          h('span', { class: 'sep' }, ' queued · '),
+          inBroker,
+          h('span', { class: 'sep' }, ' in broker'),
+        ),
       ),
       h('td', { class: 'num', role: 'cell', 'data-label': 'events/s' }, rate),
       h('td', { class: 'num', role: 'cell', 'data-label': 'p50' }, p50),
@@ -256,7 +274,8 @@ function showRow(row: Row, host: HostRow | undefined, scale: number): void {
     row.button.hidden = true;
     row.button.dataset['host'] = '';
     delete row.tr.dataset['host'];
-    for (const element of [row.badge, row.active, row.queued, row.inBroker, row.rate, row.p50, row.p99]) setNumber(element, null, '');
+    for (const element of [row.badge, row.active, row.queued, row.inBroker, row.rate, row.p50, row.p99])
+      setNumber(element, null, '');
     for (const bar of [row.brokerBar, row.queuedBar, row.activeBar]) bar.style.width = '0';
     return;
   }
@@ -268,7 +287,12 @@ function showRow(row: Row, host: HostRow | undefined, scale: number): void {
   row.button.setAttribute('aria-pressed', String(selected));
   row.tr.classList.toggle('selected', selected);
   // The badge's pause mark comes from CSS; the words say it all without it (and without colour).
-  const badge = host.state !== 'ACTIVE' ? host.state : host.pausedVms > 0 ? `${host.pausedVms} VM${host.pausedVms === 1 ? '' : 's'} paused` : '';
+  const badge =
+    host.state !== 'ACTIVE'
+      ? host.state
+      : host.pausedVms > 0
+        ? `${host.pausedVms} VM${host.pausedVms === 1 ? '' : 's'} paused`
+        : '';
   setText(row.badge, badge);
   row.badge.dataset['state'] = host.state;
   row.tr.classList.toggle('paused', host.state !== 'ACTIVE');
@@ -292,7 +316,12 @@ function vmItem(vm: VmRow): HTMLLIElement {
   const parked = vm.parked === null ? '' : ` · ${formatCount(vm.parked)} parked`;
   return h(
     'li',
-    { class: vm.state === 'ACTIVE' ? 'vm' : 'vm paused', 'data-testid': 'vm-row', 'data-vm': vm.vm, 'data-state': vm.state },
+    {
+      class: vm.state === 'ACTIVE' ? 'vm' : 'vm paused',
+      'data-testid': 'vm-row',
+      'data-vm': vm.vm,
+      'data-state': vm.state,
+    },
     h('span', { class: 'vm-name' }, vm.vm),
     h('span', { class: 'badge' }, state),
     h('span', { class: 'vm-numbers' }, `${formatCount(vm.active)} running · ${formatCount(vm.queued)} queued${parked}`),
@@ -312,10 +341,18 @@ function pausedItem(row: PausedRow): HTMLLIElement {
 }
 
 function sameItems(list: HTMLElement, keys: readonly string[]): boolean {
-  return list.children.length === keys.length && keys.every((key, i) => (list.children[i] as HTMLElement).dataset['key'] === key);
+  return (
+    list.children.length === keys.length &&
+    keys.every((key, i) => (list.children[i] as HTMLElement).dataset['key'] === key)
+  );
 }
 
-function showList<T>(list: HTMLElement, items: readonly T[], key: (item: T) => string, render: (item: T) => HTMLLIElement): void {
+function showList<T>(
+  list: HTMLElement,
+  items: readonly T[],
+  key: (item: T) => string,
+  render: (item: T) => HTMLLIElement,
+): void {
   const keys = items.map(key);
   const fresh = items.map((item, i) => {
     const li = render(item);
@@ -351,17 +388,39 @@ function show(view: DashboardView): void {
   setTile('rate', totals.rate, formatRate(totals.rate), `${formatCount(totals.dispatched)} dispatched`);
   setTile('active', totals.active, formatCount(totals.active), `of ${formatCount(totals.concurrency)} slots`);
   setTile('queued', totals.queued, formatCount(totals.queued), `in the scheduler, ${formatCount(totals.hosts)} hosts`);
-  setTile('in-broker', totals.inBroker, totals.inBroker === null ? '–' : formatCount(totals.inBroker), view.brokerAt === null ? 'not read yet' : `as of ${formatTime(view.brokerAt)}`);
+  setTile(
+    'in-broker',
+    totals.inBroker,
+    totals.inBroker === null ? '–' : formatCount(totals.inBroker),
+    view.brokerAt === null ? 'not read yet' : `as of ${formatTime(view.brokerAt)}`,
+  );
   setTile('done', totals.done, formatCount(totals.done), `${formatCount(totals.retried)} retried`);
-  setTile('dead-lettered', totals.deadLettered, formatCount(totals.deadLettered), `${formatCount(totals.failed)} failed · ${formatCount(totals.malformed)} malformed`);
-  setTile('fairness', fairness.jain, formatJain(fairness.jain), `${formatCount(fairness.busyHosts)} busy host${fairness.busyHosts === 1 ? '' : 's'}`);
+  setTile(
+    'dead-lettered',
+    totals.deadLettered,
+    formatCount(totals.deadLettered),
+    `${formatCount(totals.failed)} failed · ${formatCount(totals.malformed)} malformed`,
+  );
+  setTile(
+    'fairness',
+    fairness.jain,
+    formatJain(fairness.jain),
+    `${formatCount(fairness.busyHosts)} busy host${fairness.busyHosts === 1 ? '' : 's'}`,
+  );
   setTile('paused', view.pausedCount, formatCount(view.pausedCount), 'hosts and VMs');
 
   // The server may have moved the page (hosts went away): follow it.
   query.offset = view.offset;
   const first = view.matched === 0 ? 0 : view.offset + 1;
   const last = view.offset + view.hosts.length;
-  setText(pageText, view.matched === 0 ? (query.search === '' ? 'no hosts yet' : 'no host matches') : `${formatCount(first)}–${formatCount(last)} of ${formatCount(view.matched)}`);
+  setText(
+    pageText,
+    view.matched === 0
+      ? query.search === ''
+        ? 'no hosts yet'
+        : 'no host matches'
+      : `${formatCount(first)}–${formatCount(last)} of ${formatCount(view.matched)}`,
+  );
   previousButton.disabled = view.offset === 0;
   nextButton.disabled = last >= view.matched;
 
@@ -376,7 +435,14 @@ function show(view: DashboardView): void {
   } else {
     setText(vmTitle, `VMs of ${view.selected.host}`);
     const { vmCount, vms } = view.selected;
-    setText(vmHelp, vmCount === 0 ? 'Nothing queued, running or paused.' : vmCount > vms.length ? `The ${vms.length} busiest of ${formatCount(vmCount)}.` : `${formatCount(vmCount)} with work or paused.`);
+    setText(
+      vmHelp,
+      vmCount === 0
+        ? 'Nothing queued, running or paused.'
+        : vmCount > vms.length
+          ? `The ${vms.length} busiest of ${formatCount(vmCount)}.`
+          : `${formatCount(vmCount)} with work or paused.`,
+    );
     showList(vmRows, vms, (vm) => vm.vm, vmItem);
   }
 

@@ -1,17 +1,27 @@
 import type { DashboardView } from '../src/dashboardView.js';
 
 /** Why a stream ended: the token was refused (sign in again), or the connection failed (try again). */
-export type StreamEnd = { readonly kind: 'refused'; readonly status: number } | { readonly kind: 'failed'; readonly reason: string };
+export type StreamEnd =
+  { readonly kind: 'refused'; readonly status: number } | { readonly kind: 'failed'; readonly reason: string };
 
 /**
  * Reads the dashboard's Server-Sent Events with fetch, so that the token goes in the Authorization header (an
  * EventSource can only put it in the URL, where it would be logged). Calls `onView` for each event; resolves when
  * the stream ends, or at once (as 'failed') when `signal` aborts it.
  */
-export async function readStream(url: string, token: string, signal: AbortSignal, onView: (view: DashboardView) => void): Promise<StreamEnd> {
+export async function readStream(
+  url: string,
+  token: string,
+  signal: AbortSignal,
+  onView: (view: DashboardView) => void,
+): Promise<StreamEnd> {
   let response: Response;
   try {
-    response = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, cache: 'no-store', signal });
+    response = await fetch(url, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+      cache: 'no-store',
+      signal,
+    });
   } catch (error) {
     return { kind: 'failed', reason: error instanceof Error ? error.message : String(error) };
   }

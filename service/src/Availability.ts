@@ -17,7 +17,10 @@ export class Availability {
     const touched: string[] = [];
     for (const [host, change] of Object.entries(patch)) {
       touched.push(host);
-      const entry = this.#hosts.get(host) ?? { state: 'ACTIVE' as AvailabilityState, vms: new Map<string, AvailabilityState>() };
+      const entry = this.#hosts.get(host) ?? {
+        state: 'ACTIVE' as AvailabilityState,
+        vms: new Map<string, AvailabilityState>(),
+      };
       if (typeof change === 'string') {
         entry.state = change;
         entry.vms.clear();

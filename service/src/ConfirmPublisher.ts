@@ -51,7 +51,10 @@ export class ConfirmPublisher {
         this.#pending--;
         this.#wake();
         if (err === null || err === undefined) resolve();
-        else reject(err instanceof Error ? err : new Error(`the broker did not confirm a message to ${exchange || routingKey}`));
+        else
+          reject(
+            err instanceof Error ? err : new Error(`the broker did not confirm a message to ${exchange || routingKey}`),
+          );
       };
       try {
         if (!this.channel.publish(exchange, routingKey, content, options, settle)) this.#full = true;

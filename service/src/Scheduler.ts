@@ -8,7 +8,13 @@ import { DispatchStats, type HostActivity } from './DispatchStats.js';
 import { ControlStream, publishControl, type ControlMessage } from './ControlStream.js';
 import { EventPublisher } from './EventPublisher.js';
 import { FairTree } from './FairTree.js';
-import { checkAvailability, parseEvent, type AvailabilityPatch, type AvailabilityState, type FairEvent } from './schemas.js';
+import {
+  checkAvailability,
+  parseEvent,
+  type AvailabilityPatch,
+  type AvailabilityState,
+  type FairEvent,
+} from './schemas.js';
 import {
   assertHostQueue,
   assertParkedQueue,
@@ -255,9 +261,11 @@ export class Scheduler {
     const hosts: Record<string, number> = {};
     const parked: Record<string, number> = {};
     try {
-      for (const host of this.#hosts) hosts[host] = (await channel.checkQueue(hostQueue(this.topology, host))).messageCount;
+      for (const host of this.#hosts)
+        hosts[host] = (await channel.checkQueue(hostQueue(this.topology, host))).messageCount;
       for (const [host, vms] of this.#parked) {
-        for (const vm of vms) parked[`${host}/${vm}`] = (await channel.checkQueue(parkedQueue(this.topology, host, vm))).messageCount;
+        for (const vm of vms)
+          parked[`${host}/${vm}`] = (await channel.checkQueue(parkedQueue(this.topology, host, vm))).messageCount;
       }
     } finally {
       await channel.close().catch(() => {});
@@ -388,7 +396,9 @@ export class Scheduler {
     session.subscription.unsubscribe();
     if (this.#state !== 'running') return;
     this.#state = 'reconnecting';
-    this.#log(`rxjs-fair: lost the broker at ${redactUrl(this.#options.url)} (${error?.message ?? 'connection closed'}); reconnecting`);
+    this.#log(
+      `rxjs-fair: lost the broker at ${redactUrl(this.#options.url)} (${error?.message ?? 'connection closed'}); reconnecting`,
+    );
     void this.#reconnect();
   }
 
@@ -417,7 +427,8 @@ export class Scheduler {
 
   #usable(): Session {
     const session = this.#session;
-    if (session === undefined || session.closed || !session.live) throw new Error('the scheduler is not connected to the broker');
+    if (session === undefined || session.closed || !session.live)
+      throw new Error('the scheduler is not connected to the broker');
     return session;
   }
 
@@ -443,7 +454,9 @@ export class Scheduler {
         try {
           this.#applyAvailability(checkAvailability(message.patch));
         } catch (error) {
-          this.#log(`rxjs-fair: skipped an invalid availability change on the control stream: ${(error as Error).message}`);
+          this.#log(
+            `rxjs-fair: skipped an invalid availability change on the control stream: ${(error as Error).message}`,
+          );
         }
         return;
     }
@@ -467,7 +480,8 @@ export class Scheduler {
     const next = previous
       .then(() => this.#reconcileNow(session, host))
       .catch((error: unknown) => {
-        if (!session.closed) this.#log(`rxjs-fair: could not update consumers of host ${host}: ${(error as Error).message}`);
+        if (!session.closed)
+          this.#log(`rxjs-fair: could not update consumers of host ${host}: ${(error as Error).message}`);
       });
     this.#reconciling.set(host, next);
     void next.then(() => {
@@ -491,7 +505,9 @@ export class Scheduler {
     if (this.#hosts.has(host) && !session.hostConsumers.has(host)) {
       const queue = await assertHostQueue(consumer, this.topology, host);
       if (session.closed || !session.live || !this.availability.isHostActive(host)) return;
-      const { consumerTag } = await consumer.consume(queue, (message) => this.#onMessage(session, queue, false, message));
+      const { consumerTag } = await consumer.consume(queue, (message) =>
+        this.#onMessage(session, queue, false, message),
+      );
       session.hostConsumers.set(host, consumerTag);
     }
     for (const vm of new Set([...parkedVms, ...tree.vms(host)])) {
@@ -512,7 +528,9 @@ export class Scheduler {
     if (session.parkedConsumers.has(queue)) return;
     await this.#declareParked(session, host, vm);
     if (session.closed || !session.live || !this.availability.isRunnable(host, vm)) return;
-    const { consumerTag } = await session.consumer.consume(queue, (message) => this.#onMessage(session, queue, true, message));
+    const { consumerTag } = await session.consumer.consume(queue, (message) =>
+      this.#onMessage(session, queue, true, message),
+    );
     session.parkedConsumers.set(queue, consumerTag);
   }
 
@@ -546,7 +564,8 @@ export class Scheduler {
   #onMessage(session: Session, queue: string, parked: boolean, message: ConsumeMessage | null): void {
     if (message === null) {
       // The broker cancelled the consumer (its queue was deleted): consume it again on the next reconcile.
-      for (const host of session.hostConsumers.keys()) if (hostQueue(this.topology, host) === queue) session.hostConsumers.delete(host);
+      for (const host of session.hostConsumers.keys())
+        if (hostQueue(this.topology, host) === queue) session.hostConsumers.delete(host);
       session.parkedConsumers.delete(queue);
       return;
     }
@@ -559,7 +578,13 @@ export class Scheduler {
     }
     const expected = parked ? parkedQueue(this.topology, event.host, event.vm) : hostQueue(this.topology, event.host);
     if (expected !== queue) {
-      void this.#deadLetter(session, message, queue, 'malformed', `misrouted: the event names host "${event.host}", VM "${event.vm}", but came from ${queue}`);
+      void this.#deadLetter(
+        session,
+        message,
+        queue,
+        'malformed',
+        `misrouted: the event names host "${event.host}", VM "${event.vm}", but came from ${queue}`,
+      );
       return;
     }
     const delivery: Delivery = { event, message, queue, parked, session, received: performance.now(), settled: false };
@@ -618,7 +643,15 @@ export class Scheduler {
     const reason = failure instanceof Error ? failure.message : String(failure);
     const delay = this.topology.retryDelays[attempts - 1];
     if (delay === undefined) {
-      await this.#deadLetter(session, message, delivery.queue, 'failed', `action failed ${attempts} times: ${reason}`, attempts, delivery);
+      await this.#deadLetter(
+        session,
+        message,
+        delivery.queue,
+        'failed',
+        `action failed ${attempts} times: ${reason}`,
+        attempts,
+        delivery,
+      );
       return;
     }
     try {
@@ -638,11 +671,16 @@ export class Scheduler {
     const { event, session, message } = delivery;
     try {
       await this.#declareParked(session, event.host, event.vm);
-      await session.publisher.sendToQueue(parkedQueue(this.topology, event.host, event.vm), message.content, copiedProperties(message));
+      await session.publisher.sendToQueue(
+        parkedQueue(this.topology, event.host, event.vm),
+        message.content,
+        copiedProperties(message),
+      );
       this.#counts.parked++;
       this.#ack(delivery);
     } catch (error) {
-      if (!session.closed) this.#log(`rxjs-fair: could not park an event of ${event.host}/${event.vm}: ${(error as Error).message}`);
+      if (!session.closed)
+        this.#log(`rxjs-fair: could not park an event of ${event.host}/${event.vm}: ${(error as Error).message}`);
       this.#nack(delivery);
     }
   }
@@ -712,7 +750,12 @@ export class Scheduler {
 
 /** The properties of a message that travel with it when it is republished (parked, retried, dead-lettered). */
 function copiedProperties(message: ConsumeMessage) {
-  const { contentType, messageId, headers: messageHeaders, timestamp } = message.properties as {
+  const {
+    contentType,
+    messageId,
+    headers: messageHeaders,
+    timestamp,
+  } = message.properties as {
     contentType?: string;
     messageId?: string;
     headers?: Record<string, unknown>;
@@ -731,7 +774,8 @@ function copiedProperties(message: ConsumeMessage) {
 function withoutDeathHeaders(messageHeaders: Record<string, unknown> | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(messageHeaders ?? {})) {
-    if (name !== 'x-death' && !name.startsWith('x-first-death-') && !name.startsWith('x-last-death-')) out[name] = value;
+    if (name !== 'x-death' && !name.startsWith('x-first-death-') && !name.startsWith('x-last-death-'))
+      out[name] = value;
   }
   return out;
 }

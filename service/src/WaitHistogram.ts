@@ -57,7 +57,8 @@ export class WaitHistogram {
     let seen = 0;
     for (let bucket = 0; bucket < BUCKETS && found.length < targets.length; bucket++) {
       seen += (this.#current[bucket] as number) + (this.#previous[bucket] as number);
-      while (found.length < targets.length && seen >= (targets[found.length] as number)) found.push(Math.min(middleOf(bucket), max));
+      while (found.length < targets.length && seen >= (targets[found.length] as number))
+        found.push(Math.min(middleOf(bucket), max));
     }
     const [p50 = max, p90 = max, p99 = max] = found;
     return { count, p50, p90, p99, max };

@@ -8,7 +8,9 @@ import { Command } from 'commander';
 import { registerServiceCommands } from './commands.js';
 
 const program = new Command('rxjs-fair-service')
-  .description('The rxjs-fair scheduler service over RabbitMQ: fair dispatch by host -> VM -> policy, and its producer.')
+  .description(
+    'The rxjs-fair scheduler service over RabbitMQ: fair dispatch by host -> VM -> policy, and its producer.',
+  )
   .version(packageVersion(), '-V, --version')
   .showSuggestionAfterError();
 registerServiceCommands(program);

@@ -50,13 +50,35 @@ export function registerServiceCommands(program: Command): Command {
     .option('--http-host <address>', 'the address the REST API listens on', '127.0.0.1')
     .addOption(new Option('--token <token>', 'bearer token of the REST API').env('RXJS_FAIR_TOKEN'))
     .option('--concurrency <n>', 'most actions running at once', positiveInteger(), 16)
-    .option('--prefetch <n>', 'messages fetched ahead per host queue (default: the concurrency, at most 64)', positiveInteger(65535))
-    .option('--handler <module>', 'module exporting `handle(event)` (named or default); default: the built-in demo handler')
+    .option(
+      '--prefetch <n>',
+      'messages fetched ahead per host queue (default: the concurrency, at most 64)',
+      positiveInteger(65535),
+    )
+    .option(
+      '--handler <module>',
+      'module exporting `handle(event)` (named or default); default: the built-in demo handler',
+    )
     .option('--namespace <name>', 'prefix of the exchange and queue names', 'rxjs-fair')
-    .option('--max-attempts <n>', 'attempts of a failing action before its event is dead-lettered', positiveInteger(20), 5)
-    .option('--retry-delay <ms>', 'backoff before the first retry; doubles with each further one', positiveInteger(), 1000)
+    .option(
+      '--max-attempts <n>',
+      'attempts of a failing action before its event is dead-lettered',
+      positiveInteger(20),
+      5,
+    )
+    .option(
+      '--retry-delay <ms>',
+      'backoff before the first retry; doubles with each further one',
+      positiveInteger(),
+      1000,
+    )
     .option('--body-limit <bytes>', 'largest REST request body', positiveInteger(), 1024 * 1024)
-    .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running actions may take to finish', positiveInteger(), 30_000)
+    .option(
+      '--shutdown-timeout <ms>',
+      'on SIGTERM, how long running actions may take to finish',
+      positiveInteger(),
+      30_000,
+    )
     .action(async (flags: ServeFlags) => {
       const { runServe } = await import('./runServe.js');
       await runServe(flags);
@@ -64,9 +86,14 @@ export function registerServiceCommands(program: Command): Command {
 
   program
     .command('produce')
-    .description('publish events (from an NDJSON file or generated) and availability changes to RabbitMQ, with publisher confirms')
+    .description(
+      'publish events (from an NDJSON file or generated) and availability changes to RabbitMQ, with publisher confirms',
+    )
     .requiredOption('--amqp <url>', 'the broker, amqp://user:password@host:port')
-    .option('--file <events.ndjson>', 'events to publish: one JSON event a line, or a .json file holding one event or an array')
+    .option(
+      '--file <events.ndjson>',
+      'events to publish: one JSON event a line, or a .json file holding one event or an array',
+    )
     .option('--generate', 'publish generated events (--hosts, --vms, --policies, --events, --skew)')
     .option('--hosts <n>', 'generated: compute hosts (compute0 is the noisy one)', positiveInteger(), 4)
     .option('--vms <n>', 'generated: VMs per host', positiveInteger(), 4)
@@ -74,14 +101,25 @@ export function registerServiceCommands(program: Command): Command {
     .option('--events <n>', 'generated: events', positiveInteger(), 10_000)
     .option('--skew <0..1>', 'generated: share of the events that go to compute0, first', skewShare, 0)
     .option('--seed <n>', 'generated: seed of the pseudo-random VMs and policies', seedNumber, 1)
-    .option('--rate <n>', 'at most this many events a second (default: as fast as the broker confirms)', positiveInteger())
-    .option('--availability <json|file>', 'an availability change to publish, e.g. \'{"compute1":{"vm0":"MAINTENANCE"}}\'')
+    .option(
+      '--rate <n>',
+      'at most this many events a second (default: as fast as the broker confirms)',
+      positiveInteger(),
+    )
+    .option(
+      '--availability <json|file>',
+      'an availability change to publish, e.g. \'{"compute1":{"vm0":"MAINTENANCE"}}\'',
+    )
     .option('--namespace <name>', 'prefix of the exchange and queue names', 'rxjs-fair')
     .option('--no-progress', 'no progress bar (it is also off when stderr is not a terminal)')
     .action(async function (this: Command, flags: ProduceFlags) {
-      const sources = [flags.file !== undefined, flags.generate === true, flags.availability !== undefined].filter(Boolean).length;
-      if (flags.file !== undefined && flags.generate === true) this.error('error: give either --file or --generate, not both');
-      if (sources === 0) this.error('error: nothing to publish: give --file <events.ndjson>, --generate or --availability <json>');
+      const sources = [flags.file !== undefined, flags.generate === true, flags.availability !== undefined].filter(
+        Boolean,
+      ).length;
+      if (flags.file !== undefined && flags.generate === true)
+        this.error('error: give either --file or --generate, not both');
+      if (sources === 0)
+        this.error('error: nothing to publish: give --file <events.ndjson>, --generate or --availability <json>');
       const { runProduce } = await import('./runProduce.js');
       await runProduce(flags);
     });

@@ -43,8 +43,10 @@ function describeConnectError(error: unknown): string {
     case 'ETIMEDOUT':
       return 'timed out';
     default:
-      if (typeof message === 'string' && /ACCESS_REFUSED|403/.test(message)) return 'access refused (wrong user or password)';
-      if (typeof message === 'string' && /NOT_ALLOWED|vhost/i.test(message)) return 'virtual host not found or not allowed';
+      if (typeof message === 'string' && /ACCESS_REFUSED|403/.test(message))
+        return 'access refused (wrong user or password)';
+      if (typeof message === 'string' && /NOT_ALLOWED|vhost/i.test(message))
+        return 'virtual host not found or not allowed';
       return (typeof message === 'string' && message.split('\n')[0]) || String(error);
   }
 }

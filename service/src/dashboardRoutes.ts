@@ -55,7 +55,11 @@ function loadDashboard(dir: string): Map<string, StaticFile> {
   const add = (path: string, cacheControl: string) => {
     const file = join(dir, path);
     if (!statSync(file).isFile()) return;
-    files.set(path, { body: readFileSync(file), type: TYPES[extname(file)] ?? 'application/octet-stream', cacheControl });
+    files.set(path, {
+      body: readFileSync(file),
+      type: TYPES[extname(file)] ?? 'application/octet-stream',
+      cacheControl,
+    });
   };
   add('index.html', 'no-cache');
   const assets = join(dir, 'assets');
@@ -92,10 +96,17 @@ export function registerDashboard(app: FastifyInstance, options: DashboardRouteO
         ? reply.code(404).type('text/plain; charset=utf-8').send(missing)
         : reply.code(404).send({ error: 'Not Found', reason: `no file ${path}` });
     }
-    return reply.code(200).headers(PAGE_HEADERS).header('cache-control', file.cacheControl).type(file.type).send(file.body);
+    return reply
+      .code(200)
+      .headers(PAGE_HEADERS)
+      .header('cache-control', file.cacheControl)
+      .type(file.type)
+      .send(file.body);
   };
   app.get('/', { config: { public: true } }, serve('index.html'));
-  app.get<{ Params: { name: string } }>('/assets/:name', { config: { public: true } }, (request, reply) => serve(`assets/${request.params.name}`)(request, reply));
+  app.get<{ Params: { name: string } }>('/assets/:name', { config: { public: true } }, (request, reply) =>
+    serve(`assets/${request.params.name}`)(request, reply),
+  );
 
   const open = new Set<ServerResponse>();
   app.addHook('preClose', (done) => {
@@ -133,10 +144,12 @@ export function registerDashboard(app: FastifyInstance, options: DashboardRouteO
       waiting = undefined;
       if (frame !== undefined) send(frame);
     });
-    const subscription = snapshots.pipe(map((snapshot) => `data: ${JSON.stringify(dashboardView(snapshot, query))}\n\n`)).subscribe({
-      next: send,
-      error: () => response.end(),
-    });
+    const subscription = snapshots
+      .pipe(map((snapshot) => `data: ${JSON.stringify(dashboardView(snapshot, query))}\n\n`))
+      .subscribe({
+        next: send,
+        error: () => response.end(),
+      });
     response.on('close', () => {
       subscription.unsubscribe();
       open.delete(response);
@@ -158,7 +171,8 @@ export function parseViewQuery(query: Record<string, unknown>): ViewQuery {
   const text = (field: string, most: number): string | undefined => {
     const raw = query[field];
     if (raw === undefined || raw === '') return undefined;
-    if (typeof raw !== 'string' || raw.length > most) throw new InvalidInputError(field, `must be one string of at most ${most} characters`);
+    if (typeof raw !== 'string' || raw.length > most)
+      throw new InvalidInputError(field, `must be one string of at most ${most} characters`);
     return raw;
   };
   const limit = integer('limit', 1, MAX_LIMIT);

@@ -130,7 +130,8 @@ export const VMS_SHOWN = 50;
 export function dashboardView(snapshot: StatsSnapshot, query: ViewQuery = {}): DashboardView {
   const limit = Math.min(Math.max(1, Math.floor(query.limit ?? DEFAULT_LIMIT)), MAX_LIMIT);
   const search = query.search?.trim().toLowerCase() ?? '';
-  const matching = search === '' ? snapshot.hosts : snapshot.hosts.filter((row) => row.host.toLowerCase().includes(search));
+  const matching =
+    search === '' ? snapshot.hosts : snapshot.hosts.filter((row) => row.host.toLowerCase().includes(search));
   // A page past the end (the hosts went away) shows the last page.
   const lastPage = Math.max(0, Math.ceil(matching.length / limit) - 1) * limit;
   const offset = Math.min(Math.max(0, Math.floor(query.offset ?? 0)), lastPage);
@@ -154,7 +155,9 @@ function vmsOf(snapshot: StatsSnapshot, host: string): NonNullable<DashboardView
   const queued = snapshot.vmQueued[host] ?? {};
   const active = snapshot.vmActive[host] ?? {};
   const hostState = snapshot.hosts.find((row) => row.host === host)?.state ?? 'ACTIVE';
-  const paused = new Map(snapshot.paused.filter((row) => row.host === host && row.vm !== null).map((row) => [row.vm as string, row]));
+  const paused = new Map(
+    snapshot.paused.filter((row) => row.host === host && row.vm !== null).map((row) => [row.vm as string, row]),
+  );
   const names = new Set([...Object.keys(queued), ...Object.keys(active), ...paused.keys()]);
   const vms: VmRow[] = [...names].map((vm) => ({
     vm,
@@ -163,7 +166,10 @@ function vmsOf(snapshot: StatsSnapshot, host: string): NonNullable<DashboardView
     state: hostState !== 'ACTIVE' ? hostState : (paused.get(vm)?.state ?? 'ACTIVE'),
     parked: paused.get(vm)?.parked ?? null,
   }));
-  vms.sort((a, b) => b.queued + (b.parked ?? 0) - (a.queued + (a.parked ?? 0)) || b.active - a.active || compareNames(a.vm, b.vm));
+  vms.sort(
+    (a, b) =>
+      b.queued + (b.parked ?? 0) - (a.queued + (a.parked ?? 0)) || b.active - a.active || compareNames(a.vm, b.vm),
+  );
   return { host, vms: vms.slice(0, VMS_SHOWN), vmCount: vms.length };
 }
 

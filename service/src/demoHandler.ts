@@ -24,7 +24,10 @@ export function createDemoHandler(options: DemoHandlerOptions = {}): (event: Fai
   if (!(minMs >= 0 && maxMs >= minMs)) throw new TypeError(`Expected 0 <= minMs <= maxMs, got ${minMs} and ${maxMs}`);
   return async (event) => {
     const payload = (event.payload ?? {}) as { durationMs?: unknown; fail?: unknown };
-    const duration = typeof payload.durationMs === 'number' && payload.durationMs >= 0 ? payload.durationMs : minMs + (hash(event.id) % (maxMs - minMs + 1));
+    const duration =
+      typeof payload.durationMs === 'number' && payload.durationMs >= 0
+        ? payload.durationMs
+        : minMs + (hash(event.id) % (maxMs - minMs + 1));
     if (duration > 0) await sleep(duration);
     if (payload.fail === true) throw new Error(`simulated failure of ${event.action} for ${event.host}/${event.vm}`);
   };

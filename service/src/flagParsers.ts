@@ -29,7 +29,8 @@ export function skewShare(value: string): number {
 /** A seed for the pseudo-random generator: any 32-bit unsigned integer. */
 export function seedNumber(value: string): number {
   const number = Number(value);
-  if (!digits.test(value) || number > 0xffffffff) throw new InvalidArgumentError('Expected an integer from 0 to 4294967295.');
+  if (!digits.test(value) || number > 0xffffffff)
+    throw new InvalidArgumentError('Expected an integer from 0 to 4294967295.');
   return number;
 }
 

@@ -31,10 +31,13 @@ const ACTIONS = ['heal', 'scale-out', 'scale-in', 'migrate', 'update'] as const;
 export function* generateEvents(options: GenerateOptions): Generator<FairEvent> {
   const { hosts, vms, policies, events, skew = 0, seed = 1, idPrefix = 'e', payload } = options;
   for (const [name, value] of Object.entries({ hosts, vms, policies })) {
-    if (!Number.isInteger(value) || value < 1) throw new TypeError(`Expected \`${name}\` to be a positive integer, got ${String(value)}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new TypeError(`Expected \`${name}\` to be a positive integer, got ${String(value)}`);
   }
-  if (!Number.isInteger(events) || events < 0) throw new TypeError(`Expected \`events\` to be a non-negative integer, got ${String(events)}`);
-  if (!(skew >= 0 && skew < 1)) throw new TypeError(`Expected \`skew\` to be from 0 up to, not including, 1, got ${String(skew)}`);
+  if (!Number.isInteger(events) || events < 0)
+    throw new TypeError(`Expected \`events\` to be a non-negative integer, got ${String(events)}`);
+  if (!(skew >= 0 && skew < 1))
+    throw new TypeError(`Expected \`skew\` to be from 0 up to, not including, 1, got ${String(skew)}`);
   let state = seed >>> 0 || 1;
   const random = (n: number): number => {
     state ^= state << 13;

@@ -4,7 +4,13 @@ export { Producer, type ProducerOptions } from './Producer.js';
 export { Availability } from './Availability.js';
 
 // The REST API (fastify): the same scheduler behind HTTP.
-export { createRestServer, startRestServer, type RestServer, type RestServerOptions, type StartRestServerOptions } from './restServer.js';
+export {
+  createRestServer,
+  startRestServer,
+  type RestServer,
+  type RestServerOptions,
+  type StartRestServerOptions,
+} from './restServer.js';
 
 // The dashboard's data: one throttled stats stream from the scheduler's memory, and each client's view of it.
 export { statsStream, type StatsStreamOptions, type StatsSource, type QueueDepths } from './statsStream.js';
@@ -41,7 +47,16 @@ export {
 } from './schemas.js';
 
 // Where things live in the broker.
-export { topology, hostQueue, parkedQueue, retryQueue, hostKey, headers, type Topology, type TopologyOptions } from './topology.js';
+export {
+  topology,
+  hostQueue,
+  parkedQueue,
+  retryQueue,
+  hostKey,
+  headers,
+  type Topology,
+  type TopologyOptions,
+} from './topology.js';
 
 // Load: generated or read from NDJSON, and the built-in handler that simulates actions.
 export { generateEvents, type GenerateOptions } from './generateEvents.js';

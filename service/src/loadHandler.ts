@@ -25,8 +25,7 @@ export async function loadHandler(specifier: string | undefined, cwd = process.c
     throw new Error(`--handler: cannot load ${specifier}: ${(error as Error).message.split('\n')[0]}`);
   }
   const fromDefault = module.default as { handle?: unknown } | ((...args: unknown[]) => unknown) | undefined;
-  const handle =
-    module.handle ?? (typeof fromDefault === 'function' ? fromDefault : fromDefault?.handle);
+  const handle = module.handle ?? (typeof fromDefault === 'function' ? fromDefault : fromDefault?.handle);
   if (typeof handle !== 'function') {
     throw new Error(`--handler: ${specifier} exports no function \`handle\` (named or default)`);
   }

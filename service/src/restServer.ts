@@ -55,7 +55,8 @@ export interface RestServer {
 export function createRestServer(scheduler: Scheduler, options: RestServerOptions): FastifyInstance {
   const { token, bodyLimit = 1024 * 1024 } = options;
   if (typeof token !== 'string' || token === '') throw new TypeError('Expected a non-empty `token`');
-  if (!Number.isInteger(bodyLimit) || bodyLimit < 1) throw new TypeError(`Expected \`bodyLimit\` to be a positive integer, got ${String(bodyLimit)}`);
+  if (!Number.isInteger(bodyLimit) || bodyLimit < 1)
+    throw new TypeError(`Expected \`bodyLimit\` to be a positive integer, got ${String(bodyLimit)}`);
   const expected = digest(token);
   const app = Fastify({ bodyLimit, logger: false, return503OnClosing: true });
   app.removeContentTypeParser('text/plain'); // JSON only: anything else gets 415
@@ -104,32 +105,41 @@ export function createRestServer(scheduler: Scheduler, options: RestServerOption
   });
 
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ error: 'Not Found', reason: `no route ${request.method} ${request.url.split('?')[0]}` });
+    void reply
+      .code(404)
+      .send({ error: 'Not Found', reason: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
 
-  app.setErrorHandler((error: FastifyError | InvalidInputError | Error, _request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof InvalidInputError) {
-      return reply.code(400).send({ error: 'Bad Request', field: error.field, reason: error.reason });
-    }
-    const { code, statusCode } = error as FastifyError;
-    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send({ error: 'Payload Too Large', reason: `the body is larger than the limit of ${bodyLimit} bytes` });
-    }
-    if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return reply.code(415).send({ error: 'Unsupported Media Type', reason: 'the body must be application/json' });
-    }
-    if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-      return reply.code(400).send({ error: 'Bad Request', field: '(body)', reason: 'is empty' });
-    }
-    if (statusCode === 400) {
-      return reply.code(400).send({ error: 'Bad Request', field: '(body)', reason: `malformed JSON: ${error.message}` });
-    }
-    if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
-      return reply.code(statusCode).send({ error: 'Client Error', reason: error.message });
-    }
-    if (!scheduler.consuming) return reply.code(503).send({ error: 'Service Unavailable', reason: 'the broker is not connected' });
-    return reply.code(500).send({ error: 'Internal Server Error', reason: error.message });
-  });
+  app.setErrorHandler(
+    (error: FastifyError | InvalidInputError | Error, _request: FastifyRequest, reply: FastifyReply) => {
+      if (error instanceof InvalidInputError) {
+        return reply.code(400).send({ error: 'Bad Request', field: error.field, reason: error.reason });
+      }
+      const { code, statusCode } = error as FastifyError;
+      if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return reply
+          .code(413)
+          .send({ error: 'Payload Too Large', reason: `the body is larger than the limit of ${bodyLimit} bytes` });
+      }
+      if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        return reply.code(415).send({ error: 'Unsupported Media Type', reason: 'the body must be application/json' });
+      }
+      if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+        return reply.code(400).send({ error: 'Bad Request', field: '(body)', reason: 'is empty' });
+      }
+      if (statusCode === 400) {
+        return reply
+          .code(400)
+          .send({ error: 'Bad Request', field: '(body)', reason: `malformed JSON: ${error.message}` });
+      }
+      if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
+        return reply.code(statusCode).send({ error: 'Client Error', reason: error.message });
+      }
+      if (!scheduler.consuming)
+        return reply.code(503).send({ error: 'Service Unavailable', reason: 'the broker is not connected' });
+      return reply.code(500).send({ error: 'Internal Server Error', reason: error.message });
+    },
+  );
 
   return app;
 }
@@ -143,7 +153,14 @@ export async function startRestServer(scheduler: Scheduler, options: StartRestSe
   } catch (error) {
     await app.close().catch(() => {});
     const { code, message } = error as { code?: string; message: string };
-    const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such address here' : message;
+    const why =
+      code === 'EADDRINUSE'
+        ? 'the port is in use'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EADDRNOTAVAIL'
+            ? 'no such address here'
+            : message;
     throw new Error(`--http: cannot listen on ${host}:${port}: ${why}`);
   }
   const address = app.server.address();

@@ -27,7 +27,14 @@ export async function runProduce(flags: ProduceFlags, out: NodeJS.WritableStream
         ? flags.file.endsWith('.json')
           ? readJsonEvents(flags.file)
           : readNdjson(flags.file)
-        : generateEvents({ hosts: flags.hosts, vms: flags.vms, policies: flags.policies, events: flags.events, skew: flags.skew, seed: flags.seed });
+        : generateEvents({
+            hosts: flags.hosts,
+            vms: flags.vms,
+            policies: flags.policies,
+            events: flags.events,
+            skew: flags.skew,
+            seed: flags.seed,
+          });
     if (flags.rate !== undefined) events = limitRate(events, flags.rate);
     const progress = flags.progress && process.stderr.isTTY === true ? await progressBar(total) : undefined;
     const started = performance.now();
@@ -82,7 +89,10 @@ function readAvailability(value: string): AvailabilityPatch {
   }
 }
 
-async function* limitRate(events: Iterable<FairEvent> | AsyncIterable<FairEvent>, perSecond: number): AsyncGenerator<FairEvent> {
+async function* limitRate(
+  events: Iterable<FairEvent> | AsyncIterable<FairEvent>,
+  perSecond: number,
+): AsyncGenerator<FairEvent> {
   const started = performance.now();
   let sent = 0;
   for await (const event of events) {
@@ -103,7 +113,10 @@ async function progressBar(total: number | undefined): Promise<Progress> {
   const { SingleBar, Presets } = (await import('cli-progress')).default;
   const bar = new SingleBar(
     {
-      format: total === undefined ? 'publishing | {value} events confirmed' : 'publishing [{bar}] {percentage}% | {value}/{total} events confirmed | ETA {eta}s',
+      format:
+        total === undefined
+          ? 'publishing | {value} events confirmed'
+          : 'publishing [{bar}] {percentage}% | {value}/{total} events confirmed | ETA {eta}s',
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: true,

@@ -43,7 +43,12 @@ export async function runServe(flags: ServeFlags, out: NodeJS.WritableStream = p
   if (flags.http !== undefined && token !== undefined) {
     try {
       const { startRestServer } = await import('./restServer.js');
-      const server = await startRestServer(scheduler, { port: flags.http, host: flags.httpHost, token, bodyLimit: flags.bodyLimit });
+      const server = await startRestServer(scheduler, {
+        port: flags.http,
+        host: flags.httpHost,
+        token,
+        bodyLimit: flags.bodyLimit,
+      });
       stopHttp = server.close;
       httpLine = `, REST on ${server.url}`;
     } catch (error) {

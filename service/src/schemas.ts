@@ -20,7 +20,9 @@ export type AvailabilityState = 'ACTIVE' | 'DOWN' | 'MAINTENANCE';
  * A change of availability: `{ "<host>": { "<vm>": state } }`, or `{ "<host>": state }` for the whole host.
  * Hosts and VMs not named keep their state.
  */
-export type AvailabilityPatch = Readonly<Record<string, AvailabilityState | Readonly<Record<string, AvailabilityState>>>>;
+export type AvailabilityPatch = Readonly<
+  Record<string, AvailabilityState | Readonly<Record<string, AvailabilityState>>>
+>;
 
 /** Longest host, VM, policy and action name: queue names are built from host and VM names. */
 export const MAX_KEY_LENGTH = 100;
@@ -109,7 +111,8 @@ export function parseEvent(content: Buffer | string): FairEvent {
 }
 
 function toInvalidInput(errors: ErrorObject[] | null | undefined): InvalidInputError {
-  if (errors === null || errors === undefined || errors.length === 0) return new InvalidInputError('(body)', 'is invalid');
+  if (errors === null || errors === undefined || errors.length === 0)
+    return new InvalidInputError('(body)', 'is invalid');
   // With anyOf, ajv lists each branch's errors and then its own: the deepest one says most.
   let error = errors[0] as ErrorObject;
   for (const candidate of errors) if (candidate.instancePath.length > error.instancePath.length) error = candidate;

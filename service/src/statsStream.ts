@@ -17,7 +17,14 @@ import {
   type ObservableInput,
   type SchedulerLike,
 } from 'rxjs';
-import { compareNames, jainIndex, type HostRow, type HostState, type PausedRow, type StatsSnapshot } from './dashboardView.js';
+import {
+  compareNames,
+  jainIndex,
+  type HostRow,
+  type HostState,
+  type PausedRow,
+  type StatsSnapshot,
+} from './dashboardView.js';
 import type { HostActivity } from './DispatchStats.js';
 import type { SchedulerStats } from './Scheduler.js';
 
@@ -66,14 +73,21 @@ export interface StatsStreamOptions {
  * subscribes.
  */
 export function statsStream(source: StatsSource, options: StatsStreamOptions = {}): Observable<StatsSnapshot> {
-  const { intervalMs = 250, heartbeatMs = 1000, brokerRefreshMs = 5000, rateWindowMs = 5000, scheduler = asyncScheduler } = options;
+  const {
+    intervalMs = 250,
+    heartbeatMs = 1000,
+    brokerRefreshMs = 5000,
+    rateWindowMs = 5000,
+    scheduler = asyncScheduler,
+  } = options;
   for (const [name, value, least] of [
     ['intervalMs', intervalMs, 1],
     ['heartbeatMs', heartbeatMs, 1],
     ['brokerRefreshMs', brokerRefreshMs, 1000],
     ['rateWindowMs', rateWindowMs, 1],
   ] as const) {
-    if (!Number.isFinite(value) || value < least) throw new TypeError(`Expected \`${name}\` to be a number of ms from ${least} up, got ${String(value)}`);
+    if (!Number.isFinite(value) || value < least)
+      throw new TypeError(`Expected \`${name}\` to be a number of ms from ${least} up, got ${String(value)}`);
   }
   return defer(() => {
     const model = new SnapshotModel(source, rateWindowMs, () => scheduler.now());
@@ -123,7 +137,10 @@ class SnapshotModel {
     this.#last = now;
     // Exponential moving average of dispatches per second, weighted by the time since the last snapshot.
     const weight = elapsed > 0 ? 1 - Math.exp(-elapsed / this.#rateWindowMs) : 0;
-    const rateOf = (previous: { count: number; rate: number } | undefined, count: number): { count: number; rate: number } => {
+    const rateOf = (
+      previous: { count: number; rate: number } | undefined,
+      count: number,
+    ): { count: number; rate: number } => {
       if (previous === undefined) return { count, rate: 0 };
       const instant = elapsed > 0 ? ((count - previous.count) * 1000) / elapsed : previous.rate;
       const rate = previous.rate + weight * (instant - previous.rate);
@@ -132,7 +149,12 @@ class SnapshotModel {
 
     const availability = stats.availability;
     const depths = this.#depths;
-    const names = new Set<string>([...Object.keys(stats.queued), ...activity.keys(), ...Object.keys(availability), ...Object.keys(depths?.hosts ?? {})]);
+    const names = new Set<string>([
+      ...Object.keys(stats.queued),
+      ...activity.keys(),
+      ...Object.keys(availability),
+      ...Object.keys(depths?.hosts ?? {}),
+    ]);
     const paused: PausedRow[] = [];
     const pausedVmsOf = new Map<string, number>();
     for (const [host, entry] of Object.entries(availability)) {
@@ -174,7 +196,10 @@ class SnapshotModel {
         inBroker,
         dispatched,
         rate: rate.rate,
-        waits: waits === undefined ? null : { count: waits.count, p50: waits.p50, p90: waits.p90, p99: waits.p99, max: waits.max },
+        waits:
+          waits === undefined
+            ? null
+            : { count: waits.count, p50: waits.p50, p90: waits.p90, p99: waits.p99, max: waits.max },
         state,
         pausedVms: pausedVmsOf.get(host) ?? 0,
       });

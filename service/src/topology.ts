@@ -64,7 +64,9 @@ export interface TopologyOptions {
 export function topology(options: TopologyOptions = {}): Topology {
   const { namespace = 'rxjs-fair', maxAttempts = 5, retryDelay = 1000 } = options;
   if (!/^[\w.:-]{1,40}$/.test(namespace)) {
-    throw new TypeError(`Expected \`namespace\` to be 1 to 40 letters, digits or "_.:-", got ${JSON.stringify(namespace)}`);
+    throw new TypeError(
+      `Expected \`namespace\` to be 1 to 40 letters, digits or "_.:-", got ${JSON.stringify(namespace)}`,
+    );
   }
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20) {
     throw new TypeError(`Expected \`maxAttempts\` to be an integer from 1 to 20, got ${String(maxAttempts)}`);
@@ -109,7 +111,10 @@ export async function assertTopology(channel: Channel, t: Topology): Promise<voi
   await channel.assertExchange(t.retry, 'headers', { durable: true });
   for (const delay of t.retryDelays) {
     const queue = retryQueue(t, delay);
-    await channel.assertQueue(queue, { durable: true, arguments: { 'x-message-ttl': delay, 'x-dead-letter-exchange': t.events } });
+    await channel.assertQueue(queue, {
+      durable: true,
+      arguments: { 'x-message-ttl': delay, 'x-dead-letter-exchange': t.events },
+    });
     await channel.bindQueue(queue, t.retry, '', { 'x-match': 'all', [headers.delay]: String(delay) });
   }
 }
@@ -130,5 +135,7 @@ export async function assertParkedQueue(channel: Channel, t: Topology, host: str
 
 /** A name part as it is, or a hash of it when it would make a name too long (AMQP names are 255 bytes at most). */
 function shortName(part: string): string {
-  return Buffer.byteLength(part) <= 180 ? part : `sha256-${createHash('sha256').update(part).digest('hex').slice(0, 40)}`;
+  return Buffer.byteLength(part) <= 180
+    ? part
+    : `sha256-${createHash('sha256').update(part).digest('hex').slice(0, 40)}`;
 }

@@ -1,7 +1,14 @@
 // The service's pieces that need no broker: schemas, availability, the fair tree. (They live with the
 // integration tests because src/service is tested here; they take milliseconds.)
 import { describe, expect, it } from 'vitest';
-import { Availability, checkAvailability, checkEvents, generateEvents, InvalidInputError, parseEvent } from '../src/index.js';
+import {
+  Availability,
+  checkAvailability,
+  checkEvents,
+  generateEvents,
+  InvalidInputError,
+  parseEvent,
+} from '../src/index.js';
 import { FairTree } from '../src/FairTree.js';
 import { fairMergeMap } from 'rxjs-fair';
 
@@ -17,7 +24,7 @@ const invalid = (f: () => unknown): { field: string; reason: string } => {
 };
 
 describe('event and availability schemas', () => {
-  it('accepts the contract\'s event, with or without payload and with extra fields', () => {
+  it("accepts the contract's event, with or without payload and with extra fields", () => {
     const e = { id: '1', host: 'h', vm: 'v', policy: 'p', action: 'heal' };
     expect(checkEvents(e)).toEqual([e]);
     expect(checkEvents([e, { ...e, payload: { any: ['thing'] }, extra: 1 }])).toHaveLength(2);
@@ -25,9 +32,22 @@ describe('event and availability schemas', () => {
   });
 
   it('names the failing field and the reason', () => {
-    expect(invalid(() => parseEvent('{'))).toMatchObject({ field: '(body)', reason: expect.stringMatching(/^malformed JSON/) });
-    expect(invalid(() => checkEvents({ id: '1', host: 'h', vm: 'v', policy: 'p' }))).toEqual({ field: 'action', reason: 'is required' });
-    expect(invalid(() => checkEvents([{ id: '1', host: 'h', vm: 'v', policy: 'p', action: 'a' }, { id: '2', host: 'h', vm: 'v', policy: 'p', action: 5 }]))).toEqual({
+    expect(invalid(() => parseEvent('{'))).toMatchObject({
+      field: '(body)',
+      reason: expect.stringMatching(/^malformed JSON/),
+    });
+    expect(invalid(() => checkEvents({ id: '1', host: 'h', vm: 'v', policy: 'p' }))).toEqual({
+      field: 'action',
+      reason: 'is required',
+    });
+    expect(
+      invalid(() =>
+        checkEvents([
+          { id: '1', host: 'h', vm: 'v', policy: 'p', action: 'a' },
+          { id: '2', host: 'h', vm: 'v', policy: 'p', action: 5 },
+        ]),
+      ),
+    ).toEqual({
       field: '[1].action',
       reason: 'must be string',
     });
@@ -36,7 +56,10 @@ describe('event and availability schemas', () => {
       reason: 'must NOT have more than 100 characters',
     });
     expect(invalid(() => checkAvailability({ c1: 'UP' })).field).toBe('c1');
-    expect(invalid(() => checkAvailability({ c1: { vm1: 'UP' } }))).toEqual({ field: 'c1.vm1', reason: 'must be "ACTIVE", "DOWN" or "MAINTENANCE"' });
+    expect(invalid(() => checkAvailability({ c1: { vm1: 'UP' } }))).toEqual({
+      field: 'c1.vm1',
+      reason: 'must be "ACTIVE", "DOWN" or "MAINTENANCE"',
+    });
     expect(invalid(() => checkAvailability(['c1'])).reason).toBe('must be object');
   });
 });
@@ -46,7 +69,11 @@ describe('Availability', () => {
     const a = new Availability();
     expect(a.isRunnable('c1', 'vm1')).toBe(true);
     a.apply({ c1: { vm1: 'DOWN', vm2: 'MAINTENANCE' } });
-    expect([a.isRunnable('c1', 'vm1'), a.isRunnable('c1', 'vm2'), a.isRunnable('c1', 'vm3')]).toEqual([false, false, true]);
+    expect([a.isRunnable('c1', 'vm1'), a.isRunnable('c1', 'vm2'), a.isRunnable('c1', 'vm3')]).toEqual([
+      false,
+      false,
+      true,
+    ]);
     expect(a.apply({ c2: 'MAINTENANCE' })).toEqual(['c2']);
     expect(a.isHostActive('c2')).toBe(false);
     expect(a.vmState('c2', 'anything')).toBe('MAINTENANCE');
@@ -58,7 +85,7 @@ describe('Availability', () => {
 });
 
 describe('FairTree', () => {
-  it('dispatches host -> VM -> policy in rotation, hands back a VM\'s queued items, and sweeps idle branches', () => {
+  it("dispatches host -> VM -> policy in rotation, hands back a VM's queued items, and sweeps idle branches", () => {
     const tree = new FairTree<string>();
     const order: string[] = [];
     let release: (() => void) | undefined;
@@ -71,7 +98,8 @@ describe('FairTree', () => {
       )
       .subscribe();
     tree.push('h0', 'block', 'p', 'h0-block'); // holds the only slot while the backlog queues
-    for (const host of ['h1', 'h2']) for (const vm of ['v1', 'v2']) for (let i = 0; i < 2; i++) tree.push(host, vm, 'p', `${host}-${vm}-${i}`);
+    for (const host of ['h1', 'h2'])
+      for (const vm of ['v1', 'v2']) for (let i = 0; i < 2; i++) tree.push(host, vm, 'p', `${host}-${vm}-${i}`);
     expect(tree.deleteVm('h2', 'v2')).toEqual(['h2-v2-0', 'h2-v2-1']);
     expect(tree.counts()).toEqual({ h1: { v1: 2, v2: 2 }, h2: { v1: 2 } });
     release?.();
@@ -88,8 +116,24 @@ describe('FairTree', () => {
 describe('generateEvents', () => {
   it('puts the skewed share on compute0 first, and spreads the rest over the other hosts', () => {
     const events = [...generateEvents({ hosts: 3, vms: 2, policies: 2, events: 10, skew: 0.6 })];
-    expect(events.map((e) => e.host)).toEqual(['compute0', 'compute0', 'compute0', 'compute0', 'compute0', 'compute0', 'compute1', 'compute2', 'compute1', 'compute2']);
+    expect(events.map((e) => e.host)).toEqual([
+      'compute0',
+      'compute0',
+      'compute0',
+      'compute0',
+      'compute0',
+      'compute0',
+      'compute1',
+      'compute2',
+      'compute1',
+      'compute2',
+    ]);
     expect(new Set(events.map((e) => e.id)).size).toBe(10);
-    expect([...generateEvents({ hosts: 2, vms: 1, policies: 1, events: 4 })].map((e) => e.host)).toEqual(['compute0', 'compute1', 'compute0', 'compute1']);
+    expect([...generateEvents({ hosts: 2, vms: 1, policies: 1, events: 4 })].map((e) => e.host)).toEqual([
+      'compute0',
+      'compute1',
+      'compute0',
+      'compute1',
+    ]);
   });
 });

@@ -21,8 +21,15 @@ import {
 } from '../src/index.js';
 
 describe('@rxjs-fair/service types', () => {
-  it('types the contract\'s event and availability', () => {
-    expectTypeOf<FairEvent>().toMatchTypeOf<{ id: string; host: string; vm: string; policy: string; action: string; payload?: unknown }>();
+  it("types the contract's event and availability", () => {
+    expectTypeOf<FairEvent>().toMatchTypeOf<{
+      id: string;
+      host: string;
+      vm: string;
+      policy: string;
+      action: string;
+      payload?: unknown;
+    }>();
     expectTypeOf<AvailabilityState>().toEqualTypeOf<'ACTIVE' | 'DOWN' | 'MAINTENANCE'>();
     expectTypeOf<{ c1: 'MAINTENANCE'; c2: { vm1: 'DOWN' } }>().toMatchTypeOf<AvailabilityPatch>();
     expectTypeOf(checkEvents).returns.toEqualTypeOf<FairEvent[]>();
@@ -31,7 +38,9 @@ describe('@rxjs-fair/service types', () => {
   });
 
   it('types the scheduler, the producer and the REST server', () => {
-    expectTypeOf(Scheduler).constructorParameters.toMatchTypeOf<[{ url: string; handle: EventHandler; concurrency?: number }]>();
+    expectTypeOf(Scheduler).constructorParameters.toMatchTypeOf<
+      [{ url: string; handle: EventHandler; concurrency?: number }]
+    >();
     expectTypeOf<Scheduler['start']>().returns.toEqualTypeOf<Promise<void>>();
     expectTypeOf<Scheduler['stats']>().returns.toEqualTypeOf<SchedulerStats>();
     expectTypeOf<Scheduler['availability']>().toEqualTypeOf<Availability>();

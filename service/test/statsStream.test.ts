@@ -121,7 +121,12 @@ describe('statsStream', () => {
     scheduler.run(({ hot, expectObservable }) => {
       const changes = hot(`${'a 9ms '.repeat(100)}`);
       const source = fakeSource(changes);
-      const stream = statsStream(source, { intervalMs: 250, heartbeatMs: 1000, brokerRefreshMs: 60_000, scheduler }).pipe(map(() => 'x'));
+      const stream = statsStream(source, {
+        intervalMs: 250,
+        heartbeatMs: 1000,
+        brokerRefreshMs: 60_000,
+        scheduler,
+      }).pipe(map(() => 'x'));
       expectObservable(stream, '^ 2499ms !').toBe('x 249ms x 249ms x 249ms x 249ms x 999ms x');
     });
   });
@@ -131,7 +136,12 @@ describe('statsStream', () => {
     scheduler.run(({ expectObservable, cold }) => {
       const changes = new Subject<void>();
       const source = fakeSource(changes);
-      const stream = statsStream(source, { intervalMs: 250, heartbeatMs: 10_000, brokerRefreshMs: 60_000, scheduler }).pipe(map(() => 'x'));
+      const stream = statsStream(source, {
+        intervalMs: 250,
+        heartbeatMs: 10_000,
+        brokerRefreshMs: 60_000,
+        scheduler,
+      }).pipe(map(() => 'x'));
       // At 100 ms: a burst of changes, all in the same instant.
       cold('100ms a').subscribe(() => {
         for (let i = 0; i < 10_000; i++) changes.next();
@@ -162,7 +172,12 @@ describe('statsStream', () => {
   it('computes rates, backlogs, paused hosts and VMs, and the fairness index over busy hosts', () => {
     const scheduler = testScheduler();
     const source = fakeSource();
-    const activity = (dispatched: number, active = 0): HostActivity => ({ dispatched, active, activeByVm: active > 0 ? { vm1: active } : {}, waits: undefined });
+    const activity = (dispatched: number, active = 0): HostActivity => ({
+      dispatched,
+      active,
+      activeByVm: active > 0 ? { vm1: active } : {},
+      waits: undefined,
+    });
     source.current = {
       ...baseStats,
       queued: { noisy: { vm1: 4, vm2: 4 }, quiet: { vm1: 1 } },
@@ -174,7 +189,13 @@ describe('statsStream', () => {
     source.depths = { hosts: { noisy: 100, quiet: 0, idle: 0, down: 7 }, parked: { 'quiet/vm9': 3 } };
     const snapshots: StatsSnapshot[] = [];
     scheduler.run(({ cold }) => {
-      const stream = statsStream(source, { intervalMs: 250, heartbeatMs: 1000, brokerRefreshMs: 60_000, rateWindowMs: 1000, scheduler });
+      const stream = statsStream(source, {
+        intervalMs: 250,
+        heartbeatMs: 1000,
+        brokerRefreshMs: 60_000,
+        rateWindowMs: 1000,
+        scheduler,
+      });
       const subscription = stream.subscribe((snapshot) => snapshots.push(snapshot));
       // 10 dispatches a second each for noisy and quiet.
       let t = 0;
@@ -211,10 +232,17 @@ describe('statsStream', () => {
     const source = fakeSource();
     source.depths = { hosts: { h: 5 }, parked: {} };
     let fail = false;
-    const failing: StatsSource = { ...source, stats: () => source.stats(), activity: () => source.activity(), queueDepths: () => (fail ? throwError(() => new Error('gone')) : of(source.depths)) };
+    const failing: StatsSource = {
+      ...source,
+      stats: () => source.stats(),
+      activity: () => source.activity(),
+      queueDepths: () => (fail ? throwError(() => new Error('gone')) : of(source.depths)),
+    };
     const snapshots: StatsSnapshot[] = [];
     scheduler.run(({ cold }) => {
-      const subscription = statsStream(failing, { brokerRefreshMs: 1000, scheduler }).subscribe((s) => snapshots.push(s));
+      const subscription = statsStream(failing, { brokerRefreshMs: 1000, scheduler }).subscribe((s) =>
+        snapshots.push(s),
+      );
       cold('1500ms a').subscribe(() => (fail = true));
       cold('3s a').subscribe(() => subscription.unsubscribe());
     });
@@ -225,17 +253,45 @@ describe('statsStream', () => {
 
   it('rejects bad timings at the call', () => {
     const source = fakeSource();
-    expect(() => statsStream(source, { intervalMs: 0 })).toThrow('Expected `intervalMs` to be a number of ms from 1 up, got 0');
-    expect(() => statsStream(source, { brokerRefreshMs: 10 })).toThrow('Expected `brokerRefreshMs` to be a number of ms from 1000 up, got 10');
+    expect(() => statsStream(source, { intervalMs: 0 })).toThrow(
+      'Expected `intervalMs` to be a number of ms from 1 up, got 0',
+    );
+    expect(() => statsStream(source, { brokerRefreshMs: 10 })).toThrow(
+      'Expected `brokerRefreshMs` to be a number of ms from 1000 up, got 10',
+    );
   });
 });
 
 describe('dashboardView', () => {
-  const row = (host: string, queued: number) => ({ host, queued, active: 0, inBroker: 0, dispatched: 0, rate: 0, waits: null, state: 'ACTIVE' as const, pausedVms: 0 });
+  const row = (host: string, queued: number) => ({
+    host,
+    queued,
+    active: 0,
+    inBroker: 0,
+    dispatched: 0,
+    rate: 0,
+    waits: null,
+    state: 'ACTIVE' as const,
+    pausedVms: 0,
+  });
   const snapshot = (hosts: number): StatsSnapshot => ({
     at: 0,
     consuming: true,
-    totals: { hosts, queued: 0, inBroker: 0, active: 0, concurrency: 1, dispatched: 0, rate: 0, done: 0, retried: 0, deadLettered: 0, failed: 0, malformed: 0, parked: 0 },
+    totals: {
+      hosts,
+      queued: 0,
+      inBroker: 0,
+      active: 0,
+      concurrency: 1,
+      dispatched: 0,
+      rate: 0,
+      done: 0,
+      retried: 0,
+      deadLettered: 0,
+      failed: 0,
+      malformed: 0,
+      parked: 0,
+    },
     fairness: { jain: null, busyHosts: 0 },
     hosts: Array.from({ length: hosts }, (_, i) => row(`compute${i}`, hosts - i)),
     paused: [{ host: 'compute3', vm: 'vm2', state: 'MAINTENANCE', parked: 4 }],
@@ -272,7 +328,12 @@ describe('dashboardView', () => {
   });
 
   it('checks the query string of the stream', () => {
-    expect(parseViewQuery({ limit: '10', offset: '20', search: 'c1', host: 'c1' })).toEqual({ limit: 10, offset: 20, search: 'c1', host: 'c1' });
+    expect(parseViewQuery({ limit: '10', offset: '20', search: 'c1', host: 'c1' })).toEqual({
+      limit: 10,
+      offset: 20,
+      search: 'c1',
+      host: 'c1',
+    });
     expect(parseViewQuery({})).toEqual({});
     for (const [query, field] of [
       [{ limit: '0' }, 'limit'],

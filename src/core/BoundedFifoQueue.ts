@@ -112,10 +112,12 @@ export class Bound<T> implements BoundedFifoQueueOptions<T> {
   /** Checks options where they enter; a `TypeError` names what is wrong. */
   static check<T>(options: BoundedFifoQueueOptions<T>): Bound<T> {
     if (options instanceof Bound) return options;
-    if (options === null || typeof options !== 'object') throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
     const { overflow, onDrop } = options;
     const size = checkBound(options.size, overflow, '');
-    if (onDrop !== undefined && typeof onDrop !== 'function') throw new TypeError(`Expected \`onDrop\` to be a function, got ${describeKey(onDrop)}`);
+    if (onDrop !== undefined && typeof onDrop !== 'function')
+      throw new TypeError(`Expected \`onDrop\` to be a function, got ${describeKey(onDrop)}`);
     if (onDrop === undefined && overflow !== 'error') {
       throw new TypeError(`Expected \`onDrop\` with overflow '${overflow}': nothing is dropped silently`);
     }
@@ -129,10 +131,13 @@ export class Bound<T> implements BoundedFifoQueueOptions<T> {
  */
 export function checkBound(size: unknown, overflow: unknown, what: string): number {
   if (!POLICIES.includes(overflow)) {
-    throw new TypeError(`Expected \`overflow\`${what} to be 'error', 'drop-oldest', 'drop-newest' or 'latest', got ${describeKey(overflow)}`);
+    throw new TypeError(
+      `Expected \`overflow\`${what} to be 'error', 'drop-oldest', 'drop-newest' or 'latest', got ${describeKey(overflow)}`,
+    );
   }
   if (overflow === 'latest') {
-    if (size !== undefined && size !== 1) throw new TypeError(`Expected no \`size\`${what} (or 1) with overflow 'latest', got ${describeKey(size)}`);
+    if (size !== undefined && size !== 1)
+      throw new TypeError(`Expected no \`size\`${what} (or 1) with overflow 'latest', got ${describeKey(size)}`);
     return 1;
   }
   checkWeight(size, `\`size\`${what}`);

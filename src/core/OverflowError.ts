@@ -13,6 +13,8 @@ export class OverflowError extends Error {
     /** The queue's key path from the root of its tree (`[]` for a queue on its own or the root itself). */
     readonly path: readonly unknown[],
   ) {
-    super(`${path.length === 0 ? 'Queue' : `Leaf ${describeKey(path)}`} is full (size ${size}, overflow 'error'): the event was refused`);
+    super(
+      `${path.length === 0 ? 'Queue' : `Leaf ${describeKey(path)}`} is full (size ${size}, overflow 'error'): the event was refused`,
+    );
   }
 }

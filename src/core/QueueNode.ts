@@ -179,7 +179,7 @@ export abstract class QueueNode<T> {
    * while its child's change is handled: it cannot be pruned or rejoin too early.
    */
   _countActive(delta: number): void {
-    for (let node: QueueNode<T> | null = this; node !== null; ) {
+    for (let node: QueueNode<T> | null = this; node !== null;) {
       const parent: (QueueNode<T> & ParentNode<T>) | null = node._parent;
       const ext = extrasOf(node);
       const wasOpen = ext.active < ext.cap;

@@ -1,7 +1,21 @@
 import { Bound, BoundedFifoQueue, type BoundedFifoQueueOptions } from './BoundedFifoQueue.js';
 import { FifoQueue } from './FifoQueue.js';
 import { SpareBranches } from './SpareBranches.js';
-import { AUTO, LINKED, PARKED, PAUSED, QueueNode, REUSABLE, checkLimit, checkWeight, describeKey, extrasOf, type BranchOptions, type NodeExtras, type ParentNode } from './QueueNode.js';
+import {
+  AUTO,
+  LINKED,
+  PARKED,
+  PAUSED,
+  QueueNode,
+  REUSABLE,
+  checkLimit,
+  checkWeight,
+  describeKey,
+  extrasOf,
+  type BranchOptions,
+  type NodeExtras,
+  type ParentNode,
+} from './QueueNode.js';
 
 /** The children of a node: a Map (any keys, in its order) or a plain object (string keys, in key order). */
 export type QueueChildren<T, K> = ReadonlyMap<K, QueueNode<T>> | Readonly<Record<string, QueueNode<T>>>;
@@ -103,7 +117,9 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     if (options !== undefined && (options === null || typeof options !== 'object')) {
       throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
     }
-    const entries = (children === undefined ? [] : children instanceof Map ? [...children] : Object.entries(children)) as [K, unknown][];
+    const entries = (
+      children === undefined ? [] : children instanceof Map ? [...children] : Object.entries(children)
+    ) as [K, unknown][];
     // Check everything before attaching anything: a constructor that throws must leave no child claimed.
     const seen = new Set<unknown>();
     for (const [key, child] of entries) {
@@ -124,7 +140,8 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
       throw new TypeError(`Expected \`pathWeight\` to be a function, got ${describeKey(pathWeight)}`);
     }
     if (pathCaps !== undefined) {
-      if (!Array.isArray(pathCaps)) throw new TypeError(`Expected \`pathCaps\` to be an array, got ${describeKey(pathCaps)}`);
+      if (!Array.isArray(pathCaps))
+        throw new TypeError(`Expected \`pathCaps\` to be an array, got ${describeKey(pathCaps)}`);
       pathCaps.forEach((cap, depth) => checkLimit(cap, `\`pathCaps[${depth}]\``));
     }
     const bound = pathBound === undefined ? undefined : Bound.check(pathBound);
@@ -135,7 +152,11 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     if (options.cap !== undefined) this.setCap(options.cap); // no parent yet: only sets it
     if (spares > 0) this.#spares = new SpareBranches<T>(spares);
     // Stored only when it changes something: `push` then builds branches exactly as without options.
-    if (pathWeight !== undefined || pathBound !== undefined || (pathCaps !== undefined && pathCaps.some((cap) => cap !== Infinity))) {
+    if (
+      pathWeight !== undefined ||
+      pathBound !== undefined ||
+      (pathCaps !== undefined && pathCaps.some((cap) => cap !== Infinity))
+    ) {
       extrasOf(this).branches = { weight: pathWeight, caps: pathCaps === undefined ? undefined : [...pathCaps], bound };
     }
     for (const [key, child] of entries) {
@@ -287,11 +308,13 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
         break;
       }
       if (depth === last) {
-        if (!(child instanceof FifoQueue)) throw pathError(path, depth, 'is a node, not a queue: the path is too short');
+        if (!(child instanceof FifoQueue))
+          throw pathError(path, depth, 'is a node, not a queue: the path is too short');
         child.push(item);
         return;
       }
-      if (!(child instanceof RoundRobinQueue)) throw pathError(path, depth, 'is a queue, not a node: the path is too long');
+      if (!(child instanceof RoundRobinQueue))
+        throw pathError(path, depth, 'is a queue, not a node: the path is too long');
       node = child;
     }
     if (branches !== null) {
@@ -314,12 +337,21 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
    * `push`'s missing part with weights or caps (`pathWeight`, `pathCaps`). Weights are asked first: a callback
    * that throws (or answers nonsense) leaves the tree as it was.
    */
-  #pushBranch(node: RoundRobinQueue<T, unknown>, depth: number, path: readonly unknown[], item: T, branches: BranchOptions): void {
+  #pushBranch(
+    node: RoundRobinQueue<T, unknown>,
+    depth: number,
+    path: readonly unknown[],
+    item: T,
+    branches: BranchOptions,
+  ): void {
     const last = path.length - 1;
     const weights = branchWeights(branches, path, depth);
     const caps = branches.caps;
     const flags = this.#spares === null ? AUTO : AUTO | REUSABLE;
-    let branch: QueueNode<T> = branches.bound === undefined ? new FifoQueue<T>() : new BoundedFifoQueue<T>(branches.bound as BoundedFifoQueueOptions<T>);
+    let branch: QueueNode<T> =
+      branches.bound === undefined
+        ? new FifoQueue<T>()
+        : new BoundedFifoQueue<T>(branches.bound as BoundedFifoQueueOptions<T>);
     (branch as FifoQueue<T>).push(item);
     for (let d = last; d > depth; d--) {
       const parent = new RoundRobinQueue<T, unknown>();
@@ -350,7 +382,8 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   _take(): T {
     const child = this.#head as QueueNode<T>;
     const item = child._take();
-    if (child._readyBelow) this.#head = child._next; // served: to the back of the rotation
+    if (child._readyBelow)
+      this.#head = child._next; // served: to the back of the rotation
     else {
       this.#unlink(child);
       this.#forgetIfPrunable(child);
@@ -443,9 +476,13 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     if (!(child instanceof QueueNode)) {
       // A queue of the other build (ESM or CJS) of this library looks right but shares no internals with this one.
       if (child !== null && typeof child === 'object' && '_parent' in child && '_flags' in child) {
-        throw new TypeError(`The queue given at key ${describeKey(key)} was built by another copy of rxjs-fair (its ESM and CJS builds, or two installs): build the whole tree with one copy`);
+        throw new TypeError(
+          `The queue given at key ${describeKey(key)} was built by another copy of rxjs-fair (its ESM and CJS builds, or two installs): build the whole tree with one copy`,
+        );
       }
-      throw new TypeError(`Expected a FifoQueue or RoundRobinQueue at key ${describeKey(key)}, got ${describeKey(child)}`);
+      throw new TypeError(
+        `Expected a FifoQueue or RoundRobinQueue at key ${describeKey(key)}, got ${describeKey(child)}`,
+      );
     }
     if (this.has(key)) throw new Error(`Key ${describeKey(key)} is already in this node`);
     if (child._parent !== null) throw new Error(`The queue given at key ${describeKey(key)} already has a parent`);
@@ -511,7 +548,10 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     else if (this.#only === null) this.#only = child;
     else {
       const only = this.#only;
-      this.#children = new Map([[only._key as K, only], [child._key as K, child]]);
+      this.#children = new Map([
+        [only._key as K, only],
+        [child._key as K, child],
+      ]);
       this.#only = null;
     }
   }
@@ -579,7 +619,8 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   /** Drops a parked child for good, and the parked branches below it. */
   #discard(child: QueueNode<T>): void {
     if (child instanceof RoundRobinQueue) {
-      for (const grandchild of [...child.#childList()]) if ((grandchild._flags & PARKED) !== 0) child.#discard(grandchild);
+      for (const grandchild of [...child.#childList()])
+        if ((grandchild._flags & PARKED) !== 0) child.#discard(grandchild);
     }
     this.#unpark(child);
     this.#prune(child);
@@ -587,7 +628,8 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   #sparesAbove(): SpareBranches<T> | null {
     let node = this as RoundRobinQueue<T, unknown>;
-    while (node.#spares === null && node._parent !== null) node = node._parent as unknown as RoundRobinQueue<T, unknown>;
+    while (node.#spares === null && node._parent !== null)
+      node = node._parent as unknown as RoundRobinQueue<T, unknown>;
     return node.#spares as SpareBranches<T> | null;
   }
 
@@ -598,7 +640,8 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   #tellIdle(wasReady: boolean): void {
     const parent = this._parent;
     if (parent === null) return;
-    if ((wasReady && this.#head === null) || (this._auto && this.#childCount() === this.#parked)) parent._childIdle(this);
+    if ((wasReady && this.#head === null) || (this._auto && this.#childCount() === this.#parked))
+      parent._childIdle(this);
   }
 
   /** Joins the back of the rotation (just before the front). */
@@ -643,9 +686,20 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
  * (`setCap` and `setWeight` may have changed them while it was in sight); nothing is active in a parked branch. A
  * `pathWeight` that throws leaves nothing changed in sight: a parked branch is set up again each time it is reused.
  */
-function reuse<T>(child: QueueNode<T>, path: readonly unknown[], depth: number, leaf: boolean, branches: BranchOptions | null): boolean {
+function reuse<T>(
+  child: QueueNode<T>,
+  path: readonly unknown[],
+  depth: number,
+  leaf: boolean,
+  branches: BranchOptions | null,
+): boolean {
   const bound = branches === null ? undefined : branches.bound;
-  if (leaf ? !(child instanceof FifoQueue) || (child instanceof BoundedFifoQueue ? child._bound !== bound : bound !== undefined) : !(child instanceof RoundRobinQueue)) {
+  if (
+    leaf
+      ? !(child instanceof FifoQueue) ||
+        (child instanceof BoundedFifoQueue ? child._bound !== bound : bound !== undefined)
+      : !(child instanceof RoundRobinQueue)
+  ) {
     return false;
   }
   const weightOf = branches === null ? undefined : branches.weight;
@@ -673,7 +727,11 @@ function branchWeights(branches: BranchOptions, path: readonly unknown[], from: 
 }
 
 /** `pathWeight`'s answer for the branch at `path[depth]`, checked. */
-function askWeight(weightOf: (path: readonly unknown[], depth: number) => number, path: readonly unknown[], depth: number): number {
+function askWeight(
+  weightOf: (path: readonly unknown[], depth: number) => number,
+  path: readonly unknown[],
+  depth: number,
+): number {
   const at = path.slice(0, depth + 1);
   const weight = weightOf(at, depth);
   checkWeight(weight, `the weight of ${describeKey(at)}`);
@@ -686,9 +744,15 @@ function sameKey(a: unknown, b: unknown): boolean {
 }
 
 /** @internal Checks a per-key option (`weights`, `caps`) against the children given, and returns it as a Map. */
-export function perKey<K>(given: PerKey<K, number> | undefined, keys: ReadonlySet<K>, name: string, check: (value: unknown, what: string) => void): Map<K, number> {
+export function perKey<K>(
+  given: PerKey<K, number> | undefined,
+  keys: ReadonlySet<K>,
+  name: string,
+  check: (value: unknown, what: string) => void,
+): Map<K, number> {
   if (given === undefined) return new Map();
-  if (given === null || typeof given !== 'object') throw new TypeError(`Expected \`${name}\` to be a Map or an object, got ${describeKey(given)}`);
+  if (given === null || typeof given !== 'object')
+    throw new TypeError(`Expected \`${name}\` to be a Map or an object, got ${describeKey(given)}`);
   const entries = (given instanceof Map ? [...given] : Object.entries(given)) as [K, unknown][];
   for (const [key, value] of entries) {
     if (!keys.has(key)) throw new Error(`Cannot set \`${name}\` of key ${describeKey(key)}: no such child`);
@@ -699,7 +763,8 @@ export function perKey<K>(given: PerKey<K, number> | undefined, keys: ReadonlySe
 
 /** Checks the options of `add`. */
 export function checkChildOptions<O extends ChildOptions>(options: O): O {
-  if (options === null || typeof options !== 'object') throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
   if (options.weight !== undefined) checkWeight(options.weight);
   if (options.cap !== undefined) checkLimit(options.cap);
   return options;

@@ -238,7 +238,8 @@ export class Simulation {
 function checkWorkload(workload: Workload): void {
   const { hosts, vms, policies, events } = workload;
   for (const [name, value] of Object.entries({ hosts, vms, policies })) {
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`Expected \`${name}\` to be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`Expected \`${name}\` to be a positive integer, got ${value}`);
   }
   const ids = new Set<number>();
   let previous = 0;
@@ -247,11 +248,17 @@ function checkWorkload(workload: Workload): void {
     const where = `event ${id}`;
     if (ids.has(id)) throw new RangeError(`Duplicate event id ${id}`);
     ids.add(id);
-    if (!(Number.isInteger(host) && host >= 0 && host < hosts)) throw new RangeError(`${where}: host ${host} is out of range`);
+    if (!(Number.isInteger(host) && host >= 0 && host < hosts))
+      throw new RangeError(`${where}: host ${host} is out of range`);
     if (!(Number.isInteger(vm) && vm >= 0 && vm < vms)) throw new RangeError(`${where}: vm ${vm} is out of range`);
-    if (!(Number.isInteger(policy) && policy >= 0 && policy < policies)) throw new RangeError(`${where}: policy ${policy} is out of range`);
-    if (!(arrival >= previous)) throw new RangeError(`${where}: events must be sorted by arrival time (from 0), got ${arrival} after ${previous}`);
-    if (!(duration >= 0 && Number.isFinite(duration))) throw new RangeError(`${where}: duration ${duration} is not a non-negative number`);
+    if (!(Number.isInteger(policy) && policy >= 0 && policy < policies))
+      throw new RangeError(`${where}: policy ${policy} is out of range`);
+    if (!(arrival >= previous))
+      throw new RangeError(
+        `${where}: events must be sorted by arrival time (from 0), got ${arrival} after ${previous}`,
+      );
+    if (!(duration >= 0 && Number.isFinite(duration)))
+      throw new RangeError(`${where}: duration ${duration} is not a non-negative number`);
     previous = arrival;
   }
 }

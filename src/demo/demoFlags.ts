@@ -44,7 +44,8 @@ export function skewShare(text: string): number {
 /** A seed for the pseudo-random generator: any 32-bit unsigned integer. */
 export function seedNumber(text: string): number {
   const number = Number(text);
-  if (!digits.test(text) || number > 0xffffffff) throw new InvalidFlagValue('Expected an integer from 0 to 4294967295.');
+  if (!digits.test(text) || number > 0xffffffff)
+    throw new InvalidFlagValue('Expected an integer from 0 to 4294967295.');
   return number;
 }
 
@@ -53,8 +54,18 @@ export const demoFlags: readonly DemoFlag[] = [
   { name: 'hosts', value: '<n>', description: 'compute hosts (host 0 is the noisy one)', parse: positiveInteger() },
   { name: 'vms', value: '<n>', description: 'VMs per host', parse: positiveInteger() },
   { name: 'policies', value: '<n>', description: 'policies (queues) per VM', parse: positiveInteger() },
-  { name: 'events', value: '<n>', description: `events in the run, at most ${demoLimits.events}`, parse: positiveInteger(demoLimits.events) },
+  {
+    name: 'events',
+    value: '<n>',
+    description: `events in the run, at most ${demoLimits.events}`,
+    parse: positiveInteger(demoLimits.events),
+  },
   { name: 'concurrency', value: '<n>', description: 'most actions running at once', parse: positiveInteger() },
-  { name: 'skew', value: '<0..1>', description: 'share of the events that go to the noisy host 0, in a burst', parse: skewShare },
+  {
+    name: 'skew',
+    value: '<0..1>',
+    description: 'share of the events that go to the noisy host 0, in a burst',
+    parse: skewShare,
+  },
   { name: 'seed', value: '<n>', description: 'seed of the pseudo-random workload', parse: seedNumber },
 ];

@@ -38,11 +38,15 @@ export function formatReport(
       `(${plural(hosts * vms * policies, 'queue')}), ${plural(events.length, 'event')}, concurrency ${settings.concurrency}, skew ${settings.skew}, seed ${settings.seed}`,
   );
   lines.push(
-    (noisyHost === undefined ? 'no noisy host (skew 0)' : `${noisy} is noisy: ${plural(workload.noisyEvents, 'event')} in a burst over the first ${n(workload.burstEnd)} ms`) +
+    (noisyHost === undefined
+      ? 'no noisy host (skew 0)'
+      : `${noisy} is noisy: ${plural(workload.noisyEvents, 'event')} in a burst over the first ${n(workload.burstEnd)} ms`) +
       `; ${hosts === 1 ? 'the rest trickle' : 'the other hosts trickle'} in over ${n(workload.horizon)} ms; ` +
       `actions take ${workload.minDuration}-${workload.maxDuration} ms (virtual time)`,
   );
-  lines.push(`fair: roundRobin tree + fairMergeMap(act, ${settings.concurrency}); FIFO: merge(...leaves) + mergeMap(act, ${settings.concurrency})`);
+  lines.push(
+    `fair: roundRobin tree + fairMergeMap(act, ${settings.concurrency}); FIFO: merge(...leaves) + mergeMap(act, ${settings.concurrency})`,
+  );
   lines.push('');
 
   // Per-host waits.
@@ -58,11 +62,14 @@ export function formatReport(
   const eventsWidth = Math.max('events'.length, n(events.length).length);
   const numberWidth = Math.max(9, n(Math.max(fair.makespan, fifo.makespan)).length + 1);
   const statCells = (stats: WaitStats): string => COLUMNS.map((column) => cell(stats[column], numberWidth)).join('');
-  const heading = (name: string): string => COLUMNS.map((column, i) => (i === 0 ? `${name} ${column}` : column).padStart(numberWidth)).join('');
+  const heading = (name: string): string =>
+    COLUMNS.map((column, i) => (i === 0 ? `${name} ${column}` : column).padStart(numberWidth)).join('');
 
   lines.push('wait from arrival to dispatch, ms of virtual time');
   lines.push(`${'host'.padEnd(hostWidth)}  ${'events'.padStart(eventsWidth)} |${heading('fair')} |${heading('FIFO')}`);
-  lines.push(`${'-'.repeat(hostWidth + 2 + eventsWidth)}-+${'-'.repeat(numberWidth * 3)}-+${'-'.repeat(numberWidth * 3)}`);
+  lines.push(
+    `${'-'.repeat(hostWidth + 2 + eventsWidth)}-+${'-'.repeat(numberWidth * 3)}-+${'-'.repeat(numberWidth * 3)}`,
+  );
   byHost.forEach((row, host) => {
     lines.push(
       `${label(host).padEnd(hostWidth)}  ${n(row.fair.length).padStart(eventsWidth)} |${statCells(waitStats(row.fair))} |${statCells(waitStats(row.fifo))}`,
@@ -76,14 +83,20 @@ export function formatReport(
   const quietFair = waitStats(quiet.flatMap((row) => row.fair));
   const quietFifo = waitStats(quiet.flatMap((row) => row.fifo));
   if (quietFair.count === 0) {
-    lines.push(`quiet hosts' p99 wait: no quiet host has events (${hosts === 1 ? 'only one host' : 'every event is noisy'})`);
+    lines.push(
+      `quiet hosts' p99 wait: no quiet host has events (${hosts === 1 ? 'only one host' : 'every event is noisy'})`,
+    );
   } else {
-    lines.push(`quiet hosts' p99 wait: fair ${n(quietFair.p99)} ms vs FIFO ${n(quietFifo.p99)} ms (${ratio(quietFair.p99, quietFifo.p99)})`);
+    lines.push(
+      `quiet hosts' p99 wait: fair ${n(quietFair.p99)} ms vs FIFO ${n(quietFifo.p99)} ms (${ratio(quietFair.p99, quietFifo.p99)})`,
+    );
   }
   const spread = Math.abs(fair.makespan - fifo.makespan) / Math.max(1, fifo.makespan);
   lines.push(
     `makespan: fair ${n(fair.makespan)} ms vs FIFO ${n(fifo.makespan)} ms` +
-      (spread <= SAME_MAKESPAN ? ' (about equal: fairness costs no throughput)' : ` (${(spread * 100).toFixed(1)}% apart)`),
+      (spread <= SAME_MAKESPAN
+        ? ' (about equal: fairness costs no throughput)'
+        : ` (${(spread * 100).toFixed(1)}% apart)`),
   );
 
   if (wallTime !== undefined) {
@@ -107,7 +120,12 @@ export function formatReport(
  * The fair run as the library's `FairStats` measured it (its final snapshot, one window over the whole run): per
  * host the dispatches and the wait percentiles, then Jain's index over the hosts' dispatch counts.
  */
-function libraryStats(stats: FairSnapshot, label: (host: number) => string, hostWidth: number, numberWidth: number): string[] {
+function libraryStats(
+  stats: FairSnapshot,
+  label: (host: number) => string,
+  hostWidth: number,
+  numberWidth: number,
+): string[] {
   const columns = ['p50', 'p90', 'p99', 'max'] as const;
   const width = Math.max('dispatched'.length, numberWidth);
   const lines = [

@@ -70,9 +70,11 @@ export function generateWorkload(options: WorkloadOptions): GeneratedWorkload {
   const minDuration = options.minDuration ?? 5;
   const maxDuration = options.maxDuration ?? 50;
   for (const [name, value] of Object.entries({ hosts, vms, policies, concurrency, minDuration })) {
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`Expected \`${name}\` to be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`Expected \`${name}\` to be a positive integer, got ${value}`);
   }
-  if (!Number.isInteger(count) || count < 0) throw new RangeError(`Expected \`events\` to be a non-negative integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 0)
+    throw new RangeError(`Expected \`events\` to be a non-negative integer, got ${count}`);
   if (!Number.isInteger(maxDuration) || maxDuration < minDuration) {
     throw new RangeError(`Expected \`maxDuration\` to be an integer from ${minDuration} up, got ${maxDuration}`);
   }

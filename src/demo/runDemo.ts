@@ -27,9 +27,15 @@ const SLICES = 200;
  */
 export async function runDemo(options: RunDemoOptions, streams: DemoStreams = process): Promise<number> {
   const workload = generateWorkload(options);
-  const runs = [new Simulation(workload, 'fair', options.concurrency), new Simulation(workload, 'fifo', options.concurrency)] as const;
+  const runs = [
+    new Simulation(workload, 'fair', options.concurrency),
+    new Simulation(workload, 'fifo', options.concurrency),
+  ] as const;
   const total = workload.events.length;
-  const progress = options.progress && streams.stderr.isTTY === true ? progressLine(streams.stderr, ['fair', 'FIFO'], total) : undefined;
+  const progress =
+    options.progress && streams.stderr.isTTY === true
+      ? progressLine(streams.stderr, ['fair', 'FIFO'], total)
+      : undefined;
 
   const step = Math.max(1, Math.ceil(workload.horizon / SLICES));
   const wallTime = [0, 0];

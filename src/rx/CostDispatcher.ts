@@ -43,7 +43,13 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
 
   offer(value: T): boolean {
     // A held event goes first: the newcomer queues behind it. With caps it must be counted on its path: the tree.
-    if (this.#pumping || this.#used >= this.concurrency || this.#heldSlots !== 0 || this.subscriber.closed || this.#tracking) {
+    if (
+      this.#pumping ||
+      this.#used >= this.concurrency ||
+      this.#heldSlots !== 0 ||
+      this.subscriber.closed ||
+      this.#tracking
+    ) {
       return false;
     }
     this.#pumping = true;
@@ -90,7 +96,13 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
   }
 
   check(): void {
-    if (!this.#pumping && this.#used === 0 && this.#heldSlots === 0 && this.source.queued === 0 && this.source.sourcesDone()) {
+    if (
+      !this.#pumping &&
+      this.#used === 0 &&
+      this.#heldSlots === 0 &&
+      this.source.queued === 0 &&
+      this.source.sourcesDone()
+    ) {
       this.subscriber.complete();
     }
   }
@@ -148,7 +160,11 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
       return;
     }
     if (typeof slots !== 'number' || !Number.isInteger(slots) || slots < 1) {
-      this.subscriber.error(new TypeError(`Expected \`cost\` to return a positive integer, got ${describeKey(slots)} for ${describeKey(value)}`));
+      this.subscriber.error(
+        new TypeError(
+          `Expected \`cost\` to return a positive integer, got ${describeKey(slots)} for ${describeKey(value)}`,
+        ),
+      );
       return;
     }
     if (slots > this.concurrency) slots = this.concurrency; // it runs alone, once every slot is free

@@ -3,7 +3,13 @@ import { checkLimit, describeKey, type ParentNode, type QueueNode } from '../cor
 import { RingBuffer } from '../core/RingBuffer.js';
 import type { RoundRobinQueue } from '../core/RoundRobinQueue.js';
 import { WaitSketch } from '../core/WaitSketch.js';
-import { FAIR_STATS, type FairStatsBrand, type StatsHost, type StatsTap, type StatsTarget } from './dispatchInternals.js';
+import {
+  FAIR_STATS,
+  type FairStatsBrand,
+  type StatsHost,
+  type StatsTap,
+  type StatsTarget,
+} from './dispatchInternals.js';
 
 export interface FairStatsOptions {
   /**
@@ -119,7 +125,8 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
   #live: LiveStats | null = null;
 
   constructor(options: FairStatsOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
     const { now = () => performance.now(), depth = 1 } = options;
     if (typeof now !== 'function') throw new TypeError(`Expected \`now\` to be a function, got ${describeKey(now)}`);
     checkLimit(depth, '`depth`');
@@ -167,7 +174,9 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
   /** @internal */
   _attach(target: StatsTarget<unknown>): void {
     if (this.#target !== null) {
-      throw new Error('This FairStats already watches a running subscription: give each fairMergeMap subscription its own FairStats');
+      throw new Error(
+        'This FairStats already watches a running subscription: give each fairMergeMap subscription its own FairStats',
+      );
     }
     this.#target = target;
     if (this.#live !== null) target.tap(this.#live);
@@ -209,7 +218,8 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
     let time: unknown;
     try {
       time = this.#now();
-      if (typeof time !== 'number' || Number.isNaN(time)) throw new TypeError(`Expected \`now\` to return a number, got ${describeKey(time)}`);
+      if (typeof time !== 'number' || Number.isNaN(time))
+        throw new TypeError(`Expected \`now\` to return a number, got ${describeKey(time)}`);
     } catch (err) {
       // Stats never disturb the dispatch: their own subscribers get the error.
       for (const window of [...(this.#live?.windows ?? [])]) window.subscriber.error(err);
@@ -268,7 +278,8 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
     for (const node of nodes) add(node, (root as RoundRobinQueue<unknown, unknown>).get(node.key)?._ext?.weight ?? 1);
     // Keys that dispatched in the window and have left the tree since (pruned, or deleted).
     for (const [key, counted] of window.keys) {
-      if (!(root !== undefined && isBranch(root) && root.has(key))) add({ key, queued: 0, active: 0, paused: false }, counted.weight);
+      if (!(root !== undefined && isBranch(root) && root.has(key)))
+        add({ key, queued: 0, active: 0, paused: false }, counted.weight);
     }
     const snapshot: FairSnapshot = {
       time,
@@ -381,7 +392,13 @@ interface KeyWindow {
 
 function percentiles(waits: WaitSketch): WaitPercentiles | null {
   if (waits.count === 0) return null;
-  return { count: waits.count, p50: waits.quantile(0.5), p90: waits.quantile(0.9), p99: waits.quantile(0.99), max: waits.max };
+  return {
+    count: waits.count,
+    p50: waits.quantile(0.5),
+    p90: waits.quantile(0.9),
+    p99: waits.quantile(0.99),
+    max: waits.max,
+  };
 }
 
 /** A node's queued and active events, with its children listed `levels` deep; the subtree is walked once. */

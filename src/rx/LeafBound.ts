@@ -1,5 +1,10 @@
 import type { Observer } from 'rxjs';
-import { checkBound, type BoundedFifoQueueOptions, type DropReason, type OverflowPolicy } from '../core/BoundedFifoQueue.js';
+import {
+  checkBound,
+  type BoundedFifoQueueOptions,
+  type DropReason,
+  type OverflowPolicy,
+} from '../core/BoundedFifoQueue.js';
 import { describeKey } from '../core/QueueNode.js';
 import type { FairSink } from './dispatchInternals.js';
 
@@ -43,13 +48,20 @@ export interface LeafBound<T> {
 
 /** @internal Checks a bound where it enters (`what` names it in the message: `' of key "heal"'`); TypeError if bad. */
 export function checkLeafBound<T>(bound: unknown, what: string): LeafBound<T> {
-  if (bound === null || typeof bound !== 'object') throw new TypeError(`Expected a bound${what} ({ size, overflow, dropped }), got ${describeKey(bound)}`);
+  if (bound === null || typeof bound !== 'object')
+    throw new TypeError(`Expected a bound${what} ({ size, overflow, dropped }), got ${describeKey(bound)}`);
   const { size, overflow, dropped } = bound as LeafBound<T>;
   checkBound(size, overflow, what);
   if (dropped === undefined) {
-    if (overflow !== 'error') throw new TypeError(`Expected \`dropped\`${what} with overflow '${overflow}': nothing is dropped silently`);
-  } else if (typeof dropped !== 'function' && (dropped === null || typeof dropped !== 'object' || typeof dropped.next !== 'function')) {
-    throw new TypeError(`Expected \`dropped\`${what} to be a function or an Observer with \`next\`, got ${describeKey(dropped)}`);
+    if (overflow !== 'error')
+      throw new TypeError(`Expected \`dropped\`${what} with overflow '${overflow}': nothing is dropped silently`);
+  } else if (
+    typeof dropped !== 'function' &&
+    (dropped === null || typeof dropped !== 'object' || typeof dropped.next !== 'function')
+  ) {
+    throw new TypeError(
+      `Expected \`dropped\`${what} to be a function or an Observer with \`next\`, got ${describeKey(dropped)}`,
+    );
   }
   return bound as LeafBound<T>;
 }
@@ -93,7 +105,10 @@ export class DropReport<T> {
     const event = this.#event as T;
     this.#event = undefined;
     const reason = this.#reason;
-    const dropped: Dropped<T> = reason === 'latest' ? { event, reason, path: this.#path, replacedBy: arrived } : { event, reason, path: this.#path };
+    const dropped: Dropped<T> =
+      reason === 'latest'
+        ? { event, reason, path: this.#path, replacedBy: arrived }
+        : { event, reason, path: this.#path };
     const to = this.bound.dropped as Partial<Observer<Dropped<T>>> | ((dropped: Dropped<T>) => void);
     try {
       if (typeof to === 'function') to(dropped);

@@ -43,7 +43,11 @@ export class LeafSubject<T> extends Subject<T> {
 
   override subscribe(observerOrNext?: Partial<Observer<T>> | ((value: T) => void)): Subscription;
   /** @deprecated Pass an observer, as with `Observable.subscribe`. */
-  override subscribe(next?: ((value: T) => void) | null, error?: ((error: any) => void) | null, complete?: (() => void) | null): Subscription;
+  override subscribe(
+    next?: ((value: T) => void) | null,
+    error?: ((error: any) => void) | null,
+    complete?: (() => void) | null,
+  ): Subscription;
   override subscribe(...args: unknown[]): Subscription {
     // Every subscriber, an operator's included, comes through here; it leaves through its finalizers, where RxJS's
     // (which takes it out of `observers`) runs before this one.

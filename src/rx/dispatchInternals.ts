@@ -104,7 +104,8 @@ export interface FairStatsBrand {
 export function hasBrand(value: unknown, name: string): boolean {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
   const prefix = `rxjs-fair/${name}@`;
-  for (const key of Object.getOwnPropertySymbols(value)) if (Symbol.keyFor(key)?.startsWith(prefix) === true) return true;
+  for (const key of Object.getOwnPropertySymbols(value))
+    if (Symbol.keyFor(key)?.startsWith(prefix) === true) return true;
   return false;
 }
 
@@ -117,7 +118,9 @@ export function connectFairNode<T>(source: object): ((sink: FairSink<T>) => Fair
   const connect = (source as Partial<FairNode<T>>)[FAIR_NODE];
   if (typeof connect === 'function') return (sink) => connect.call(source, sink);
   if (hasBrand(source, 'roundRobin')) {
-    throw new TypeError('Cannot pull from a roundRobin node built by an incompatible version of rxjs-fair: pipe it into the fairMergeMap of the copy that built it');
+    throw new TypeError(
+      'Cannot pull from a roundRobin node built by an incompatible version of rxjs-fair: pipe it into the fairMergeMap of the copy that built it',
+    );
   }
   return undefined;
 }
@@ -128,9 +131,12 @@ export function connectFairNode<T>(source: object): ((sink: FairSink<T>) => Fair
  */
 export function statsHostOf(stats: unknown): StatsHost<unknown> {
   const host = stats !== null && typeof stats === 'object' ? (stats as Partial<FairStatsBrand>)[FAIR_STATS] : undefined;
-  if (host !== undefined && host !== null && typeof host._attach === 'function' && typeof host._detach === 'function') return host;
+  if (host !== undefined && host !== null && typeof host._attach === 'function' && typeof host._detach === 'function')
+    return host;
   if (hasBrand(stats, 'FairStats')) {
-    throw new TypeError('Expected `stats` to be a FairStats of a compatible copy of rxjs-fair: this one was built by an incompatible version');
+    throw new TypeError(
+      'Expected `stats` to be a FairStats of a compatible copy of rxjs-fair: this one was built by an incompatible version',
+    );
   }
   throw new TypeError(`Expected \`stats\` to be a FairStats, got ${describeKey(stats)}`);
 }

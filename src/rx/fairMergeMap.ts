@@ -1,10 +1,26 @@
-import { Observable, Subscription, type ObservableInput, type Observer, type ObservedValueOf, type OperatorFunction } from 'rxjs';
+import {
+  Observable,
+  Subscription,
+  type ObservableInput,
+  type Observer,
+  type ObservedValueOf,
+  type OperatorFunction,
+} from 'rxjs';
 import { BoundedFifoQueue } from '../core/BoundedFifoQueue.js';
 import { FifoQueue } from '../core/FifoQueue.js';
 import { checkLimit, describeKey } from '../core/QueueNode.js';
 import { RoundRobinQueue, type RoundRobinQueueOptions } from '../core/RoundRobinQueue.js';
 import { CostDispatcher } from './CostDispatcher.js';
-import { connectFairNode, dispatch, runDispatcher, statsHostOf, type FairSink, type FairSource, type Project, type StatsTap } from './dispatchInternals.js';
+import {
+  connectFairNode,
+  dispatch,
+  runDispatcher,
+  statsHostOf,
+  type FairSink,
+  type FairSource,
+  type Project,
+  type StatsTap,
+} from './dispatchInternals.js';
 // Types only: a bundle that never builds a FairStats or a roundRobin node leaves their code out.
 import type { FairStats } from './FairStats.js';
 import { DropReport, checkLeafBound, type LeafBound } from './LeafBound.js';
@@ -86,29 +102,38 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
   project: (value: T, index: number) => O,
   concurrencyOrOptions: number | FairMergeMapOptions<T> = Infinity,
 ): OperatorFunction<T, ObservedValueOf<O>> {
-  if (typeof project !== 'function') throw new TypeError(`Expected \`project\` to be a function, got ${describeKey(project)}`);
-  const options = typeof concurrencyOrOptions === 'number' ? { concurrency: concurrencyOrOptions } : concurrencyOrOptions;
+  if (typeof project !== 'function')
+    throw new TypeError(`Expected \`project\` to be a function, got ${describeKey(project)}`);
+  const options =
+    typeof concurrencyOrOptions === 'number' ? { concurrency: concurrencyOrOptions } : concurrencyOrOptions;
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`Expected a concurrency or an options object, got ${describeKey(options)}`);
   }
   const { concurrency = Infinity, by } = options;
   checkLimit(concurrency, '`concurrency`');
-  if (by !== undefined && typeof by !== 'function') throw new TypeError(`Expected \`by\` to be a function, got ${describeKey(by)}`);
+  if (by !== undefined && typeof by !== 'function')
+    throw new TypeError(`Expected \`by\` to be a function, got ${describeKey(by)}`);
   const { weight, caps } = options;
-  if (weight !== undefined && typeof weight !== 'function') throw new TypeError(`Expected \`weight\` to be a function, got ${describeKey(weight)}`);
+  if (weight !== undefined && typeof weight !== 'function')
+    throw new TypeError(`Expected \`weight\` to be a function, got ${describeKey(weight)}`);
   if (caps !== undefined) {
     if (!Array.isArray(caps)) throw new TypeError(`Expected \`caps\` to be an array, got ${describeKey(caps)}`);
     caps.forEach((cap, depth) => checkLimit(cap, `\`caps[${depth}]\``));
   }
   const { cost } = options;
-  if (cost !== undefined && typeof cost !== 'function') throw new TypeError(`Expected \`cost\` to be a function, got ${describeKey(cost)}`);
+  if (cost !== undefined && typeof cost !== 'function')
+    throw new TypeError(`Expected \`cost\` to be a function, got ${describeKey(cost)}`);
   // By its brand, not `instanceof`: the FairStats may come from the other build (ESM or CJS) of this library.
   const stats = options.stats === undefined ? undefined : statsHostOf(options.stats);
   if (by === undefined && (weight !== undefined || caps !== undefined)) {
     throw new TypeError('Expected `by` with `weight` or `caps`: they set up the branches `by` creates');
   }
   const bound = options.bound === undefined ? undefined : checkLeafBound<T>(options.bound, '');
-  const tree: RoundRobinQueueOptions<unknown, T> = { pathWeight: weight, pathCaps: caps === undefined ? undefined : [...caps], spares: BY_SPARES };
+  const tree: RoundRobinQueueOptions<unknown, T> = {
+    pathWeight: weight,
+    pathCaps: caps === undefined ? undefined : [...caps],
+    spares: BY_SPARES,
+  };
 
   type R = ObservedValueOf<O>;
   const fairProject = project as unknown as Project<T, R>;
@@ -117,7 +142,11 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
       // A node is recognised by its brand, so one built by the other build (ESM or CJS) of this library is pulled too.
       const node = by === undefined ? connectFairNode<T>(source) : undefined;
       if (node !== undefined && bound !== undefined) {
-        subscriber.error(new TypeError('Expected no `bound` with a roundRobin source: give its leaves `bounds` (roundRobin(children, { bounds }))'));
+        subscriber.error(
+          new TypeError(
+            'Expected no `bound` with a roundRobin source: give its leaves `bounds` (roundRobin(children, { bounds }))',
+          ),
+        );
         return;
       }
       const connect =
@@ -127,7 +156,8 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
           : (sink: FairSink<T>) => new BoundedFlatSource(source, sink, by, tree, bound));
       // Without `cost` every event takes one slot: the plain dispatcher, which counts nothing per event.
       if (cost === undefined) dispatch(subscriber, connect, fairProject, concurrency, stats);
-      else runDispatcher(subscriber, connect, new CostDispatcher<T, R>(subscriber, fairProject, concurrency, cost), stats);
+      else
+        runDispatcher(subscriber, connect, new CostDispatcher<T, R>(subscriber, fairProject, concurrency, cost), stats);
     });
 }
 
@@ -246,13 +276,18 @@ const BY_SPARES = 1024;
 
 function checkPath(path: unknown, value: unknown): readonly unknown[] {
   if (!Array.isArray(path) || path.length === 0) {
-    throw new TypeError(`Expected \`by\` to return a non-empty array, got ${describeKey(path)} for ${describeKey(value)}`);
+    throw new TypeError(
+      `Expected \`by\` to return a non-empty array, got ${describeKey(path)} for ${describeKey(value)}`,
+    );
   }
   return path;
 }
 
 /** The leaf an event with key path `path` was queued in (the FIFO itself without `by`). */
-function leafOf<T>(queue: RoundRobinQueue<T, unknown> | FifoQueue<T>, path: readonly unknown[] | undefined): FifoQueue<T> {
+function leafOf<T>(
+  queue: RoundRobinQueue<T, unknown> | FifoQueue<T>,
+  path: readonly unknown[] | undefined,
+): FifoQueue<T> {
   if (path === undefined) return queue as FifoQueue<T>;
   let node = queue as RoundRobinQueue<T, unknown>;
   for (const key of path) node = node.get(key) as RoundRobinQueue<T, unknown>;

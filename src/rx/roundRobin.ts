@@ -3,7 +3,15 @@ import { BoundedFifoQueue } from '../core/BoundedFifoQueue.js';
 import { FifoQueue } from '../core/FifoQueue.js';
 import { checkLimit, checkWeight, describeKey, type QueueNode } from '../core/QueueNode.js';
 import { RoundRobinQueue, checkChildOptions, perKey, type ChildOptions, type PerKey } from '../core/RoundRobinQueue.js';
-import { FAIR_NODE, dispatch, hasBrand, type FairNode, type FairSink, type FairSource, type StatsTap } from './dispatchInternals.js';
+import {
+  FAIR_NODE,
+  dispatch,
+  hasBrand,
+  type FairNode,
+  type FairSink,
+  type FairSource,
+  type StatsTap,
+} from './dispatchInternals.js';
 import { DropReport, checkLeafBound, type LeafBound } from './LeafBound.js';
 import type { DirectSink, DirectSubscriber } from './LeafSubject.js';
 
@@ -81,12 +89,15 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     if (options !== undefined && (options === null || typeof options !== 'object')) {
       throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
     }
-    const entries = (children === undefined ? [] : children instanceof Map ? [...children] : Object.entries(children)) as [K, unknown][];
+    const entries = (
+      children === undefined ? [] : children instanceof Map ? [...children] : Object.entries(children)
+    ) as [K, unknown][];
     for (const [key, child] of entries) this.#checkChild(key, child);
     if (options !== undefined) this.#setOptions(entries, options);
     for (const [key, child] of entries) this.#children.set(key, child as Observable<T>);
     // Set here rather than as a class member: a computed key would keep the class in bundles that never use it.
-    (this as unknown as { [FAIR_NODE]: FairNode<T>[typeof FAIR_NODE] })[FAIR_NODE] = connectThis as FairNode<T>[typeof FAIR_NODE];
+    (this as unknown as { [FAIR_NODE]: FairNode<T>[typeof FAIR_NODE] })[FAIR_NODE] =
+      connectThis as FairNode<T>[typeof FAIR_NODE];
   }
 
   /** Checks the constructor's options, then keeps those that change something (nothing is set if one is bad). */
@@ -268,11 +279,14 @@ export class RoundRobin<T, K = string> extends Observable<T> {
 
   #checkChild(key: K, child: unknown): asserts child is Observable<T> {
     if (!isObservable(child)) {
-      throw new TypeError(`Expected an Observable or a roundRobin node at key ${describeKey(key)}, got ${describeKey(child)}`);
+      throw new TypeError(
+        `Expected an Observable or a roundRobin node at key ${describeKey(key)}, got ${describeKey(child)}`,
+      );
     }
     if (this.#children.has(key)) throw new Error(`Key ${describeKey(key)} is already in this node`);
     if (child instanceof RoundRobin) {
-      if (child === this || child.#contains(this)) throw new Error(`The node given at key ${describeKey(key)} would contain itself`);
+      if (child === this || child.#contains(this))
+        throw new Error(`The node given at key ${describeKey(key)} would contain itself`);
     } else if (hasBrand(child, 'roundRobin')) {
       // Mounted as a leaf it would emit its events as they come, unfairly; a tree's parts share internals that
       // are no protocol between copies, so the tree must be built with one copy.
@@ -298,7 +312,15 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     if (ext !== null) mount.setOwnCap(ext.cap);
     for (const [key, child] of this.#children) {
       if (ext === null) mount.attach(key, child, 1, Infinity, this.#paused.has(key));
-      else mount.attach(key, child, ext.weights.get(key) ?? 1, ext.caps.get(key) ?? Infinity, this.#paused.has(key), ext.bounds.get(key));
+      else
+        mount.attach(
+          key,
+          child,
+          ext.weights.get(key) ?? 1,
+          ext.caps.get(key) ?? Infinity,
+          this.#paused.has(key),
+          ext.bounds.get(key),
+        );
     }
     return mount;
   }
@@ -328,9 +350,18 @@ export class RoundRobin<T, K = string> extends Observable<T> {
  * cloud.pause('compute2'); // keeps its events until resume
  * cloud.delete('compute1'); // returns the events still queued below it
  */
-export function roundRobin<T>(children?: Readonly<Record<string, Observable<T>>>, options?: RoundRobinOptions<string, NoInfer<T>>): RoundRobin<T, string>;
-export function roundRobin<T, K>(children: ReadonlyMap<K, Observable<T>>, options?: RoundRobinOptions<K, NoInfer<T>>): RoundRobin<T, K>;
-export function roundRobin<T, K>(children?: RoundRobinChildren<T, K>, options?: RoundRobinOptions<K, T>): RoundRobin<T, K> {
+export function roundRobin<T>(
+  children?: Readonly<Record<string, Observable<T>>>,
+  options?: RoundRobinOptions<string, NoInfer<T>>,
+): RoundRobin<T, string>;
+export function roundRobin<T, K>(
+  children: ReadonlyMap<K, Observable<T>>,
+  options?: RoundRobinOptions<K, NoInfer<T>>,
+): RoundRobin<T, K>;
+export function roundRobin<T, K>(
+  children?: RoundRobinChildren<T, K>,
+  options?: RoundRobinOptions<K, T>,
+): RoundRobin<T, K> {
   return new RoundRobin<T, K>(children, options);
 }
 
@@ -412,8 +443,18 @@ class Mount<T, K> {
   }
 
   /** Mounts a child; with a weight other than 1, a cap or paused, it is set up before it joins the rotation. */
-  attach(key: K, child: Observable<T>, weight: number, slotCap: number, paused: boolean, bound?: LeafBound<T>): Part<T> {
-    const part = child instanceof RoundRobin ? mountNode(child as RoundRobin<T, unknown>, this.conn) : new Leaf(child, this.conn, bound);
+  attach(
+    key: K,
+    child: Observable<T>,
+    weight: number,
+    slotCap: number,
+    paused: boolean,
+    bound?: LeafBound<T>,
+  ): Part<T> {
+    const part =
+      child instanceof RoundRobin
+        ? mountNode(child as RoundRobin<T, unknown>, this.conn)
+        : new Leaf(child, this.conn, bound);
     this.parts.set(key, part);
     if (weight === 1) this.queue.add(key, part.queue);
     else this.queue.add(key, part.queue, { weight });
@@ -559,14 +600,20 @@ interface NodeOptions<K, T> {
 }
 
 /** Checks the `bounds` option against the children given (leaves only) and returns it as a Map. */
-function checkBounds<T, K>(given: PerKey<K, LeafBound<T>> | undefined, children: ReadonlyMap<K, unknown>): Map<K, LeafBound<T>> {
+function checkBounds<T, K>(
+  given: PerKey<K, LeafBound<T>> | undefined,
+  children: ReadonlyMap<K, unknown>,
+): Map<K, LeafBound<T>> {
   if (given === undefined) return new Map();
-  if (given === null || typeof given !== 'object') throw new TypeError(`Expected \`bounds\` to be a Map or an object, got ${describeKey(given)}`);
+  if (given === null || typeof given !== 'object')
+    throw new TypeError(`Expected \`bounds\` to be a Map or an object, got ${describeKey(given)}`);
   const entries = (given instanceof Map ? [...given] : Object.entries(given)) as [K, unknown][];
   for (const [key, bound] of entries) {
     if (!children.has(key)) throw new TypeError(`Cannot set \`bounds\` of key ${describeKey(key)}: no such child`);
     if (children.get(key) instanceof RoundRobin) {
-      throw new TypeError(`Cannot set \`bounds\` of key ${describeKey(key)}: it is a roundRobin node; bound its leaves`);
+      throw new TypeError(
+        `Cannot set \`bounds\` of key ${describeKey(key)}: it is a roundRobin node; bound its leaves`,
+      );
     }
     checkLeafBound(bound, ` of key ${describeKey(key)}`);
   }

@@ -35,7 +35,9 @@ declare module 'vitest' {
 /** Launches Debian's Chromium headless with playwright-core, with a clear error when it is not installed. */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`${CHROMIUM_PATH} is missing: install Debian's chromium (apt-get install -y chromium); test/browser/globalSetup.ts does it when run as root`);
+    throw new Error(
+      `${CHROMIUM_PATH} is missing: install Debian's chromium (apt-get install -y chromium); test/browser/globalSetup.ts does it when run as root`,
+    );
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
 }

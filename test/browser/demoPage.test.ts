@@ -47,12 +47,18 @@ describe.skipIf(chromium?.ok === false)('in-browser demo (web/), in Chromium', (
 
   beforeAll(async () => {
     mkdirSync(output, { recursive: true });
-    await build({ configFile: join(root, 'web', 'vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir: built, emptyOutDir: true } });
+    await build({
+      configFile: join(root, 'web', 'vite.config.ts'),
+      mode: 'production',
+      logLevel: 'warn',
+      build: { outDir: built, emptyOutDir: true },
+    });
     server = await serveFolder(built);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()}`);
+      if (message.type() === 'error' || message.type() === 'warning')
+        problems.push(`console.${message.type()}: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
@@ -101,7 +107,9 @@ describe.skipIf(chromium?.ok === false)('in-browser demo (web/), in Chromium', (
     const runStarted = Number(await page.evaluate('performance.now()'));
     await page.getByRole('button', { name: 'Run' }).click();
     await page.getByTestId('status').and(page.locator('[data-state="done"]')).waitFor({ timeout: 30_000 });
-    expect(await page.getByTestId('status').textContent()).toMatch(/^Done\. Quiet hosts' p99 wait: fair [\d,]+ ms, FIFO [\d,]+ ms\.$/);
+    expect(await page.getByTestId('status').textContent()).toMatch(
+      /^Done\. Quiet hosts' p99 wait: fair [\d,]+ ms, FIFO [\d,]+ ms\.$/,
+    );
 
     expect(await page.evaluate("PerformanceObserver.supportedEntryTypes.includes('layout-shift')")).toBe(true);
     const shifts = (await page.evaluate('window.__shifts')) as { value: number; time: number; input: boolean }[];
@@ -121,8 +129,12 @@ describe.skipIf(chromium?.ok === false)('in-browser demo (web/), in Chromium', (
       expect(await shown(`fair-host-${host}-p99`), `compute${host}`).toBeLessThan(await shown(`fifo-host-${host}-p99`));
     }
     // The chart's bars carry the same numbers.
-    expect(Number(await page.getByTestId('p99-bar-fair-1').getAttribute('data-value'))).toBe(await shown('fair-host-1-p99'));
-    expect(Number(await page.getByTestId('p99-bar-fifo-1').getAttribute('data-value'))).toBe(await shown('fifo-host-1-p99'));
+    expect(Number(await page.getByTestId('p99-bar-fair-1').getAttribute('data-value'))).toBe(
+      await shown('fair-host-1-p99'),
+    );
+    expect(Number(await page.getByTestId('p99-bar-fifo-1').getAttribute('data-value'))).toBe(
+      await shown('fifo-host-1-p99'),
+    );
   });
 
   it('should add up: every event once, the same events per host in both lanes', async () => {
@@ -131,7 +143,10 @@ describe.skipIf(chromium?.ok === false)('in-browser demo (web/), in Chromium', (
       const perHost: number[] = [];
       for (let host = 0; host < HOSTS_AFTER_SLIDER; host++) perHost.push(await shown(`${lane}-host-${host}-events`));
       expect(await page.getByTestId(`${lane}-waits`).locator('tbody tr').count()).toBe(HOSTS_AFTER_SLIDER);
-      expect(perHost.reduce((sum, count) => sum + count, 0), lane).toBe(EVENTS);
+      expect(
+        perHost.reduce((sum, count) => sum + count, 0),
+        lane,
+      ).toBe(EVENTS);
       expect(await shown(`${lane}-total-events`)).toBe(EVENTS);
       expect(await shown(`${lane}-quiet-events`)).toBe(EVENTS - (perHost[0] as number));
       expect(await shown(`${lane}-dispatched`)).toBe(EVENTS);

@@ -13,14 +13,20 @@ export default async function setup(project: TestProject): Promise<void> {
   if (!check.ok) {
     const message = `Browser tests cannot launch Chromium: ${check.reason}`;
     if (process.env['CI'] === 'true') throw new Error(`${message} (CI=true: failing rather than skipping)`);
-    process.stderr.write(`\n${'!'.repeat(100)}\n!! ${message}\n!! SKIPPING the browser tests (set CI=true to make this an error)\n${'!'.repeat(100)}\n\n`);
+    process.stderr.write(
+      `\n${'!'.repeat(100)}\n!! ${message}\n!! SKIPPING the browser tests (set CI=true to make this an error)\n${'!'.repeat(100)}\n\n`,
+    );
   }
   project.provide('chromium', check);
 }
 
 async function checkChromium(): Promise<ChromiumCheck> {
   if (!existsSync(CHROMIUM_PATH)) {
-    if (process.getuid?.() !== 0) return { ok: false, reason: `${CHROMIUM_PATH} is missing; as root, run: apt-get update && apt-get install -y chromium` };
+    if (process.getuid?.() !== 0)
+      return {
+        ok: false,
+        reason: `${CHROMIUM_PATH} is missing; as root, run: apt-get update && apt-get install -y chromium`,
+      };
     process.stderr.write(`${CHROMIUM_PATH} is missing: installing Debian's chromium (apt-get)\n`);
     try {
       execFileSync('sh', ['-c', 'apt-get update && apt-get install -y chromium'], {
@@ -29,7 +35,10 @@ async function checkChromium(): Promise<ChromiumCheck> {
         timeout: 600_000,
       });
     } catch (error) {
-      return { ok: false, reason: `apt-get install chromium failed: ${error instanceof Error ? error.message : String(error)}` };
+      return {
+        ok: false,
+        reason: `apt-get install chromium failed: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
   }
   try {

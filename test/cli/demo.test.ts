@@ -9,7 +9,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(root, 'dist', 'cli.js');
 
 function run(...args: string[]) {
-  const { status, stdout, stderr } = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const { status, stdout, stderr } = spawnSync(process.execPath, [cli, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status, stdout, stderr };
 }
 
@@ -30,7 +34,14 @@ function parseRows(stdout: string): Row[] {
   return stdout.split('\n').flatMap((line) => {
     const match = ROW.exec(line);
     if (match === null) return [];
-    const [, host, noisy, events, fair, fifo] = match as unknown as [string, string, string | undefined, string, string, string];
+    const [, host, noisy, events, fair, fifo] = match as unknown as [
+      string,
+      string,
+      string | undefined,
+      string,
+      string,
+      string,
+    ];
     const cells = (text: string) => text.trim().split(/\s+/).map(num);
     return [{ host, noisy: noisy !== undefined, events: num(events), fair: cells(fair), fifo: cells(fifo) }];
   });
@@ -40,10 +51,23 @@ function parseRows(stdout: string): Row[] {
 
 describe('rxjs-fair demo', () => {
   it('should compare fair and FIFO dispatch per host, quiet hosts waiting far less when fair', () => {
-    const { status, stdout, stderr } = run('demo', '--hosts', '4', '--vms', '2', '--policies', '2', '--events', '2000', '--no-progress');
+    const { status, stdout, stderr } = run(
+      'demo',
+      '--hosts',
+      '4',
+      '--vms',
+      '2',
+      '--policies',
+      '2',
+      '--events',
+      '2000',
+      '--no-progress',
+    );
     expect(stderr).toBe('');
     expect(status).toBe(0);
-    expect(stdout).toMatch(/^rxjs-fair demo: 4 hosts × 2 VMs × 2 policies \(16 queues\), 2,000 events, concurrency 16, skew 0\.9, seed 1$/m);
+    expect(stdout).toMatch(
+      /^rxjs-fair demo: 4 hosts × 2 VMs × 2 policies \(16 queues\), 2,000 events, concurrency 16, skew 0\.9, seed 1$/m,
+    );
 
     const rows = parseRows(stdout);
     expect(rows.map((row) => row.host)).toEqual(['compute0', 'compute1', 'compute2', 'compute3']);
@@ -70,7 +94,9 @@ describe('rxjs-fair demo', () => {
     const [, fairEnd = '', fifoEnd = ''] = makespan as RegExpExecArray;
     expect(Math.abs(num(fairEnd) - num(fifoEnd)) / num(fifoEnd)).toBeLessThan(0.05);
 
-    expect(stdout).toMatch(/^exactly once: fair and FIFO each processed all 2,000 events once \(count 2,000, id sum 2,001,000\), at most 16 at a time$/m);
+    expect(stdout).toMatch(
+      /^exactly once: fair and FIFO each processed all 2,000 events once \(count 2,000, id sum 2,001,000\), at most 16 at a time$/m,
+    );
   });
 
   it('should give the same output for the same seed', () => {
@@ -116,7 +142,11 @@ describe('rxjs-fair demo', () => {
   });
 
   it('should list every demo flag with its default in the help of demo', () => {
-    for (const args of [['demo', '--help'], ['demo', '-h'], ['help', 'demo']]) {
+    for (const args of [
+      ['demo', '--help'],
+      ['demo', '-h'],
+      ['help', 'demo'],
+    ]) {
       const { status, stdout, stderr } = run(...args);
       expect(status).toBe(0);
       expect(stderr).toBe('');
@@ -163,7 +193,9 @@ describe('rxjs-fair demo', () => {
 
   it('should name what was expected and what was given in a bad value', () => {
     const { stderr } = run('demo', '--skew', '2');
-    expect(stderr).toBe("error: option '--skew <0..1>' argument '2' is invalid. Expected a number from 0 up to, not including, 1.\n");
+    expect(stderr).toBe(
+      "error: option '--skew <0..1>' argument '2' is invalid. Expected a number from 0 up to, not including, 1.\n",
+    );
   });
 
   it('should load nothing but Node modules and rxjs, the peer dependency', () => {

@@ -10,7 +10,11 @@ function drain<T>(q: { ready: boolean; next(): T | undefined }): T[] {
 /** A bounded queue whose drops are recorded as `[event, reason, path]`. */
 function recorded<T>(size: number | undefined, overflow: 'drop-oldest' | 'drop-newest' | 'latest') {
   const drops: [T, DropReason, readonly unknown[]][] = [];
-  const q = new BoundedFifoQueue<T>({ size, overflow, onDrop: (event, reason, path) => drops.push([event, reason, path]) });
+  const q = new BoundedFifoQueue<T>({
+    size,
+    overflow,
+    onDrop: (event, reason, path) => drops.push([event, reason, path]),
+  });
   return { q, drops };
 }
 
@@ -148,7 +152,11 @@ describe('BoundedFifoQueue', () => {
 
   it('should apply the policy to the initial items', () => {
     const drops: string[] = [];
-    const q = new BoundedFifoQueue<string>({ size: 2, overflow: 'drop-oldest', onDrop: (e) => drops.push(e) }, ['a', 'b', 'c']);
+    const q = new BoundedFifoQueue<string>({ size: 2, overflow: 'drop-oldest', onDrop: (e) => drops.push(e) }, [
+      'a',
+      'b',
+      'c',
+    ]);
     expect([...q]).toEqual(['b', 'c']);
     expect(drops).toEqual(['a']);
     expect(() => new BoundedFifoQueue<string>({ size: 1, overflow: 'error' }, ['a', 'b'])).toThrow(OverflowError);
@@ -167,7 +175,16 @@ describe('BoundedFifoQueue', () => {
   });
 
   it('should let a throwing onDrop reach the caller of push, with the change made', () => {
-    const q = new BoundedFifoQueue<string>({ size: 1, overflow: 'drop-oldest', onDrop: () => { throw new Error('boom'); } }, ['a']);
+    const q = new BoundedFifoQueue<string>(
+      {
+        size: 1,
+        overflow: 'drop-oldest',
+        onDrop: () => {
+          throw new Error('boom');
+        },
+      },
+      ['a'],
+    );
     expect(() => q.push('b')).toThrow('boom');
     expect([...q]).toEqual(['b']);
   });
@@ -182,7 +199,10 @@ describe('BoundedFifoQueue', () => {
       [{ size: 0, overflow: 'drop-oldest', onDrop }, /Expected `size` to be a positive integer, got 0/],
       [{ size: 1.5, overflow: 'drop-newest', onDrop }, /got 1.5/],
       [{ size: Infinity, overflow: 'error' }, /got Infinity/],
-      [{ size: 2, overflow: 'drop-oldest' }, /Expected `onDrop` with overflow 'drop-oldest': nothing is dropped silently/],
+      [
+        { size: 2, overflow: 'drop-oldest' },
+        /Expected `onDrop` with overflow 'drop-oldest': nothing is dropped silently/,
+      ],
       [{ overflow: 'latest' }, /Expected `onDrop` with overflow 'latest'/],
       [{ size: 2, overflow: 'drop-newest', onDrop: 'log' }, /Expected `onDrop` to be a function, got "log"/],
     ])('should reject %j', (options, message) => {
@@ -208,7 +228,9 @@ describe('RoundRobinQueue pathBound', () => {
 
   it('should bound a leaf again once it was pruned and comes back', () => {
     const drops: string[] = [];
-    const tree = new RoundRobinQueue<string, unknown>(undefined, { pathBound: { overflow: 'latest', onDrop: (e) => drops.push(e) } });
+    const tree = new RoundRobinQueue<string, unknown>(undefined, {
+      pathBound: { overflow: 'latest', onDrop: (e) => drops.push(e) },
+    });
     tree.push(['vm1'], 'MAINTENANCE');
     expect(tree.next()).toBe('MAINTENANCE');
     expect(tree.has('vm1')).toBe(false);
@@ -221,7 +243,9 @@ describe('RoundRobinQueue pathBound', () => {
   it("should throw an OverflowError naming the path with 'error', leaving the tree as it was", () => {
     const tree = new RoundRobinQueue<string, unknown>(undefined, { pathBound: { size: 1, overflow: 'error' } });
     tree.push(['h1', 'vm1'], 'a');
-    expect(() => tree.push(['h1', 'vm1'], 'b')).toThrow(expect.objectContaining({ name: 'OverflowError', path: ['h1', 'vm1'], size: 1 }));
+    expect(() => tree.push(['h1', 'vm1'], 'b')).toThrow(
+      expect.objectContaining({ name: 'OverflowError', path: ['h1', 'vm1'], size: 1 }),
+    );
     expect(drain(tree)).toEqual(['a']);
   });
 

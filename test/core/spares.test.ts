@@ -10,7 +10,8 @@ function drain<T>(q: { next(): T | undefined }): T[] {
 /** The leaf at a key path, or `undefined`. */
 function leafAt<T>(q: RoundRobinQueue<T, unknown>, path: readonly string[]): unknown {
   let node: unknown = q;
-  for (const key of path) node = node instanceof RoundRobinQueue ? (node as RoundRobinQueue<T, unknown>).get(key) : undefined;
+  for (const key of path)
+    node = node instanceof RoundRobinQueue ? (node as RoundRobinQueue<T, unknown>).get(key) : undefined;
   return node;
 }
 
@@ -174,7 +175,11 @@ describe('RoundRobinQueue spares (emptied branches kept for reuse)', () => {
   it('should reuse a leaf pathBound built, bounded as a new one, its drops reported with its path', () => {
     const drops: [string, DropReason, readonly unknown[]][] = [];
     const q = new RoundRobinQueue<string, unknown>(undefined, {
-      pathBound: { size: 1, overflow: 'drop-oldest', onDrop: (event, reason, path) => void drops.push([event, reason, path]) },
+      pathBound: {
+        size: 1,
+        overflow: 'drop-oldest',
+        onDrop: (event, reason, path) => void drops.push([event, reason, path]),
+      },
       spares: 8,
     });
     q.push(['h', 'vm1'], 'a');
@@ -184,7 +189,10 @@ describe('RoundRobinQueue spares (emptied branches kept for reuse)', () => {
     q.push(['h', 'vm1'], 'b');
     expect(leafAt(q, ['h', 'vm1'])).toBe(leaf);
     expect(leaf).toBeInstanceOf(BoundedFifoQueue);
-    expect([(leaf as BoundedFifoQueue<string>).capacity, (leaf as BoundedFifoQueue<string>).overflow]).toEqual([1, 'drop-oldest']);
+    expect([(leaf as BoundedFifoQueue<string>).capacity, (leaf as BoundedFifoQueue<string>).overflow]).toEqual([
+      1,
+      'drop-oldest',
+    ]);
     q.push(['h', 'vm1'], 'c'); // full: b goes
     q.push(['h', 'vm2'], 'y');
     expect(drops).toEqual([['b', 'drop-oldest', ['h', 'vm1']]]);
@@ -199,7 +207,10 @@ describe('RoundRobinQueue spares (emptied branches kept for reuse)', () => {
     expect(() => q.push(['vm1'], 'c')).toThrow(OverflowError);
     expect(drain(q)).toEqual(['b']);
     const replaced: string[] = [];
-    const latest = new RoundRobinQueue<string, unknown>(undefined, { pathBound: { overflow: 'latest', onDrop: (event) => void replaced.push(event) }, spares: 8 });
+    const latest = new RoundRobinQueue<string, unknown>(undefined, {
+      pathBound: { overflow: 'latest', onDrop: (event) => void replaced.push(event) },
+      spares: 8,
+    });
     latest.push(['vm1'], 'a');
     drain(latest);
     latest.push(['vm1'], 'b');
@@ -221,7 +232,10 @@ describe('RoundRobinQueue spares (emptied branches kept for reuse)', () => {
     expect(() => outer.push(['h', 'vm1'], 'c')).toThrow(OverflowError);
     expect(drain(outer)).toEqual(['b']);
     // And the other way round: a parked bounded leaf, pushed by a tree without bounds.
-    const bounded = new RoundRobinQueue<string, unknown>(undefined, { pathBound: { size: 1, overflow: 'error' }, spares: 8 });
+    const bounded = new RoundRobinQueue<string, unknown>(undefined, {
+      pathBound: { size: 1, overflow: 'error' },
+      spares: 8,
+    });
     bounded.push(['vm1'], 'a');
     drain(bounded);
     const plainOuter = new RoundRobinQueue<string, unknown>({ h: bounded });

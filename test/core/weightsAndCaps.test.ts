@@ -7,7 +7,8 @@ function drain<T>(q: { next(): T | undefined }): T[] {
   return out;
 }
 
-const fifo = (prefix: string, n: number): FifoQueue<string> => new FifoQueue(Array.from({ length: n }, (_, i) => `${prefix}${i}`));
+const fifo = (prefix: string, n: number): FifoQueue<string> =>
+  new FifoQueue(Array.from({ length: n }, (_, i) => `${prefix}${i}`));
 
 describe('RoundRobinQueue weights', () => {
   it('should give a child of weight w w turns in a row', () => {
@@ -55,7 +56,9 @@ describe('RoundRobinQueue weights', () => {
 
   it('should reject bad weights with a clear error, applying nothing', () => {
     const a = fifo('a', 1);
-    expect(() => new RoundRobinQueue<string>({ a }, { weights: { a: 0 } })).toThrow(/Expected `weights` of key "a" to be a positive integer, got 0/);
+    expect(() => new RoundRobinQueue<string>({ a }, { weights: { a: 0 } })).toThrow(
+      /Expected `weights` of key "a" to be a positive integer, got 0/,
+    );
     expect(a._parent).toBeNull(); // not claimed by the node that failed
     expect(() => new RoundRobinQueue<string>({ a }, { weights: { zz: 2 } })).toThrow(/no such child/);
     const q = new RoundRobinQueue<string>({ a });
@@ -66,7 +69,9 @@ describe('RoundRobinQueue weights', () => {
     expect(q.has('b')).toBe(false);
     expect(q.weightOf('a')).toBe(1);
     const paths = new RoundRobinQueue<string, unknown>(undefined, { pathWeight: () => 0 });
-    expect(() => paths.push(['h1', 'v'], 'e')).toThrow(/Expected the weight of \["h1"\] to be a positive integer, got 0/);
+    expect(() => paths.push(['h1', 'v'], 'e')).toThrow(
+      /Expected the weight of \["h1"\] to be a positive integer, got 0/,
+    );
     expect(paths.has('h1')).toBe(false);
     expect(paths.size).toBe(0);
   });
@@ -175,9 +180,13 @@ describe('RoundRobinQueue caps', () => {
 
   it('should reject bad caps with a clear error, applying nothing', () => {
     const a = fifo('a', 1);
-    expect(() => new RoundRobinQueue<string>({ a }, { caps: { a: 0 } })).toThrow(/Expected `caps` of key "a" to be a positive integer or Infinity, got 0/);
+    expect(() => new RoundRobinQueue<string>({ a }, { caps: { a: 0 } })).toThrow(
+      /Expected `caps` of key "a" to be a positive integer or Infinity, got 0/,
+    );
     expect(a._parent).toBeNull();
-    expect(() => new RoundRobinQueue<string>({ a }, { cap: 2.5 })).toThrow(/Expected `cap` to be a positive integer or Infinity/);
+    expect(() => new RoundRobinQueue<string>({ a }, { cap: 2.5 })).toThrow(
+      /Expected `cap` to be a positive integer or Infinity/,
+    );
     expect(() => new RoundRobinQueue<string>(undefined, { pathCaps: [1, -1] })).toThrow(/Expected `pathCaps\[1\]`/);
     expect(() => a.setCap(Number.NaN)).toThrow(TypeError);
     expect(a.cap).toBe(Infinity);

@@ -112,7 +112,17 @@ describe('Simulation', () => {
   });
 
   it('should reject a workload it cannot replay', () => {
-    expect(() => new Simulation(workload(1, 1, 1, [[0, 0, 0, 5, 1], [0, 0, 0, 4, 1]]), 'fair', 1)).toThrow(/sorted by arrival/);
+    expect(
+      () =>
+        new Simulation(
+          workload(1, 1, 1, [
+            [0, 0, 0, 5, 1],
+            [0, 0, 0, 4, 1],
+          ]),
+          'fair',
+          1,
+        ),
+    ).toThrow(/sorted by arrival/);
     expect(() => new Simulation(workload(1, 1, 1, [[1, 0, 0, 0, 1]]), 'fair', 1)).toThrow(/host 1 is out of range/);
     expect(() => new Simulation(workload(1, 1, 1, []), 'fifo', 0)).toThrow(/concurrency/);
   });

@@ -32,9 +32,13 @@ describe('progressLine', () => {
     const stream = fakeTerminal();
     const line = progressLine(stream, ['fair', 'FIFO'], 2000);
     line.update([840, 800]);
-    expect(stream.writes).toEqual(['\rfair 42% | 840/2,000 events dispatched   FIFO 40% | 800/2,000 events dispatched']);
+    expect(stream.writes).toEqual([
+      '\rfair 42% | 840/2,000 events dispatched   FIFO 40% | 800/2,000 events dispatched',
+    ]);
     line.update([2000, 1999]);
-    expect(stream.screen()).toBe('fair 100% | 2,000/2,000 events dispatched   FIFO 99% | 1,999/2,000 events dispatched');
+    expect(stream.screen()).toBe(
+      'fair 100% | 2,000/2,000 events dispatched   FIFO 99% | 1,999/2,000 events dispatched',
+    );
     expect(stream.writes.join('')).not.toContain('\n');
   });
 
@@ -52,7 +56,9 @@ describe('progressLine', () => {
     line.update([100, 100]);
     line.update([5]);
     expect(stream.screen().trimEnd()).toBe('a 5% | 5/100 events dispatched   b 0% | 0/100 events dispatched');
-    expect(stream.screen().length).toBe('a 100% | 100/100 events dispatched   b 100% | 100/100 events dispatched'.length);
+    expect(stream.screen().length).toBe(
+      'a 100% | 100/100 events dispatched   b 100% | 100/100 events dispatched'.length,
+    );
   });
 
   it('should cut the line short of the terminal width, so it never wraps', () => {

@@ -15,9 +15,14 @@ describe('runDemo', () => {
     const stderr = new PassThrough();
     const out = collect(stdout);
     const err = collect(stderr);
-    const code = await runDemo({ ...demoDefaults, hosts: 3, vms: 2, policies: 2, events: 500, progress: true }, { stdout, stderr });
+    const code = await runDemo(
+      { ...demoDefaults, hosts: 3, vms: 2, policies: 2, events: 500, progress: true },
+      { stdout, stderr },
+    );
     expect(code).toBe(0);
-    expect(out()).toMatch(/^rxjs-fair demo: 3 hosts × 2 VMs × 2 policies \(12 queues\), 500 events, concurrency 16, skew 0.9, seed 1$/m);
+    expect(out()).toMatch(
+      /^rxjs-fair demo: 3 hosts × 2 VMs × 2 policies \(12 queues\), 500 events, concurrency 16, skew 0.9, seed 1$/m,
+    );
     expect(out()).toContain('exactly once: fair and FIFO each processed all 500 events once');
     expect(err()).toBe('');
   });
@@ -27,7 +32,10 @@ describe('runDemo', () => {
     const stderr = Object.assign(new PassThrough(), { isTTY: true });
     const err = collect(stderr);
     collect(stdout);
-    const code = await runDemo({ ...demoDefaults, hosts: 3, vms: 2, policies: 2, events: 500, progress: true }, { stdout, stderr });
+    const code = await runDemo(
+      { ...demoDefaults, hosts: 3, vms: 2, policies: 2, events: 500, progress: true },
+      { stdout, stderr },
+    );
     expect(code).toBe(0);
     expect(err()).toMatch(/^\rfair \d+% \| [\d,]+\/500 events dispatched   FIFO \d+% \| [\d,]+\/500 events dispatched/);
     expect(err()).not.toContain('\n');

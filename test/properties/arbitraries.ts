@@ -38,7 +38,9 @@ export function leafSpecArb(maxItems: number): fc.Arbitrary<LeafSpec> {
 /** A node of at most `levels` levels of nodes (1: its children are leaves). */
 export function nodeSpecArb<L extends Leafy>(levels: number, leaf: fc.Arbitrary<L>): fc.Arbitrary<NodeSpec<L>> {
   const child: fc.Arbitrary<TreeSpec<L>> =
-    levels <= 1 ? leaf : fc.oneof({ arbitrary: leaf, weight: 3 }, { arbitrary: nodeSpecArb(levels - 1, leaf), weight: 2 });
+    levels <= 1
+      ? leaf
+      : fc.oneof({ arbitrary: leaf, weight: 3 }, { arbitrary: nodeSpecArb(levels - 1, leaf), weight: 2 });
   return fc.record({
     t: fc.constant('node' as const),
     children: fc.uniqueArray(fc.record({ key: keyArb, spec: child, paused: rarely }), {

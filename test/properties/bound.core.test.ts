@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { BoundedFifoQueue, OverflowError, QueueNode, RoundRobinQueue, type DropReason, type OverflowPolicy } from '../../src/index.js';
+import {
+  BoundedFifoQueue,
+  OverflowError,
+  QueueNode,
+  RoundRobinQueue,
+  type DropReason,
+  type OverflowPolicy,
+} from '../../src/index.js';
 import { KEYS, pick, same } from './arbitraries.js';
 import { BoundModel, type Report } from './boundModel.js';
 
@@ -23,7 +30,15 @@ type Cmd =
   | { readonly t: 'pause' | 'resume'; readonly host: number };
 
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ t: fc.constant('push' as const), host: fc.nat({ max: 2 }), vm: fc.nat({ max: 1 }), count: fc.integer({ min: 1, max: 4 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      t: fc.constant('push' as const),
+      host: fc.nat({ max: 2 }),
+      vm: fc.nat({ max: 1 }),
+      count: fc.integer({ min: 1, max: 4 }),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ t: fc.constant('next' as const), count: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('pause' as const), host: fc.nat({ max: 2 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('resume' as const), host: fc.nat({ max: 2 }) }) },
@@ -39,9 +54,11 @@ function runCommands(overflow: OverflowPolicy, n: number, cmds: readonly Cmd[], 
   const size = overflow === 'latest' ? 1 : n;
   const model = new BoundModel<Ev>(size, overflow);
   const reports: Report<Ev>[] = [];
-  const onDrop = (event: Ev, reason: DropReason, path: readonly unknown[]): void => void reports.push({ event, reason, path });
+  const onDrop = (event: Ev, reason: DropReason, path: readonly unknown[]): void =>
+    void reports.push({ event, reason, path });
   const tree = new RoundRobinQueue<Ev, unknown>(undefined, {
-    pathBound: overflow === 'error' ? { size, overflow } : { size: overflow === 'latest' ? undefined : size, overflow, onDrop },
+    pathBound:
+      overflow === 'error' ? { size, overflow } : { size: overflow === 'latest' ? undefined : size, overflow, onDrop },
     spares,
   });
   let arrived = 0;
@@ -59,7 +76,8 @@ function runCommands(overflow: OverflowPolicy, n: number, cmds: readonly Cmd[], 
         if (!(leaf instanceof BoundedFifoQueue) || leaf.capacity !== size || leaf.overflow !== overflow) {
           throw new Error(`after ${what}: leaf ${String(host)}/${String(vm)} is not bounded as pathBound says`);
         }
-        if (leaf.size > size) throw new Error(`after ${what}: leaf ${String(host)}/${String(vm)} holds ${leaf.size} > ${size}`);
+        if (leaf.size > size)
+          throw new Error(`after ${what}: leaf ${String(host)}/${String(vm)} holds ${leaf.size} > ${size}`);
       }
     }
   };
@@ -82,7 +100,11 @@ function runCommands(overflow: OverflowPolicy, n: number, cmds: readonly Cmd[], 
         } else {
           // Only 'error' throws, only when full, and nothing changed.
           same(overflow === 'error' && !fits, true, `push threw ${String(thrown)}`);
-          same(thrown instanceof OverflowError && (thrown as OverflowError).path.join('/') === path.join('/'), true, 'an OverflowError naming the path');
+          same(
+            thrown instanceof OverflowError && (thrown as OverflowError).path.join('/') === path.join('/'),
+            true,
+            'an OverflowError naming the path',
+          );
           same(tree.size, before, 'a refused push changes nothing');
         }
       }
@@ -114,8 +136,11 @@ function runCommands(overflow: OverflowPolicy, n: number, cmds: readonly Cmd[], 
 describe('BoundedFifoQueue leaves of a RoundRobinQueue (properties)', () => {
   it('should account for every event, hold at most size per leaf, keep FIFO among survivors and report drops in order', () => {
     fc.assert(
-      fc.property(policyArb, fc.integer({ min: 1, max: 3 }), fc.array(cmdArb, { maxLength: 80, size: 'max' }), (overflow, n, cmds) =>
-        runCommands(overflow, n, cmds, 0),
+      fc.property(
+        policyArb,
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(cmdArb, { maxLength: 80, size: 'max' }),
+        (overflow, n, cmds) => runCommands(overflow, n, cmds, 0),
       ),
       { numRuns: NUM_RUNS },
     );

@@ -28,7 +28,10 @@ import { pick, same } from './arbitraries.js';
 const NUM_RUNS = Number(process.env['NUM_RUNS'] ?? 200);
 
 const policyArb = fc.constantFrom<OverflowPolicy>('error', 'drop-oldest', 'drop-newest', 'latest');
-const concurrencyArb = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.constant(Infinity) });
+const concurrencyArb = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 1, max: 3 }) },
+  { weight: 1, arbitrary: fc.constant(Infinity) },
+);
 
 type Cmd =
   | { readonly t: 'arrive'; readonly leaf: number; readonly count: number; readonly sync: boolean }
@@ -38,10 +41,24 @@ type Cmd =
 const sel = fc.nat({ max: 15 });
 const cmdArb = (withPause: boolean): fc.Arbitrary<Cmd> =>
   fc.oneof(
-    { weight: 10, arbitrary: fc.record({ t: fc.constant('arrive' as const), leaf: sel, count: fc.integer({ min: 1, max: 4 }), sync: fc.nat({ max: 5 }).map((n) => n === 0) }) },
+    {
+      weight: 10,
+      arbitrary: fc.record({
+        t: fc.constant('arrive' as const),
+        leaf: sel,
+        count: fc.integer({ min: 1, max: 4 }),
+        sync: fc.nat({ max: 5 }).map((n) => n === 0),
+      }),
+    },
     { weight: 8, arbitrary: fc.record({ t: fc.constant('finish' as const), which: sel }) },
-    { weight: withPause ? 2 : 0, arbitrary: fc.record({ t: fc.constant('pause' as const), leaf: sel, host: fc.boolean() }) },
-    { weight: withPause ? 2 : 0, arbitrary: fc.record({ t: fc.constant('resume' as const), leaf: sel, host: fc.boolean() }) },
+    {
+      weight: withPause ? 2 : 0,
+      arbitrary: fc.record({ t: fc.constant('pause' as const), leaf: sel, host: fc.boolean() }),
+    },
+    {
+      weight: withPause ? 2 : 0,
+      arbitrary: fc.record({ t: fc.constant('resume' as const), leaf: sel, host: fc.boolean() }),
+    },
   );
 
 interface Ev {
@@ -116,7 +133,11 @@ class Observed {
   completed = false;
 
   readonly dropped = (d: Dropped<Ev>): void => {
-    this.reports.push(d.reason === 'latest' ? { id: d.event.id, reason: d.reason, path: d.path, by: d.replacedBy?.id as string } : { id: d.event.id, reason: d.reason, path: d.path });
+    this.reports.push(
+      d.reason === 'latest'
+        ? { id: d.event.id, reason: d.reason, path: d.path, by: d.replacedBy?.id as string }
+        : { id: d.event.id, reason: d.reason, path: d.path },
+    );
   };
 
   readonly project = (event: Ev): Observable<string> => {
@@ -166,10 +187,16 @@ function drive(
     same(obs.dispatched, ref.dispatched, `after ${what}: dispatch order`);
     same(obs.reports, ref.reports, `after ${what}: reports`);
     const queued = io.queued();
-    if (queued !== undefined) same(n, obs.dispatched.length + obs.reports.length + queued, `after ${what}: arrived = dispatched + dropped + queued`);
+    if (queued !== undefined)
+      same(
+        n,
+        obs.dispatched.length + obs.reports.length + queued,
+        `after ${what}: arrived = dispatched + dropped + queued`,
+      );
     for (const [host, vm] of LEAVES) {
       const leaf = (ref.queue.get(host) as RoundRobinQueue<Ev, unknown> | undefined)?.get(vm);
-      if (leaf instanceof BoundedFifoQueue && leaf.size > capacity) throw new Error(`after ${what}: ${host}/${vm} holds ${leaf.size}`);
+      if (leaf instanceof BoundedFifoQueue && leaf.size > capacity)
+        throw new Error(`after ${what}: ${host}/${vm} holds ${leaf.size}`);
     }
   };
   for (const cmd of cmds) {
@@ -183,7 +210,11 @@ function drive(
           if (!(err instanceof OverflowError)) throw err;
           // The reference refused it: the output errors with the same OverflowError, nothing else changes.
           io.arrive(event);
-          same(obs.error instanceof OverflowError && (obs.error as OverflowError).path.join('/') === err.path.join('/'), true, 'the output errors with the OverflowError');
+          same(
+            obs.error instanceof OverflowError && (obs.error as OverflowError).path.join('/') === err.path.join('/'),
+            true,
+            'the output errors with the OverflowError',
+          );
           same(obs.dispatched, ref.dispatched, 'dispatch order at the overflow');
           return;
         }
@@ -216,17 +247,37 @@ function drive(
 describe('fairMergeMap with by and bound (properties)', () => {
   it('should dispatch and report like the core tree with bounded leaves', () => {
     fc.assert(
-      fc.property(policyArb, fc.integer({ min: 1, max: 3 }), concurrencyArb, fc.array(cmdArb(false), { maxLength: 60, size: 'max' }), (overflow, n, concurrency, cmds) => {
-        const { size, capacity } = bounds(overflow, n);
-        const obs = new Observed();
-        const ref: Reference = new Reference(
-          new RoundRobinQueue<Ev, unknown>(undefined, { pathBound: { size, overflow, onDrop: (e, r, p) => ref.onDrop(e, r, p) } }),
-          concurrency,
-        );
-        const source = new Subject<Ev>();
-        obs.subscribe(source.pipe(fairMergeMap(obs.project, { concurrency, by: (e: Ev) => e.path, bound: { size, overflow, dropped: obs.dropped } })));
-        drive(cmds, ref, obs, capacity, { arrive: (e) => source.next(e), end: () => source.complete(), queued: () => undefined });
-      }),
+      fc.property(
+        policyArb,
+        fc.integer({ min: 1, max: 3 }),
+        concurrencyArb,
+        fc.array(cmdArb(false), { maxLength: 60, size: 'max' }),
+        (overflow, n, concurrency, cmds) => {
+          const { size, capacity } = bounds(overflow, n);
+          const obs = new Observed();
+          const ref: Reference = new Reference(
+            new RoundRobinQueue<Ev, unknown>(undefined, {
+              pathBound: { size, overflow, onDrop: (e, r, p) => ref.onDrop(e, r, p) },
+            }),
+            concurrency,
+          );
+          const source = new Subject<Ev>();
+          obs.subscribe(
+            source.pipe(
+              fairMergeMap(obs.project, {
+                concurrency,
+                by: (e: Ev) => e.path,
+                bound: { size, overflow, dropped: obs.dropped },
+              }),
+            ),
+          );
+          drive(cmds, ref, obs, capacity, {
+            arrive: (e) => source.next(e),
+            end: () => source.complete(),
+            queued: () => undefined,
+          });
+        },
+      ),
       { numRuns: NUM_RUNS },
     );
   }, 60_000);
@@ -253,13 +304,19 @@ describe('roundRobin with bounds (properties)', () => {
           for (const host of new Set(LEAVES.map(([h]) => h))) {
             const vms = new Map<string, Subject<Ev>>();
             const coreVms = new Map<string, FifoQueue<Ev>>();
-            const hostBounds: Record<string, { size: number | undefined; overflow: OverflowPolicy; dropped: (d: Dropped<Ev>) => void }> = {};
+            const hostBounds: Record<
+              string,
+              { size: number | undefined; overflow: OverflowPolicy; dropped: (d: Dropped<Ev>) => void }
+            > = {};
             LEAVES.forEach(([h, vm], i) => {
               if (h !== host) return;
               const subject = new Subject<Ev>();
               subjects.set(`${h}/${vm}`, subject);
               vms.set(vm, subject);
-              coreVms.set(vm, bounded[i] === true ? new BoundedFifoQueue<Ev>({ size, overflow, onDrop }) : new FifoQueue<Ev>());
+              coreVms.set(
+                vm,
+                bounded[i] === true ? new BoundedFifoQueue<Ev>({ size, overflow, onDrop }) : new FifoQueue<Ev>(),
+              );
               if (bounded[i] === true) hostBounds[vm] = { size, overflow, dropped: obs.dropped };
             });
             hosts.set(host, roundRobin(Object.fromEntries(vms), { bounds: hostBounds }));
@@ -288,7 +345,8 @@ describe('roundRobin with bounds (properties)', () => {
             queued: () => cloud.size,
             pause: ([host, vm], pause) => {
               const rxNode = vm === undefined ? cloud : (hosts.get(host as string) as RoundRobin<Ev, string>);
-              const coreNode = vm === undefined ? reference.queue : (core.get(host as string) as RoundRobinQueue<Ev, unknown>);
+              const coreNode =
+                vm === undefined ? reference.queue : (core.get(host as string) as RoundRobinQueue<Ev, unknown>);
               const key = vm ?? (host as string);
               if (pause) {
                 rxNode.pause(key);

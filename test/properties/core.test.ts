@@ -61,7 +61,10 @@ function cmdArb(focus: keyof typeof WEIGHTS): fc.Arbitrary<CoreCmd> {
   /** Selects among the nodes, leaves or children present when the command runs (modulo their number). */
   const sel = fc.nat({ max: 15 });
   return fc.oneof(
-    { weight: w.push, arbitrary: fc.record({ t: fc.constant('push' as const), leaf: sel, count: fc.integer({ min: 1, max: 3 }) }) },
+    {
+      weight: w.push,
+      arbitrary: fc.record({ t: fc.constant('push' as const), leaf: sel, count: fc.integer({ min: 1, max: 3 }) }),
+    },
     {
       weight: w.pushPath,
       arbitrary: fc.record({
@@ -72,7 +75,15 @@ function cmdArb(focus: keyof typeof WEIGHTS): fc.Arbitrary<CoreCmd> {
     },
     { weight: w.next, arbitrary: fc.constant({ t: 'next' as const }) },
     { weight: w.nextAt, arbitrary: fc.record({ t: fc.constant('nextAt' as const), target: sel }) },
-    { weight: w.add, arbitrary: fc.record({ t: fc.constant('add' as const), node: sel, key: keyArb, spec: subtreeSpecArb(2, leafSpecArb(3)) }) },
+    {
+      weight: w.add,
+      arbitrary: fc.record({
+        t: fc.constant('add' as const),
+        node: sel,
+        key: keyArb,
+        spec: subtreeSpecArb(2, leafSpecArb(3)),
+      }),
+    },
     { weight: w.delete, arbitrary: fc.record({ t: fc.constant('delete' as const), node: sel, child: sel }) },
     { weight: w.pause, arbitrary: fc.record({ t: fc.constant('pause' as const), node: sel, child: sel }) },
     { weight: w.resume, arbitrary: fc.record({ t: fc.constant('resume' as const), node: sel, child: sel }) },
@@ -80,7 +91,16 @@ function cmdArb(focus: keyof typeof WEIGHTS): fc.Arbitrary<CoreCmd> {
       weight: w.bad,
       arbitrary: fc.record({
         t: fc.constant('bad' as const),
-        what: fc.constantFrom<BadCall>('delete', 'pause', 'resume', 'isPaused', 'attached', 'cycle', 'emptyPath', 'notArray'),
+        what: fc.constantFrom<BadCall>(
+          'delete',
+          'pause',
+          'resume',
+          'isPaused',
+          'attached',
+          'cycle',
+          'emptyPath',
+          'notArray',
+        ),
         node: sel,
         child: sel,
       }),
@@ -131,7 +151,10 @@ class CoreWorld {
   }
 
   /** Builds a standalone subtree, the implementation through its constructors, pauses applied afterwards. */
-  build(spec: TreeSpec, options?: RoundRobinQueueOptions<string, string>): { model: ModelTree<string>; impl: QueueNode<string> } {
+  build(
+    spec: TreeSpec,
+    options?: RoundRobinQueueOptions<string, string>,
+  ): { model: ModelTree<string>; impl: QueueNode<string> } {
     if (spec.t === 'leaf') {
       const leaf = modelLeaf<string>();
       for (let i = 0; i < spec.items; i++) leaf.items.push(this.newEvent(leaf));
@@ -291,10 +314,18 @@ class CoreWorld {
           }
           case 'attached': {
             // A queue that already sits in the tree cannot be added a second time.
-            const targets = [...nodes.slice(1).map((n) => n.node as ModelTree<string>), ...modelLeaves(this.model).map((l) => l.leaf)];
+            const targets = [
+              ...nodes.slice(1).map((n) => n.node as ModelTree<string>),
+              ...modelLeaves(this.model).map((l) => l.leaf),
+            ];
             const target = pick(targets, cmd.child);
             if (target === undefined) return;
-            throws(() => impl.add(UNKNOWN, this.implOf(target)), Error, /already has a parent/, 'add of an attached queue');
+            throws(
+              () => impl.add(UNKNOWN, this.implOf(target)),
+              Error,
+              /already has a parent/,
+              'add of an attached queue',
+            );
             return;
           }
           case 'cycle':
@@ -304,7 +335,12 @@ class CoreWorld {
             throws(() => this.root.push([], 'never'), TypeError, /non-empty array/, 'push to an empty path');
             return;
           case 'notArray':
-            throws(() => this.root.push('a' as unknown as string[], 'never'), TypeError, /non-empty array/, 'push to a non-array path');
+            throws(
+              () => this.root.push('a' as unknown as string[], 'never'),
+              TypeError,
+              /non-empty array/,
+              'push to a non-array path',
+            );
             return;
         }
       }
@@ -385,7 +421,11 @@ function runCommands(spec: NodeSpec, cmds: readonly CoreCmd[], spares: number): 
 describe('RoundRobinQueue properties (model-based)', () => {
   it('should match the reference model on trees of 1 to 4 levels: dispatch order, sizes, delete, pause, resume, push(path), bad input', () => {
     fc.assert(
-      fc.property(nodeSpecArb(4, leafSpecArb(3)), fc.array(cmdArb('all'), { maxLength: 60, size: 'max' }), (spec, cmds) => runCommands(spec, cmds, 0)),
+      fc.property(
+        nodeSpecArb(4, leafSpecArb(3)),
+        fc.array(cmdArb('all'), { maxLength: 60, size: 'max' }),
+        (spec, cmds) => runCommands(spec, cmds, 0),
+      ),
       { numRuns: NUM_RUNS },
     );
   }, 60_000);
@@ -394,7 +434,11 @@ describe('RoundRobinQueue properties (model-based)', () => {
   // last child through resume() of an emptied paused child, or delete() of an empty one, must be pruned too.
   it('should match the reference model on small trees under many structural changes, pruning what push(path) created', () => {
     fc.assert(
-      fc.property(nodeSpecArb(1, leafSpecArb(1)), fc.array(cmdArb('prune'), { maxLength: 30, size: 'max' }), (spec, cmds) => runCommands(spec, cmds, 0)),
+      fc.property(
+        nodeSpecArb(1, leafSpecArb(1)),
+        fc.array(cmdArb('prune'), { maxLength: 30, size: 'max' }),
+        (spec, cmds) => runCommands(spec, cmds, 0),
+      ),
       { numRuns: 2 * NUM_RUNS },
     );
   }, 60_000);
@@ -405,7 +449,10 @@ describe('RoundRobinQueue properties (model-based)', () => {
     fc.assert(
       fc.property(
         nodeSpecArb(2, leafSpecArb(2)),
-        fc.oneof(fc.array(cmdArb('prune'), { maxLength: 40, size: 'max' }), fc.array(cmdArb('all'), { maxLength: 40, size: 'max' })),
+        fc.oneof(
+          fc.array(cmdArb('prune'), { maxLength: 40, size: 'max' }),
+          fc.array(cmdArb('all'), { maxLength: 40, size: 'max' }),
+        ),
         fc.constantFrom(1, 2, 1000),
         runCommands,
       ),

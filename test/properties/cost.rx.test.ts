@@ -3,7 +3,18 @@ import { Subject, finalize, of, type Observable } from 'rxjs';
 import { describe, it } from 'vitest';
 import { fairMergeMap, roundRobin, type RoundRobin } from '../../src/index.js';
 import { nodeSpecArb, pick, same, type ChildKey, type NodeSpec } from './arbitraries.js';
-import { childAt, countQueued, modelLeaf, modelNode, normalize, pushPath, takeNext, type ModelLeaf, type ModelNode, type ModelTree } from './model.js';
+import {
+  childAt,
+  countQueued,
+  modelLeaf,
+  modelNode,
+  normalize,
+  pushPath,
+  takeNext,
+  type ModelLeaf,
+  type ModelNode,
+  type ModelTree,
+} from './model.js';
 
 /**
  * Properties of cost-aware slots (issue 6, feature 3): `fairMergeMap(project, { concurrency, cost })` over the three
@@ -53,16 +64,28 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 10, arbitrary: fc.record({ t: fc.constant('finish' as const), which: sel }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('end' as const), leaf: sel }) },
 );
-const concurrencyArb = fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 1, max: 6 }) }, { weight: 1, arbitrary: fc.constant(Infinity) });
-const capArb = fc.oneof({ weight: 1, arbitrary: fc.constant(Infinity) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: 2 }) });
+const concurrencyArb = fc.oneof(
+  { weight: 5, arbitrary: fc.integer({ min: 1, max: 6 }) },
+  { weight: 1, arbitrary: fc.constant(Infinity) },
+);
+const capArb = fc.oneof(
+  { weight: 1, arbitrary: fc.constant(Infinity) },
+  { weight: 2, arbitrary: fc.integer({ min: 1, max: 2 }) },
+);
 
 /** The key paths of the leaves of a tree shape. */
 function leafPaths(spec: NodeSpec<{ readonly t: 'leaf' }>, prefix: ChildKey[] = []): ChildKey[][] {
-  return spec.children.flatMap((c) => (c.spec.t === 'leaf' ? [[...prefix, c.key]] : leafPaths(c.spec, [...prefix, c.key])));
+  return spec.children.flatMap((c) =>
+    c.spec.t === 'leaf' ? [[...prefix, c.key]] : leafPaths(c.spec, [...prefix, c.key]),
+  );
 }
 
 /** The same shape twice: `roundRobin` nodes over Subjects, and a model tree. */
-function buildBoth(spec: NodeSpec<{ readonly t: 'leaf' }>, path: ChildKey[], subjects: Map<string, Subject<Ev>>): [RoundRobin<Ev, string>, ModelNode<Ev>] {
+function buildBoth(
+  spec: NodeSpec<{ readonly t: 'leaf' }>,
+  path: ChildKey[],
+  subjects: Map<string, Subject<Ev>>,
+): [RoundRobin<Ev, string>, ModelNode<Ev>] {
   const rx: Record<string, Subject<Ev> | RoundRobin<Ev, string>> = {};
   const model: [string, ModelTree<Ev>][] = [];
   for (const c of spec.children) {
@@ -203,7 +226,8 @@ class Observed {
     this.live.set(ev.id, Math.min(ev.cost, this.concurrency));
     let used = 0;
     for (const slots of this.live.values()) used += slots;
-    if (used > this.concurrency) this.violation ??= `${used} slots in use with ${ev.id}, concurrency ${this.concurrency}`;
+    if (used > this.concurrency)
+      this.violation ??= `${used} slots in use with ${ev.id}, concurrency ${this.concurrency}`;
     const done = (): void => void this.live.delete(ev.id);
     if (ev.sync) return of(`r:${ev.id}`).pipe(finalize(done));
     const subject = new Subject<string>();
@@ -256,9 +280,13 @@ describe('fairMergeMap with cost (properties)', () => {
             } else {
               const pathCaps = kind === 'byCaps' ? caps : undefined;
               const model = modelNode<Ev>();
-              const push = (ev: Ev): void => void pushPath(model, ev.path, ev, () => modelLeaf<Ev>(), { caps: pathCaps });
+              const push = (ev: Ev): void =>
+                void pushPath(model, ev.path, ev, () => modelLeaf<Ev>(), { caps: pathCaps });
               // Taken events count against caps only once a cap is finite, as in the implementation.
-              ref = new Reference(modelQueue(model, push, pathCaps?.some((cap) => cap !== Infinity) === true), concurrency);
+              ref = new Reference(
+                modelQueue(model, push, pathCaps?.some((cap) => cap !== Infinity) === true),
+                concurrency,
+              );
               output = source.pipe(fairMergeMap(obs.project, { ...options, by: (e: Ev) => e.path, caps: pathCaps }));
             }
           }
@@ -315,7 +343,11 @@ describe('fairMergeMap with cost (properties)', () => {
             step('drain');
           }
           same(obs.completed, true, 'completed after the drain');
-          same([...obs.dispatched].sort(), Array.from({ length: n }, (_, i) => `e${i}`).sort(), 'every event dispatched exactly once');
+          same(
+            [...obs.dispatched].sort(),
+            Array.from({ length: n }, (_, i) => `e${i}`).sort(),
+            'every event dispatched exactly once',
+          );
         },
       ),
       { numRuns: NUM_RUNS },

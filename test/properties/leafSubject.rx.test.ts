@@ -14,7 +14,13 @@ type Cmd =
   | { readonly t: 'subscribeThrowing' };
 
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('subscribe' as const), reentrant: fc.constantFrom('none' as const, 'next' as const, 'subscribe' as const, 'unsubscribeSelf' as const) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant('subscribe' as const),
+      reentrant: fc.constantFrom('none' as const, 'next' as const, 'subscribe' as const, 'unsubscribeSelf' as const),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('unsubscribe' as const), which: fc.nat(5) }) },
   { weight: 6, arbitrary: fc.record({ t: fc.constant('next' as const), value: fc.nat(99) }) },
   { weight: 1, arbitrary: fc.constant({ t: 'complete' as const }) },

@@ -55,9 +55,13 @@ function emptyNode<E>(): ModelNode<E> {
 }
 
 /** A node with the given children, in the given order; ready ones join the rotation in that order. */
-export function modelNode<E>(children: [Key, ModelTree<E>][] = [], weights: ReadonlyMap<Key, number> = new Map()): ModelNode<E> {
+export function modelNode<E>(
+  children: [Key, ModelTree<E>][] = [],
+  weights: ReadonlyMap<Key, number> = new Map(),
+): ModelNode<E> {
   const node = emptyNode<E>();
-  for (const [key, child] of children) node.children.set(key, { child, paused: false, auto: false, weight: weights.get(key) ?? 1 });
+  for (const [key, child] of children)
+    node.children.set(key, { child, paused: false, auto: false, weight: weights.get(key) ?? 1 });
   normalize(node);
   return node;
 }
@@ -127,7 +131,10 @@ export function normalize<E>(node: ModelNode<E>): void {
  * weight in turns, then goes to the back. With `count` (`take()`), the event counts as running at its leaf.
  * Returns the event, the keys served from `node` down, and the leaf. The caller normalizes from its root afterwards.
  */
-export function takeNext<E>(node: ModelNode<E>, count = false): { event: E; keys: Key[]; leaf: ModelLeaf<E> } | undefined {
+export function takeNext<E>(
+  node: ModelNode<E>,
+  count = false,
+): { event: E; keys: Key[]; leaf: ModelLeaf<E> } | undefined {
   if (activeIn(node) >= node.cap) return undefined;
   const key = node.rotation[0];
   if (key === undefined) return undefined;
@@ -251,7 +258,6 @@ export class RotationBound {
     }
     return isReady(node);
   }
-
 
   /** node path -> backlogged child -> sibling -> serves since the child's last serve, and the sibling's weight. */
   #waiting = new Map<string, Map<Key, Map<Key, { n: number; limit: number }>>>();

@@ -57,7 +57,11 @@ const projArb = (withPromise: boolean): fc.Arbitrary<ProjSpec> =>
     { weight: withPromise ? 1 : 0, arbitrary: fc.constant({ kind: 'promise' as const }) },
     {
       weight: 1,
-      arbitrary: fc.record({ kind: fc.constant('reentrant' as const), leaf: fc.nat({ max: 15 }), then: fc.constantFrom('sync' as const, 'subject' as const) }),
+      arbitrary: fc.record({
+        kind: fc.constant('reentrant' as const),
+        leaf: fc.nat({ max: 15 }),
+        then: fc.constantFrom('sync' as const, 'subject' as const),
+      }),
     },
   );
 
@@ -69,7 +73,13 @@ interface RxLeafSpec extends Leafy {
 const rxLeafArb = (withPromise: boolean): fc.Arbitrary<RxLeafSpec> =>
   fc.oneof(
     { weight: 5, arbitrary: fc.constant({ t: 'leaf' as const, sync: null }) },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant('leaf' as const), sync: fc.record({ items: fc.nat({ max: 3 }), proj: projArb(withPromise) }) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        t: fc.constant('leaf' as const),
+        sync: fc.record({ items: fc.nat({ max: 3 }), proj: projArb(withPromise) }),
+      }),
+    },
   );
 
 const SUBJECT_LEAF: RxLeafSpec = { t: 'leaf', sync: null };
@@ -84,18 +94,37 @@ type RxCmd =
 function rxCmdArb(withPromise: boolean): fc.Arbitrary<RxCmd> {
   const sel = fc.nat({ max: 15 });
   return fc.oneof(
-    { weight: 8, arbitrary: fc.record({ t: fc.constant('arrive' as const), leaf: sel, count: fc.integer({ min: 1, max: 3 }), proj: projArb(withPromise) }) },
+    {
+      weight: 8,
+      arbitrary: fc.record({
+        t: fc.constant('arrive' as const),
+        leaf: sel,
+        count: fc.integer({ min: 1, max: 3 }),
+        proj: projArb(withPromise),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('complete' as const), leaf: sel }) },
     { weight: 8, arbitrary: fc.record({ t: fc.constant('finish' as const), proj: sel }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('emit' as const), proj: sel }) },
-    { weight: 2, arbitrary: fc.record({ t: fc.constant('add' as const), node: sel, key: keyArb, spec: subtreeSpecArb(2, rxLeafArb(withPromise)) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        t: fc.constant('add' as const),
+        node: sel,
+        key: keyArb,
+        spec: subtreeSpecArb(2, rxLeafArb(withPromise)),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('delete' as const), node: sel, child: sel }) },
     { weight: 2, arbitrary: fc.record({ t: fc.constant('pause' as const), node: sel, child: sel }) },
     { weight: 2, arbitrary: fc.record({ t: fc.constant('resume' as const), node: sel, child: sel }) },
   );
 }
 
-const concurrencyArb = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.constant(Infinity) });
+const concurrencyArb = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) },
+  { weight: 1, arbitrary: fc.constant(Infinity) },
+);
 
 /** Lets settled promises run their reactions (the projection's and the operator's). */
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -281,7 +310,12 @@ class RxWorld {
     const m = this.m;
     if (m.pumping || m.completed) return;
     const leaves = modelLeaves(this.model).map(({ leaf }) => this.leaves.get(leaf.id) as LeafRec);
-    if (leaves.length > 0 && leaves.every((rec) => rec.completed) && countQueued(this.model) === 0 && m.active.length === 0) {
+    if (
+      leaves.length > 0 &&
+      leaves.every((rec) => rec.completed) &&
+      countQueued(this.model) === 0 &&
+      m.active.length === 0
+    ) {
       m.completed = true;
     }
   }
@@ -317,7 +351,8 @@ class RxWorld {
     a.lastSeq.set(meta.leaf.model.id, meta.seq);
     try {
       const path = meta.leaf.path;
-      for (let i = 0; i < path.length; i++) this.bound.served(path.slice(0, i), path[i] as Key, meta.stillBacklogged?.[i] ?? false);
+      for (let i = 0; i < path.length; i++)
+        this.bound.served(path.slice(0, i), path[i] as Key, meta.stillBacklogged?.[i] ?? false);
     } catch (err) {
       a.violation ??= (err as Error).message;
     }
@@ -449,7 +484,8 @@ class RxWorld {
           same(actual, expected, `delete ${key} at [${path.join('/')}]`);
           this.m.handedBack.push(...actual);
           // Its sources are unsubscribed at once.
-          for (const leaf of gone) same(this.leaves.get(leaf.id)?.subject?.observed ?? false, false, `deleted leaf ${leaf.id} observed`);
+          for (const leaf of gone)
+            same(this.leaves.get(leaf.id)?.subject?.observed ?? false, false, `deleted leaf ${leaf.id} observed`);
           return;
         }
         slot.paused = cmd.t === 'pause';
@@ -472,7 +508,11 @@ class RxWorld {
     same(a.live, m.completed ? 0 : m.active.length, `after ${step}: projections active`);
     for (const { node, path } of modelNodes(this.model)) {
       const size = m.completed ? 0 : countQueued(node);
-      same((this.nodes.get(node.id) as RoundRobin<string, string>).size, size, `after ${step}: size of [${path.join('/')}]`);
+      same(
+        (this.nodes.get(node.id) as RoundRobin<string, string>).size,
+        size,
+        `after ${step}: size of [${path.join('/')}]`,
+      );
     }
     this.bound.observe(this.model);
   }
@@ -482,7 +522,11 @@ class RxWorld {
     for (const { node } of modelNodes(this.model)) {
       for (const [key, slot] of node.children) {
         if (!slot.paused || this.done) continue;
-        await this.run({ t: 'resume', node: modelNodes(this.model).findIndex((n) => n.node === node), child: [...node.children.keys()].indexOf(key) });
+        await this.run({
+          t: 'resume',
+          node: modelNodes(this.model).findIndex((n) => n.node === node),
+          child: [...node.children.keys()].indexOf(key),
+        });
         this.check(`resume ${key}`);
       }
     }
@@ -524,7 +568,8 @@ class RxWorld {
   }
 
   #tornDown(): void {
-    for (const rec of this.leaves.values()) same(rec.subject?.observed ?? false, false, `leaf [${rec.path.join('/')}] still observed`);
+    for (const rec of this.leaves.values())
+      same(rec.subject?.observed ?? false, false, `leaf [${rec.path.join('/')}] still observed`);
     for (const [event, p] of this.a.projections) {
       if (p.kind === 'promise') continue;
       same(p.finalized, true, `projection of ${event} finalized`);
@@ -536,7 +581,12 @@ class RxWorld {
 
 const NUM_RUNS = Number(process.env['NUM_RUNS'] ?? 500);
 
-async function runRx(spec: NodeSpec<RxLeafSpec>, concurrency: number, cmds: readonly RxCmd[], ending: 'drain' | 'unsubscribe'): Promise<void> {
+async function runRx(
+  spec: NodeSpec<RxLeafSpec>,
+  concurrency: number,
+  cmds: readonly RxCmd[],
+  ending: 'drain' | 'unsubscribe',
+): Promise<void> {
   const world = new RxWorld(spec, concurrency);
   world.subscribe();
   for (const [i, cmd] of cmds.entries()) {
@@ -613,7 +663,9 @@ const flatCmdArb: fc.Arbitrary<FlatCmd> = fc.oneof(
 
 /** The key paths of the leaves of a tree shape: consistent paths (none a prefix of another), 1 to 4 keys long. */
 function leafPaths(spec: NodeSpec<{ readonly t: 'leaf' }>, prefix: ChildKey[] = []): ChildKey[][] {
-  return spec.children.flatMap((c) => (c.spec.t === 'leaf' ? [[...prefix, c.key]] : leafPaths(c.spec, [...prefix, c.key])));
+  return spec.children.flatMap((c) =>
+    c.spec.t === 'leaf' ? [[...prefix, c.key]] : leafPaths(c.spec, [...prefix, c.key]),
+  );
 }
 
 describe('fairMergeMap over a flat stream (properties)', () => {
@@ -668,7 +720,11 @@ describe('fairMergeMap over a flat stream (properties)', () => {
                 withBy ? { concurrency, by: (e: FlatEvent) => e.path } : { concurrency },
               ),
             )
-            .subscribe({ next: (v) => output.push(v), error: (e: unknown) => (error = e), complete: () => (completed = true) });
+            .subscribe({
+              next: (v) => output.push(v),
+              error: (e: unknown) => (error = e),
+              complete: () => (completed = true),
+            });
 
           let n = 0;
           for (const cmd of cmds) {
@@ -710,7 +766,8 @@ describe('fairMergeMap over a flat stream (properties)', () => {
           if (unsubscribeEarly && !completed) {
             subscription.unsubscribe();
             same(source.observed, false, 'source observed after unsubscribe');
-            for (const [id, subject] of projections) same(subject.observed, false, `projection of ${id} observed after unsubscribe`);
+            for (const [id, subject] of projections)
+              same(subject.observed, false, `projection of ${id} observed after unsubscribe`);
             same(live, 0, 'projections alive after unsubscribe');
             return;
           }

@@ -27,7 +27,15 @@ type Cmd =
   | { readonly t: 'tick'; readonly by: number };
 
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ t: fc.constant('arrive' as const), host: fc.nat({ max: 2 }), vm: fc.nat({ max: 1 }), count: fc.integer({ min: 1, max: 3 }) }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      t: fc.constant('arrive' as const),
+      host: fc.nat({ max: 2 }),
+      vm: fc.nat({ max: 1 }),
+      count: fc.integer({ min: 1, max: 3 }),
+    }),
+  },
   { weight: 7, arbitrary: fc.record({ t: fc.constant('finish' as const), which: fc.nat({ max: 7 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('watch' as const) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('unwatch' as const) }) },
@@ -87,7 +95,8 @@ function play(s: Scenario, mode: 'off' | 'idle' | 'live'): Run {
   let windowHosts = new Map<string, number>();
   let busyAtStart = new Set<string>();
 
-  const queuedOf = (host?: string) => [...records.values()].filter((r) => r.state === 'queued' && (host === undefined || r.ev.host === host)).length;
+  const queuedOf = (host?: string) =>
+    [...records.values()].filter((r) => r.state === 'queued' && (host === undefined || r.ev.host === host)).length;
   const busyNow = () => new Set(HOSTS.filter((h) => queuedOf(h) > 0));
 
   const project = (ev: Ev) => {
@@ -104,8 +113,15 @@ function play(s: Scenario, mode: 'off' | 'idle' | 'live'): Run {
     running.push({ ev, done });
     return done;
   };
-  const options = { concurrency: s.concurrency, by: (e: Ev) => [e.host, e.vm], caps: s.hostCap === undefined ? undefined : [s.hostCap], stats };
-  const sub = events.pipe(fairMergeMap(project, options)).subscribe({ error: (err) => problems.push(`output error ${String(err)}`) });
+  const options = {
+    concurrency: s.concurrency,
+    by: (e: Ev) => [e.host, e.vm],
+    caps: s.hostCap === undefined ? undefined : [s.hostCap],
+    stats,
+  };
+  const sub = events
+    .pipe(fairMergeMap(project, options))
+    .subscribe({ error: (err) => problems.push(`output error ${String(err)}`) });
 
   let nextId = 0;
   for (const cmd of s.cmds) {
@@ -148,22 +164,32 @@ function play(s: Scenario, mode: 'off' | 'idle' | 'live'): Run {
   return { dispatched, problems };
 
   function check(snap: FairSnapshot | null): void {
-    const fail = (what: string, actual: unknown, expected: unknown) => problems.push(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+    const fail = (what: string, actual: unknown, expected: unknown) =>
+      problems.push(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
     if (snap === null) return void problems.push('no snapshot');
     if (snap.time !== time) fail('time', snap.time, time);
     if (snap.totals.queued !== queuedOf()) fail('totals.queued', snap.totals.queued, queuedOf());
     if (snap.totals.active !== running.length) fail('totals.active', snap.totals.active, running.length);
-    if (snap.totals.dispatched !== windowDispatched) fail('totals.dispatched', snap.totals.dispatched, windowDispatched);
+    if (snap.totals.dispatched !== windowDispatched)
+      fail('totals.dispatched', snap.totals.dispatched, windowDispatched);
     const waits = [...windowWaits].sort((a, b) => a - b);
-    const expectedWait = waits.length === 0 ? null : { count: waits.length, p50: waits[Math.ceil(waits.length / 2) - 1], max: waits[waits.length - 1] };
-    const actualWait = snap.totals.wait === null ? null : { count: snap.totals.wait.count, p50: snap.totals.wait.p50, max: snap.totals.wait.max };
+    const expectedWait =
+      waits.length === 0
+        ? null
+        : { count: waits.length, p50: waits[Math.ceil(waits.length / 2) - 1], max: waits[waits.length - 1] };
+    const actualWait =
+      snap.totals.wait === null
+        ? null
+        : { count: snap.totals.wait.count, p50: snap.totals.wait.p50, max: snap.totals.wait.max };
     if (JSON.stringify(actualWait) !== JSON.stringify(expectedWait)) fail('totals.wait', actualWait, expectedWait);
     const busy = busyNow();
     let n = 0;
     for (const host of HOSTS) {
       const entry = snap.keys.find((k) => k.key === host);
       const queued = queuedOf(host);
-      const active = [...records.values()].filter((r) => r.state === 'active' && r.counted && r.ev.host === host).length;
+      const active = [...records.values()].filter(
+        (r) => r.state === 'active' && r.counted && r.ev.host === host,
+      ).length;
       const got = windowHosts.get(host) ?? 0;
       if (got > 0 || busy.has(host) || busyAtStart.has(host)) n++;
       if (entry === undefined) {
@@ -174,7 +200,8 @@ function play(s: Scenario, mode: 'off' | 'idle' | 'live'): Run {
         fail(`host ${host}`, [entry.queued, entry.active, entry.dispatched], [queued, active, got]);
       }
     }
-    if (snap.keys.reduce((sum, k) => sum + k.dispatched, 0) !== windowDispatched) fail('sum of keys dispatched', snap.keys, windowDispatched);
+    if (snap.keys.reduce((sum, k) => sum + k.dispatched, 0) !== windowDispatched)
+      fail('sum of keys dispatched', snap.keys, windowDispatched);
     if (n === 0) {
       if (snap.fairness !== null) fail('fairness with no busy host', snap.fairness, null);
     } else if (snap.fairness === null || snap.fairness < 1 / n - 1e-12 || snap.fairness > 1 + 1e-12) {
@@ -191,7 +218,13 @@ const nodeScenarioArb = fc.record({
   cmds: fc.array(
     fc.oneof(
       { weight: 10, arbitrary: cmdArb },
-      { weight: 1, arbitrary: fc.record({ t: fc.constantFrom('pause' as const, 'resume' as const, 'delete' as const), host: fc.nat({ max: 2 }) }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          t: fc.constantFrom('pause' as const, 'resume' as const, 'delete' as const),
+          host: fc.nat({ max: 2 }),
+        }),
+      },
     ),
     { maxLength: 60 },
   ),
@@ -204,7 +237,9 @@ function playNode(s: NodeScenario, mode: 'off' | 'live'): { dispatched: number[]
   const stats = mode === 'off' ? undefined : new FairStats<Ev>({ now: () => time });
   const leaves = HOSTS.map(() => VMS.map(() => new Subject<Ev>()));
   const hosts = new Map<string, RoundRobin<Ev>>();
-  HOSTS.forEach((host, h) => hosts.set(host, roundRobin(Object.fromEntries(VMS.map((vm, v) => [vm, leaves[h]?.[v] as Observable<Ev>])))));
+  HOSTS.forEach((host, h) =>
+    hosts.set(host, roundRobin(Object.fromEntries(VMS.map((vm, v) => [vm, leaves[h]?.[v] as Observable<Ev>])))),
+  );
   const cloud = roundRobin<Ev>(Object.fromEntries(hosts));
   const running: Subject<number>[] = [];
   const dispatched: number[] = [];
@@ -222,7 +257,9 @@ function playNode(s: NodeScenario, mode: 'off' | 'live'): { dispatched: number[]
     running.push(done);
     return done;
   };
-  const sub = cloud.pipe(fairMergeMap(project, { concurrency: s.concurrency, stats })).subscribe({ error: (err) => problems.push(`output error ${String(err)}`) });
+  const sub = cloud
+    .pipe(fairMergeMap(project, { concurrency: s.concurrency, stats }))
+    .subscribe({ error: (err) => problems.push(`output error ${String(err)}`) });
   let nextId = 0;
   for (const cmd of s.cmds) {
     const host = 'host' in cmd ? (HOSTS[cmd.host] as string) : '';
@@ -252,8 +289,12 @@ function playNode(s: NodeScenario, mode: 'off' | 'live'): { dispatched: number[]
       const snap = snapshot as FairSnapshot | null;
       const queued = arrived - dispatched.length - handedBack;
       const expected = { queued, active: running.length, dispatched: windowDispatched };
-      const actual = snap === null ? null : { queued: snap.totals.queued, active: snap.totals.active, dispatched: snap.totals.dispatched };
-      if (JSON.stringify(actual) !== JSON.stringify(expected)) problems.push(`totals: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+      const actual =
+        snap === null
+          ? null
+          : { queued: snap.totals.queued, active: snap.totals.active, dispatched: snap.totals.dispatched };
+      if (JSON.stringify(actual) !== JSON.stringify(expected))
+        problems.push(`totals: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
       const keyQueued = snap?.keys.reduce((sum, k) => sum + k.queued, 0);
       if (keyQueued !== queued) problems.push(`keys' queued sum ${String(keyQueued)}, expected ${queued}`);
       windowDispatched = 0;
@@ -291,7 +332,7 @@ describe('live stats (properties)', () => {
     );
   });
 
-  it('should agree with a reference count in every snapshot, with Jain\'s index in [1/n, 1]', () => {
+  it("should agree with a reference count in every snapshot, with Jain's index in [1/n, 1]", () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
         expect(play(s, 'live').problems).toEqual([]);

@@ -1,7 +1,17 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { FifoQueue, QueueNode, RoundRobinQueue } from '../../src/index.js';
-import { keyArb, leafSpecArb, nodeSpecArb, pick, same, throws, type ChildKey, type NodeSpec, type TreeSpec } from './arbitraries.js';
+import {
+  keyArb,
+  leafSpecArb,
+  nodeSpecArb,
+  pick,
+  same,
+  throws,
+  type ChildKey,
+  type NodeSpec,
+  type TreeSpec,
+} from './arbitraries.js';
 import {
   RotationBound,
   activeIn,
@@ -36,7 +46,10 @@ interface Extra {
   readonly cap: number;
 }
 
-const capArb = fc.oneof({ weight: 3, arbitrary: fc.constant(Infinity) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: 2 }) });
+const capArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(Infinity) },
+  { weight: 2, arbitrary: fc.integer({ min: 1, max: 2 }) },
+);
 const extraArb: fc.Arbitrary<Extra> = fc.record({ weight: fc.integer({ min: 1, max: 3 }), cap: capArb });
 
 type Cmd =
@@ -45,7 +58,13 @@ type Cmd =
   | { readonly t: 'next' | 'take' }
   | { readonly t: 'takeAt'; readonly target: number }
   | { readonly t: 'release'; readonly which: number }
-  | { readonly t: 'setWeight'; readonly node: number; readonly child: number; readonly weight: number; readonly pushed?: boolean }
+  | {
+      readonly t: 'setWeight';
+      readonly node: number;
+      readonly child: number;
+      readonly weight: number;
+      readonly pushed?: boolean;
+    }
   | { readonly t: 'setCap'; readonly target: number; readonly cap: number; readonly pushed?: boolean }
   | { readonly t: 'add'; readonly node: number; readonly key: ChildKey; readonly items: number; readonly extra: Extra }
   | { readonly t: 'delete' | 'pause' | 'resume'; readonly node: number; readonly child: number }
@@ -53,19 +72,53 @@ type Cmd =
 
 const sel = fc.nat({ max: 15 });
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ t: fc.constant('push' as const), leaf: sel, count: fc.integer({ min: 1, max: 3 }) }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('pushPath' as const), path: fc.array(keyArb, { minLength: 1, maxLength: 3 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({ t: fc.constant('push' as const), leaf: sel, count: fc.integer({ min: 1, max: 3 }) }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant('pushPath' as const),
+      path: fc.array(keyArb, { minLength: 1, maxLength: 3 }),
+    }),
+  },
   { weight: 3, arbitrary: fc.constant({ t: 'next' as const }) },
   { weight: 8, arbitrary: fc.constant({ t: 'take' as const }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('takeAt' as const), target: sel }) },
   { weight: 6, arbitrary: fc.record({ t: fc.constant('release' as const), which: sel }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('setWeight' as const), node: sel, child: sel, weight: fc.integer({ min: 1, max: 3 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('setWeight' as const),
+      node: sel,
+      child: sel,
+      weight: fc.integer({ min: 1, max: 3 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('setCap' as const), target: sel, cap: capArb }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('add' as const), node: sel, key: keyArb, items: fc.nat({ max: 3 }), extra: extraArb }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('add' as const),
+      node: sel,
+      key: keyArb,
+      items: fc.nat({ max: 3 }),
+      extra: extraArb,
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('delete' as const), node: sel, child: sel }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('pause' as const), node: sel, child: sel }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('resume' as const), node: sel, child: sel }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('bad' as const), node: sel, child: sel, what: fc.constantFrom('weight' as const, 'cap' as const, 'unknown' as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('bad' as const),
+      node: sel,
+      child: sel,
+      what: fc.constantFrom('weight' as const, 'cap' as const, 'unknown' as const),
+    }),
+  },
 );
 
 /**
@@ -75,14 +128,35 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
 const PUSHED_KEYS = ['x', 'y'];
 const sparesCmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 4, arbitrary: cmdArb },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('pushPath' as const), path: fc.array(fc.constantFrom(...PUSHED_KEYS), { minLength: 1, maxLength: 2 }) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('pushPath' as const), path: fc.tuple(fc.constantFrom(...PUSHED_KEYS), keyArb) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant('pushPath' as const),
+      path: fc.array(fc.constantFrom(...PUSHED_KEYS), { minLength: 1, maxLength: 2 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('pushPath' as const),
+      path: fc.tuple(fc.constantFrom(...PUSHED_KEYS), keyArb),
+    }),
+  },
   { weight: 2, arbitrary: fc.constant({ t: 'take' as const }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('release' as const), which: sel }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('setCap' as const), target: sel, cap: capArb, pushed: fc.constant(true) }) },
   {
     weight: 2,
-    arbitrary: fc.record({ t: fc.constant('setWeight' as const), node: sel, child: sel, weight: fc.integer({ min: 1, max: 3 }), pushed: fc.constant(true) }),
+    arbitrary: fc.record({ t: fc.constant('setCap' as const), target: sel, cap: capArb, pushed: fc.constant(true) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('setWeight' as const),
+      node: sel,
+      child: sel,
+      weight: fc.integer({ min: 1, max: 3 }),
+      pushed: fc.constant(true),
+    }),
   },
 );
 
@@ -149,7 +223,12 @@ class World {
   /** Builds a subtree through the constructors, weights and caps of the children given as constructor options. */
   build(
     spec: TreeSpec,
-    own: { cap: number; pathWeight?: (path: readonly unknown[], depth: number) => number; pathCaps?: readonly number[]; spares?: number },
+    own: {
+      cap: number;
+      pathWeight?: (path: readonly unknown[], depth: number) => number;
+      pathCaps?: readonly number[];
+      spares?: number;
+    },
   ): { model: ModelTree<string>; impl: QueueNode<string> } {
     if (spec.t === 'leaf') {
       const model = modelLeaf<string>();
@@ -166,7 +245,10 @@ class World {
     const weights = new Map(built.map((b) => [b.key as Key, b.extra.weight]));
     const caps = new Map(built.map((b) => [b.key as Key, b.extra.cap]));
     for (const b of built) b.model.cap = b.extra.cap;
-    const model = modelNode(built.map((b) => [b.key, b.model] as [Key, ModelTree<string>]), weights);
+    const model = modelNode(
+      built.map((b) => [b.key, b.model] as [Key, ModelTree<string>]),
+      weights,
+    );
     model.cap = own.cap;
     const impl = new RoundRobinQueue<string, string>(
       spec.asMap ? new Map(built.map((b) => [b.key, b.impl])) : Object.fromEntries(built.map((b) => [b.key, b.impl])),
@@ -216,7 +298,8 @@ class World {
     // A counted take from the root never goes past a cap on its path.
     let tree: ModelTree<string> = this.model;
     for (let i = 0; ; i++) {
-      if (activeIn(tree) > tree.cap) throw new Error(`cap passed at [${keys.slice(0, i).join('/')}]: ${activeIn(tree)} active, cap ${tree.cap}`);
+      if (activeIn(tree) > tree.cap)
+        throw new Error(`cap passed at [${keys.slice(0, i).join('/')}]: ${activeIn(tree)} active, cap ${tree.cap}`);
       if (i === keys.length || tree.kind === 'leaf') break;
       tree = (tree.children.get(keys[i] as Key) as { child: ModelTree<string> }).child;
     }
@@ -240,7 +323,12 @@ class World {
         let created: ModelLeaf<string> | undefined;
         const outcome = pushPath(this.model, cmd.path, event, () => (created = modelLeaf()), this.branches);
         if (outcome !== 'ok') {
-          throws(() => this.root.push(cmd.path, event), TypeError, new RegExp(outcome), `push(${JSON.stringify(cmd.path)})`);
+          throws(
+            () => this.root.push(cmd.path, event),
+            TypeError,
+            new RegExp(outcome),
+            `push(${JSON.stringify(cmd.path)})`,
+          );
           return;
         }
         this.root.push(cmd.path, event);
@@ -295,8 +383,14 @@ class World {
       }
       case 'setWeight': {
         // `pushed`: only below the keys `push(path)` alone uses, so that a branch changed later comes back.
-        const { node, path } = pick(cmd.pushed === true ? nodes.filter((n) => n.path.length === 0 || isPushed(n.path)) : nodes, cmd.node) as (typeof nodes)[number];
-        const key = pick([...node.children.keys()].filter((k) => cmd.pushed !== true || isPushed([...path, k])), cmd.child);
+        const { node, path } = pick(
+          cmd.pushed === true ? nodes.filter((n) => n.path.length === 0 || isPushed(n.path)) : nodes,
+          cmd.node,
+        ) as (typeof nodes)[number];
+        const key = pick(
+          [...node.children.keys()].filter((k) => cmd.pushed !== true || isPushed([...path, k])),
+          cmd.child,
+        );
         if (key === undefined) return;
         this.bound.reweighted(path, key);
         (node.children.get(key) as { weight?: number }).weight = cmd.weight;
@@ -320,7 +414,12 @@ class World {
         const leaf = modelLeaf<string>();
         const fifo = new FifoQueue(this.#newEvents(leaf, cmd.items));
         if (node.children.has(cmd.key)) {
-          throws(() => impl.add(cmd.key, fifo, { weight: cmd.extra.weight }), Error, /already in this node/, 'add of a duplicate key');
+          throws(
+            () => impl.add(cmd.key, fifo, { weight: cmd.extra.weight }),
+            Error,
+            /already in this node/,
+            'add of a duplicate key',
+          );
           return;
         }
         leaf.cap = cmd.extra.cap;
@@ -360,11 +459,21 @@ class World {
         }
         if (cmd.what === 'weight') {
           for (const bad of [0, 1.5, -1, Infinity, Number.NaN, '2']) {
-            throws(() => impl.setWeight(key, bad as number), TypeError, /Expected `weight` to be a positive integer/, `setWeight(${String(bad)})`);
+            throws(
+              () => impl.setWeight(key, bad as number),
+              TypeError,
+              /Expected `weight` to be a positive integer/,
+              `setWeight(${String(bad)})`,
+            );
           }
         } else {
           for (const bad of [0, 1.5, -1, Number.NaN, '2']) {
-            throws(() => impl.setCap(bad as number), TypeError, /Expected `cap` to be a positive integer or Infinity/, `setCap(${String(bad)})`);
+            throws(
+              () => impl.setCap(bad as number),
+              TypeError,
+              /Expected `cap` to be a positive integer or Infinity/,
+              `setCap(${String(bad)})`,
+            );
           }
         }
         return;

@@ -14,8 +14,14 @@ import { nodeSpecArb, pick, same, type ChildKey, type NodeSpec } from './arbitra
 
 const NUM_RUNS = Number(process.env['NUM_RUNS'] ?? 300);
 
-const capArb = fc.oneof({ weight: 2, arbitrary: fc.constant(Infinity) }, { weight: 3, arbitrary: fc.integer({ min: 1, max: 2 }) });
-const concurrencyArb = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 5 }) }, { weight: 1, arbitrary: fc.constant(Infinity) });
+const capArb = fc.oneof(
+  { weight: 2, arbitrary: fc.constant(Infinity) },
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 2 }) },
+);
+const concurrencyArb = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 1, max: 5 }) },
+  { weight: 1, arbitrary: fc.constant(Infinity) },
+);
 
 type Cmd =
   | { readonly t: 'arrive'; readonly leaf: number; readonly count: number; readonly sync: boolean }
@@ -27,10 +33,29 @@ type Cmd =
 const sel = fc.nat({ max: 15 });
 const cmdArb = (withControl: boolean): fc.Arbitrary<Cmd> =>
   fc.oneof(
-    { weight: 10, arbitrary: fc.record({ t: fc.constant('arrive' as const), leaf: sel, count: fc.integer({ min: 1, max: 4 }), sync: fc.nat({ max: 4 }).map((n) => n === 0) }) },
+    {
+      weight: 10,
+      arbitrary: fc.record({
+        t: fc.constant('arrive' as const),
+        leaf: sel,
+        count: fc.integer({ min: 1, max: 4 }),
+        sync: fc.nat({ max: 4 }).map((n) => n === 0),
+      }),
+    },
     { weight: 9, arbitrary: fc.record({ t: fc.constant('finish' as const), which: sel }) },
-    { weight: withControl ? 2 : 0, arbitrary: fc.record({ t: fc.constant('setCap' as const), node: sel, child: fc.option(sel), cap: capArb }) },
-    { weight: withControl ? 2 : 0, arbitrary: fc.record({ t: fc.constant('setWeight' as const), node: sel, child: sel, weight: fc.integer({ min: 1, max: 3 }) }) },
+    {
+      weight: withControl ? 2 : 0,
+      arbitrary: fc.record({ t: fc.constant('setCap' as const), node: sel, child: fc.option(sel), cap: capArb }),
+    },
+    {
+      weight: withControl ? 2 : 0,
+      arbitrary: fc.record({
+        t: fc.constant('setWeight' as const),
+        node: sel,
+        child: sel,
+        weight: fc.integer({ min: 1, max: 3 }),
+      }),
+    },
     { weight: withControl ? 1 : 0, arbitrary: fc.record({ t: fc.constant('pause' as const), node: sel, child: sel }) },
     { weight: withControl ? 1 : 0, arbitrary: fc.record({ t: fc.constant('resume' as const), node: sel, child: sel }) },
   );
@@ -43,7 +68,9 @@ interface Ev {
 
 /** The key paths of the leaves of a tree shape (none a prefix of another). */
 function leafPaths(spec: NodeSpec<{ readonly t: 'leaf' }>, prefix: ChildKey[] = []): ChildKey[][] {
-  return spec.children.flatMap((c) => (c.spec.t === 'leaf' ? [[...prefix, c.key]] : leafPaths(c.spec, [...prefix, c.key])));
+  return spec.children.flatMap((c) =>
+    c.spec.t === 'leaf' ? [[...prefix, c.key]] : leafPaths(c.spec, [...prefix, c.key]),
+  );
 }
 
 /** The node paths of a tree shape, the root first. */
@@ -54,7 +81,8 @@ function nodePaths(spec: NodeSpec<{ readonly t: 'leaf' }>, prefix: ChildKey[] = 
 /** The core node or leaf at a '/'-joined path. */
 function coreAt(root: RoundRobinQueue<Ev, string>, path: string): QueueNode<Ev> {
   let node: QueueNode<Ev> = root;
-  for (const key of path === '' ? [] : path.split('/')) node = (node as RoundRobinQueue<Ev, string>).get(key) as QueueNode<Ev>;
+  for (const key of path === '' ? [] : path.split('/'))
+    node = (node as RoundRobinQueue<Ev, string>).get(key) as QueueNode<Ev>;
   return node;
 }
 
@@ -128,9 +156,15 @@ describe('fairMergeMap with by, weight and caps (properties)', () => {
         fc.array(cmdArb(false), { maxLength: 60, size: 'max' }),
         (shape, concurrency, caps, cmds) => {
           const paths = leafPaths(shape);
-          const weight = (path: readonly unknown[], depth: number): number => 1 + ((String(path.at(-1)).charCodeAt(0) + depth) % 3);
-          const ref = new Reference(new RoundRobinQueue<Ev, unknown>(undefined, { pathWeight: weight, pathCaps: caps }), concurrency);
-          const obs = new Observed((prefix) => (prefix.length === 0 ? Infinity : (caps[prefix.length - 1] ?? Infinity)));
+          const weight = (path: readonly unknown[], depth: number): number =>
+            1 + ((String(path.at(-1)).charCodeAt(0) + depth) % 3);
+          const ref = new Reference(
+            new RoundRobinQueue<Ev, unknown>(undefined, { pathWeight: weight, pathCaps: caps }),
+            concurrency,
+          );
+          const obs = new Observed((prefix) =>
+            prefix.length === 0 ? Infinity : (caps[prefix.length - 1] ?? Infinity),
+          );
           const source = new Subject<Ev>();
           let completed = false;
           source
@@ -188,7 +222,8 @@ describe('roundRobin with weights and caps (properties)', () => {
         (shape, concurrency, extras, cmds) => {
           // Build the same tree twice: roundRobin nodes over Subjects, and core nodes over FifoQueues.
           let e = 0;
-          const extra = (): { weight: number; cap: number } => extras[e++ % extras.length] as { weight: number; cap: number };
+          const extra = (): { weight: number; cap: number } =>
+            extras[e++ % extras.length] as { weight: number; cap: number };
           const subjects = new Map<string, Subject<Ev>>();
           const rxNodes = new Map<string, RoundRobin<Ev, string>>();
           const coreNodes = new Map<string, RoundRobinQueue<Ev, string>>();
@@ -196,7 +231,8 @@ describe('roundRobin with weights and caps (properties)', () => {
           const slotCaps = new Map<string, number>();
           const ownCaps = new Map<string, number>();
           const caps = new Map<string, number>();
-          const effective = (path: string): number => Math.min(slotCaps.get(path) ?? Infinity, ownCaps.get(path) ?? Infinity);
+          const effective = (path: string): number =>
+            Math.min(slotCaps.get(path) ?? Infinity, ownCaps.get(path) ?? Infinity);
           const build = (spec: NodeSpec<{ readonly t: 'leaf' }>, path: ChildKey[]): void => {
             const weights: Record<string, number> = {};
             const childCaps: Record<string, number> = {};
@@ -224,7 +260,10 @@ describe('roundRobin with weights and caps (properties)', () => {
             // count what already runs, as documented), while only the generated caps ever bind.
             const own = path.length === 0 ? 1_000_000 : Infinity;
             rxNodes.set(path.join('/'), roundRobin(rxChildren, { weights, caps: childCaps, cap: own }));
-            coreNodes.set(path.join('/'), new RoundRobinQueue<Ev, string>(coreChildren, { weights, caps: childCaps, cap: own }));
+            coreNodes.set(
+              path.join('/'),
+              new RoundRobinQueue<Ev, string>(coreChildren, { weights, caps: childCaps, cap: own }),
+            );
           };
           build(shape, []);
           ownCaps.set('', 1_000_000);
@@ -275,10 +314,12 @@ describe('roundRobin with weights and caps (properties)', () => {
                 const child = cmd.child === null ? undefined : childOf(cmd.node, cmd.child);
                 if (cmd.child !== null && child === undefined) continue;
                 // The caps the check uses change first: setCap dispatches at once what a raised cap lets through.
-                const target = child === undefined ? node : child.node === '' ? child.key : `${child.node}/${child.key}`;
+                const target =
+                  child === undefined ? node : child.node === '' ? child.key : `${child.node}/${child.key}`;
                 (child === undefined ? ownCaps : slotCaps).set(target, cmd.cap);
                 caps.set(target, effective(target));
-                if (child === undefined) rx.setCap(cmd.cap); // the node's own cap
+                if (child === undefined)
+                  rx.setCap(cmd.cap); // the node's own cap
                 else rx.setCap(child.key, cmd.cap); // the cap the node sets for a child
                 coreAt(coreRoot, target).setCap(effective(target));
                 ref.pump();

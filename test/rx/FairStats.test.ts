@@ -55,13 +55,13 @@ function manualProjections<T>(): { project: (e: T) => Observable<T>; finish: () 
 describe('FairStats', () => {
   describe('bad input', () => {
     it('should refuse bad options with a TypeError at the call', () => {
-      expect(() => new FairStats({ now: 5 as unknown as () => number })).toThrow('Expected `now` to be a function, got 5');
+      expect(() => new FairStats({ now: 5 as unknown as () => number })).toThrow(
+        'Expected `now` to be a function, got 5',
+      );
       expect(() => new FairStats({ depth: 0 })).toThrow('Expected `depth` to be a positive integer or Infinity, got 0');
       expect(() => new FairStats(null as unknown as object)).toThrow(TypeError);
       expect(() => fairMergeMap(() => EMPTY, { stats: {} as FairStats })).toThrow('Expected `stats` to be a FairStats');
     });
-
-
 
     it('should refuse a notifier that is not an ObservableInput at the call', () => {
       expect(() => new FairStats().snapshots(42 as unknown as Observable<unknown>)).toThrow(TypeError);
@@ -132,12 +132,16 @@ describe('FairStats', () => {
       const operator = fairMergeMap((n: number) => of(n), { stats });
       const first = new Subject<number>().pipe(operator).subscribe();
       let error: unknown;
-      of(1).pipe(operator).subscribe({ error: (e) => (error = e) });
+      of(1)
+        .pipe(operator)
+        .subscribe({ error: (e) => (error = e) });
       expect(String(error)).toContain('already watches a running subscription');
       first.unsubscribe();
       expect(stats.attached).toBe(false);
       const results: number[] = [];
-      of(1, 2).pipe(operator).subscribe((n) => results.push(n));
+      of(1, 2)
+        .pipe(operator)
+        .subscribe((n) => results.push(n));
       expect(results).toEqual([1, 2]);
       expect(stats.attached).toBe(false); // completed: detached again
     });
@@ -147,7 +151,9 @@ describe('FairStats', () => {
       const w = watch(stats);
       const events = new Subject<number>();
       let error: unknown;
-      events.pipe(fairMergeMap((n) => (n < 0 ? throwError(() => new Error('bad')) : NEVER), { concurrency: 2, stats })).subscribe({ error: (e) => (error = e) });
+      events
+        .pipe(fairMergeMap((n) => (n < 0 ? throwError(() => new Error('bad')) : NEVER), { concurrency: 2, stats }))
+        .subscribe({ error: (e) => (error = e) });
       events.next(1);
       expect(stats.attached).toBe(true);
       events.next(-1);
@@ -160,7 +166,7 @@ describe('FairStats', () => {
       expect(stats.attached).toBe(false);
     });
 
-    it('should keep a window\'s counts when the watched subscription ends before the snapshot', () => {
+    it("should keep a window's counts when the watched subscription ends before the snapshot", () => {
       const stats = new FairStats<Ev>();
       const w = watch(stats);
       of({ host: 'h1', vm: 'v', id: 0 }, { host: 'h2', vm: 'v', id: 1 })
@@ -198,13 +204,26 @@ describe('FairStats', () => {
             { key: 'v1', queued: 1, active: 1, paused: false },
           ],
         }),
-        expect.objectContaining({ key: 'h2', queued: 2, active: 0, children: [expect.objectContaining({ key: 'v0', queued: 1 }), expect.objectContaining({ key: 'v1', queued: 1 })] }),
+        expect.objectContaining({
+          key: 'h2',
+          queued: 2,
+          active: 0,
+          children: [
+            expect.objectContaining({ key: 'v0', queued: 1 }),
+            expect.objectContaining({ key: 'v1', queued: 1 }),
+          ],
+        }),
       ]);
       p.finish();
       clock.set(15);
       const t = w.take();
       // One slot freed at 10: h1 (its event 2 queued before h2's first) is at the front and gets it, after 10.
-      expect(t.totals).toMatchObject({ queued: 3, active: 2, dispatched: 1, wait: { count: 1, p50: 10, p90: 10, p99: 10, max: 10 } });
+      expect(t.totals).toMatchObject({
+        queued: 3,
+        active: 2,
+        dispatched: 1,
+        wait: { count: 1, p50: 10, p90: 10, p99: 10, max: 10 },
+      });
       expect(t.keys.map((k) => [k.key, k.dispatched, k.active])).toEqual([
         ['h1', 1, 2],
         ['h2', 0, 0],
@@ -260,7 +279,9 @@ describe('FairStats', () => {
       stats.snapshots(new Subject<void>()).subscribe({ error: (e) => (error = e) });
       expect(error).toBe(boom);
       const results: number[] = [];
-      of(1, 2).pipe(fairMergeMap((n) => of(n), { stats })).subscribe((n) => results.push(n));
+      of(1, 2)
+        .pipe(fairMergeMap((n) => of(n), { stats }))
+        .subscribe((n) => results.push(n));
       expect(results).toEqual([1, 2]); // nobody watches: the clock is never read
     });
 
@@ -301,7 +322,9 @@ describe('FairStats', () => {
       const events = new Subject<Ev>();
       const p = manualProjections<Ev>();
       const out: number[] = [];
-      events.pipe(fairMergeMap(p.project, { concurrency: 4, by: (e) => [e.host], caps: [1], stats })).subscribe((e) => out.push(e.id));
+      events
+        .pipe(fairMergeMap(p.project, { concurrency: 4, by: (e) => [e.host], caps: [1], stats }))
+        .subscribe((e) => out.push(e.id));
       for (let i = 0; i < 4; i++) events.next({ host: 'h1', vm: 'v', id: i });
       expect(w.take().keys[0]).toMatchObject({ key: 'h1', queued: 3, active: 1 });
       w.stop();

@@ -81,7 +81,10 @@ describe('LeafSubject', () => {
   it("should meet a bounded leaf's bound", () => {
     const heal = new LeafSubject<string>();
     const reports: Dropped<string>[] = [];
-    const node = roundRobin<string>({ heal }, { bounds: { heal: { size: 1, overflow: 'drop-oldest', dropped: (d) => reports.push(d) } } });
+    const node = roundRobin<string>(
+      { heal },
+      { bounds: { heal: { size: 1, overflow: 'drop-oldest', dropped: (d) => reports.push(d) } } },
+    );
     const m = manual();
     node.pipe(fairMergeMap(m.project, 1)).subscribe();
     for (const v of ['w', 'a', 'b']) heal.next(v);

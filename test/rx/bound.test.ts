@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { manualProjection as manual } from '../support/manualProjection.js';
 import { OverflowError, fairMergeMap, roundRobin, type Dropped } from '../../src/index.js';
 
-
 /** A subscription's output, its state, and its drops. */
 function watch<T>(output: Observable<T>) {
   const state = { values: [] as T[], error: undefined as unknown, completed: false };
@@ -42,7 +41,10 @@ describe('roundRobin bounds', () => {
   it('should refuse the arriving event with drop-newest, reported to a function', () => {
     const heal = new Subject<string>();
     const reports: Dropped<string>[] = [];
-    const node = roundRobin({ heal }, { bounds: { heal: { size: 1, overflow: 'drop-newest', dropped: (d) => reports.push(d) } } });
+    const node = roundRobin(
+      { heal },
+      { bounds: { heal: { size: 1, overflow: 'drop-newest', dropped: (d) => reports.push(d) } } },
+    );
     const m = manual();
     watch(node.pipe(fairMergeMap(m.project, 1)));
     for (const v of ['w', 'a', 'b']) heal.next(v);
@@ -76,7 +78,10 @@ describe('roundRobin bounds', () => {
   it('should report the path from the node subscribed down to the leaf', () => {
     const heal = new Subject<string>();
     const reports: Dropped<string>[] = [];
-    const vm1 = roundRobin({ heal }, { bounds: { heal: { size: 1, overflow: 'drop-oldest', dropped: (d) => reports.push(d) } } });
+    const vm1 = roundRobin(
+      { heal },
+      { bounds: { heal: { size: 1, overflow: 'drop-oldest', dropped: (d) => reports.push(d) } } },
+    );
     const cloud = roundRobin({ compute1: roundRobin({ vm1 }) });
     const m = manual();
     watch(cloud.pipe(fairMergeMap(m.project, 1)));
@@ -113,7 +118,10 @@ describe('roundRobin bounds', () => {
   it('should bound each subscription separately, and apply to a node subscribed directly', () => {
     const heal = new Subject<string>();
     const reports: Dropped<string>[] = [];
-    const node = roundRobin({ heal }, { bounds: { heal: { size: 1, overflow: 'drop-oldest', dropped: (d) => reports.push(d) } } });
+    const node = roundRobin(
+      { heal },
+      { bounds: { heal: { size: 1, overflow: 'drop-oldest', dropped: (d) => reports.push(d) } } },
+    );
     const direct = watch(node);
     const m = manual();
     watch(node.pipe(fairMergeMap(m.project, 1)));
@@ -143,7 +151,10 @@ describe('roundRobin bounds', () => {
 
   it('should let a dropped observer complete the leaf without ending the stream early', () => {
     const heal = new Subject<string>();
-    const node = roundRobin({ heal }, { bounds: { heal: { size: 1, overflow: 'drop-oldest', dropped: () => heal.complete() } } });
+    const node = roundRobin(
+      { heal },
+      { bounds: { heal: { size: 1, overflow: 'drop-oldest', dropped: () => heal.complete() } } },
+    );
     const m = manual();
     const { state } = watch(node.pipe(fairMergeMap(m.project, 1)));
     heal.next('w');
@@ -159,7 +170,20 @@ describe('roundRobin bounds', () => {
   it('should error the output when dropped throws', () => {
     const heal = new Subject<string>();
     const boom = new Error('boom');
-    const node = roundRobin({ heal }, { bounds: { heal: { size: 1, overflow: 'drop-oldest', dropped: () => { throw boom; } } } });
+    const node = roundRobin(
+      { heal },
+      {
+        bounds: {
+          heal: {
+            size: 1,
+            overflow: 'drop-oldest',
+            dropped: () => {
+              throw boom;
+            },
+          },
+        },
+      },
+    );
     const m = manual();
     const { state } = watch(node.pipe(fairMergeMap(m.project, 1)));
     for (const v of ['w', 'a', 'b']) heal.next(v);
@@ -169,7 +193,10 @@ describe('roundRobin bounds', () => {
   it('should hand back the survivors on delete, and forget the bound', () => {
     const heal = new Subject<string>();
     const reports: string[] = [];
-    const node = roundRobin({ heal }, { bounds: { heal: { size: 2, overflow: 'drop-oldest', dropped: (d) => reports.push(d.event) } } });
+    const node = roundRobin(
+      { heal },
+      { bounds: { heal: { size: 2, overflow: 'drop-oldest', dropped: (d) => reports.push(d.event) } } },
+    );
     expect(node.boundOf('heal')).toMatchObject({ size: 2, overflow: 'drop-oldest' });
     const m = manual();
     watch(node.pipe(fairMergeMap(m.project, 1)));
@@ -199,9 +226,9 @@ describe('roundRobin bounds', () => {
     expect(() => node.add('a', new Subject<string>(), { bound: { size: 1, overflow: 'drop-oldest' } })).toThrow(
       /Expected `dropped` of key "a" with overflow 'drop-oldest': nothing is dropped silently/,
     );
-    expect(() => node.add('vm', roundRobin({ b: new Subject<string>() }), { bound: { size: 1, overflow: 'error' } })).toThrow(
-      /it is a roundRobin node; bound its leaves/,
-    );
+    expect(() =>
+      node.add('vm', roundRobin({ b: new Subject<string>() }), { bound: { size: 1, overflow: 'error' } }),
+    ).toThrow(/it is a roundRobin node; bound its leaves/);
     expect([node.has('a'), node.has('vm')]).toEqual([false, false]);
   });
 
@@ -218,14 +245,18 @@ describe('roundRobin bounds', () => {
     expect(() => roundRobin({ heal }, { bounds: { heal: { size: 2, overflow: 'drop-oldest' } } })).toThrow(
       new TypeError('Expected `dropped` of key "heal" with overflow \'drop-oldest\': nothing is dropped silently'),
     );
-    expect(() => roundRobin({ heal }, { bounds: { heal: { size: 2, overflow: 'latest', dropped } } })).toThrow(TypeError);
+    expect(() => roundRobin({ heal }, { bounds: { heal: { size: 2, overflow: 'latest', dropped } } })).toThrow(
+      TypeError,
+    );
     expect(() => roundRobin({ heal }, { bounds: { heal: { size: 0, overflow: 'drop-newest', dropped } } })).toThrow(
       /Expected `size` of key "heal" to be a positive integer, got 0/,
     );
     expect(() => roundRobin({ heal }, { bounds: { heal: { size: 1, overflow: 'drop-newest', dropped: {} } } })).toThrow(
       /Expected `dropped` of key "heal" to be a function or an Observer with `next`/,
     );
-    expect(() => roundRobin({ heal }, { bounds: { heal: { size: 1, overflow: 'oldest' as never, dropped } } })).toThrow(TypeError);
+    expect(() => roundRobin({ heal }, { bounds: { heal: { size: 1, overflow: 'oldest' as never, dropped } } })).toThrow(
+      TypeError,
+    );
     expect(() => roundRobin({ heal }, { bounds: 3 as never })).toThrow(TypeError);
     // Nothing half-applied: a valid weight next to a bad bound is not set either.
     expect(() => roundRobin({ heal }, { weights: { heal: 2 }, bounds: { heal: null as never } })).toThrow(TypeError);
@@ -239,7 +270,11 @@ describe('fairMergeMap bound', () => {
     const m = manual();
     watch(
       events.pipe(
-        fairMergeMap(([, id]) => m.project(id), { concurrency: 1, by: ([vm]) => [vm], bound: { size: 1, overflow: 'drop-oldest', dropped: (d) => reports.push(d) } }),
+        fairMergeMap(([, id]) => m.project(id), {
+          concurrency: 1,
+          by: ([vm]) => [vm],
+          bound: { size: 1, overflow: 'drop-oldest', dropped: (d) => reports.push(d) },
+        }),
       ),
     );
     events.next(['vm1', 'w']);
@@ -255,7 +290,15 @@ describe('fairMergeMap bound', () => {
     const events = new Subject<{ vm: string; state: string }>();
     const reports: Dropped<{ vm: string; state: string }>[] = [];
     const m = manual();
-    watch(events.pipe(fairMergeMap((e) => m.project(`${e.vm}:${e.state}`), { concurrency: 1, by: (e) => [e.vm], bound: { overflow: 'latest', dropped: (d) => reports.push(d) } })));
+    watch(
+      events.pipe(
+        fairMergeMap((e) => m.project(`${e.vm}:${e.state}`), {
+          concurrency: 1,
+          by: (e) => [e.vm],
+          bound: { overflow: 'latest', dropped: (d) => reports.push(d) },
+        }),
+      ),
+    );
     events.next({ vm: 'vm1', state: 'ACTIVE' });
     events.next({ vm: 'vm1', state: 'MAINTENANCE' });
     events.next({ vm: 'vm1', state: 'DOWN' });
@@ -275,7 +318,14 @@ describe('fairMergeMap bound', () => {
     const events = new Subject<string>();
     const reports: Dropped<string>[] = [];
     const m = manual();
-    const { state } = watch(events.pipe(fairMergeMap(m.project, { concurrency: 1, bound: { size: 2, overflow: 'drop-newest', dropped: (d) => reports.push(d) } })));
+    const { state } = watch(
+      events.pipe(
+        fairMergeMap(m.project, {
+          concurrency: 1,
+          bound: { size: 2, overflow: 'drop-newest', dropped: (d) => reports.push(d) },
+        }),
+      ),
+    );
     for (const v of ['w', 'a', 'b', 'c']) events.next(v);
     events.complete();
     expect(reports).toEqual([{ event: 'c', reason: 'drop-newest', path: [] }]);
@@ -287,14 +337,26 @@ describe('fairMergeMap bound', () => {
   it("should error the output with an OverflowError naming the path under 'error'", () => {
     const events = new Subject<string[]>();
     const m = manual();
-    const { state } = watch(events.pipe(fairMergeMap((e) => m.project(e.join('/')), { concurrency: 1, by: (e) => e.slice(0, 2), bound: { size: 1, overflow: 'error' } })));
+    const { state } = watch(
+      events.pipe(
+        fairMergeMap((e) => m.project(e.join('/')), {
+          concurrency: 1,
+          by: (e) => e.slice(0, 2),
+          bound: { size: 1, overflow: 'error' },
+        }),
+      ),
+    );
     events.next(['h1', 'vm1', 'w']);
     events.next(['h1', 'vm1', 'a']);
     events.next(['h1', 'vm2', 'x']);
     expect(state.error).toBeUndefined();
     events.next(['h1', 'vm1', 'b']);
     expect(state.error).toBeInstanceOf(OverflowError);
-    expect(state.error).toMatchObject({ path: ['h1', 'vm1'], size: 1, message: expect.stringMatching(/Leaf \["h1", "vm1"\] is full/) });
+    expect(state.error).toMatchObject({
+      path: ['h1', 'vm1'],
+      size: 1,
+      message: expect.stringMatching(/Leaf \["h1", "vm1"\] is full/),
+    });
     expect(events.observed).toBe(false);
   });
 
@@ -304,10 +366,21 @@ describe('fairMergeMap bound', () => {
     const m = manual();
     watch(
       events.pipe(
-        fairMergeMap(([, id]) => m.project(id), { concurrency: 2, by: ([vm]) => [vm], caps: [1], bound: { size: 1, overflow: 'drop-oldest', dropped: (d) => reports.push(d.event[1]) } }),
+        fairMergeMap(([, id]) => m.project(id), {
+          concurrency: 2,
+          by: ([vm]) => [vm],
+          caps: [1],
+          bound: { size: 1, overflow: 'drop-oldest', dropped: (d) => reports.push(d.event[1]) },
+        }),
       ),
     );
-    for (const [vm, id] of [['vm1', 'a'], ['vm1', 'b'], ['vm1', 'c'], ['vm2', 'x']] as const) events.next([vm, id]);
+    for (const [vm, id] of [
+      ['vm1', 'a'],
+      ['vm1', 'b'],
+      ['vm1', 'c'],
+      ['vm2', 'x'],
+    ] as const)
+      events.next([vm, id]);
     // a runs (vm1 at its cap); b queues, then c replaces it (drop-oldest); x takes the second slot.
     expect(m.started).toEqual(['a', 'x']);
     expect(reports).toEqual(['b']);
@@ -318,14 +391,22 @@ describe('fairMergeMap bound', () => {
   it('should error at subscription with a roundRobin source, which is bounded through bounds', () => {
     const node = roundRobin({ heal: of('a') });
     const { state } = watch(node.pipe(fairMergeMap((v) => of(v), { bound: { size: 1, overflow: 'error' } })));
-    expect(state.error).toEqual(new TypeError('Expected no `bound` with a roundRobin source: give its leaves `bounds` (roundRobin(children, { bounds }))'));
+    expect(state.error).toEqual(
+      new TypeError(
+        'Expected no `bound` with a roundRobin source: give its leaves `bounds` (roundRobin(children, { bounds }))',
+      ),
+    );
   });
 
   it('should validate the bound when the operator is created', () => {
     expect(() => fairMergeMap((v: string) => of(v), { bound: { size: 10, overflow: 'drop-oldest' } })).toThrow(
       new TypeError("Expected `dropped` with overflow 'drop-oldest': nothing is dropped silently"),
     );
-    expect(() => fairMergeMap((v: string) => of(v), { bound: 'small' as never })).toThrow(/Expected a bound \(\{ size, overflow, dropped \}\), got "small"/);
-    expect(() => fairMergeMap((v: string) => of(v), { bound: { overflow: 'drop-newest', dropped: () => {} } })).toThrow(/Expected `size` to be a positive integer/);
+    expect(() => fairMergeMap((v: string) => of(v), { bound: 'small' as never })).toThrow(
+      /Expected a bound \(\{ size, overflow, dropped \}\), got "small"/,
+    );
+    expect(() => fairMergeMap((v: string) => of(v), { bound: { overflow: 'drop-newest', dropped: () => {} } })).toThrow(
+      /Expected `size` to be a positive integer/,
+    );
   });
 });

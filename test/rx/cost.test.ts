@@ -54,13 +54,23 @@ describe('fairMergeMap cost: validation', () => {
   it('should reject a cost that is not a function at the call', () => {
     const f = (v: string) => of(v);
     expect(() => fairMergeMap(f, { concurrency: 2, cost: 4 as never })).toThrow(TypeError);
-    expect(() => fairMergeMap(f, { concurrency: 2, cost: 4 as never })).toThrow(/Expected `cost` to be a function, got 4/);
-    expect(() => fairMergeMap(f, { concurrency: 2, cost: null as never })).toThrow(/Expected `cost` to be a function, got null/);
+    expect(() => fairMergeMap(f, { concurrency: 2, cost: 4 as never })).toThrow(
+      /Expected `cost` to be a function, got 4/,
+    );
+    expect(() => fairMergeMap(f, { concurrency: 2, cost: null as never })).toThrow(
+      /Expected `cost` to be a function, got null/,
+    );
     expect(() => fairMergeMap(f, { concurrency: 2, cost: undefined })).not.toThrow();
   });
 
   const answers: [what: string, costOfB: () => number, message: RegExp][] = [
-    ['throws', () => { throw new Error('boom'); }, /boom/],
+    [
+      'throws',
+      () => {
+        throw new Error('boom');
+      },
+      /boom/,
+    ],
     ['answers 0', () => 0, /Expected `cost` to return a positive integer, got 0 for "b"/],
     ['answers 1.5', () => 1.5, /got 1.5/],
     ['answers Infinity', () => Infinity, /got Infinity/],
@@ -72,7 +82,11 @@ describe('fairMergeMap cost: validation', () => {
       const source = new Subject<string>();
       const m = manual();
       const { cost, calls } = countingCost();
-      const r = record(source.pipe(fairMergeMap(m.project, { concurrency: 2, cost: (v: string) => (cost(v), v === 'a' ? 1 : costOfB()) })));
+      const r = record(
+        source.pipe(
+          fairMergeMap(m.project, { concurrency: 2, cost: (v: string) => (cost(v), v === 'a' ? 1 : costOfB()) }),
+        ),
+      );
       source.next('a');
       expect(m.started).toEqual(['a']);
       source.next('b'); // a slot is free: its cost is asked at once
@@ -89,7 +103,9 @@ describe('fairMergeMap cost: validation', () => {
     const heal = new Subject<string>();
     const node = roundRobin({ heal });
     const m = manual();
-    const r = record(node.pipe(fairMergeMap(m.project, { concurrency: 1, cost: (v: string) => (v === 'bad' ? -1 : 1) })));
+    const r = record(
+      node.pipe(fairMergeMap(m.project, { concurrency: 1, cost: (v: string) => (v === 'bad' ? -1 : 1) })),
+    );
     heal.next('a');
     heal.next('bad'); // queued: no slot
     expect(r.errors).toEqual([]);
@@ -155,13 +171,23 @@ describe('fairMergeMap cost: slots', () => {
     source.next('a');
     source.next('m2'); // held on arrival (the offer path): asked now
     source.next('b'); // queued behind it: not asked yet
-    expect([...calls]).toEqual([['a', 1], ['m2', 1]]);
+    expect([...calls]).toEqual([
+      ['a', 1],
+      ['m2', 1],
+    ]);
     m.finish('a'); // the held event starts: asked no second time; b is not picked (no slot free)
     expect(m.started).toEqual(['a', 'm2']);
-    expect([...calls]).toEqual([['a', 1], ['m2', 1]]);
+    expect([...calls]).toEqual([
+      ['a', 1],
+      ['m2', 1],
+    ]);
     m.finish('m2');
     expect(m.started).toEqual(['a', 'm2', 'b']);
-    expect([...calls]).toEqual([['a', 1], ['m2', 1], ['b', 1]]);
+    expect([...calls]).toEqual([
+      ['a', 1],
+      ['m2', 1],
+      ['b', 1],
+    ]);
   });
 
   it('should ask a queued event its cost once it is picked, not when it arrives', () => {
@@ -174,7 +200,11 @@ describe('fairMergeMap cost: slots', () => {
     m.finish('a');
     expect([...calls.keys()]).toEqual(['a', 'b']);
     m.finish('b', 'c');
-    expect([...calls]).toEqual([['a', 1], ['b', 1], ['c', 1]]);
+    expect([...calls]).toEqual([
+      ['a', 1],
+      ['b', 1],
+      ['c', 1],
+    ]);
   });
 
   it('should keep the rotation order of a by tree: the held event goes first, its leaf has had its turn', () => {
@@ -196,7 +226,9 @@ describe('fairMergeMap cost: slots', () => {
     const source = new Subject<string>();
     const m = manual();
     // Each host may run 2 events at once, whatever they cost; concurrency 10.
-    record(source.pipe(fairMergeMap(m.project, { concurrency: 10, by: (v: string) => [v[0]], caps: [2], cost: costOf })));
+    record(
+      source.pipe(fairMergeMap(m.project, { concurrency: 10, by: (v: string) => [v[0]], caps: [2], cost: costOf })),
+    );
     for (const v of ['x2a', 'x2b', 'x1', 'y3']) source.next(v);
     // x is at its cap of 2 events (4 slots): x1 waits although 6 slots are free; y3 takes 3 of them.
     expect(m.started).toEqual(['x2a', 'x2b', 'y3']);
@@ -316,7 +348,11 @@ describe('fairMergeMap cost: slots', () => {
     const source = new Subject<string>();
     const m = manual();
     const dropped: string[] = [];
-    const bound = { size: 1, overflow: 'drop-newest' as const, dropped: (d: { event: string }) => void dropped.push(d.event) };
+    const bound = {
+      size: 1,
+      overflow: 'drop-newest' as const,
+      dropped: (d: { event: string }) => void dropped.push(d.event),
+    };
     const r = record(source.pipe(fairMergeMap(m.project, { concurrency: 2, cost: costOf, bound })));
     source.next('a');
     source.next('m2'); // held, not queued
@@ -335,13 +371,21 @@ describe('fairMergeMap cost: slots', () => {
   it('should pass the dispatch index to project', () => {
     const source = new Subject<string>();
     const seen: [string, number][] = [];
-    record(source.pipe(fairMergeMap((v: string, i: number) => (seen.push([v, i]), of(v)), { concurrency: 2, cost: costOf })));
+    record(
+      source.pipe(fairMergeMap((v: string, i: number) => (seen.push([v, i]), of(v)), { concurrency: 2, cost: costOf })),
+    );
     for (const v of ['a', 'm2', 'b']) source.next(v);
-    expect(seen).toEqual([['a', 0], ['m2', 1], ['b', 2]]);
+    expect(seen).toEqual([
+      ['a', 0],
+      ['m2', 1],
+      ['b', 2],
+    ]);
   });
 
   it('should not grow the stack with a million synchronous completions', () => {
-    const r = record(range(0, 1_000_000).pipe(fairMergeMap((i) => of(i), { concurrency: 4, cost: (i) => 1 + (i % 5) })));
+    const r = record(
+      range(0, 1_000_000).pipe(fairMergeMap((i) => of(i), { concurrency: 4, cost: (i) => 1 + (i % 5) })),
+    );
     expect(r.errors).toEqual([]);
     expect(r.completed).toBe(true);
     expect(r.values).toHaveLength(1_000_000);

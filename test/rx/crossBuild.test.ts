@@ -84,17 +84,24 @@ describe('the ESM and CJS builds together', () => {
       const snapshots: { keys: readonly { key: unknown; queued: number }[] }[] = [];
       stats.snapshots(notifier).subscribe((s) => snapshots.push(s));
       const { project } = manualProjection();
-      cjs.roundRobin({ a, x }).pipe(esm.fairMergeMap(project, { concurrency: 1, stats })).subscribe();
+      cjs
+        .roundRobin({ a, x })
+        .pipe(esm.fairMergeMap(project, { concurrency: 1, stats }))
+        .subscribe();
       for (const v of 'abc') a.next(v);
       x.next('x');
       notifier.next();
-      expect(snapshots[0]?.keys.map(({ key, queued }) => [key, queued])).toEqual([['a', 2], ['x', 1]]);
+      expect(snapshots[0]?.keys.map(({ key, queued }) => [key, queued])).toEqual([
+        ['a', 2],
+        ['x', 1],
+      ]);
     }
   });
 
   it('should refuse a node of the other build as a child, at the call', () => {
     const foreign = cjs.roundRobin({ a: new Subject<string>() });
-    const message = /^The node given at key "b" was built by another copy of rxjs-fair \(its ESM and CJS builds, or two installs\)/;
+    const message =
+      /^The node given at key "b" was built by another copy of rxjs-fair \(its ESM and CJS builds, or two installs\)/;
     expect(() => esm.roundRobin({ b: foreign })).toThrow(TypeError);
     expect(() => esm.roundRobin({ b: foreign })).toThrow(message);
     expect(() => esm.roundRobin<string>().add('b', foreign)).toThrow(message);
@@ -106,7 +113,9 @@ describe('the ESM and CJS builds together', () => {
   });
 
   it('should refuse a queue of the other build in a RoundRobinQueue, at the call', () => {
-    expect(() => new esm.RoundRobinQueue({ a: new cjs.FifoQueue() })).toThrow(/^The queue given at key "a" was built by another copy of rxjs-fair/);
+    expect(() => new esm.RoundRobinQueue({ a: new cjs.FifoQueue() })).toThrow(
+      /^The queue given at key "a" was built by another copy of rxjs-fair/,
+    );
     expect(() => new cjs.RoundRobinQueue<string>().add('a', new esm.RoundRobinQueue())).toThrow(TypeError);
   });
 
@@ -115,17 +124,29 @@ describe('the ESM and CJS builds together', () => {
     Object.defineProperty(other, Symbol.for('rxjs-fair/roundRobin@0'), { value: () => undefined });
     const errors: unknown[] = [];
     const values: string[] = [];
-    other.pipe(esm.fairMergeMap((v: string) => [v], 1)).subscribe({ next: (v) => values.push(v), error: (e) => errors.push(e) });
+    other
+      .pipe(esm.fairMergeMap((v: string) => [v], 1))
+      .subscribe({ next: (v) => values.push(v), error: (e) => errors.push(e) });
     expect(values).toEqual([]);
-    expect(errors).toEqual([new TypeError('Cannot pull from a roundRobin node built by an incompatible version of rxjs-fair: pipe it into the fairMergeMap of the copy that built it')]);
-    expect(() => esm.roundRobin({ b: other })).toThrow(/^The node given at key "b" was built by another copy of rxjs-fair/);
+    expect(errors).toEqual([
+      new TypeError(
+        'Cannot pull from a roundRobin node built by an incompatible version of rxjs-fair: pipe it into the fairMergeMap of the copy that built it',
+      ),
+    ]);
+    expect(() => esm.roundRobin({ b: other })).toThrow(
+      /^The node given at key "b" was built by another copy of rxjs-fair/,
+    );
   });
 
   it('should refuse a FairStats of an incompatible version, and anything else as stats', () => {
     const other = { [Symbol.for('rxjs-fair/FairStats@0')]: true };
     expect(() => esm.fairMergeMap((v: string) => [v], { stats: other as never })).toThrow(
-      new TypeError('Expected `stats` to be a FairStats of a compatible copy of rxjs-fair: this one was built by an incompatible version'),
+      new TypeError(
+        'Expected `stats` to be a FairStats of a compatible copy of rxjs-fair: this one was built by an incompatible version',
+      ),
     );
-    expect(() => esm.fairMergeMap((v: string) => [v], { stats: {} as never })).toThrow(new TypeError('Expected `stats` to be a FairStats, got [object Object]'));
+    expect(() => esm.fairMergeMap((v: string) => [v], { stats: {} as never })).toThrow(
+      new TypeError('Expected `stats` to be a FairStats, got [object Object]'),
+    );
   });
 });

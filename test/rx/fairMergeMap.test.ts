@@ -64,7 +64,9 @@ describe('fairMergeMap', () => {
     it('should keep the events of one key in arrival order with `by`', () => {
       const source = new Subject<string>();
       const b = blocker<string>();
-      const r = record(source.pipe(fairMergeMap((x, i) => (i === 0 ? b.observable : of(x)), { concurrency: 1, by: byPrefix })));
+      const r = record(
+        source.pipe(fairMergeMap((x, i) => (i === 0 ? b.observable : of(x)), { concurrency: 1, by: byPrefix })),
+      );
       source.next('k:start');
       for (let i = 0; i < 5; i++) source.next(`k:${i}`);
       b.release();
@@ -93,7 +95,9 @@ describe('fairMergeMap', () => {
     it("should give a quiet key its turn after one event of each busy key, where mergeMap's FIFO makes it wait", () => {
       const source = new Subject<string>();
       const b = blocker<string>();
-      const r = record(source.pipe(fairMergeMap((x, i) => (i === 0 ? b.observable : of(x)), { concurrency: 1, by: byPrefix })));
+      const r = record(
+        source.pipe(fairMergeMap((x, i) => (i === 0 ? b.observable : of(x)), { concurrency: 1, by: byPrefix })),
+      );
       source.next('noisy:start');
       for (let i = 0; i < 100; i++) source.next(`noisy:${i}`);
       source.next('quiet:0');
@@ -132,7 +136,8 @@ describe('fairMergeMap', () => {
       );
       source.next({ host: 'compute1', vm: 'vm1', id: 'start' });
       for (let h = 1; h <= 3; h++)
-        for (let v = 1; v <= 2; v++) for (let i = 0; i < 2; i++) source.next({ host: `compute${h}`, vm: `vm${v}`, id: String(i) });
+        for (let v = 1; v <= 2; v++)
+          for (let i = 0; i < 2; i++) source.next({ host: `compute${h}`, vm: `vm${v}`, id: String(i) });
       b.release();
       expect(r.values).toEqual([
         'compute1-vm1-0',
@@ -324,7 +329,9 @@ describe('fairMergeMap', () => {
     });
 
     it('should complete with `by` once every key drained', () => {
-      const r = record(of('a:1', 'b:1', 'a:2', 'c:1', 'a:3').pipe(fairMergeMap((x) => of(x), { concurrency: 1, by: byPrefix })));
+      const r = record(
+        of('a:1', 'b:1', 'a:2', 'c:1', 'a:3').pipe(fairMergeMap((x) => of(x), { concurrency: 1, by: byPrefix })),
+      );
       expect(r.values).toEqual(['a:1', 'b:1', 'a:2', 'c:1', 'a:3']);
       expect(r.completed).toBe(true);
     });
@@ -503,7 +510,12 @@ describe('fairMergeMap', () => {
         }
         s.complete();
       });
-      const r = record(source.pipe(fairMergeMap((x) => of(x), 1), take(3)));
+      const r = record(
+        source.pipe(
+          fairMergeMap((x) => of(x), 1),
+          take(3),
+        ),
+      );
       expect(r.values).toEqual([0, 1, 2]);
       // As with mergeMap: the source sees its subscriber closed after the third event (an endless source would hang).
       expect(emitted).toBe(3);
@@ -598,10 +610,9 @@ describe('fairMergeMap', () => {
         // 1, 2: a and b start; 3: c waits (h1); 4: x waits (h2), a done, c starts; 5: y waits, b done, x starts;
         // 7: c done, y starts; 10: y done and the source has completed.
         const expected = '    ----ab-cx-(y|)';
-        expectObservable(source.pipe(fairMergeMap((v) => inner.pipe(map(() => v)), { concurrency: 2, by: byPrefix }))).toBe(
-          expected,
-          values,
-        );
+        expectObservable(
+          source.pipe(fairMergeMap((v) => inner.pipe(map(() => v)), { concurrency: 2, by: byPrefix })),
+        ).toBe(expected, values);
       });
     });
 
@@ -730,7 +741,9 @@ describe('fairMergeMap', () => {
     it('should throw a TypeError at the call for a bad project, options or `by`', () => {
       expect(() => fairMergeMap(42 as unknown as (x: number) => Observable<number>, 1)).toThrow(TypeError);
       expect(() => fairMergeMap((x: number) => of(x), null as unknown as number)).toThrow(TypeError);
-      expect(() => fairMergeMap((x: number) => of(x), { by: 'host' as unknown as (x: number) => unknown[] })).toThrow(TypeError);
+      expect(() => fairMergeMap((x: number) => of(x), { by: 'host' as unknown as (x: number) => unknown[] })).toThrow(
+        TypeError,
+      );
     });
 
     it.each([
@@ -742,7 +755,12 @@ describe('fairMergeMap', () => {
       const source = new Subject<string>();
       const gates = new Gates<string>();
       const r = record(
-        source.pipe(fairMergeMap(gates.project, { concurrency: 1, by: (x) => (x === 'bad' ? (path as unknown as string[]) : [x]) })),
+        source.pipe(
+          fairMergeMap(gates.project, {
+            concurrency: 1,
+            by: (x) => (x === 'bad' ? (path as unknown as string[]) : [x]),
+          }),
+        ),
       );
       source.next('ok1'); // dispatched
       source.next('ok2'); // queued
@@ -813,15 +831,20 @@ describe('fairMergeMap', () => {
     });
 
     it('should take async functions as projections', async () => {
-      const result = await lastValueFrom(of(1, 2, 3).pipe(fairMergeMap(async (x) => x * 2, 2), toArray()));
+      const result = await lastValueFrom(
+        of(1, 2, 3).pipe(
+          fairMergeMap(async (x) => x * 2, 2),
+          toArray(),
+        ),
+      );
       expect(result).toEqual([2, 4, 6]);
     });
 
     it('should error the output when a Promise rejects', async () => {
       const err = new Error('rejected');
-      await expect(lastValueFrom(of(1, 2).pipe(fairMergeMap((x) => (x === 2 ? Promise.reject(err) : Promise.resolve(x)), 1)))).rejects.toBe(
-        err,
-      );
+      await expect(
+        lastValueFrom(of(1, 2).pipe(fairMergeMap((x) => (x === 2 ? Promise.reject(err) : Promise.resolve(x)), 1))),
+      ).rejects.toBe(err);
     });
 
     it('should take array projections', () => {
@@ -844,7 +867,9 @@ describe('fairMergeMap', () => {
       const source = new Subject<string>();
       const b = blocker<string>();
       const r = record(
-        source.pipe(fairMergeMap((x, i) => (x === 'a:0' ? b.observable : of(`${x}#${i}`)), { concurrency: 1, by: byPrefix })),
+        source.pipe(
+          fairMergeMap((x, i) => (x === 'a:0' ? b.observable : of(`${x}#${i}`)), { concurrency: 1, by: byPrefix }),
+        ),
       );
       source.next('a:0');
       source.next('a:1');

@@ -16,7 +16,11 @@ function subjects<K extends string>(...keys: K[]): Record<K, Subject<string>> {
 }
 
 /** The seed's cloud over Subjects: compute1..3, each with vm1 and vm2. */
-function seedCloud(): { cloud: RoundRobin<string>; leaf: (h: number, v: number) => Subject<string>; hosts: RoundRobin<string>[] } {
+function seedCloud(): {
+  cloud: RoundRobin<string>;
+  leaf: (h: number, v: number) => Subject<string>;
+  hosts: RoundRobin<string>[];
+} {
   const leaves = new Map<string, Subject<string>>();
   const hosts: RoundRobin<string>[] = [];
   const children: Record<string, RoundRobin<string>> = {};
@@ -214,7 +218,12 @@ describe('roundRobin', () => {
       let release: () => void = () => {};
       const out: string[] = [];
       node
-        .pipe(fairMergeMap((x, i) => (i === 0 ? new Observable<string>((s) => void (release = () => s.complete())) : of(x)), 1))
+        .pipe(
+          fairMergeMap(
+            (x, i) => (i === 0 ? new Observable<string>((s) => void (release = () => s.complete())) : of(x)),
+            1,
+          ),
+        )
         .subscribe((x) => out.push(x));
       a.next('first');
       for (let i = 0; i < 50_000; i++) {
@@ -241,7 +250,12 @@ describe('roundRobin', () => {
       let release: () => void = () => {};
       const out: number[] = [];
       node
-        .pipe(fairMergeMap((x, i) => (i === 0 ? new Observable<number>((s) => void (release = () => s.complete())) : of(x)), 1))
+        .pipe(
+          fairMergeMap(
+            (x, i) => (i === 0 ? new Observable<number>((s) => void (release = () => s.complete())) : of(x)),
+            1,
+          ),
+        )
         .subscribe((x) => out.push(x));
       for (let i = 0; i <= 10; i++) busy.next(i);
       const ready = vi.spyOn(FifoQueue.prototype, 'ready', 'get');
@@ -695,7 +709,12 @@ describe('roundRobin', () => {
       };
       let release: () => void = () => {};
       const r = record(
-        node.pipe(fairMergeMap((x, i) => (i === 0 ? new Observable<string>((s) => void (release = () => s.complete())) : project(x)), 1)),
+        node.pipe(
+          fairMergeMap(
+            (x, i) => (i === 0 ? new Observable<string>((s) => void (release = () => s.complete())) : project(x)),
+            1,
+          ),
+        ),
       );
       a.next('first');
       a.next('a1');
@@ -716,7 +735,12 @@ describe('roundRobin', () => {
       let last = -1;
       let inOrder = true;
       node
-        .pipe(fairMergeMap((x, i) => (i === 0 ? new Observable<number>((s) => void (release = () => s.complete())) : of(x)), 1))
+        .pipe(
+          fairMergeMap(
+            (x, i) => (i === 0 ? new Observable<number>((s) => void (release = () => s.complete())) : of(x)),
+            1,
+          ),
+        )
         .subscribe((x) => {
           if (x !== last + 1) inOrder = false;
           last = x;

@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { manualProjection as manual } from '../support/manualProjection.js';
 import { fairMergeMap, roundRobin } from '../../src/index.js';
 
-
 describe('roundRobin weights', () => {
   it('should validate weights at construction and in setWeight, applying nothing on error', () => {
     const a = new Subject<string>();
-    expect(() => roundRobin({ a }, { weights: { a: 0 } })).toThrow(/Expected `weights` of key "a" to be a positive integer, got 0/);
+    expect(() => roundRobin({ a }, { weights: { a: 0 } })).toThrow(
+      /Expected `weights` of key "a" to be a positive integer, got 0/,
+    );
     expect(() => roundRobin({ a }, { weights: { b: 2 } })).toThrow(/Cannot set `weights` of key "b": no such child/);
     const node = roundRobin({ a }, { weights: { a: 2 } });
     expect(node.weightOf('a')).toBe(2);
@@ -36,7 +37,9 @@ describe('roundRobin weights', () => {
 describe('roundRobin caps', () => {
   it('should validate caps, applying nothing on error', () => {
     const a = new Subject<string>();
-    expect(() => roundRobin({ a }, { caps: { a: 0 } })).toThrow(/Expected `caps` of key "a" to be a positive integer or Infinity/);
+    expect(() => roundRobin({ a }, { caps: { a: 0 } })).toThrow(
+      /Expected `caps` of key "a" to be a positive integer or Infinity/,
+    );
     expect(() => roundRobin({ a }, { cap: -1 })).toThrow(/Expected `cap` to be a positive integer or Infinity/);
     const node = roundRobin({ a }, { caps: { a: 2 } });
     expect(() => node.setCap('a', 0)).toThrow(TypeError);
@@ -64,7 +67,12 @@ describe('roundRobin caps', () => {
     const resolvers: (() => void)[] = [];
     const out: string[] = [];
     node
-      .pipe(fairMergeMap((v: string) => new Promise<string>((resolve) => (started.push(v), resolvers.push(() => resolve(v)))), 5))
+      .pipe(
+        fairMergeMap(
+          (v: string) => new Promise<string>((resolve) => (started.push(v), resolvers.push(() => resolve(v)))),
+          5,
+        ),
+      )
       .subscribe((v) => out.push(v));
     heal.next('a');
     heal.next('b');
@@ -156,8 +164,12 @@ describe('roundRobin caps', () => {
 describe('fairMergeMap weight and caps options', () => {
   it('should validate them at the call', () => {
     const f = (v: string) => of(v);
-    expect(() => fairMergeMap(f, { by: () => ['a'], weight: 2 as never })).toThrow(/Expected `weight` to be a function/);
-    expect(() => fairMergeMap(f, { by: () => ['a'], caps: [1, 0] })).toThrow(/Expected `caps\[1\]` to be a positive integer or Infinity, got 0/);
+    expect(() => fairMergeMap(f, { by: () => ['a'], weight: 2 as never })).toThrow(
+      /Expected `weight` to be a function/,
+    );
+    expect(() => fairMergeMap(f, { by: () => ['a'], caps: [1, 0] })).toThrow(
+      /Expected `caps\[1\]` to be a positive integer or Infinity, got 0/,
+    );
     expect(() => fairMergeMap(f, { by: () => ['a'], caps: 2 as never })).toThrow(/Expected `caps` to be an array/);
     expect(() => fairMergeMap(f, { caps: [1] })).toThrow(/Expected `by` with `weight` or `caps`/);
   });
@@ -166,7 +178,10 @@ describe('fairMergeMap weight and caps options', () => {
     const events = new Subject<[string, string]>();
     const m = manual();
     events.pipe(fairMergeMap(([, id]) => m.project(id), { concurrency: 2, by: ([vm]) => [vm], caps: [1] })).subscribe();
-    for (const burst of [['a', 'b', 'x'], ['c', 'd', 'y']]) {
+    for (const burst of [
+      ['a', 'b', 'x'],
+      ['c', 'd', 'y'],
+    ]) {
       const [first, second, other] = burst as [string, string, string];
       const before = m.started.length;
       events.next(['vm1', first]);
@@ -182,10 +197,17 @@ describe('fairMergeMap weight and caps options', () => {
   });
 
   it('should error the output when weight throws or answers nonsense, and unsubscribe the source', () => {
-    for (const weight of [() => { throw new Error('boom'); }, () => 0]) {
+    for (const weight of [
+      () => {
+        throw new Error('boom');
+      },
+      () => 0,
+    ]) {
       const source = new Subject<string>();
       let error: unknown;
-      source.pipe(fairMergeMap((v: string) => new Subject<string>(), { concurrency: 1, by: (v) => [v], weight })).subscribe({ error: (e: unknown) => (error = e) });
+      source
+        .pipe(fairMergeMap((v: string) => new Subject<string>(), { concurrency: 1, by: (v) => [v], weight }))
+        .subscribe({ error: (e: unknown) => (error = e) });
       source.next('a'); // dispatched at once: no branch created yet
       source.next('b');
       expect(String(error)).toMatch(/boom|positive integer/);
@@ -225,8 +247,12 @@ describe('roundRobin add with weight and cap', () => {
 
   it('should reject bad options and add nothing', () => {
     const node = roundRobin({ a: new Subject<string>() });
-    expect(() => node.add('b', new Subject<string>(), { weight: 0 })).toThrow(/Expected `weight` to be a positive integer, got 0/);
-    expect(() => node.add('b', new Subject<string>(), { cap: 0.5 })).toThrow(/Expected `cap` to be a positive integer or Infinity/);
+    expect(() => node.add('b', new Subject<string>(), { weight: 0 })).toThrow(
+      /Expected `weight` to be a positive integer, got 0/,
+    );
+    expect(() => node.add('b', new Subject<string>(), { cap: 0.5 })).toThrow(
+      /Expected `cap` to be a positive integer or Infinity/,
+    );
     expect(() => node.add('b', new Subject<string>(), null as never)).toThrow(/Expected an options object, got null/);
     expect(node.has('b')).toBe(false);
   });

@@ -21,12 +21,19 @@ function newestSource(): number {
         return entry.isDirectory() ? walk(path) : statSync(path).mtimeMs;
       }),
     );
-  return Math.max(walk(join(root, 'src')), ...['tsup.config.ts', 'package.json'].map((file) => statSync(join(root, file)).mtimeMs));
+  return Math.max(
+    walk(join(root, 'src')),
+    ...['tsup.config.ts', 'package.json'].map((file) => statSync(join(root, file)).mtimeMs),
+  );
 }
 
 export default function setup(): void {
   const built = Math.min(...outputs.map((file) => (existsSync(file) ? statSync(file).mtimeMs : 0)));
   if (built < newestSource()) {
-    execFileSync(join(root, 'node_modules', '.bin', 'tsup'), ['--silent'], { cwd: root, stdio: 'pipe', timeout: 120_000 });
+    execFileSync(join(root, 'node_modules', '.bin', 'tsup'), ['--silent'], {
+      cwd: root,
+      stdio: 'pipe',
+      timeout: 120_000,
+    });
   }
 }

@@ -24,9 +24,12 @@ export async function startTestBroker(): Promise<TestBroker> {
     ({ stdout } = await run('bash', [script, 'start'], { timeout: 600_000, maxBuffer: 1 << 20 }));
   } catch (error) {
     const { stderr, message } = error as { stderr?: string; message: string };
-    throw new Error(`The dashboard test needs RabbitMQ and could not start it (test/integration/broker.sh start): ${message}\n${stderr ?? ''}`);
+    throw new Error(
+      `The dashboard test needs RabbitMQ and could not start it (test/integration/broker.sh start): ${message}\n${stderr ?? ''}`,
+    );
   }
   const [dir, url] = stdout.trim().split('\n');
-  if (dir === undefined || url === undefined || !url.startsWith('amqp://')) throw new Error(`broker.sh start printed ${JSON.stringify(stdout)}`);
+  if (dir === undefined || url === undefined || !url.startsWith('amqp://'))
+    throw new Error(`broker.sh start printed ${JSON.stringify(stdout)}`);
   return { url, stop: async () => void (await run('bash', [script, 'stop', dir], { timeout: 120_000 })) };
 }

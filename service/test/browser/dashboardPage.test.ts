@@ -45,7 +45,8 @@ async function waitUntil(what: string, check: () => boolean | Promise<boolean>, 
   }
 }
 
-const sum = (values: Record<string, number> | undefined): number => Object.values(values ?? {}).reduce((a, b) => a + b, 0);
+const sum = (values: Record<string, number> | undefined): number =>
+  Object.values(values ?? {}).reduce((a, b) => a + b, 0);
 
 describe.skipIf(chromium?.ok === false)('service dashboard (web/dashboard/), in Chromium against RabbitMQ', () => {
   let broker: TestBroker | undefined;
@@ -61,7 +62,10 @@ describe.skipIf(chromium?.ok === false)('service dashboard (web/dashboard/), in 
   const api = async (method: string, path: string, body?: unknown, token: string | null = TOKEN): Promise<Response> =>
     fetch(`${server?.url}${path}`, {
       method,
-      headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   const stats = async (): Promise<Stats> => (await (await api('GET', '/stats')).json()) as Stats;
@@ -73,13 +77,21 @@ describe.skipIf(chromium?.ok === false)('service dashboard (web/dashboard/), in 
     if (raw === null || raw === '') return null;
     const value = Number(raw);
     expect(Number.isFinite(value), `${testId} = ${raw}`).toBe(true);
-    if (Number.isInteger(value)) expect(((await element.textContent()) ?? '').replace(/,/g, ''), `${testId} shows ${value}`).toContain(String(value));
+    if (Number.isInteger(value))
+      expect(((await element.textContent()) ?? '').replace(/,/g, ''), `${testId} shows ${value}`).toContain(
+        String(value),
+      );
     return value;
   }
 
   beforeAll(async () => {
     mkdirSync(output, { recursive: true });
-    await build({ configFile: join(root, 'dashboard', 'vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir: built, emptyOutDir: true } });
+    await build({
+      configFile: join(root, 'dashboard', 'vite.config.ts'),
+      mode: 'production',
+      logLevel: 'warn',
+      build: { outDir: built, emptyOutDir: true },
+    });
     broker = await startTestBroker();
     scheduler = new Scheduler({
       url: broker.url,
@@ -93,20 +105,31 @@ describe.skipIf(chromium?.ok === false)('service dashboard (web/dashboard/), in 
       },
     });
     await scheduler.start();
-    server = await startRestServer(scheduler, { port: 0, token: TOKEN, dashboard: built, stats: { brokerRefreshMs: 1000 } });
+    server = await startRestServer(scheduler, {
+      port: 0,
+      token: TOKEN,
+      dashboard: built,
+      stats: { brokerRefreshMs: 1000 },
+    });
 
     // compute2's vm1 goes into MAINTENANCE before its events arrive: they are parked, not run.
     expect((await api('PUT', '/availability', { compute2: { vm1: 'MAINTENANCE' } })).status).toBe(200);
     const events: FairEvent[] = [];
-    for (let i = 0; i < NOISY_EVENTS; i++) events.push({ id: `noisy-${i}`, host: 'compute0', vm: `vm${i % 4}`, policy: 'heal', action: 'heal' });
-    for (const host of QUIET_HOSTS) for (let i = 0; i < 3; i++) events.push({ id: `${host}-${i}`, host, vm: `vm${i % 2}`, policy: 'scale', action: 'scale' });
-    for (let i = 0; i < BULK_HOSTS; i++) events.push({ id: `bulk-${i}`, host: `bulk${i}`, vm: 'vm0', policy: 'heal', action: 'heal' });
+    for (let i = 0; i < NOISY_EVENTS; i++)
+      events.push({ id: `noisy-${i}`, host: 'compute0', vm: `vm${i % 4}`, policy: 'heal', action: 'heal' });
+    for (const host of QUIET_HOSTS)
+      for (let i = 0; i < 3; i++)
+        events.push({ id: `${host}-${i}`, host, vm: `vm${i % 2}`, policy: 'scale', action: 'scale' });
+    for (let i = 0; i < BULK_HOSTS; i++)
+      events.push({ id: `bulk-${i}`, host: `bulk${i}`, vm: 'vm0', policy: 'heal', action: 'heal' });
     expect((await api('POST', '/events', events)).status).toBe(202);
     // One malformed message, straight into a host's queue: dead-lettered.
     const connection = await connect(broker.url);
     try {
       const channel = await connection.createConfirmChannel();
-      channel.publish(topology({ namespace: NAMESPACE }).events, hostKey('compute1'), Buffer.from('not json'), { persistent: true });
+      channel.publish(topology({ namespace: NAMESPACE }).events, hostKey('compute1'), Buffer.from('not json'), {
+        persistent: true,
+      });
       await channel.waitForConfirms();
     } finally {
       await connection.close();
@@ -120,7 +143,8 @@ describe.skipIf(chromium?.ok === false)('service dashboard (web/dashboard/), in 
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()}`);
+      if (message.type() === 'error' || message.type() === 'warning')
+        problems.push(`console.${message.type()}: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('response', (response) => {
@@ -171,7 +195,7 @@ describe.skipIf(chromium?.ok === false)('service dashboard (web/dashboard/), in 
     expect(await tokenField.inputValue()).toBe(''); // not left in the form
   });
 
-  it("shows the same numbers as GET /stats: queued and in the broker per host, totals, dead letters", async () => {
+  it('shows the same numbers as GET /stats: queued and in the broker per host, totals, dead letters', async () => {
     const s = await stats();
     const inBroker = sum(s.inBroker.hosts) + sum(s.inBroker.parked);
     await expect.poll(() => shown('tile-in-broker'), { timeout: 10_000 }).toBe(inBroker);
@@ -238,7 +262,9 @@ describe.skipIf(chromium?.ok === false)('service dashboard (web/dashboard/), in 
     const noisy = page.locator('tr[data-host="compute0"]');
     await expect.poll(() => shown('p99', noisy), { timeout: 15_000 }).toBeGreaterThan(0);
     // A fairness index appears once busy hosts dispatch.
-    await expect.poll(async () => (await page.getByTestId('tile-fairness').textContent()) ?? '').toMatch(/^(0|1)\.\d\d$/);
+    await expect
+      .poll(async () => (await page.getByTestId('tile-fairness').textContent()) ?? '')
+      .toMatch(/^(0|1)\.\d\d$/);
     expect(Date.now() - started).toBeLessThan(30_000);
 
     await page.evaluate('window.scrollTo(0, 0)');

@@ -9,11 +9,17 @@ afterEach(async () => {
 });
 
 function events(host: string, vm: string, n: number): FairEvent[] {
-  return Array.from({ length: n }, (_, i) => ({ id: `${host}-${vm}-${i}`, host, vm, policy: `p${i % 3}`, action: 'heal' }));
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${host}-${vm}-${i}`,
+    host,
+    vm,
+    policy: `p${i % 3}`,
+    action: 'heal',
+  }));
 }
 
 describe.skipIf(amqpUrl === '')('availability (real broker)', () => {
-  it('runs none of a VM\'s events while it is in MAINTENANCE, without holding its host\'s prefetch, then all of them once it is back', async () => {
+  it("runs none of a VM's events while it is in MAINTENANCE, without holding its host's prefetch, then all of them once it is back", async () => {
     const namespace = uniqueNamespace('maint');
     const producer = await Producer.connect({ url: amqpUrl, namespace });
     cleanup.push(() => producer.close());
@@ -35,13 +41,28 @@ describe.skipIf(amqpUrl === '')('availability (real broker)', () => {
     await scheduler.start();
     expect(scheduler.availability.vmState('h1', 'vm0')).toBe('MAINTENANCE');
 
-    await waitFor('vm1\'s 20 events', () => ran.filter((r) => r.vm === 'vm1').length === 20, 20_000, () => scheduler.stats());
-    await waitFor('vm0\'s 50 events to be parked', () => scheduler.stats().parked === 50, 20_000, () => scheduler.stats());
+    await waitFor(
+      "vm1's 20 events",
+      () => ran.filter((r) => r.vm === 'vm1').length === 20,
+      20_000,
+      () => scheduler.stats(),
+    );
+    await waitFor(
+      "vm0's 50 events to be parked",
+      () => scheduler.stats().parked === 50,
+      20_000,
+      () => scheduler.stats(),
+    );
     expect(ran.filter((r) => r.vm === 'vm0')).toEqual([]);
 
     const resumed = Date.now();
     await scheduler.setAvailability({ h1: { vm0: 'ACTIVE' } });
-    await waitFor('vm0\'s 50 events after it is back', () => ran.filter((r) => r.vm === 'vm0').length === 50, 20_000, () => scheduler.stats());
+    await waitFor(
+      "vm0's 50 events after it is back",
+      () => ran.filter((r) => r.vm === 'vm0').length === 50,
+      20_000,
+      () => scheduler.stats(),
+    );
     expect(ran.filter((r) => r.vm === 'vm0').every((r) => r.at >= resumed)).toBe(true);
     expect(new Set(ran.map((r) => r.id)).size).toBe(70); // each once
     expect(scheduler.stats().availability).toEqual({});
@@ -71,12 +92,22 @@ describe.skipIf(amqpUrl === '')('availability (real broker)', () => {
     await scheduler.setAvailability({ h1: 'MAINTENANCE' });
     const paused = Date.now();
     expect(scheduler.stats().queued.h1).toBeUndefined(); // nothing of h1 held in memory
-    await waitFor('all of h2', () => started.filter((s) => s.host === 'h2').length === 100, 30_000, () => scheduler.stats());
+    await waitFor(
+      'all of h2',
+      () => started.filter((s) => s.host === 'h2').length === 100,
+      30_000,
+      () => scheduler.stats(),
+    );
     const h1During = started.filter((s) => s.host === 'h1' && s.at > paused);
     expect(h1During).toEqual([]);
 
     await scheduler.setAvailability({ h1: 'ACTIVE' });
-    await waitFor('all of h1', () => new Set(started.filter((s) => s.host === 'h1').map((s) => s.id)).size === 200, 30_000, () => scheduler.stats());
+    await waitFor(
+      'all of h1',
+      () => new Set(started.filter((s) => s.host === 'h1').map((s) => s.id)).size === 200,
+      30_000,
+      () => scheduler.stats(),
+    );
     expect(started).toHaveLength(300); // each once: the requeued ones had not run
   });
 });

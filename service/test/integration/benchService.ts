@@ -97,7 +97,12 @@ async function main(): Promise<void> {
   let dir = '';
   if (url === '') {
     process.stderr.write('bench:service: starting a private RabbitMQ (test/integration/broker.sh)\n');
-    [dir = '', url = ''] = execFileSync('bash', [script, 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n');
+    [dir = '', url = ''] = execFileSync('bash', [script, 'start'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+      .trim()
+      .split('\n');
   }
   try {
     const results = { publish: [] as number[], plain: [] as number[], scheduler: [] as number[] };
@@ -122,7 +127,10 @@ async function main(): Promise<void> {
       results,
     };
     // Kept beside the library's results; bench/report.mjs renders it as a section of BENCHMARKS.md.
-    writeFileSync(new URL('../../../bench/service-results.json', import.meta.url), `${JSON.stringify(record, null, 2)}\n`);
+    writeFileSync(
+      new URL('../../../bench/service-results.json', import.meta.url),
+      `${JSON.stringify(record, null, 2)}\n`,
+    );
     execFileSync('node', [fileURLToPath(new URL('../../../bench/report.mjs', import.meta.url))], { stdio: 'inherit' });
     console.log(renderServiceTable(record).join('\n'));
   } finally {

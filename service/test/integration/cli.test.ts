@@ -47,7 +47,10 @@ function start(args: string[], env: Record<string, string> = {}): Run {
 async function finish(run: Run, timeoutMs = 30_000): Promise<number | null> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`still running after ${timeoutMs} ms: ${run.stdout}${run.stderr}`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`still running after ${timeoutMs} ms: ${run.stdout}${run.stderr}`)),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([run.exited, timeout]);
@@ -76,21 +79,67 @@ describe.skipIf(amqpUrl === '')('rxjs-fair serve and produce (real broker)', () 
     const namespace = uniqueNamespace('cli');
     const record = join(tempDir(), 'record.txt');
     writeFileSync(record, '');
-    const serve = start(['serve', '--amqp', amqpUrl, '--namespace', namespace, '--concurrency', '2', '--handler', handler], { RECORD_FILE: record });
-    await waitFor('the ready line', () => serve.stdout.includes('\n'), 30_000, () => serve.stderr);
-    expect(serve.stdout).toMatch(/^rxjs-fair serve: consuming from amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+ \(0 host queues, concurrency 2, prefetch 2 per host\)\n$/);
+    const serve = start(
+      ['serve', '--amqp', amqpUrl, '--namespace', namespace, '--concurrency', '2', '--handler', handler],
+      { RECORD_FILE: record },
+    );
+    await waitFor(
+      'the ready line',
+      () => serve.stdout.includes('\n'),
+      30_000,
+      () => serve.stderr,
+    );
+    expect(serve.stdout).toMatch(
+      /^rxjs-fair serve: consuming from amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+ \(0 host queues, concurrency 2, prefetch 2 per host\)\n$/,
+    );
 
-    const produce = start(['produce', '--amqp', amqpUrl, '--namespace', namespace, '--generate', '--hosts', '3', '--events', '300', '--skew', '0.5']);
+    const produce = start([
+      'produce',
+      '--amqp',
+      amqpUrl,
+      '--namespace',
+      namespace,
+      '--generate',
+      '--hosts',
+      '3',
+      '--events',
+      '300',
+      '--skew',
+      '0.5',
+    ]);
     expect(await finish(produce)).toBe(0);
-    expect(produce.stdout).toMatch(/^rxjs-fair produce: 300 events confirmed by amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+ in [\d.]+ s \(\d+ events\/s\)\n$/);
-    await waitFor('300 events done', () => readFileSync(record, 'utf8').split('\n').filter((l) => l.startsWith('end ')).length === 300);
+    expect(produce.stdout).toMatch(
+      /^rxjs-fair produce: 300 events confirmed by amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+ in [\d.]+ s \(\d+ events\/s\)\n$/,
+    );
+    await waitFor(
+      '300 events done',
+      () =>
+        readFileSync(record, 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('end ')).length === 300,
+    );
 
     // Two slow actions running, two more queued behind them: SIGTERM.
     writeFileSync(record, '');
     const producer = await Producer.connect({ url: amqpUrl, namespace });
-    await producer.publish(['s1', 's2', 's3', 's4'].map((id) => ({ id, host: 'slow', vm: 'vm', policy: 'p', action: 'a', payload: { ms: 1500 } })));
+    await producer.publish(
+      ['s1', 's2', 's3', 's4'].map((id) => ({
+        id,
+        host: 'slow',
+        vm: 'vm',
+        policy: 'p',
+        action: 'a',
+        payload: { ms: 1500 },
+      })),
+    );
     await producer.close();
-    await waitFor('two slow actions to start', () => readFileSync(record, 'utf8').split('\n').filter((l) => l.startsWith('start ')).length === 2);
+    await waitFor(
+      'two slow actions to start',
+      () =>
+        readFileSync(record, 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('start ')).length === 2,
+    );
     serve.child.kill('SIGTERM');
     expect(await finish(serve, 15_000)).toBe(0);
     const lines = readFileSync(record, 'utf8').trim().split('\n');
@@ -106,8 +155,15 @@ describe.skipIf(amqpUrl === '')('rxjs-fair serve and produce (real broker)', () 
 
   it('serves the REST API with --http and a token from RXJS_FAIR_TOKEN, with the body limit of --body-limit', async () => {
     const namespace = uniqueNamespace('cli-http');
-    const serve = start(['serve', '--amqp', amqpUrl, '--namespace', namespace, '--http', '0', '--body-limit', '300'], { RXJS_FAIR_TOKEN: 'env-token' });
-    await waitFor('the ready line', () => serve.stdout.includes('\n'), 30_000, () => serve.stderr);
+    const serve = start(['serve', '--amqp', amqpUrl, '--namespace', namespace, '--http', '0', '--body-limit', '300'], {
+      RXJS_FAIR_TOKEN: 'env-token',
+    });
+    await waitFor(
+      'the ready line',
+      () => serve.stdout.includes('\n'),
+      30_000,
+      () => serve.stderr,
+    );
     const url = /REST on (http:\/\/127\.0\.0\.1:\d+)\)$/m.exec(serve.stdout)?.[1];
     expect(url, serve.stdout).toBeDefined();
     expect((await fetch(`${url}/health`)).status).toBe(200);
@@ -118,9 +174,17 @@ describe.skipIf(amqpUrl === '')('rxjs-fair serve and produce (real broker)', () 
     expect(await page.text()).toMatch(page.status === 200 ? /<title>rxjs-fair scheduler<\/title>/ : /npm run build/);
     expect((await fetch(`${url}/dashboard/stream`)).status).toBe(401);
     const post = (body: unknown) =>
-      fetch(`${url}/events`, { method: 'POST', headers: { authorization: 'Bearer env-token', 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect((await post({ id: '1', host: 'h', vm: 'v', policy: 'p', action: 'a', payload: { ms: 1 } })).status).toBe(202);
-    expect((await post({ id: '2', host: 'h', vm: 'v', policy: 'p', action: 'a', payload: 'x'.repeat(300) })).status).toBe(413);
+      fetch(`${url}/events`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer env-token', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post({ id: '1', host: 'h', vm: 'v', policy: 'p', action: 'a', payload: { ms: 1 } })).status).toBe(
+      202,
+    );
+    expect(
+      (await post({ id: '2', host: 'h', vm: 'v', policy: 'p', action: 'a', payload: 'x'.repeat(300) })).status,
+    ).toBe(413);
     serve.child.kill('SIGTERM');
     expect(await finish(serve, 15_000)).toBe(0);
   });
@@ -131,17 +195,40 @@ describe.skipIf(amqpUrl === '')('rxjs-fair serve and produce (real broker)', () 
     await new Promise((resolve) => taken.once('listening', resolve));
     const takenPort = (taken.address() as { port: number }).port;
     const cases: [string[], RegExp][] = [
-      [['serve', '--amqp', amqpUrl, '--http', String(takenPort), '--token', 't'], new RegExp(`^rxjs-fair: --http: cannot listen on 127\\.0\\.0\\.1:${takenPort}: the port is in use`)],
-      [['serve', '--amqp', `amqp://guest:secret@127.0.0.1:${closedPort}`], new RegExp(`^rxjs-fair: cannot connect to the broker at amqp://guest:\\*\\*\\*@127\\.0\\.0\\.1:${closedPort}: connection refused`)],
+      [
+        ['serve', '--amqp', amqpUrl, '--http', String(takenPort), '--token', 't'],
+        new RegExp(`^rxjs-fair: --http: cannot listen on 127\\.0\\.0\\.1:${takenPort}: the port is in use`),
+      ],
+      [
+        ['serve', '--amqp', `amqp://guest:secret@127.0.0.1:${closedPort}`],
+        new RegExp(
+          `^rxjs-fair: cannot connect to the broker at amqp://guest:\\*\\*\\*@127\\.0\\.0\\.1:${closedPort}: connection refused`,
+        ),
+      ],
       [['serve', '--amqp', 'http://example'], /^rxjs-fair: --amqp: expected an amqp:\/\/ or amqps:\/\/ URL/],
-      [['serve', '--amqp', amqpUrl, '--handler', './no/such/handler.js'], /^rxjs-fair: --handler: \.\/no\/such\/handler\.js not found/],
-      [['serve', '--amqp', amqpUrl, '--handler', 'test/integration/fixtures/noHandle.mjs'], /^rxjs-fair: --handler: .*noHandle\.mjs exports no function `handle`/],
-      [['serve', '--amqp', amqpUrl, '--http', '70000', '--token', 't'], /^error: option '--http <port>' argument '70000' is invalid\. Expected a port number/],
+      [
+        ['serve', '--amqp', amqpUrl, '--handler', './no/such/handler.js'],
+        /^rxjs-fair: --handler: \.\/no\/such\/handler\.js not found/,
+      ],
+      [
+        ['serve', '--amqp', amqpUrl, '--handler', 'test/integration/fixtures/noHandle.mjs'],
+        /^rxjs-fair: --handler: .*noHandle\.mjs exports no function `handle`/,
+      ],
+      [
+        ['serve', '--amqp', amqpUrl, '--http', '70000', '--token', 't'],
+        /^error: option '--http <port>' argument '70000' is invalid\. Expected a port number/,
+      ],
       [['serve', '--amqp', amqpUrl, '--http', '0'], /^rxjs-fair: --http needs a bearer token/],
-      [['serve', '--amqp', amqpUrl, '--concurrency', '0'], /^error: option '--concurrency <n>' argument '0' is invalid/],
+      [
+        ['serve', '--amqp', amqpUrl, '--concurrency', '0'],
+        /^error: option '--concurrency <n>' argument '0' is invalid/,
+      ],
       [['produce', '--amqp', amqpUrl], /^error: nothing to publish/],
       [['produce', '--amqp', amqpUrl, '--file', 'no-such.ndjson'], /^rxjs-fair: --file: no-such\.ndjson not found/],
-      [['produce', '--amqp', amqpUrl, '--availability', '{"h":"SLEEPING"}'], /^rxjs-fair: --availability: h: must be "ACTIVE"/],
+      [
+        ['produce', '--amqp', amqpUrl, '--availability', '{"h":"SLEEPING"}'],
+        /^rxjs-fair: --availability: h: must be "ACTIVE"/,
+      ],
     ];
     const runs = cases.map(([args]) => start(args));
     for (const [i, [args, expected]] of cases.entries()) {
@@ -159,14 +246,30 @@ describe.skipIf(amqpUrl === '')('rxjs-fair serve and produce (real broker)', () 
     const namespace = uniqueNamespace('ndjson');
     const dir = tempDir();
     const good = join(dir, 'good.ndjson');
-    writeFileSync(good, ['{"id":"1","host":"h","vm":"v","policy":"p","action":"heal"}', '', '{"id":"2","host":"h","vm":"v","policy":"p","action":"heal","payload":{"x":1}}'].join('\n'));
+    writeFileSync(
+      good,
+      [
+        '{"id":"1","host":"h","vm":"v","policy":"p","action":"heal"}',
+        '',
+        '{"id":"2","host":"h","vm":"v","policy":"p","action":"heal","payload":{"x":1}}',
+      ].join('\n'),
+    );
     const bad = join(dir, 'bad.ndjson');
-    writeFileSync(bad, '{"id":"1","host":"h","vm":"v","policy":"p","action":"heal"}\n{"id":"2","host":"h","vm":"v","action":"heal"}\n');
+    writeFileSync(
+      bad,
+      '{"id":"1","host":"h","vm":"v","policy":"p","action":"heal"}\n{"id":"2","host":"h","vm":"v","action":"heal"}\n',
+    );
     const ok = start(['produce', '--amqp', amqpUrl, '--namespace', namespace, '--file', good]);
     expect(await finish(ok)).toBe(0);
     expect(ok.stdout).toMatch(/^rxjs-fair produce: 2 events confirmed/);
     const array = join(dir, 'events.json');
-    writeFileSync(array, JSON.stringify([{ id: '3', host: 'h', vm: 'v', policy: 'p', action: 'heal' }, { id: '4', host: 'h', vm: 'v', policy: 'p', action: 'heal' }]));
+    writeFileSync(
+      array,
+      JSON.stringify([
+        { id: '3', host: 'h', vm: 'v', policy: 'p', action: 'heal' },
+        { id: '4', host: 'h', vm: 'v', policy: 'p', action: 'heal' },
+      ]),
+    );
     const fromJson = start(['produce', '--amqp', amqpUrl, '--namespace', namespace, '--file', array]);
     expect(await finish(fromJson)).toBe(0);
     expect(fromJson.stdout).toMatch(/^rxjs-fair produce: 2 events confirmed/);

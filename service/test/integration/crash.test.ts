@@ -14,7 +14,8 @@ const handler = fileURLToPath(new URL('./fixtures/countingHandler.mjs', import.m
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -27,7 +28,21 @@ interface Serve {
 function serve(namespace: string, record: string, extra: string[] = []): Serve {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', cli, 'serve', '--amqp', amqpUrl, '--namespace', namespace, '--handler', handler, '--concurrency', '16', ...extra],
+    [
+      '--import',
+      'tsx',
+      cli,
+      'serve',
+      '--amqp',
+      amqpUrl,
+      '--namespace',
+      namespace,
+      '--handler',
+      handler,
+      '--concurrency',
+      '16',
+      ...extra,
+    ],
     { cwd: root, env: { ...process.env, RECORD_FILE: record, HANDLER_MS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
@@ -82,7 +97,12 @@ describe.skipIf(amqpUrl === '')('crashes and several schedulers (real broker)', 
     const beforeRestart = lines(record);
 
     const second = serve(namespace, record);
-    await waitFor('every event done', () => runs(record).size === 20_000, 90_000, () => ({ unique: runs(record).size, output: second.output() }));
+    await waitFor(
+      'every event done',
+      () => runs(record).size === 20_000,
+      90_000,
+      () => ({ unique: runs(record).size, output: second.output() }),
+    );
     const counts = runs(record);
     const missing = ids.filter((id) => !counts.has(id));
     const duplicates = [...counts.values()].reduce((sum, n) => sum + n - 1, 0);
@@ -106,12 +126,22 @@ describe.skipIf(amqpUrl === '')('crashes and several schedulers (real broker)', 
     writeFileSync(recordB, '');
     const a = serve(namespace, recordA);
     const b = serve(namespace, recordB);
-    await waitFor('both schedulers at work', () => lines(recordA) >= 500 && lines(recordB) >= 500, 60_000, () => a.output() + b.output());
+    await waitFor(
+      'both schedulers at work',
+      () => lines(recordA) >= 500 && lines(recordB) >= 500,
+      60_000,
+      () => a.output() + b.output(),
+    );
     await waitFor('half of the events', () => lines(recordA) + lines(recordB) >= 5000, 60_000);
     a.child.kill('SIGTERM');
     expect(await a.exited).toBe(0);
     const byA = lines(recordA);
-    await waitFor('every event done', () => runs(recordA, recordB).size === 10_000, 60_000, () => ({ unique: runs(recordA, recordB).size }));
+    await waitFor(
+      'every event done',
+      () => runs(recordA, recordB).size === 10_000,
+      60_000,
+      () => ({ unique: runs(recordA, recordB).size }),
+    );
     const counts = runs(recordA, recordB);
     const duplicates = [...counts.values()].reduce((sum, n) => sum + n - 1, 0);
     console.log(`two schedulers: A did ${byA} before its SIGTERM, B did ${lines(recordB)}; ${duplicates} ran twice`);

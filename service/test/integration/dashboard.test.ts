@@ -23,7 +23,10 @@ describe.skipIf(amqpUrl === '')('dashboard over HTTP (real broker)', () => {
   beforeAll(async () => {
     page = mkdtempSync(join(tmpdir(), 'rxjs-fair-dashboard-'));
     mkdirSync(join(page, 'assets'));
-    writeFileSync(join(page, 'index.html'), '<!doctype html><title>dashboard</title><script type="module" src="./assets/app-1.js"></script>');
+    writeFileSync(
+      join(page, 'index.html'),
+      '<!doctype html><title>dashboard</title><script type="module" src="./assets/app-1.js"></script>',
+    );
     writeFileSync(join(page, 'assets', 'app-1.js'), 'console.log(1)');
     scheduler = new Scheduler({
       url: amqpUrl,
@@ -33,7 +36,12 @@ describe.skipIf(amqpUrl === '')('dashboard over HTTP (real broker)', () => {
       handle: () => waitFor('the gate', () => open, 60_000),
     });
     await scheduler.start();
-    server = await startRestServer(scheduler, { port: 0, token: TOKEN, dashboard: page, stats: { intervalMs: 100, brokerRefreshMs: 1000 } });
+    server = await startRestServer(scheduler, {
+      port: 0,
+      token: TOKEN,
+      dashboard: page,
+      stats: { intervalMs: 100, brokerRefreshMs: 1000 },
+    });
   });
 
   afterAll(async () => {
@@ -63,7 +71,9 @@ describe.skipIf(amqpUrl === '')('dashboard over HTTP (real broker)', () => {
     const none = await fetch(`${server.url}/dashboard/stream`);
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
-    expect((await fetch(`${server.url}/dashboard/stream`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(403);
+    expect((await fetch(`${server.url}/dashboard/stream`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(
+      403,
+    );
     expect((await fetch(`${server.url}/stats`)).status).toBe(401);
     const bad = await fetch(`${server.url}/dashboard/stream?limit=1000`, { headers: auth });
     expect(bad.status).toBe(400);
@@ -72,25 +82,45 @@ describe.skipIf(amqpUrl === '')('dashboard over HTTP (real broker)', () => {
 
   it('streams views whose numbers match GET /stats, and the broker depths once read', async () => {
     const events: FairEvent[] = [];
-    for (let i = 0; i < 30; i++) events.push({ id: `n${i}`, host: 'noisy', vm: `vm${i % 3}`, policy: 'heal', action: 'heal' });
+    for (let i = 0; i < 30; i++)
+      events.push({ id: `n${i}`, host: 'noisy', vm: `vm${i % 3}`, policy: 'heal', action: 'heal' });
     for (const host of ['quiet1', 'quiet2']) events.push({ id: host, host, vm: 'vm1', policy: 'heal', action: 'heal' });
-    const posted = await fetch(`${server.url}/events`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(events) });
+    const posted = await fetch(`${server.url}/events`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(events),
+    });
     expect(posted.status).toBe(202);
     // Two actions run (the concurrency) and never finish while the gate is shut; the scheduler holds 3 per host.
-    await waitFor('two actions and the prefetch', () => scheduler.stats().active === 2 && Object.keys(scheduler.stats().queued).length >= 1, 20_000, () => scheduler.stats());
+    await waitFor(
+      'two actions and the prefetch',
+      () => scheduler.stats().active === 2 && Object.keys(scheduler.stats().queued).length >= 1,
+      20_000,
+      () => scheduler.stats(),
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     const stream = await openViewStream(`${server.url}/dashboard/stream?limit=10&host=noisy`, TOKEN);
     streams.push(stream);
-    const stats = (await (await fetch(`${server.url}/stats`, { headers: auth })).json()) as SchedulerStats & { inBroker: { hosts: Record<string, number> } };
-    const view = await stream.next((v) => v.brokerAt !== null && v.totals.inBroker === Object.values(stats.inBroker.hosts).reduce((a, b) => a + b, 0));
+    const stats = (await (await fetch(`${server.url}/stats`, { headers: auth })).json()) as SchedulerStats & {
+      inBroker: { hosts: Record<string, number> };
+    };
+    const view = await stream.next(
+      (v) =>
+        v.brokerAt !== null && v.totals.inBroker === Object.values(stats.inBroker.hosts).reduce((a, b) => a + b, 0),
+    );
     const sum = (vms: Record<string, number> | undefined) => Object.values(vms ?? {}).reduce((a, b) => a + b, 0);
     for (const row of view.hosts) {
       expect(row.queued, row.host).toBe(sum(stats.queued[row.host]));
       expect(row.inBroker, row.host).toBe(stats.inBroker.hosts[row.host] ?? 0);
     }
     expect(view.hosts[0]?.host).toBe('noisy'); // the biggest backlog first
-    expect(view.totals).toMatchObject({ active: 2, concurrency: 2, deadLettered: stats.failed + stats.malformed, done: stats.done });
+    expect(view.totals).toMatchObject({
+      active: 2,
+      concurrency: 2,
+      deadLettered: stats.failed + stats.malformed,
+      done: stats.done,
+    });
     expect(view.totals.queued + view.totals.active + (view.totals.inBroker ?? 0)).toBe(32);
     expect(view.selected?.host).toBe('noisy');
     expect(view.selected?.vms.reduce((total, vm) => total + vm.queued, 0)).toBe(sum(stats.queued['noisy']));
@@ -103,7 +133,12 @@ describe.skipIf(amqpUrl === '')('dashboard over HTTP (real broker)', () => {
     const before = stream.views.length;
     const started = Date.now();
     open = true; // 32 actions finish, each a change (and more: acks, dispatches)
-    await waitFor('everything done', () => scheduler.stats().done === 32, 20_000, () => scheduler.stats());
+    await waitFor(
+      'everything done',
+      () => scheduler.stats().done === 32,
+      20_000,
+      () => scheduler.stats(),
+    );
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const elapsed = Date.now() - started;
     const sent = stream.views.length - before;

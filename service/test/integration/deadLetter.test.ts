@@ -7,7 +7,14 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
 });
 
-const event = (id: string, extra: Partial<FairEvent> = {}): FairEvent => ({ id, host: 'h1', vm: 'vm1', policy: 'heal', action: 'heal', ...extra });
+const event = (id: string, extra: Partial<FairEvent> = {}): FairEvent => ({
+  id,
+  host: 'h1',
+  vm: 'vm1',
+  policy: 'heal',
+  action: 'heal',
+  ...extra,
+});
 
 describe.skipIf(amqpUrl === '')('dead letters (real broker)', () => {
   it('dead-letters malformed messages with the reason in a header and keeps going', async () => {
@@ -38,7 +45,12 @@ describe.skipIf(amqpUrl === '')('dead letters (real broker)', () => {
     await producer.publish([event('after')]);
 
     await waitFor('the event after the bad ones', () => done.includes('after'));
-    await waitFor('5 dead letters', () => scheduler.stats().malformed === 5, 10_000, () => scheduler.stats());
+    await waitFor(
+      '5 dead letters',
+      () => scheduler.stats().malformed === 5,
+      10_000,
+      () => scheduler.stats(),
+    );
     const dead = await drainQueue(connection, t.dead);
     expect(dead).toHaveLength(5);
     const reasons = dead.map((m) => String(m.properties.headers?.[headers.reason]));
@@ -74,10 +86,24 @@ describe.skipIf(amqpUrl === '')('dead letters (real broker)', () => {
     await scheduler.start();
     const producer = await Producer.connect({ url: amqpUrl, namespace, maxAttempts: 3, retryDelay: 50 });
     cleanup.push(() => producer.close());
-    await producer.publish([event('bad', { action: 'always-fails' }), event('flaky', { action: 'fails-once' }), event('good')]);
+    await producer.publish([
+      event('bad', { action: 'always-fails' }),
+      event('flaky', { action: 'fails-once' }),
+      event('good'),
+    ]);
 
-    await waitFor('the failing event to be dead-lettered', () => scheduler.stats().failed === 1, 20_000, () => scheduler.stats());
-    await waitFor('the flaky event to succeed', () => scheduler.stats().done === 2, 10_000, () => scheduler.stats());
+    await waitFor(
+      'the failing event to be dead-lettered',
+      () => scheduler.stats().failed === 1,
+      20_000,
+      () => scheduler.stats(),
+    );
+    await waitFor(
+      'the flaky event to succeed',
+      () => scheduler.stats().done === 2,
+      10_000,
+      () => scheduler.stats(),
+    );
     expect(attempts.get('bad')).toHaveLength(3);
     expect(attempts.get('flaky')).toHaveLength(2);
     expect(attempts.get('good')).toHaveLength(1);

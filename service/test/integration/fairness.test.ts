@@ -35,10 +35,17 @@ describe.skipIf(amqpUrl === '')('fairness beyond memory (real broker)', () => {
     });
     cleanup.push(() => scheduler.stop(5000));
     await scheduler.start();
-    await waitFor('the quiet host\'s 20 events', () => quietAt.length === 20, 60_000, () => ({ completions, quietAt }));
+    await waitFor(
+      "the quiet host's 20 events",
+      () => quietAt.length === 20,
+      60_000,
+      () => ({ completions, quietAt }),
+    );
 
     const last = quietAt[19] as number;
-    console.log(`fairness: the quiet host's 20 events were done by completion ${last} (of 100,020 queued); at ${quietAt.join(', ')}`);
+    console.log(
+      `fairness: the quiet host's 20 events were done by completion ${last} (of 100,020 queued); at ${quietAt.join(', ')}`,
+    );
     expect(last).toBeLessThanOrEqual(300);
     // FIFO through one queue would have run them after all 100,000 noisy ones.
     const connection = await rawConnection();

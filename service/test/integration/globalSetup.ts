@@ -24,7 +24,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return undefined;
   }
   if (process.env.RXJS_FAIR_SKIP_BROKER === '1') {
-    if (process.env.CI === 'true') throw new Error('RXJS_FAIR_SKIP_BROKER=1 is not allowed with CI=true: the integration tests need RabbitMQ');
+    if (process.env.CI === 'true')
+      throw new Error('RXJS_FAIR_SKIP_BROKER=1 is not allowed with CI=true: the integration tests need RabbitMQ');
     process.stderr.write('\n*** RXJS_FAIR_SKIP_BROKER=1: the integration tests (real RabbitMQ) are SKIPPED ***\n\n');
     project.provide('amqpUrl', '');
     project.provide('brokerDir', '');
@@ -41,7 +42,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     );
   }
   const [dir, url] = stdout.trim().split('\n');
-  if (dir === undefined || url === undefined || !url.startsWith('amqp://')) throw new Error(`broker.sh start printed ${JSON.stringify(stdout)}`);
+  if (dir === undefined || url === undefined || !url.startsWith('amqp://'))
+    throw new Error(`broker.sh start printed ${JSON.stringify(stdout)}`);
   project.provide('amqpUrl', url);
   project.provide('brokerDir', dir);
   return async () => {

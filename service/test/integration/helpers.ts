@@ -15,12 +15,19 @@ export function uniqueNamespace(name: string): string {
 }
 
 /** Polls `check` until it returns true; fails after `timeoutMs` with `what` and the last `describe()`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000, describe?: () => unknown): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  describe?: () => unknown,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${describe === undefined ? '' : `: ${JSON.stringify(describe())}`}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${describe === undefined ? '' : `: ${JSON.stringify(describe())}`}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

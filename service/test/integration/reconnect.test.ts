@@ -49,7 +49,12 @@ describe.skipIf(amqpUrl === '' || brokerDir === '')('broker restart (real broker
     cleanup.push(async () => clearInterval(watch));
     const doneBefore = counts.size;
     await run('bash', [script, 'restart', brokerDir], { timeout: 120_000 });
-    await waitFor('every event done after the restart', () => counts.size === 20_000, 90_000, () => ({ done: counts.size, log, stats: scheduler.stats() }));
+    await waitFor(
+      'every event done after the restart',
+      () => counts.size === 20_000,
+      90_000,
+      () => ({ done: counts.size, log, stats: scheduler.stats() }),
+    );
     clearInterval(watch);
 
     const missing = ids.filter((id) => !counts.has(id));

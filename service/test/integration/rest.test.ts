@@ -5,25 +5,48 @@ import { startRestServer, type RestServer } from '../../src/restServer.js';
 import { amqpUrl, uniqueNamespace, waitFor } from './helpers.js';
 
 const TOKEN = 'test-token-123';
-const event = (id: string, extra: Partial<FairEvent> = {}): FairEvent => ({ id, host: 'h1', vm: 'vm1', policy: 'heal', action: 'heal', ...extra });
+const event = (id: string, extra: Partial<FairEvent> = {}): FairEvent => ({
+  id,
+  host: 'h1',
+  vm: 'vm1',
+  policy: 'heal',
+  action: 'heal',
+  ...extra,
+});
 
 describe.skipIf(amqpUrl === '')('REST API (real broker)', () => {
   const ran: string[] = [];
   let scheduler: Scheduler;
   let server: RestServer;
 
-  const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) =>
+  const call = (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` },
+  ) =>
     fetch(`${server.url}${path}`, {
       method,
       headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
-  const json = async (response: Response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> });
+  const json = async (response: Response) => ({
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown>,
+  });
 
   beforeAll(async () => {
-    scheduler = new Scheduler({ url: amqpUrl, namespace: uniqueNamespace('rest'), concurrency: 4, handle: (e) => void ran.push(e.id) });
+    scheduler = new Scheduler({
+      url: amqpUrl,
+      namespace: uniqueNamespace('rest'),
+      concurrency: 4,
+      handle: (e) => void ran.push(e.id),
+    });
     server = await startRestServer(scheduler, { port: 0, token: TOKEN });
-    expect(await json(await call('GET', '/health', undefined, {}))).toEqual({ status: 503, body: { status: 'not consuming' } });
+    expect(await json(await call('GET', '/health', undefined, {}))).toEqual({
+      status: 503,
+      body: { status: 'not consuming' },
+    });
     await scheduler.start();
   });
 
@@ -33,11 +56,18 @@ describe.skipIf(amqpUrl === '')('REST API (real broker)', () => {
   });
 
   it('answers GET /health with 200 while consuming, without a token', async () => {
-    expect(await json(await call('GET', '/health', undefined, {}))).toEqual({ status: 200, body: { status: 'consuming' } });
+    expect(await json(await call('GET', '/health', undefined, {}))).toEqual({
+      status: 200,
+      body: { status: 'consuming' },
+    });
   });
 
   it('answers 401 without a token and 403 with a wrong one, on every other route', async () => {
-    for (const [method, path, body] of [['POST', '/events', event('a')], ['PUT', '/availability', {}], ['GET', '/stats', undefined]] as const) {
+    for (const [method, path, body] of [
+      ['POST', '/events', event('a')],
+      ['PUT', '/availability', {}],
+      ['GET', '/stats', undefined],
+    ] as const) {
       const none = await call(method, path, body, {});
       expect(none.status, `${method} ${path}`).toBe(401);
       expect(none.headers.get('www-authenticate')).toBe('Bearer');
@@ -54,7 +84,11 @@ describe.skipIf(amqpUrl === '')('REST API (real broker)', () => {
     expect(await json(await call('POST', '/events', event('one')))).toEqual({ status: 202, body: { accepted: 1 } });
     const batch = Array.from({ length: 50 }, (_, i) => event(`batch-${i}`, { host: `h${i % 3}` }));
     expect(await json(await call('POST', '/events', batch))).toEqual({ status: 202, body: { accepted: 50 } });
-    await waitFor('the 51 events to run', () => ['one', ...batch.map((e) => e.id)].every((id) => ran.includes(id)), 20_000);
+    await waitFor(
+      'the 51 events to run',
+      () => ['one', ...batch.map((e) => e.id)].every((id) => ran.includes(id)),
+      20_000,
+    );
   });
 
   it('answers 400 naming the failing field, and publishes nothing of a bad batch', async () => {
@@ -74,8 +108,14 @@ describe.skipIf(amqpUrl === '')('REST API (real broker)', () => {
       expect(answer.reason, JSON.stringify(body)).toMatch(reason);
     }
     const bad = await json(await call('PUT', '/availability', { h1: { vm1: 'ASLEEP' } }));
-    expect(bad).toEqual({ status: 400, body: { error: 'Bad Request', field: 'h1.vm1', reason: 'must be "ACTIVE", "DOWN" or "MAINTENANCE"' } });
-    expect((await call('POST', '/events', 'id=1', { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' })).status).toBe(415);
+    expect(bad).toEqual({
+      status: 400,
+      body: { error: 'Bad Request', field: 'h1.vm1', reason: 'must be "ACTIVE", "DOWN" or "MAINTENANCE"' },
+    });
+    expect(
+      (await call('POST', '/events', 'id=1', { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }))
+        .status,
+    ).toBe(415);
     expect(ran).not.toContain('ok-1');
   });
 
@@ -92,14 +132,25 @@ describe.skipIf(amqpUrl === '')('REST API (real broker)', () => {
   it('puts availability in force before answering, and reports stats', async () => {
     const put = await json(await call('PUT', '/availability', { h9: { vm1: 'MAINTENANCE' } }));
     expect(put).toEqual({ status: 200, body: { availability: { h9: { vm1: 'MAINTENANCE' } } } });
-    expect(await json(await call('POST', '/events', [event('held', { host: 'h9' }), event('free', { host: 'h9', vm: 'vm2' })]))).toMatchObject({ status: 202 });
+    expect(
+      await json(
+        await call('POST', '/events', [event('held', { host: 'h9' }), event('free', { host: 'h9', vm: 'vm2' })]),
+      ),
+    ).toMatchObject({ status: 202 });
     await waitFor('the free event', () => ran.includes('free'));
     await waitFor('the held event to be parked', () => scheduler.stats().parked === 1);
     expect(ran).not.toContain('held');
 
     const stats = await json(await call('GET', '/stats'));
     expect(stats.status).toBe(200);
-    expect(stats.body).toMatchObject({ consuming: true, concurrency: 4, active: 0, failed: 0, parked: 1, availability: { h9: { vm1: 'MAINTENANCE' } } });
+    expect(stats.body).toMatchObject({
+      consuming: true,
+      concurrency: 4,
+      active: 0,
+      failed: 0,
+      parked: 1,
+      availability: { h9: { vm1: 'MAINTENANCE' } },
+    });
     expect(stats.body.done).toBe(ran.length);
     expect(stats.body.inBroker).toMatchObject({ parked: { 'h9/vm1': 1 }, hosts: { h9: 0 } });
     // The library's FairStats snapshot: every dispatch since the session began (the parked event never entered the
@@ -119,7 +170,10 @@ describe.skipIf(amqpUrl === '')('REST API (real broker)', () => {
     expect((await call('GET', '/health', undefined, {})).status).toBe(200);
     expect((await call('GET', '/nowhere')).status).toBe(404);
     await scheduler.stop(5000);
-    expect(await json(await call('GET', '/health', undefined, {}))).toEqual({ status: 503, body: { status: 'not consuming' } });
+    expect(await json(await call('GET', '/health', undefined, {}))).toEqual({
+      status: 503,
+      body: { status: 'not consuming' },
+    });
     const post = await call('POST', '/events', event('late'));
     expect(post.status).toBe(503);
   });

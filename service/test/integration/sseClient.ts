@@ -11,7 +11,8 @@ export interface ViewStream {
 export async function openViewStream(url: string, token: string): Promise<ViewStream> {
   const controller = new AbortController();
   const response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
-  if (response.status !== 200 || response.body === null) throw new Error(`the stream answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 200 || response.body === null)
+    throw new Error(`the stream answered ${response.status}: ${await response.text()}`);
   const views: DashboardView[] = [];
   const waiters = new Set<() => void>();
   void (async () => {
