@@ -17,7 +17,9 @@ export async function connectBroker(url: string, timeoutMs = 10_000): Promise<Ch
   try {
     return await connect(url, { timeout: timeoutMs, clientProperties: { connection_name: 'rxjs-fair' } });
   } catch (error) {
-    throw new Error(`cannot connect to the broker at ${redactUrl(url)}: ${describeConnectError(error)}`);
+    throw new Error(`cannot connect to the broker at ${redactUrl(url)}: ${describeConnectError(error)}`, {
+      cause: error,
+    });
   }
 }
 

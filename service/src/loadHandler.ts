@@ -22,7 +22,9 @@ export async function loadHandler(specifier: string | undefined, cwd = process.c
   try {
     module = (await import(target)) as Record<string, unknown>;
   } catch (error) {
-    throw new Error(`--handler: cannot load ${specifier}: ${(error as Error).message.split('\n')[0]}`);
+    throw new Error(`--handler: cannot load ${specifier}: ${(error as Error).message.split('\n')[0]}`, {
+      cause: error,
+    });
   }
   const fromDefault = module.default as { handle?: unknown } | ((...args: unknown[]) => unknown) | undefined;
   const handle = module.handle ?? (typeof fromDefault === 'function' ? fromDefault : fromDefault?.handle);

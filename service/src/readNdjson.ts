@@ -16,12 +16,12 @@ export async function* readNdjson(path: string): AsyncGenerator<FairEvent> {
     try {
       value = JSON.parse(line);
     } catch (error) {
-      throw new Error(`${path}:${number}: malformed JSON: ${(error as Error).message}`);
+      throw new Error(`${path}:${number}: malformed JSON: ${(error as Error).message}`, { cause: error });
     }
     try {
       yield checkEvent(value);
     } catch (error) {
-      if (error instanceof InvalidInputError) throw new Error(`${path}:${number}: ${error.message}`);
+      if (error instanceof InvalidInputError) throw new Error(`${path}:${number}: ${error.message}`, { cause: error });
       throw error;
     }
   }

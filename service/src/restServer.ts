@@ -161,7 +161,7 @@ export async function startRestServer(scheduler: Scheduler, options: StartRestSe
           : code === 'EADDRNOTAVAIL'
             ? 'no such address here'
             : message;
-    throw new Error(`--http: cannot listen on ${host}:${port}: ${why}`);
+    throw new Error(`--http: cannot listen on ${host}:${port}: ${why}`, { cause: error });
   }
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address !== null ? address.port : port;

@@ -63,12 +63,12 @@ function readJsonEvents(path: string): FairEvent[] {
   try {
     value = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`${path}: malformed JSON: ${(error as Error).message}`);
+    throw new Error(`${path}: malformed JSON: ${(error as Error).message}`, { cause: error });
   }
   try {
     return checkEvents(value);
   } catch (error) {
-    throw new Error(`${path}: ${(error as Error).message}`);
+    throw new Error(`${path}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -80,12 +80,12 @@ function readAvailability(value: string): AvailabilityPatch {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`--availability: malformed JSON: ${(error as Error).message}`);
+    throw new Error(`--availability: malformed JSON: ${(error as Error).message}`, { cause: error });
   }
   try {
     return checkAvailability(parsed);
   } catch (error) {
-    throw new Error(`--availability: ${(error as Error).message}`);
+    throw new Error(`--availability: ${(error as Error).message}`, { cause: error });
   }
 }
 

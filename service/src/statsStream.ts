@@ -4,7 +4,6 @@ import {
   defer,
   EMPTY,
   exhaustMap,
-  from,
   interval,
   map,
   merge,

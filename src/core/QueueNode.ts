@@ -179,6 +179,7 @@ export abstract class QueueNode<T> {
    * while its child's change is handled: it cannot be pruned or rejoin too early.
    */
   _countActive(delta: number): void {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- a walk up the parents, from this node
     for (let node: QueueNode<T> | null = this; node !== null;) {
       const parent: (QueueNode<T> & ParentNode<T>) | null = node._parent;
       const ext = extrasOf(node);

@@ -486,6 +486,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     }
     if (this.has(key)) throw new Error(`Key ${describeKey(key)} is already in this node`);
     if (child._parent !== null) throw new Error(`The queue given at key ${describeKey(key)} already has a parent`);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- a walk up the parents, from this node
     for (let node: unknown = this; node !== null; node = (node as QueueNode<T>)._parent) {
       if (node === child) throw new Error(`The node given at key ${describeKey(key)} would contain itself`);
     }

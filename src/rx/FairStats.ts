@@ -116,6 +116,7 @@ export interface FairSnapshot {
  * events$.pipe(fairMergeMap(act, { concurrency: 16, by: (e) => [e.host, e.vm], stats })).subscribe();
  * stats.snapshots(interval(1000)).subscribe((s) => console.log(s.fairness, s.keys.map((k) => k.wait?.p99)));
  */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- T names the events watched, for the reader and the call site
 export class FairStats<T = unknown> implements StatsHost<unknown> {
   readonly #now: () => number;
   readonly #depth: number;

@@ -45,6 +45,7 @@ export class LeafSubject<T> extends Subject<T> {
   /** @deprecated Pass an observer, as with `Observable.subscribe`. */
   override subscribe(
     next?: ((value: T) => void) | null,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the signature of Observable.subscribe it overrides
     error?: ((error: any) => void) | null,
     complete?: (() => void) | null,
   ): Subscription;

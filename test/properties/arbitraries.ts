@@ -84,7 +84,9 @@ export function throws(fn: () => unknown, type: new (...args: never[]) => Error,
     fn();
   } catch (err) {
     if (err instanceof type && message.test(err.message)) return;
-    throw new Error(`${what}: threw ${String(err)}, expected a ${type.name} matching ${String(message)}`);
+    throw new Error(`${what}: threw ${String(err)}, expected a ${type.name} matching ${String(message)}`, {
+      cause: err,
+    });
   }
   throw new Error(`${what}: did not throw`);
 }

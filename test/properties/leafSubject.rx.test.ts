@@ -65,16 +65,15 @@ function run(subject: Subject<number>, cmds: readonly Cmd[]): string[] {
   };
   const subscribe = (reentrant: Extract<Cmd, { t: 'subscribe' }>['reentrant'], depth: number): void => {
     const id = ids++;
-    let self: Subscription | undefined;
     let reentered = false;
-    self = subject.subscribe({
+    const self: Subscription = subject.subscribe({
       next: (v) => {
         log.push(`${id} next ${v}`);
         if (reentered || depth > 0) return;
         reentered = true;
         if (reentrant === 'next') attempt(`${id} next in next`, () => subject.next(v + 1000));
         if (reentrant === 'subscribe') subscribe('none', depth + 1);
-        if (reentrant === 'unsubscribeSelf') self?.unsubscribe();
+        if (reentrant === 'unsubscribeSelf') self.unsubscribe();
       },
       error: (e) => log.push(`${id} error ${String(e)}`),
       complete: () => log.push(`${id} complete`),

@@ -211,8 +211,6 @@ function play(s: Scenario, mode: 'off' | 'idle' | 'live'): Run {
 }
 
 /** Over a `roundRobin` tree (3 hosts × 2 VMs of Subject leaves), with pause, resume and delete of hosts. */
-type NodeCmd = Cmd | { readonly t: 'pause' | 'resume' | 'delete'; readonly host: number };
-
 const nodeScenarioArb = fc.record({
   concurrency: fc.integer({ min: 1, max: 4 }),
   cmds: fc.array(

@@ -42,7 +42,7 @@ function watch(stats: FairStats<never> | FairStats): { take: () => FairSnapshot;
 function manualProjections<T>(): { project: (e: T) => Observable<T>; finish: () => void; running: () => number } {
   const running: Subject<T>[] = [];
   return {
-    project: (e) => {
+    project: () => {
       const s = new Subject<T>();
       running.push(s);
       return s;

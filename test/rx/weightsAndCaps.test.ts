@@ -206,7 +206,7 @@ describe('fairMergeMap weight and caps options', () => {
       const source = new Subject<string>();
       let error: unknown;
       source
-        .pipe(fairMergeMap((v: string) => new Subject<string>(), { concurrency: 1, by: (v) => [v], weight }))
+        .pipe(fairMergeMap(() => new Subject<string>(), { concurrency: 1, by: (v) => [v], weight }))
         .subscribe({ error: (e: unknown) => (error = e) });
       source.next('a'); // dispatched at once: no branch created yet
       source.next('b');

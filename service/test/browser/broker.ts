@@ -26,6 +26,7 @@ export async function startTestBroker(): Promise<TestBroker> {
     const { stderr, message } = error as { stderr?: string; message: string };
     throw new Error(
       `The dashboard test needs RabbitMQ and could not start it (test/integration/broker.sh start): ${message}\n${stderr ?? ''}`,
+      { cause: error },
     );
   }
   const [dir, url] = stdout.trim().split('\n');
