@@ -8,6 +8,7 @@ import { DispatchStats, type HostActivity } from './DispatchStats.js';
 import { ControlStream, publishControl, type ControlMessage } from './ControlStream.js';
 import { EventPublisher } from './EventPublisher.js';
 import { FairTree } from './FairTree.js';
+import { ActionTimeoutError, MAX_ACTION_TIMEOUT, runAction, type EventHandler } from './runAction.js';
 import {
   checkAvailability,
   parseEvent,
@@ -28,9 +29,6 @@ import {
   type TopologyOptions,
 } from './topology.js';
 
-/** The action run for each event: resolves when it is done; a rejection (or throw) is a failed attempt. */
-export type EventHandler = (event: FairEvent) => unknown;
-
 export interface SchedulerOptions extends TopologyOptions {
   /** The broker, `amqp://user:password@host:port`. */
   readonly url: string;
@@ -46,6 +44,13 @@ export interface SchedulerOptions extends TopologyOptions {
    * @default the concurrency, at most 64
    */
   readonly prefetch?: number;
+  /**
+   * How long an action may run, in ms: one still running then is a failed attempt (retried, then dead-lettered
+   * with the reason), its slot goes to the next event, and its handler's `signal` aborts with an
+   * `ActionTimeoutError`. At most 2,147,483,647 (about 24.8 days).
+   * @default 600000 (10 minutes)
+   */
+  readonly actionTimeout?: number;
   /**
    * Where warnings go (a lost broker, a failed park).
    * @default a line on stderr
@@ -66,6 +71,8 @@ export interface SchedulerStats {
   readonly retried: number;
   /** Events dead-lettered after their last failed attempt. */
   readonly failed: number;
+  /** Attempts that failed because the action outlived `actionTimeout` (counted in `retried` or `failed` too). */
+  readonly timedOut: number;
   /** Messages dead-lettered because they are not a valid event. */
   readonly malformed: number;
   /** Events moved to a paused VM's parked queue. */
@@ -95,6 +102,13 @@ interface Session {
   readonly events: EventPublisher;
   readonly tree: FairTree<Delivery>;
   readonly subscription: Subscription;
+  /** Aborted when the session ends (lost, or closed on purpose): the running actions' signals follow it. */
+  readonly end: AbortController;
+  /**
+   * Queues whose consumer the broker cancelled (the queue was deleted, or its node is gone), until they are consumed
+   * again: the scheduler is not consuming all it should meanwhile (`GET /health` is 503).
+   */
+  readonly cancelled: Set<string>;
   /** The library's live stats of this session's dispatch, watched for its whole life (see `fairSnapshot`). */
   readonly fairStats: { readonly tick: Subject<void>; last: FairSnapshot | null };
   control?: ControlStream;
@@ -109,8 +123,6 @@ interface Session {
   closing: boolean;
   closed: boolean;
 }
-
-type Outcome = 'done' | 'retried' | 'failed';
 
 /**
  * The scheduler service: consumes every host's queue with a small prefetch each, queues the events in a fair tree
@@ -128,6 +140,7 @@ export class Scheduler {
   readonly topology: Topology;
   readonly concurrency: number;
   readonly prefetch: number;
+  readonly actionTimeout: number;
   readonly availability = new Availability();
 
   readonly #options: SchedulerOptions;
@@ -145,7 +158,7 @@ export class Scheduler {
   /** Actions running, across sessions, and who waits for them to finish. */
   #active = 0;
   #idle: (() => void)[] = [];
-  readonly #counts = { done: 0, retried: 0, failed: 0, malformed: 0, parked: 0 };
+  readonly #counts = { done: 0, retried: 0, failed: 0, timedOut: 0, malformed: 0, parked: 0 };
   /** Per host: dispatches, running actions, waits (what the dashboard shows). */
   readonly #dispatchStats = new DispatchStats();
   /** Pinged when something `stats()` or `activity()` tell has changed, while anyone listens. */
@@ -153,7 +166,7 @@ export class Scheduler {
   readonly #changes$ = this.#changes.asObservable();
 
   constructor(options: SchedulerOptions) {
-    const { url, handle, concurrency = 16 } = options;
+    const { url, handle, concurrency = 16, actionTimeout = 600_000 } = options;
     if (typeof url !== 'string' || url === '') throw new TypeError('Expected `url` to be an amqp:// URL');
     if (typeof handle !== 'function') throw new TypeError(`Expected \`handle\` to be a function, got ${typeof handle}`);
     if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -163,16 +176,26 @@ export class Scheduler {
     if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > 65535) {
       throw new TypeError(`Expected \`prefetch\` to be an integer from 1 to 65535, got ${String(prefetch)}`);
     }
+    if (!Number.isInteger(actionTimeout) || actionTimeout < 1 || actionTimeout > MAX_ACTION_TIMEOUT) {
+      throw new TypeError(
+        `Expected \`actionTimeout\` to be an integer from 1 to ${MAX_ACTION_TIMEOUT} ms, got ${String(actionTimeout)}`,
+      );
+    }
     this.topology = topology(options);
     this.concurrency = concurrency;
+    this.actionTimeout = actionTimeout;
     this.prefetch = prefetch;
     this.#options = options;
     this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   }
 
-  /** Whether it is consuming from the broker now (what `GET /health` tells). */
+  /**
+   * Whether it is consuming from the broker now, every queue it should (what `GET /health` tells): false while it
+   * connects or reconnects, and while a consumer the broker cancelled is not back yet.
+   */
   get consuming(): boolean {
-    return this.#state === 'running' && this.#session?.live === true && !this.#session.closed;
+    const session = this.#session;
+    return this.#state === 'running' && session?.live === true && !session.closed && session.cancelled.size === 0;
   }
 
   /**
@@ -212,8 +235,8 @@ export class Scheduler {
 
   /**
    * Stops taking messages, hands back what it holds in memory (requeued in the broker), waits for the running
-   * actions to finish (at most `timeoutMs`; those still running then are requeued when the connection closes),
-   * and disconnects.
+   * actions to finish (at most `timeoutMs`; the signals of those still running then abort, and their events are
+   * requeued when the connection closes), and disconnects.
    */
   async stop(timeoutMs = 30_000): Promise<void> {
     if (this.#state === 'stopped' || this.#state === 'stopping') return;
@@ -230,7 +253,7 @@ export class Scheduler {
       for (const delivery of session.tree.clear()) this.#nack(delivery);
     }
     await this.#whenIdle(timeoutMs);
-    if (session !== undefined) await this.#close(session);
+    if (session !== undefined) await this.#close(session, 'the scheduler is stopping');
     this.#state = 'stopped';
   }
 
@@ -341,6 +364,8 @@ export class Scheduler {
         events: new EventPublisher(confirm, publisher, t),
         tree,
         subscription,
+        end: new AbortController(),
+        cancelled: new Set(),
         fairStats,
         hostConsumers: new Map(),
         parkedConsumers: new Map(),
@@ -376,9 +401,10 @@ export class Scheduler {
     }
   }
 
-  async #close(session: Session): Promise<void> {
+  async #close(session: Session, reason = 'the scheduler closed its connection'): Promise<void> {
     session.closing = true;
     session.live = false;
+    session.end.abort(new Error(reason));
     // Each channel first: closing one waits for the broker to process what was sent on it (the last acks), where
     // closing the connection straight away could overtake them, and the broker would redeliver those messages.
     await session.consumer.close().catch(() => {});
@@ -393,6 +419,8 @@ export class Scheduler {
     if (session.closed && !again) return;
     session.closed = true;
     session.live = false;
+    // The events of the actions still running go back to the broker: tell their handlers, the event runs again.
+    session.end.abort(new Error('the scheduler lost the broker: the event will be delivered again'));
     session.subscription.unsubscribe();
     if (this.#state !== 'running') return;
     this.#state = 'reconnecting';
@@ -506,7 +534,7 @@ export class Scheduler {
       const queue = await assertHostQueue(consumer, this.topology, host);
       if (session.closed || !session.live || !this.availability.isHostActive(host)) return;
       const { consumerTag } = await consumer.consume(queue, (message) =>
-        this.#onMessage(session, queue, false, message),
+        this.#onMessage(session, host, queue, false, message),
       );
       session.hostConsumers.set(host, consumerTag);
     }
@@ -529,7 +557,7 @@ export class Scheduler {
     await this.#declareParked(session, host, vm);
     if (session.closed || !session.live || !this.availability.isRunnable(host, vm)) return;
     const { consumerTag } = await session.consumer.consume(queue, (message) =>
-      this.#onMessage(session, queue, true, message),
+      this.#onMessage(session, host, queue, true, message),
     );
     session.parkedConsumers.set(queue, consumerTag);
   }
@@ -561,12 +589,11 @@ export class Scheduler {
 
   // --- messages -----------------------------------------------------------------------------------------------
 
-  #onMessage(session: Session, queue: string, parked: boolean, message: ConsumeMessage | null): void {
+  #onMessage(session: Session, host: string, queue: string, parked: boolean, message: ConsumeMessage | null): void {
     if (message === null) {
-      // The broker cancelled the consumer (its queue was deleted): consume it again on the next reconcile.
-      for (const host of session.hostConsumers.keys())
-        if (hostQueue(this.topology, host) === queue) session.hostConsumers.delete(host);
-      session.parkedConsumers.delete(queue);
+      if (parked) session.parkedConsumers.delete(queue);
+      else session.hostConsumers.delete(host);
+      this.#consumeAgain(session, host, queue);
       return;
     }
     let event: FairEvent;
@@ -599,6 +626,36 @@ export class Scheduler {
     this.#changed();
   }
 
+  /**
+   * The broker cancelled a consumer (its queue was deleted, or the node holding it is gone): consumes it again,
+   * declaring the queue anew if need be, with backoff until it works; not `consuming` meanwhile.
+   */
+  #consumeAgain(session: Session, host: string, queue: string): void {
+    if (session.cancelled.has(queue) || session.closed) return;
+    session.cancelled.add(queue);
+    this.#log(`rxjs-fair: the broker cancelled the consumer of ${queue}; consuming it again`);
+    this.#changed();
+    let delay = 100;
+    const attempt = async () => {
+      if (session.closed) return;
+      await this.#reconcile(session, host);
+      // Consumed again, or no longer to be consumed (its host or VM was paused meanwhile).
+      const vm = [...(this.#parked.get(host) ?? [])].find((name) => parkedQueue(this.topology, host, name) === queue);
+      const back = vm === undefined ? session.hostConsumers.has(host) : session.parkedConsumers.has(queue);
+      const wanted = vm === undefined ? this.availability.isHostActive(host) : this.availability.isRunnable(host, vm);
+      if (back || !wanted) {
+        session.cancelled.delete(queue);
+        if (back) this.#log(`rxjs-fair: consuming ${queue} again`);
+        this.#changed();
+        return;
+      }
+      const wait = delay * (0.75 + Math.random() / 2);
+      delay = Math.min(delay * 2, 5000);
+      setTimeout(() => void attempt(), wait).unref();
+    };
+    void attempt();
+  }
+
   #changed(): void {
     if (this.#changes.observed) this.#changes.next();
   }
@@ -616,24 +673,19 @@ export class Scheduler {
     const now = performance.now();
     this.#dispatchStats.dispatched(event.host, event.vm, now - delivery.received, now);
     this.#changed();
-    let outcome: Outcome = 'done';
-    let failure: unknown;
-    try {
-      await this.#options.handle(event);
-    } catch (error) {
-      failure = error;
-      outcome = 'failed';
-    } finally {
-      this.#active--;
-      this.#dispatchStats.finished(event.host, event.vm);
-      if (this.#active === 0) for (const resolve of this.#idle.splice(0)) resolve();
-    }
-    if (outcome === 'done') {
+    const result = await runAction(this.#options.handle, event, this.actionTimeout, session.end.signal);
+    this.#active--;
+    this.#dispatchStats.finished(event.host, event.vm);
+    if (this.#active === 0) for (const resolve of this.#idle.splice(0)) resolve();
+    if (result.ok) {
       this.#counts.done++; // counted before the ack, which tells `changes`
       this.#ack(delivery);
       return;
     }
-    await this.#fail(delivery, failure);
+    if (result.reason instanceof ActionTimeoutError) this.#counts.timedOut++;
+    // Interrupted because the scheduler stops or lost the broker: not the action's failure, it runs again.
+    else if (session.end.signal.aborted) return this.#nack(delivery);
+    await this.#fail(delivery, result.reason);
   }
 
   async #fail(delivery: Delivery, failure: unknown): Promise<void> {

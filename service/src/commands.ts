@@ -1,9 +1,10 @@
 /**
- * The `serve` and `produce` commands of the `rxjs-fair` bin. Flags are checked here; each action loads the
+ * The `serve` and `produce` commands of the `rxjs-fair-service` bin. Flags are checked here; each action loads the
  * service (amqplib, fastify) with a dynamic import, so the other commands never load them.
  */
 import { Command, Option } from 'commander';
 import { portNumber, positiveInteger, seedNumber, skewShare } from './flagParsers.js';
+import { MAX_ACTION_TIMEOUT } from './runAction.js';
 
 /** The flags of `serve`, as parsed. */
 export interface ServeFlags {
@@ -19,6 +20,7 @@ export interface ServeFlags {
   readonly retryDelay: number;
   readonly bodyLimit: number;
   readonly shutdownTimeout: number;
+  readonly actionTimeout: number;
 }
 
 /** The flags of `produce`, as parsed. */
@@ -57,7 +59,7 @@ export function registerServiceCommands(program: Command): Command {
     )
     .option(
       '--handler <module>',
-      'module exporting `handle(event)` (named or default); default: the built-in demo handler',
+      'module exporting `handle(event, { signal })` (named or default); default: the built-in demo handler',
     )
     .option('--namespace <name>', 'prefix of the exchange and queue names', 'rxjs-fair')
     .option(
@@ -75,9 +77,15 @@ export function registerServiceCommands(program: Command): Command {
     .option('--body-limit <bytes>', 'largest REST request body', positiveInteger(), 1024 * 1024)
     .option(
       '--shutdown-timeout <ms>',
-      'on SIGTERM, how long running actions may take to finish',
+      'on SIGTERM, how long running actions may take to finish (then their signal aborts)',
       positiveInteger(),
       30_000,
+    )
+    .option(
+      '--action-timeout <ms>',
+      'an action still running after this long is a failed attempt, its handler told through its signal',
+      positiveInteger(MAX_ACTION_TIMEOUT),
+      600_000,
     )
     .action(async (flags: ServeFlags) => {
       const { runServe } = await import('./runServe.js');

@@ -1,5 +1,12 @@
 // The scheduler service and the producer (@rxjs-fair/service): Node only, over RabbitMQ (amqplib).
-export { Scheduler, type SchedulerOptions, type SchedulerStats, type EventHandler } from './Scheduler.js';
+export { Scheduler, type SchedulerOptions, type SchedulerStats } from './Scheduler.js';
+export {
+  ActionTimeoutError,
+  runAction,
+  type ActionContext,
+  type ActionResult,
+  type EventHandler,
+} from './runAction.js';
 export { Producer, type ProducerOptions } from './Producer.js';
 export { Availability } from './Availability.js';
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { demoHandler } from './demoHandler.js';
-import type { EventHandler } from './Scheduler.js';
+import type { EventHandler } from './runAction.js';
 
 /**
  * Loads a handler module: a path (relative to the working directory) or a package name, whose `handle` export,

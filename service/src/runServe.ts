@@ -22,6 +22,7 @@ export async function runServe(flags: ServeFlags, out: NodeJS.WritableStream = p
     namespace: flags.namespace,
     maxAttempts: flags.maxAttempts,
     retryDelay: flags.retryDelay,
+    actionTimeout: flags.actionTimeout,
   });
   let stopHttp: (() => Promise<void>) | undefined;
   let httpLine = '';

@@ -1,5 +1,4 @@
-// The service's pieces that need no broker: schemas, availability, the fair tree. (They live with the
-// integration tests because src/service is tested here; they take milliseconds.)
+// The service's pieces that need no broker: schemas, availability, the fair tree, the scheduler's option checks.
 import { describe, expect, it } from 'vitest';
 import {
   Availability,
@@ -8,6 +7,7 @@ import {
   generateEvents,
   InvalidInputError,
   parseEvent,
+  Scheduler,
 } from '../src/index.js';
 import { FairTree } from '../src/FairTree.js';
 import { fairMergeMap } from 'rxjs-fair';
@@ -135,5 +135,16 @@ describe('generateEvents', () => {
       'compute0',
       'compute1',
     ]);
+  });
+});
+
+describe('Scheduler options', () => {
+  it('refuses an action timeout that is not a positive integer a timer can take, naming it', () => {
+    const handle = () => {};
+    for (const actionTimeout of [0, -1, 1.5, Number.NaN, 2 ** 31]) {
+      expect(() => new Scheduler({ url: 'amqp://127.0.0.1', handle, actionTimeout })).toThrow(
+        /^Expected `actionTimeout` to be an integer from 1 to 2147483647 ms, got /,
+      );
+    }
   });
 });

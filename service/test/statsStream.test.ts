@@ -26,6 +26,7 @@ const baseStats: SchedulerStats = {
   done: 0,
   retried: 0,
   failed: 0,
+  timedOut: 0,
   malformed: 0,
   parked: 0,
   availability: {},
