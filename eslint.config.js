@@ -1,4 +1,4 @@
-// Lint: typescript-eslint's recommended rules, and the layers as import rules (see the README's Layout).
+// Lint: typescript-eslint's recommended rules, and the layers as import rules (see CONTRIBUTING.md, Layout).
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -14,7 +14,7 @@ const network = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/dist/', '**/coverage/', '**/test-output/', 'web/dist/', '**/node_modules/'] },
+  { ignores: ['**/dist/', '**/coverage/', '**/test-output/', 'web/dist/', 'docs/api/', '**/node_modules/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

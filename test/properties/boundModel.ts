@@ -2,8 +2,8 @@ import type { DropReason, OverflowPolicy } from '../../src/index.js';
 
 /**
  * The reference for bounded leaves (issue 6, feature 4): one array per leaf path and the policy applied to it,
- * written from the README's rules, not from the implementation. It says what each push does (queued, dropped
- * which, or refused), so a test can compare the implementation's reports and its leaves with it.
+ * written from the rules in docs/bounds.md, not from the implementation. It says what each push does (queued,
+ * dropped which, or refused), so a test can compare the implementation's reports and its leaves with it.
  */
 export interface Report<E> {
   readonly event: E;

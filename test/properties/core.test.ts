@@ -35,7 +35,8 @@ import {
 
 /**
  * Model-based properties of the synchronous core: random trees (1 to 4 levels of nodes) driven by random command
- * sequences, checked step by step against the reference model in `model.ts` (DESIGN.md semantics 1, 2, 3, 6, 7, 11).
+ * sequences, checked step by step against the reference model in `model.ts` (docs/semantics.md, semantics 1, 2,
+ * 3, 6, 7, 11).
  */
 
 type CoreCmd =

@@ -1,6 +1,6 @@
 /**
- * A slow, obviously correct reference model of nested round-robin (DESIGN.md semantics 1, 2, 3, 6), used by the
- * property tests as the oracle for both the core (`RoundRobinQueue`) and the reactive layer (`roundRobin`).
+ * A slow, obviously correct reference model of nested round-robin (docs/semantics.md, semantics 1, 2, 3, 6), used
+ * by the property tests as the oracle for both the core (`RoundRobinQueue`) and the reactive layer (`roundRobin`).
  *
  * Per node: the children in insertion order, each with a pause flag, and `rotation`, the ordered list of the
  * keys of the ready children (non-empty and not paused). The front child is served and moves to the back if it

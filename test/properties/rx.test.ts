@@ -36,7 +36,8 @@ import {
  * Model-based properties of the reactive layer: random trees of `roundRobin` nodes over Subjects (and synchronous
  * `of(...)` leaves), consumed by `fairMergeMap` with controllable projections, driven by random interleavings of
  * arrivals, projection completions (in any order), add/delete/pause/resume and source completion. Checked step by
- * step against the reference model of `model.ts` plus a model of the dispatcher (DESIGN.md semantics 1-8, 10).
+ * step against the reference model of `model.ts` plus a model of the dispatcher (docs/semantics.md, semantics
+ * 1-8, 10).
  */
 
 /** How an event's projection behaves. */
