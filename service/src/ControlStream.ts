@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { ConfirmPublisher } from './ConfirmPublisher.js';
-import type { AvailabilityPatch } from './schemas.js';
+import type { AvailabilityPatch, WeightsPatch } from './schemas.js';
 import type { Topology } from './topology.js';
 
 /** What the registry (the control stream) holds, in order. */
@@ -12,6 +12,8 @@ export type ControlMessage =
   | { readonly type: 'parked'; readonly host: string; readonly vm: string }
   /** An availability change, in force from here on. */
   | { readonly type: 'availability'; readonly patch: AvailabilityPatch }
+  /** Host weights, in force from here on (1 puts a host back to the default). */
+  | { readonly type: 'weights'; readonly weights: WeightsPatch }
   /** A reader's marker: once it reads its own, it has read everything written before. */
   | { readonly type: 'sync'; readonly id: string };
 

@@ -1,5 +1,17 @@
 import type { Subject } from 'rxjs';
-import { LeafSubject, roundRobin, type RoundRobin } from 'rxjs-fair';
+import { LeafSubject, roundRobin, type AddOptions, type Dropped, type RoundRobin } from 'rxjs-fair';
+
+/** What an operator sets on the tree (the library's caps, weights and bounds, by depth). */
+export interface FairTreeOptions<T> {
+  /** Most items dispatched and not yet finished below each host at once. @default Infinity */
+  readonly hostCap?: number;
+  /** Most items dispatched and not yet finished below each VM at once. @default Infinity */
+  readonly vmCap?: number;
+  /** Policies whose leaf keeps only the newest item (a `'latest'` bound): each one replaced goes to `conflated`. */
+  readonly latest?: ReadonlySet<string>;
+  /** Told of each item replaced by a newer one of its leaf (required with `latest`). */
+  readonly conflated?: (dropped: Dropped<T>) => void;
+}
 
 interface VmBranch<T> {
   /** Its `size` is what is queued under the VM: the library counts it, so the tree keeps no counter of its own. */
@@ -20,18 +32,41 @@ interface HostBranch<T> {
 export class FairTree<T> {
   readonly root: RoundRobin<T, string> = roundRobin<T>();
   readonly #hosts = new Map<string, HostBranch<T>>();
+  readonly #hostCap: number;
+  readonly #vmCap: number;
+  readonly #latest: ReadonlySet<string>;
+  /** The bound of a `latest` policy's leaf: one item, a newer one replaces it. */
+  readonly #latestBound: AddOptions<T> | undefined;
+  /** Host weights other than 1, kept for hosts that have no branch yet (or whose branch is swept). */
+  readonly #weights = new Map<string, number>();
+
+  constructor(options: FairTreeOptions<T> = {}) {
+    const { hostCap = Infinity, vmCap = Infinity, latest = new Set<string>(), conflated } = options;
+    this.#hostCap = hostCap;
+    this.#vmCap = vmCap;
+    this.#latest = latest;
+    if (latest.size > 0 && conflated === undefined) throw new TypeError('Expected `conflated` with `latest` policies');
+    this.#latestBound = conflated === undefined ? undefined : { bound: { overflow: 'latest', dropped: conflated } };
+  }
+
+  /** Sets a host's weight (turns in a row at the front of the rotation); 1 is the default. */
+  setWeight(host: string, weight: number): void {
+    if (weight === 1) this.#weights.delete(host);
+    else this.#weights.set(host, weight);
+    if (this.#hosts.has(host)) this.root.setWeight(host, weight);
+  }
 
   /** Queues an item under its host, VM and policy, creating the branch it needs. */
   push(host: string, vm: string, policy: string, item: T): void {
     let hostBranch = this.#hosts.get(host);
     if (hostBranch === undefined) {
-      hostBranch = { node: roundRobin<T>(), vms: new Map() };
+      hostBranch = { node: roundRobin<T>(undefined, { cap: this.#hostCap }), vms: new Map() };
       this.#hosts.set(host, hostBranch);
-      this.root.add(host, hostBranch.node);
+      this.root.add(host, hostBranch.node, { weight: this.#weights.get(host) ?? 1 });
     }
     let vmBranch = hostBranch.vms.get(vm);
     if (vmBranch === undefined) {
-      vmBranch = { node: roundRobin<T>(), leaves: new Map() };
+      vmBranch = { node: roundRobin<T>(undefined, { cap: this.#vmCap }), leaves: new Map() };
       hostBranch.vms.set(vm, vmBranch);
       hostBranch.node.add(vm, vmBranch.node);
     }
@@ -39,7 +74,8 @@ export class FairTree<T> {
     if (leaf === undefined) {
       leaf = new LeafSubject<T>();
       vmBranch.leaves.set(policy, leaf);
-      vmBranch.node.add(policy, leaf);
+      if (this.#latest.has(policy)) vmBranch.node.add(policy, leaf, this.#latestBound);
+      else vmBranch.node.add(policy, leaf);
     }
     leaf.next(item);
   }

@@ -11,7 +11,9 @@ import { FairTree } from './FairTree.js';
 import { ActionTimeoutError, MAX_ACTION_TIMEOUT, runAction, type EventHandler } from './runAction.js';
 import {
   checkAvailability,
+  checkWeights,
   parseEvent,
+  type WeightsPatch,
   type AvailabilityPatch,
   type AvailabilityState,
   type FairEvent,
@@ -52,6 +54,25 @@ export interface SchedulerOptions extends TopologyOptions {
    */
   readonly actionTimeout?: number;
   /**
+   * Most actions running at once for one host and for one VM (the library's caps, per depth): `{ host: 2, vm: 1 }`
+   * never runs two actions of one VM together. A host or VM at its cap is skipped, and the others keep every free
+   * slot busy. They hold within this scheduler: with several schedulers consuming one host, each keeps its own.
+   * @default no caps
+   */
+  readonly caps?: { readonly host?: number; readonly vm?: number };
+  /**
+   * Slots of `concurrency` an event takes, by its action (the library's `cost`); actions not named take 1. An
+   * event waits until that many slots are free, and nothing overtakes it. `{ migrate: 4 }`.
+   * @default every action takes 1
+   */
+  readonly cost?: Readonly<Record<string, number>>;
+  /**
+   * Policies that carry a state rather than a request (the newest event says it all): each VM queues at most one
+   * event of such a policy, a newer one replacing it; the one replaced is acknowledged and counted `conflated`.
+   * @default none
+   */
+  readonly latest?: readonly string[];
+  /**
    * Where warnings go (a lost broker, a failed park).
    * @default a line on stderr
    */
@@ -77,6 +98,10 @@ export interface SchedulerStats {
   readonly malformed: number;
   /** Events moved to a paused VM's parked queue. */
   readonly parked: number;
+  /** Events of a `latest` policy replaced by a newer one before they ran (acknowledged). */
+  readonly conflated: number;
+  /** Host weights other than 1 (turns in a row at the front of the rotation), from `PUT /weights`. */
+  readonly weights: Record<string, number>;
   readonly availability: Record<string, AvailabilityState | Record<string, AvailabilityState>>;
 }
 
@@ -158,7 +183,12 @@ export class Scheduler {
   /** Actions running, across sessions, and who waits for them to finish. */
   #active = 0;
   #idle: (() => void)[] = [];
-  readonly #counts = { done: 0, retried: 0, failed: 0, timedOut: 0, malformed: 0, parked: 0 };
+  readonly #counts = { done: 0, retried: 0, failed: 0, timedOut: 0, malformed: 0, parked: 0, conflated: 0 };
+  /** Host weights from the control stream (other than 1), applied to each session's tree. */
+  readonly #weights = new Map<string, number>();
+  readonly #caps: { readonly host: number; readonly vm: number };
+  readonly #cost: ((delivery: Delivery) => number) | undefined;
+  readonly #latest: ReadonlySet<string>;
   /** Per host: dispatches, running actions, waits (what the dashboard shows). */
   readonly #dispatchStats = new DispatchStats();
   /** Pinged when something `stats()` or `activity()` tell has changed, while anyone listens. */
@@ -181,6 +211,12 @@ export class Scheduler {
         `Expected \`actionTimeout\` to be an integer from 1 to ${MAX_ACTION_TIMEOUT} ms, got ${String(actionTimeout)}`,
       );
     }
+    const { host = Infinity, vm = Infinity } = options.caps ?? {};
+    checkLimit(host, '`caps.host`');
+    checkLimit(vm, '`caps.vm`');
+    this.#caps = { host, vm };
+    this.#cost = costOf(options.cost);
+    this.#latest = new Set(checkNames(options.latest ?? [], '`latest`'));
     this.topology = topology(options);
     this.concurrency = concurrency;
     this.actionTimeout = actionTimeout;
@@ -276,6 +312,17 @@ export class Scheduler {
     await Promise.all(Object.keys(patch).map((host) => this.#reconciling.get(host)));
   }
 
+  /**
+   * Sets host weights (`{ compute1: 3 }`: three turns in a row; 1 is the default): appended to the control stream
+   * (durable, applied by every scheduler) and in force here before this resolves, as availability is.
+   */
+  async setWeights(patch: WeightsPatch): Promise<void> {
+    checkWeights(patch);
+    const session = this.#usable();
+    await publishControl(session.publisher, this.topology, { type: 'weights', weights: patch });
+    await (session.control as ControlStream).sync(session.publisher);
+  }
+
   /** Messages waiting in the broker, by host (its queue) and by parked VM (`host/vm`). */
   async queueDepths(): Promise<{ hosts: Record<string, number>; parked: Record<string, number> }> {
     const session = this.#usable();
@@ -325,6 +372,7 @@ export class Scheduler {
       queued: this.#session?.tree.counts() ?? {},
       active: this.#active,
       ...this.#counts,
+      weights: Object.fromEntries(this.#weights),
       availability: this.availability.toJSON(),
     };
   }
@@ -345,7 +393,16 @@ export class Scheduler {
       await consumer.prefetch(this.prefetch);
       const confirm = await connection.createConfirmChannel();
       const publisher = new ConfirmPublisher(confirm);
-      const tree = new FairTree<Delivery>();
+      const tree = new FairTree<Delivery>({
+        hostCap: this.#caps.host,
+        vmCap: this.#caps.vm,
+        latest: this.#latest,
+        conflated: ({ event: replaced }) => {
+          this.#counts.conflated++; // counted before the ack, which tells `changes`
+          this.#ack(replaced);
+        },
+      });
+      for (const [host, weight] of this.#weights) tree.setWeight(host, weight);
       // One FairStats per session: a session's operator never meets the previous one's. Watched from the start, so
       // every event is timed (a clock read per arrival and per dispatch: nothing next to a broker round trip).
       const stats = new FairStats<Delivery>({ depth: 2 });
@@ -353,7 +410,13 @@ export class Scheduler {
       const subscription = stats.snapshots(fairStats.tick).subscribe((snapshot) => (fairStats.last = snapshot));
       subscription.add(
         tree.root
-          .pipe(fairMergeMap((delivery: Delivery) => this.#run(delivery), { concurrency: this.concurrency, stats }))
+          .pipe(
+            fairMergeMap((delivery: Delivery) => this.#run(delivery), {
+              concurrency: this.concurrency,
+              stats,
+              ...(this.#cost === undefined ? {} : { cost: this.#cost }),
+            }),
+          )
           .subscribe({ error: (error: unknown) => this.#log(`rxjs-fair: dispatch failed: ${String(error)}`) }),
       );
       session = {
@@ -478,6 +541,18 @@ export class Scheduler {
         if (session.live) void this.#reconcile(session, message.host);
         return;
       }
+      case 'weights':
+        try {
+          for (const [host, weight] of Object.entries(checkWeights(message.weights))) {
+            if (weight === 1) this.#weights.delete(host);
+            else this.#weights.set(host, weight);
+            session.tree.setWeight(host, weight);
+          }
+          this.#changed();
+        } catch (error) {
+          this.#log(`rxjs-fair: skipped an invalid weights change on the control stream: ${(error as Error).message}`);
+        }
+        return;
       case 'availability':
         try {
           this.#applyAvailability(checkAvailability(message.patch));
@@ -830,4 +905,32 @@ function withoutDeathHeaders(messageHeaders: Record<string, unknown> | undefined
       out[name] = value;
   }
   return out;
+}
+
+/** Checks a limit of `caps` where it enters: a positive integer, or Infinity for none. */
+function checkLimit(limit: unknown, what: string): asserts limit is number {
+  if (typeof limit !== 'number' || !(limit === Infinity || (Number.isInteger(limit) && limit >= 1)))
+    throw new TypeError(`Expected ${what} to be a positive integer (or Infinity), got ${String(limit)}`);
+}
+
+/** The library's `cost` option from slots by action: `undefined` when every action takes one slot. */
+function costOf(cost: Readonly<Record<string, number>> | undefined): ((delivery: Delivery) => number) | undefined {
+  if (cost === undefined) return undefined;
+  if (cost === null || typeof cost !== 'object')
+    throw new TypeError(`Expected \`cost\` to be an object, got ${String(cost)}`);
+  const slots = new Map<string, number>();
+  for (const [action, n] of Object.entries(cost)) {
+    if (!Number.isInteger(n) || n < 1)
+      throw new TypeError(`Expected \`cost.${action}\` to be a positive integer, got ${String(n)}`);
+    if (n !== 1) slots.set(action, n);
+  }
+  return slots.size === 0 ? undefined : (delivery) => slots.get(delivery.event.action) ?? 1;
+}
+
+function checkNames(names: readonly unknown[], what: string): string[] {
+  if (!Array.isArray(names)) throw new TypeError(`Expected ${what} to be an array of names, got ${String(names)}`);
+  for (const name of names)
+    if (typeof name !== 'string' || name === '')
+      throw new TypeError(`Expected ${what} to hold non-empty names, got ${JSON.stringify(name)}`);
+  return names as string[];
 }

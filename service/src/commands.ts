@@ -3,7 +3,7 @@
  * service (amqplib, fastify) with a dynamic import, so the other commands never load them.
  */
 import { Command, Option } from 'commander';
-import { portNumber, positiveInteger, seedNumber, skewShare } from './flagParsers.js';
+import { actionCosts, capsPair, nameList, portNumber, positiveInteger, seedNumber, skewShare } from './flagParsers.js';
 import { MAX_ACTION_TIMEOUT } from './runAction.js';
 
 /** The flags of `serve`, as parsed. */
@@ -21,6 +21,9 @@ export interface ServeFlags {
   readonly bodyLimit: number;
   readonly shutdownTimeout: number;
   readonly actionTimeout: number;
+  readonly caps?: { readonly host?: number; readonly vm?: number };
+  readonly cost?: Readonly<Record<string, number>>;
+  readonly latest?: readonly string[];
 }
 
 /** The flags of `produce`, as parsed. */
@@ -52,6 +55,17 @@ export function registerServiceCommands(program: Command): Command {
     .option('--http-host <address>', 'the address the REST API listens on', '127.0.0.1')
     .addOption(new Option('--token <token>', 'bearer token of the REST API').env('RXJS_FAIR_TOKEN'))
     .option('--concurrency <n>', 'most actions running at once', positiveInteger(), 16)
+    .option('--caps <host>,<vm>', 'most actions running at once per host and per VM, e.g. 2,1', capsPair)
+    .option(
+      '--cost <action>=<slots>',
+      'slots of --concurrency an action takes, e.g. migrate=4 (repeatable)',
+      actionCosts,
+    )
+    .option(
+      '--latest <policies>',
+      'policies whose newest event replaces a queued one (state-like), comma-separated',
+      nameList,
+    )
     .option(
       '--prefetch <n>',
       'messages fetched ahead per host queue (default: the concurrency, at most 64)',

@@ -40,3 +40,37 @@ export function portNumber(value: string): number {
   if (!digits.test(value) || number > 65535) throw new InvalidArgumentError('Expected a port number from 0 to 65535.');
   return number;
 }
+
+/** `--caps <host>,<vm>`: most actions at once per host and per VM; either may be left out (`2`, `,1`). */
+export function capsPair(value: string): { host?: number; vm?: number } {
+  const parts = value.split(',').map((part) => part.trim());
+  const limit = (part: string | undefined): number | undefined => {
+    if (part === undefined || part === '') return undefined;
+    if (!digits.test(part) || Number(part) < 1)
+      throw new InvalidArgumentError('Expected <host>,<vm>: positive integers, e.g. 2,1.');
+    return Number(part);
+  };
+  const [host, vm] = [limit(parts[0]), limit(parts[1])];
+  if (parts.length > 2 || (host === undefined && vm === undefined))
+    throw new InvalidArgumentError('Expected <host>,<vm>: positive integers, e.g. 2,1.');
+  return { ...(host === undefined ? {} : { host }), ...(vm === undefined ? {} : { vm }) };
+}
+
+/** `--cost <action>=<n>,...`: slots by action; repeated flags add up. */
+export function actionCosts(value: string, previous: Record<string, number> = {}): Record<string, number> {
+  const costs = { ...previous };
+  for (const pair of value.split(',')) {
+    const match = /^\s*([^=\s]+)\s*=\s*(\d+)\s*$/.exec(pair);
+    if (match === null || Number(match[2]) < 1)
+      throw new InvalidArgumentError('Expected <action>=<slots>, slots a positive integer, e.g. migrate=4.');
+    costs[match[1] as string] = Number(match[2]);
+  }
+  return costs;
+}
+
+/** A comma-separated list of names; repeated flags add up. */
+export function nameList(value: string, previous: string[] = []): string[] {
+  const names = value.split(',').map((name) => name.trim());
+  if (names.some((name) => name === '')) throw new InvalidArgumentError('Expected names separated by commas.');
+  return [...previous, ...names];
+}

@@ -3,7 +3,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { defaultDashboardDir, registerDashboard } from './dashboardRoutes.js';
 import type { Scheduler } from './Scheduler.js';
 import { statsStream, type StatsStreamOptions } from './statsStream.js';
-import { checkAvailability, checkEvents, InvalidInputError } from './schemas.js';
+import { checkAvailability, checkEvents, checkWeights, InvalidInputError } from './schemas.js';
 
 export interface RestServerOptions {
   /** The bearer token every route but `GET /health` requires. */
@@ -42,6 +42,7 @@ export interface RestServer {
  *
  * - `POST /events`: one event or an array; 202 `{ accepted }` once the broker confirmed every one of them.
  * - `PUT /availability`: an availability change; 200 `{ availability }` once it is in force.
+ * - `PUT /weights`: host weights (`{ "<host>": turns }`); 200 `{ weights }` once they are in force (durable, shared).
  * - `GET /stats`: what the scheduler holds and has done, the library's `FairStats` snapshot (`library`: per host and
  *   VM queued and active, per host dispatches and waits since the previous `GET /stats`, Jain's index), and what
  *   waits in the broker per host.
@@ -91,6 +92,12 @@ export function createRestServer(scheduler: Scheduler, options: RestServerOption
     const patch = checkAvailability(request.body);
     await scheduler.setAvailability(patch);
     return reply.code(200).send({ availability: scheduler.availability.toJSON() });
+  });
+
+  app.put('/weights', async (request, reply) => {
+    const patch = checkWeights(request.body);
+    await scheduler.setWeights(patch);
+    return reply.code(200).send({ weights: scheduler.stats().weights });
   });
 
   app.get('/stats', async () => ({

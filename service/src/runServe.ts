@@ -23,6 +23,9 @@ export async function runServe(flags: ServeFlags, out: NodeJS.WritableStream = p
     maxAttempts: flags.maxAttempts,
     retryDelay: flags.retryDelay,
     actionTimeout: flags.actionTimeout,
+    ...(flags.caps === undefined ? {} : { caps: flags.caps }),
+    ...(flags.cost === undefined ? {} : { cost: flags.cost }),
+    ...(flags.latest === undefined ? {} : { latest: flags.latest }),
   });
   let stopHttp: (() => Promise<void>) | undefined;
   let httpLine = '';

@@ -24,6 +24,12 @@ export type AvailabilityPatch = Readonly<
   Record<string, AvailabilityState | Readonly<Record<string, AvailabilityState>>>
 >;
 
+/** Host weights: `{ "<host>": turns }`, a positive integer each (1, the default, undoes an earlier weight). */
+export type WeightsPatch = Readonly<Record<string, number>>;
+
+/** The largest weight of a host: turns in a row at the front of the rotation. */
+export const MAX_WEIGHT = 1000;
+
 /** Longest host, VM, policy and action name: queue names are built from host and VM names. */
 export const MAX_KEY_LENGTH = 100;
 
@@ -53,6 +59,14 @@ export const availabilitySchema = {
   },
 } as const;
 
+/** JSON Schema of a change of host weights. */
+export const weightsSchema = {
+  type: 'object',
+  minProperties: 1,
+  propertyNames: key,
+  additionalProperties: { type: 'integer', minimum: 1, maximum: MAX_WEIGHT },
+} as const;
+
 /** Bad input: `field` is where (`host`, `[3].vm`, `(body)` for the whole value), `reason` what is wrong. */
 export class InvalidInputError extends Error {
   override readonly name = 'InvalidInputError';
@@ -66,13 +80,16 @@ export class InvalidInputError extends Error {
 }
 
 const ajv = new Ajv({ allErrors: false, strict: true });
-let validators: { event: ValidateFunction; events: ValidateFunction; availability: ValidateFunction } | undefined;
+let validators:
+  | { event: ValidateFunction; events: ValidateFunction; availability: ValidateFunction; weights: ValidateFunction }
+  | undefined;
 
 function compiled() {
   validators ??= {
     event: ajv.compile(eventSchema),
     events: ajv.compile({ type: 'array', minItems: 1, items: eventSchema }),
     availability: ajv.compile(availabilitySchema),
+    weights: ajv.compile(weightsSchema),
   };
   return validators;
 }
@@ -97,6 +114,13 @@ export function checkAvailability(value: unknown): AvailabilityPatch {
   const validate = compiled().availability;
   if (!validate(value)) throw toInvalidInput(validate.errors);
   return value as AvailabilityPatch;
+}
+
+/** Checks a change of host weights; throws an {@link InvalidInputError} naming the failing host. */
+export function checkWeights(value: unknown): WeightsPatch {
+  const validate = compiled().weights;
+  if (!validate(value)) throw toInvalidInput(validate.errors);
+  return value as WeightsPatch;
 }
 
 /** Parses a message body as JSON and checks it as an event. */

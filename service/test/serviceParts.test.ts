@@ -147,4 +147,18 @@ describe('Scheduler options', () => {
       );
     }
   });
+
+  it('refuses bad caps, costs and latest policies, naming the option', () => {
+    const handle = () => {};
+    const url = 'amqp://127.0.0.1';
+    expect(() => new Scheduler({ url, handle, caps: { host: 0 } })).toThrow(/^Expected `caps.host` to be a positive/);
+    expect(() => new Scheduler({ url, handle, caps: { vm: 1.5 } })).toThrow(/^Expected `caps.vm` to be a positive/);
+    expect(() => new Scheduler({ url, handle, cost: { migrate: 0 } })).toThrow(
+      /^Expected `cost.migrate` to be a positive integer, got 0/,
+    );
+    expect(() => new Scheduler({ url, handle, latest: [''] })).toThrow(/^Expected `latest` to hold non-empty names/);
+    expect(
+      () => new Scheduler({ url, handle, caps: { host: 2, vm: 1 }, cost: { migrate: 4 }, latest: ['state'] }),
+    ).not.toThrow();
+  });
 });

@@ -29,6 +29,8 @@ const baseStats: SchedulerStats = {
   timedOut: 0,
   malformed: 0,
   parked: 0,
+  conflated: 0,
+  weights: {},
   availability: {},
 };
 

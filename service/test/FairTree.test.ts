@@ -1,0 +1,67 @@
+// The scheduler's tree with an operator's settings: caps per depth, host weights, and state-like policies.
+import { fairMergeMap, type Dropped } from 'rxjs-fair';
+import { describe, expect, it } from 'vitest';
+import { manualProjection } from '../../test/support/manualProjection.js';
+import { FairTree } from '../src/FairTree.js';
+
+describe('FairTree with caps, weights and latest policies', () => {
+  it('runs at most the VM cap per VM and the host cap per host, the other hosts keeping the free slots busy', () => {
+    const tree = new FairTree<string>({ hostCap: 2, vmCap: 1 });
+    const { project, started, finish } = manualProjection();
+    const subscription = tree.root.pipe(fairMergeMap(project, 8)).subscribe();
+    for (const vm of ['v1', 'v2', 'v3']) for (const i of [0, 1]) tree.push('h1', vm, 'heal', `h1-${vm}-${i}`);
+    tree.push('h2', 'v1', 'heal', 'h2-v1-0');
+    tree.push('h2', 'v1', 'migrate', 'h2-v1-1');
+
+    // h1: two of its three VMs (host cap 2), one action each (VM cap 1); h2: one action on its one VM.
+    expect(started).toEqual(['h1-v1-0', 'h1-v2-0', 'h2-v1-0']);
+    finish('h1-v1-0');
+    expect(started.slice(3)).toEqual(['h1-v3-0']); // the host's freed slot goes to its VM not at its cap
+    finish('h2-v1-0');
+    expect(started.slice(4)).toEqual(['h2-v1-1']); // a VM's next action only once its running one ended
+    subscription.unsubscribe();
+  });
+
+  it('gives a weighted host that many turns in a row, set before its branch exists or while it does', () => {
+    const tree = new FairTree<string>();
+    tree.setWeight('h1', 2);
+    const { project, started, finish } = manualProjection();
+    const subscription = tree.root.pipe(fairMergeMap(project, 1)).subscribe();
+    tree.push('h0', 'v', 'p', 'block'); // holds the only slot while the backlog queues
+    for (const host of ['h1', 'h2']) for (const i of [0, 1, 2, 3]) tree.push(host, 'v', 'p', `${host}-${i}`);
+    const drain = (n: number) => {
+      for (let i = 0; i < n; i++) finish(started.at(-1) as string);
+    };
+    drain(5);
+    expect(started).toEqual(['block', 'h1-0', 'h1-1', 'h2-0', 'h1-2', 'h1-3']);
+    tree.setWeight('h1', 1); // back to the default: h1 has nothing left, h2 runs alone
+    drain(3);
+    expect(started.slice(6)).toEqual(['h2-1', 'h2-2', 'h2-3']);
+    subscription.unsubscribe();
+  });
+
+  it('keeps only the newest item of a latest policy per VM, telling `conflated` of each one replaced', () => {
+    const replaced: Dropped<string>[] = [];
+    const tree = new FairTree<string>({ latest: new Set(['state']), conflated: (d) => replaced.push(d) });
+    const { project, started, finish } = manualProjection();
+    const subscription = tree.root.pipe(fairMergeMap(project, 1)).subscribe();
+    tree.push('h1', 'v1', 'heal', 'heal-1'); // takes the slot
+    for (const item of ['state-1', 'state-2', 'state-3']) tree.push('h1', 'v1', 'state', item);
+    tree.push('h1', 'v1', 'heal', 'heal-2'); // requests are never conflated
+    expect(tree.counts()).toEqual({ h1: { v1: 2 } });
+    expect(replaced.map((d) => [d.event, d.reason, d.replacedBy])).toEqual([
+      ['state-1', 'latest', 'state-2'],
+      ['state-2', 'latest', 'state-3'],
+    ]);
+    finish('heal-1');
+    finish(started.at(-1) as string);
+    expect(started).toEqual(['heal-1', 'state-3', 'heal-2']);
+    subscription.unsubscribe();
+  });
+
+  it('refuses latest policies without a place to report what they replace', () => {
+    expect(() => new FairTree<string>({ latest: new Set(['state']) })).toThrow(
+      'Expected `conflated` with `latest` policies',
+    );
+  });
+});

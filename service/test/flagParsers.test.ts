@@ -1,0 +1,26 @@
+import { InvalidArgumentError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { actionCosts, capsPair, nameList } from '../src/flagParsers.js';
+
+describe("serve's flag parsers", () => {
+  it('--caps <host>,<vm>: either limit may be left out, never both; positive integers only', () => {
+    expect(capsPair('2,1')).toEqual({ host: 2, vm: 1 });
+    expect(capsPair(' 3 ')).toEqual({ host: 3 });
+    expect(capsPair(',1')).toEqual({ vm: 1 });
+    for (const bad of ['', ',', '0,1', '2,0', 'a,1', '1.5', '2,1,1', '-1'])
+      expect(() => capsPair(bad), bad).toThrow(InvalidArgumentError);
+  });
+
+  it('--cost <action>=<slots>: a list, and repeated flags add up', () => {
+    expect(actionCosts('migrate=4')).toEqual({ migrate: 4 });
+    expect(actionCosts('heal=2', actionCosts('migrate=4, update = 3'))).toEqual({ migrate: 4, update: 3, heal: 2 });
+    for (const bad of ['migrate', 'migrate=0', '=4', 'migrate=x', 'migrate=1.5'])
+      expect(() => actionCosts(bad), bad).toThrow(InvalidArgumentError);
+  });
+
+  it('--latest <policies>: names, repeated flags adding up', () => {
+    expect(nameList('state, health')).toEqual(['state', 'health']);
+    expect(nameList('b', nameList('a'))).toEqual(['a', 'b']);
+    expect(() => nameList('a,,b')).toThrow(InvalidArgumentError);
+  });
+});

@@ -1,0 +1,188 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Producer, Scheduler, type FairEvent } from '../../src/index.js';
+import { startRestServer } from '../../src/restServer.js';
+import { amqpUrl, uniqueNamespace, waitFor } from './helpers.js';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
+});
+
+interface Run {
+  readonly event: FairEvent;
+  readonly start: number;
+  end: number;
+}
+
+/** A handler that takes `ms` per action and keeps the log of (event, start, end) a test reads overlaps from. */
+function loggingHandler(ms: (event: FairEvent) => number) {
+  const runs: Run[] = [];
+  let clock = 0; // a counter, not a clock: starts and ends in the order they happened
+  const handle = async (event: FairEvent) => {
+    const run: Run = { event, start: clock++, end: Infinity };
+    runs.push(run);
+    await new Promise((resolve) => setTimeout(resolve, ms(event)));
+    run.end = clock++;
+  };
+  /** The most runs at once among those `same` groups together. */
+  const most = (same: (a: FairEvent, b: FairEvent) => boolean) =>
+    Math.max(
+      0,
+      ...runs.map((r) => runs.filter((o) => same(o.event, r.event) && o.start <= r.start && o.end > r.start).length),
+    );
+  return { handle, runs, most };
+}
+
+const event = (id: string, host: string, vm: string, action = 'heal', policy = 'heal'): FairEvent => ({
+  id,
+  host,
+  vm,
+  policy,
+  action,
+});
+
+describe.skipIf(amqpUrl === '')("operators' controls (real broker)", () => {
+  it('never runs more than the caps: one action per VM, two per host, with free slots for the others', async () => {
+    const namespace = uniqueNamespace('caps');
+    const log = loggingHandler(() => 15);
+    const scheduler = new Scheduler({
+      url: amqpUrl,
+      namespace,
+      concurrency: 8,
+      caps: { host: 2, vm: 1 },
+      handle: log.handle,
+    });
+    cleanup.push(() => scheduler.stop(5000));
+    await scheduler.start();
+    const producer = await Producer.connect({ url: amqpUrl, namespace });
+    cleanup.push(() => producer.close());
+    const events: FairEvent[] = [];
+    for (let i = 0; i < 6; i++)
+      for (const host of ['h1', 'h2', 'h3'])
+        for (const vm of ['v1', 'v2', 'v3']) events.push(event(`${host}-${vm}-${i}`, host, vm));
+    await producer.publish(events);
+    await waitFor(
+      'every event',
+      () => scheduler.stats().done === events.length,
+      30_000,
+      () => scheduler.stats(),
+    );
+
+    expect(log.most((a, b) => a.host === b.host && a.vm === b.vm)).toBe(1);
+    expect(log.most((a, b) => a.host === b.host)).toBe(2);
+    expect(log.most(() => true)).toBe(6); // three hosts at their cap of two: the slots went to the others
+  });
+
+  it('gives an action of cost n that many slots: a migrate runs alone in a concurrency of 4', async () => {
+    const namespace = uniqueNamespace('cost');
+    const log = loggingHandler(() => 10);
+    const scheduler = new Scheduler({
+      url: amqpUrl,
+      namespace,
+      concurrency: 4,
+      cost: { migrate: 4 },
+      handle: log.handle,
+    });
+    cleanup.push(() => scheduler.stop(5000));
+    await scheduler.start();
+    const producer = await Producer.connect({ url: amqpUrl, namespace });
+    cleanup.push(() => producer.close());
+    const events: FairEvent[] = [];
+    for (let i = 0; i < 12; i++) events.push(event(`e${i}`, `h${i % 4}`, 'v1', i % 3 === 0 ? 'migrate' : 'heal'));
+    await producer.publish(events);
+    await waitFor(
+      'every event',
+      () => scheduler.stats().done === events.length,
+      30_000,
+      () => scheduler.stats(),
+    );
+
+    const migrating = log.runs.filter((r) => r.event.action === 'migrate');
+    expect(migrating).toHaveLength(4);
+    for (const m of migrating) {
+      const beside = log.runs.filter((o) => o !== m && o.start < m.end && o.end > m.start);
+      expect(
+        beside.map((o) => o.event.id),
+        `beside ${m.event.id}`,
+      ).toEqual([]);
+    }
+    expect(log.most(() => true)).toBeGreaterThanOrEqual(2); // the heals share the slots
+    expect(log.most(() => true)).toBeLessThanOrEqual(4);
+  });
+
+  it('conflates a latest policy: queued states of a VM are replaced by the newest, acknowledged and counted', async () => {
+    const namespace = uniqueNamespace('latest');
+    const ran: string[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const scheduler = new Scheduler({
+      url: amqpUrl,
+      namespace,
+      concurrency: 1,
+      prefetch: 8, // conflation is among the events held from the host's queue
+      latest: ['state'],
+      handle: async (e) => {
+        ran.push(e.id);
+        if (e.id === 'block') await gate; // holds the only slot while the states queue
+      },
+    });
+    cleanup.push(() => scheduler.stop(5000));
+    await scheduler.start();
+    const producer = await Producer.connect({ url: amqpUrl, namespace });
+    cleanup.push(() => producer.close());
+    await producer.publish([event('block', 'h1', 'v0')]);
+    await waitFor('the blocking action', () => ran.includes('block'));
+    await producer.publish(['s1', 's2', 's3'].map((id) => event(id, 'h1', 'v1', 'report', 'state')));
+    await waitFor(
+      'two states replaced',
+      () => scheduler.stats().conflated === 2,
+      10_000,
+      () => scheduler.stats(),
+    );
+    release();
+    await waitFor('the newest state', () => ran.includes('s3'));
+    await waitFor('settled', () => scheduler.stats().active === 0);
+    expect(ran).toEqual(['block', 's3']);
+    expect(scheduler.stats()).toMatchObject({ done: 2, conflated: 2, failed: 0 });
+  });
+
+  it('PUT /weights is in force on every scheduler, and on one started later (durable, shared)', async () => {
+    const namespace = uniqueNamespace('weights');
+    const start = async () => {
+      const scheduler = new Scheduler({ url: amqpUrl, namespace, handle: () => {} });
+      cleanup.push(() => scheduler.stop(2000));
+      await scheduler.start();
+      return scheduler;
+    };
+    const [a, b] = [await start(), await start()];
+    const server = await startRestServer(a, { port: 0, token: 't', dashboard: false });
+    cleanup.push(() => server.close());
+    const put = (body: unknown) =>
+      fetch(`${server.url}/weights`, {
+        method: 'PUT',
+        headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+
+    const ok = await put({ compute1: 3, compute2: 2 });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ weights: { compute1: 3, compute2: 2 } });
+    await waitFor('the other scheduler', () => b.stats().weights.compute1 === 3);
+    expect((await put({ compute2: 1 })).status).toBe(200); // 1: back to the default
+    await waitFor('the reset on the other scheduler', () => b.stats().weights.compute2 === undefined);
+    expect((await start()).stats().weights).toEqual({ compute1: 3 });
+
+    for (const [body, field] of [
+      [{ compute1: 0 }, 'compute1'],
+      [{ compute1: 1.5 }, 'compute1'],
+      [{ compute1: '3' }, 'compute1'],
+      [{}, '(body)'],
+      [[3], '(body)'],
+    ] as const) {
+      const bad = await put(body);
+      expect(bad.status, JSON.stringify(body)).toBe(400);
+      expect(((await bad.json()) as { field: string }).field).toBe(field);
+    }
+    expect(a.stats().weights).toEqual({ compute1: 3 });
+  });
+});
