@@ -1,4 +1,5 @@
-import { QueueNode, extrasOf, type NodeExtras } from './QueueNode.js';
+import { extrasOf, type NodeExtras } from './NodeExtras.js';
+import { QueueNode } from './QueueNode.js';
 import { RETAIN_CAPACITY, grownSlots } from './RingBuffer.js';
 
 /**
@@ -48,7 +49,7 @@ export class FifoQueue<T> extends QueueNode<T> {
   }
 
   get ready(): boolean {
-    return this.#length > 0 && (this._ext === null || this._ext.active < this._ext.cap);
+    return this.#length > 0 && (this._extras === null || this._extras.counted < this._extras.cap);
   }
 
   /** @internal */
@@ -63,7 +64,7 @@ export class FifoQueue<T> extends QueueNode<T> {
   }
 
   next(): T | undefined {
-    if (this.#length === 0 || (this._ext !== null && this._ext.active >= this._ext.cap)) return undefined;
+    if (this.#length === 0 || (this._extras !== null && this._extras.counted >= this._extras.cap)) return undefined;
     const item = this.#shift();
     if (this.#length === 0 && this._parent !== null) this._parent._childIdle(this);
     return item;
@@ -101,8 +102,8 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   /** @internal */
   _takeCounted(taker: NodeExtras<T>): T {
-    extrasOf(this).active++;
-    taker.taken = this;
+    extrasOf(this).counted++;
+    taker.lastTaken = this;
     return this.#shift();
   }
 
@@ -138,7 +139,7 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   /** @internal */
   _prunable(): boolean {
-    return this.#length === 0 && (this._ext === null || this._ext.active === 0);
+    return this.#length === 0 && (this._extras === null || this._extras.counted === 0);
   }
 
   /** Events held in the ring. */
