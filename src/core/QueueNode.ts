@@ -37,6 +37,7 @@ export abstract class QueueNode<T> {
     return (this._flags & PAUSED) !== 0;
   }
 
+  /** @internal */
   set _paused(on: boolean) {
     this._flags = on ? this._flags | PAUSED : this._flags & ~PAUSED;
   }
@@ -46,6 +47,7 @@ export abstract class QueueNode<T> {
     return (this._flags & AUTO) !== 0;
   }
 
+  /** @internal */
   set _auto(on: boolean) {
     this._flags = on ? this._flags | AUTO : this._flags & ~AUTO;
   }
@@ -55,6 +57,7 @@ export abstract class QueueNode<T> {
     return (this._flags & LINKED) !== 0;
   }
 
+  /** @internal */
   set _linked(on: boolean) {
     this._flags = on ? this._flags | LINKED : this._flags & ~LINKED;
   }

@@ -5,7 +5,7 @@ import { checkOptionsObject, checkPositiveInteger, describeValue } from './check
 import { FifoQueue } from './FifoQueue.js';
 import { extrasOf, type NodeExtras } from './NodeExtras.js';
 import { AUTO, LINKED, PAUSED, REUSABLE, SPARE } from './nodeFlags.js';
-import { QueueNode, type ParentNode } from './QueueNode.js';
+import { QueueNode } from './QueueNode.js';
 import {
   checkChildOptions,
   checkQueueOptions,
@@ -32,7 +32,8 @@ import { SpareBranches } from './SpareBranches.js';
  * q.next(); // 'healing again'
  * q.next(); // undefined
  */
-export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements ParentNode<T> {
+// A `ParentNode` (checked where a child gets it as `_parent`), not declared: the protocol stays out of the public types.
+export class RoundRobinQueue<T, K = string> extends QueueNode<T> {
   /**
    * Every child by key, in the order they were added; `null` while the node has at most one child, which is then
    * `#only`. The branches `push` creates mostly hold one child each (one VM of a host, one policy of a VM), and a

@@ -4,7 +4,7 @@ import type { ParentNode, QueueNode } from '../core/QueueNode.js';
 import type { RoundRobinQueue } from '../core/RoundRobinQueue.js';
 import { FAIR_STATS, type FairStatsBrand } from './brands.js';
 import type { FairKeyStats, FairNodeStats, FairSnapshot } from './FairSnapshot.js';
-import type { StatsHost, StatsTarget } from './fairProtocol.js';
+import type { StatsTarget } from './fairProtocol.js';
 import { LiveStats } from './LiveStats.js';
 import { StatsWindow, percentiles } from './StatsWindow.js';
 
@@ -53,7 +53,7 @@ export interface FairStatsOptions {
  * stats.snapshots(interval(1000)).subscribe((s) => console.log(s.fairness, s.keys.map((k) => k.wait?.p99)));
  */
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- T names the events watched, for the reader and the call site
-export class FairStats<T = unknown> implements StatsHost<unknown> {
+export class FairStats<T = unknown> {
   readonly #now: () => number;
   readonly #depth: number;
   /** The operator subscription watched, or `null`. */
@@ -68,7 +68,8 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
     checkLimit(depth, '`depth`');
     this.#now = now;
     this.#depth = depth;
-    // Its brand, for `fairMergeMap` of either build; set here: a computed class member would keep the class in bundles.
+    // Its brand, for `fairMergeMap` of either build (the assignment checks that it is a `StatsHost`); set here: a
+    // computed class member would keep the class in bundles.
     (this as unknown as { [FAIR_STATS]: FairStatsBrand[typeof FAIR_STATS] })[FAIR_STATS] = this;
   }
 
