@@ -12,8 +12,7 @@ const NO_SLOTS: never[] = [];
 const NONE: unique symbol = Symbol('none');
 
 /**
- * A first-in first-out queue of events: the leaf of a fair tree (the seed's `VmStateQueue`, one per VM
- * policy). Backed by a ring buffer, so a backlog of any length costs O(1) per push and per `next()`.
+ * A first-in first-out queue of events: the leaf of a fair tree (one per VM policy, say). Backed by a ring buffer, so a backlog of any length costs O(1) per push and per `next()`.
  *
  * @example
  * const q = new FifoQueue(['healing']);
@@ -28,8 +27,8 @@ export class FifoQueue<T> extends QueueNode<T> {
   /**
    * An event pushed while the queue was empty, held in the leaf itself until it is taken (it is then the oldest);
    * the others wait in the ring. Over a wide tree most leaves hold one event at a time, and then neither its push
-   * nor its pick touches the ring: a cache miss less on each (stream mode at K=30,000 uniform: 0.7-0.8x the time). A
-   * backlog moves through the ring alone, as before: keeping the oldest here always cost 1.1-1.2x at K=300 skewed.
+   * nor its pick touches the ring: a cache miss less on each. A backlog moves through the ring alone: keeping its
+   * oldest event here too would cost it more than it saves (BENCHMARKS.md has the figures).
    */
   #first: T | typeof NONE = NONE;
   /** Slots; `undefined` where nothing is held. Length is always a power of two, or 0 (`NO_SLOTS`). */

@@ -16,9 +16,8 @@ export abstract class QueueNode<T> {
   /** @internal Its key in `_parent`. */
   _key: unknown = undefined;
   /**
-   * @internal `PAUSED`, `AUTO`, `LINKED`, `REUSABLE` and `SPARE` as bits of one small integer: `push` creates and
-   * prunes nodes by the thousand, and three boolean fields made each node one field larger (+10% in the `by`
-   * backlog at K=30,000).
+   * @internal `PAUSED`, `AUTO`, `LINKED`, `REUSABLE` and `SPARE` (see nodeFlags.ts) as bits of one small integer:
+   * `push` creates and prunes nodes by the thousand, and a boolean field each would make every node larger.
    */
   _flags = 0;
   /** @internal */
@@ -26,7 +25,7 @@ export abstract class QueueNode<T> {
   /** @internal */
   _next: QueueNode<T> = this;
   /**
-   * @internal Weight, cap and active count, or `null` while the node has none of them (weight 1, no cap, never
+   * @internal Weight, cap and counted events, or `null` while the node has none of them (weight 1, no cap, never
    * counted). Invariant: a node without extras has none below it (`extrasOf` gives every ancestor extras), so a
    * parent without extras pulls with `_take`, the plain loop, which never looks at weights or caps.
    */
@@ -72,8 +71,8 @@ export abstract class QueueNode<T> {
   abstract get ready(): boolean;
 
   /**
-   * @internal `ready` but for this node's own cap (what `ready` was before caps existed): the parent reads it for
-   * a child without extras, which has no cap.
+   * @internal `ready` but for this node's own cap: the parent reads it for a child without extras, which has no
+   * cap.
    */
   abstract get _readyBelow(): boolean;
 

@@ -16,8 +16,7 @@ import {
 import { SpareBranches } from './SpareBranches.js';
 
 /**
- * A round-robin node over keyed children, each a `FifoQueue` or another `RoundRobinQueue` (the seed's
- * `RoundRobin`). `next()` asks the child at the front of the rotation for one event; that child goes to the
+ * A round-robin node over keyed children, each a `FifoQueue` or another `RoundRobinQueue`. `next()` asks the child at the front of the rotation for one event; that child goes to the
  * back if it still holds events. Only ready children (non-empty, not paused) are in the rotation, and a child
  * tells its parent when that changes, so a pick costs O(depth) however many children exist or are empty, and a
  * push O(1) unless it turns a branch ready.
@@ -37,8 +36,8 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> {
   /**
    * Every child by key, in the order they were added; `null` while the node has at most one child, which is then
    * `#only`. The branches `push` creates mostly hold one child each (one VM of a host, one policy of a VM), and a
-   * Map for each, made, filled and emptied as the branch comes and goes, cost `by` in stream mode over 30,000
-   * uniform keys 1.6x the time it takes without (bench/ab.mjs, case 2).
+   * Map for each, made, filled and emptied as the branch comes and goes, would cost a wide stream more than the
+   * rest of its pick.
    */
   #children: Map<K, QueueNode<T>> | null = null;
   /** The only child (its key is its `_key`) while `#children` is `null`; `null` when there is none. */

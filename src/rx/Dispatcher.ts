@@ -122,7 +122,7 @@ export class Dispatcher<T, R> implements FairDispatcher<T> {
 
   /**
    * The leaf of a counted event just taken, told to the live stats. Its own method: the plain loop in `#pump` stays
-   * as small as it was (V8 inlines it into `offer` by size).
+   * small (V8 inlines it into `offer` by size).
    */
   #taken(queue: QueueNode<T>): QueueNode<T> {
     const leaf = queue.lastTaken as QueueNode<T>;

@@ -133,7 +133,7 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
 
 /**
  * How many emptied branches `by`'s tree keeps for reuse (asked their `weight` again). A stream that arrives in
- * bursts empties the tree after each one, and rebuilding every branch was a fifth of `by`'s cost (bench/ab.mjs,
- * case 2, stream K=300). Their keys come back in first-seen order in stats, a small price.
+ * bursts empties the tree after each one, and rebuilding every branch would be a large share of `by`'s cost.
+ * Their keys come back in first-seen order in stats, a small price.
  */
 const BY_SPARES = 1024;
