@@ -7,34 +7,23 @@ export {
   type RoundRobinOptions,
 } from './rx/roundRobin.js';
 export { fairMergeMap, type FairMergeMapOptions } from './rx/fairMergeMap.js';
-export {
-  FairStats,
-  type FairStatsOptions,
-  type FairSnapshot,
-  type FairKeyStats,
-  type FairNodeStats,
-  type WaitPercentiles,
-} from './rx/FairStats.js';
+export { FairStats, type FairStatsOptions } from './rx/FairStats.js';
+export type { FairSnapshot, FairKeyStats, FairNodeStats, WaitPercentiles } from './rx/FairSnapshot.js';
 export type { Dropped, LeafBound } from './rx/LeafBound.js';
 export { LeafSubject } from './rx/LeafSubject.js';
 
-// Synchronous core, usable without RxJS (the seed's Version 1).
+// Synchronous core, usable without RxJS.
 export { FifoQueue } from './core/FifoQueue.js';
-export {
-  BoundedFifoQueue,
-  type BoundedFifoQueueOptions,
-  type DropListener,
-  type DropReason,
-  type OverflowPolicy,
-} from './core/BoundedFifoQueue.js';
+export { BoundedFifoQueue } from './core/BoundedFifoQueue.js';
+export type {
+  BoundedFifoQueueOptions,
+  DropListener,
+  DropReason,
+  OverflowPolicy,
+} from './core/BoundedFifoQueueOptions.js';
 export { OverflowError } from './core/OverflowError.js';
-export {
-  RoundRobinQueue,
-  type QueueChildren,
-  type ChildOptions,
-  type PerKey,
-  type RoundRobinQueueOptions,
-} from './core/RoundRobinQueue.js';
+export { RoundRobinQueue } from './core/RoundRobinQueue.js';
+export type { QueueChildren, ChildOptions, PerKey, RoundRobinQueueOptions } from './core/RoundRobinQueueOptions.js';
 export { QueueNode } from './core/QueueNode.js';
 export { RingBuffer } from './core/RingBuffer.js';
 export { WaitSketch } from './core/WaitSketch.js';

@@ -1,38 +1,13 @@
 import { FifoQueue } from './FifoQueue.js';
 import { OverflowError } from './OverflowError.js';
-import { checkWeight, describeKey, type QueueNode } from './QueueNode.js';
-
-/**
- * What a full bounded queue does with one more event:
- * - `'error'`: `push` throws an {@link OverflowError} and changes nothing;
- * - `'drop-oldest'`: the oldest queued event leaves (reported), the new one is appended;
- * - `'drop-newest'`: the arriving event is refused (reported);
- * - `'latest'`: conflation, the queue holds one event, which the new one replaces in place (the old one reported).
- */
-export type OverflowPolicy = 'error' | 'drop-oldest' | 'drop-newest' | 'latest';
-
-/** Why an event left a bounded queue without being taken: the policy that dropped or replaced it. */
-export type DropReason = Exclude<OverflowPolicy, 'error'>;
-
-/**
- * Told of every event that leaves a bounded queue without being taken, right after the queue changed. `path` is
- * the queue's key path from the root of its tree (`[]` for a queue on its own).
- */
-export type DropListener<T> = (event: T, reason: DropReason, path: readonly unknown[]) => void;
-
-export interface BoundedFifoQueueOptions<T> {
-  /**
-   * The most events the queue holds; a positive integer. Required, except with `'latest'`, which holds one.
-   * @default 1 with `'latest'`
-   */
-  readonly size?: number;
-  /** What a push into a full queue does. */
-  readonly overflow: OverflowPolicy;
-  /** Told of every event dropped or replaced. Required unless `overflow` is `'error'`: nothing is dropped silently. */
-  readonly onDrop?: DropListener<T>;
-}
-
-const POLICIES: readonly unknown[] = ['error', 'drop-oldest', 'drop-newest', 'latest'] satisfies OverflowPolicy[];
+import {
+  Bound,
+  type BoundedFifoQueueOptions,
+  type DropListener,
+  type DropReason,
+  type OverflowPolicy,
+} from './BoundedFifoQueueOptions.js';
+import type { QueueNode } from './QueueNode.js';
 
 /**
  * A {@link FifoQueue} that holds at most `size` events, with an overflow policy for one more. Pushing below the
@@ -57,7 +32,7 @@ export class BoundedFifoQueue<T> extends FifoQueue<T> {
     if (items !== undefined) for (const item of items) this.push(item);
   }
 
-  /** @internal Its checked options: `push` reuses a parked leaf of a `pathBound` only if they are that one's. */
+  /** @internal Its checked options: `push` reuses a spare leaf of a `pathBound` only if they are that one's. */
   get _bound(): Bound<T> {
     return this.#bound;
   }
@@ -99,49 +74,6 @@ export class BoundedFifoQueue<T> extends FifoQueue<T> {
   #drop(event: T, reason: DropReason): void {
     (this.#bound.onDrop as DropListener<T>)(event, reason, keyPathOf(this));
   }
-}
-
-/** @internal A queue's bound, checked: `size` is set (1 for `'latest'`). */
-export class Bound<T> implements BoundedFifoQueueOptions<T> {
-  private constructor(
-    readonly size: number,
-    readonly overflow: OverflowPolicy,
-    readonly onDrop: DropListener<T> | undefined,
-  ) {}
-
-  /** Checks options where they enter; a `TypeError` names what is wrong. */
-  static check<T>(options: BoundedFifoQueueOptions<T>): Bound<T> {
-    if (options instanceof Bound) return options;
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
-    const { overflow, onDrop } = options;
-    const size = checkBound(options.size, overflow, '');
-    if (onDrop !== undefined && typeof onDrop !== 'function')
-      throw new TypeError(`Expected \`onDrop\` to be a function, got ${describeKey(onDrop)}`);
-    if (onDrop === undefined && overflow !== 'error') {
-      throw new TypeError(`Expected \`onDrop\` with overflow '${overflow}': nothing is dropped silently`);
-    }
-    return new Bound(size, overflow, onDrop);
-  }
-}
-
-/**
- * Checks a bound's `size` and `overflow` and returns the size (1 for `'latest'` when not given). `what` names
- * where they were given, for the message (`' of key "heal"'`).
- */
-export function checkBound(size: unknown, overflow: unknown, what: string): number {
-  if (!POLICIES.includes(overflow)) {
-    throw new TypeError(
-      `Expected \`overflow\`${what} to be 'error', 'drop-oldest', 'drop-newest' or 'latest', got ${describeKey(overflow)}`,
-    );
-  }
-  if (overflow === 'latest') {
-    if (size !== undefined && size !== 1)
-      throw new TypeError(`Expected no \`size\`${what} (or 1) with overflow 'latest', got ${describeKey(size)}`);
-    return 1;
-  }
-  checkWeight(size, `\`size\`${what}`);
-  return size;
 }
 
 /** A node's key path from the root of its tree; computed when asked (a drop, an overflow), never kept. */

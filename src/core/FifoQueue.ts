@@ -1,4 +1,5 @@
-import { QueueNode, extrasOf, type NodeExtras } from './QueueNode.js';
+import { extrasOf, type NodeExtras } from './NodeExtras.js';
+import { QueueNode } from './QueueNode.js';
 import { RETAIN_CAPACITY, grownSlots } from './RingBuffer.js';
 
 /**
@@ -11,8 +12,7 @@ const NO_SLOTS: never[] = [];
 const NONE: unique symbol = Symbol('none');
 
 /**
- * A first-in first-out queue of events: the leaf of a fair tree (the seed's `VmStateQueue`, one per VM
- * policy). Backed by a ring buffer, so a backlog of any length costs O(1) per push and per `next()`.
+ * A first-in first-out queue of events: the leaf of a fair tree (one per VM policy, say). Backed by a ring buffer, so a backlog of any length costs O(1) per push and per `next()`.
  *
  * @example
  * const q = new FifoQueue(['healing']);
@@ -27,8 +27,8 @@ export class FifoQueue<T> extends QueueNode<T> {
   /**
    * An event pushed while the queue was empty, held in the leaf itself until it is taken (it is then the oldest);
    * the others wait in the ring. Over a wide tree most leaves hold one event at a time, and then neither its push
-   * nor its pick touches the ring: a cache miss less on each (stream mode at K=30,000 uniform: 0.7-0.8x the time). A
-   * backlog moves through the ring alone, as before: keeping the oldest here always cost 1.1-1.2x at K=300 skewed.
+   * nor its pick touches the ring: a cache miss less on each. A backlog moves through the ring alone: keeping its
+   * oldest event here too would cost it more than it saves (BENCHMARKS.md has the figures).
    */
   #first: T | typeof NONE = NONE;
   /** Slots; `undefined` where nothing is held. Length is always a power of two, or 0 (`NO_SLOTS`). */
@@ -48,7 +48,7 @@ export class FifoQueue<T> extends QueueNode<T> {
   }
 
   get ready(): boolean {
-    return this.#length > 0 && (this._ext === null || this._ext.active < this._ext.cap);
+    return this.#length > 0 && (this._extras === null || this._extras.counted < this._extras.cap);
   }
 
   /** @internal */
@@ -63,7 +63,7 @@ export class FifoQueue<T> extends QueueNode<T> {
   }
 
   next(): T | undefined {
-    if (this.#length === 0 || (this._ext !== null && this._ext.active >= this._ext.cap)) return undefined;
+    if (this.#length === 0 || (this._extras !== null && this._extras.counted >= this._extras.cap)) return undefined;
     const item = this.#shift();
     if (this.#length === 0 && this._parent !== null) this._parent._childIdle(this);
     return item;
@@ -101,8 +101,8 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   /** @internal */
   _takeCounted(taker: NodeExtras<T>): T {
-    extrasOf(this).active++;
-    taker.taken = this;
+    extrasOf(this).counted++;
+    taker.lastTaken = this;
     return this.#shift();
   }
 
@@ -138,7 +138,7 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   /** @internal */
   _prunable(): boolean {
-    return this.#length === 0 && (this._ext === null || this._ext.active === 0);
+    return this.#length === 0 && (this._extras === null || this._extras.counted === 0);
   }
 
   /** Events held in the ring. */

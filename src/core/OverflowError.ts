@@ -1,4 +1,4 @@
-import { describeKey } from './QueueNode.js';
+import { describeValue } from './checks.js';
 
 /**
  * Thrown by `push` into a full bounded queue whose overflow policy is `'error'` (the queue is left as it was).
@@ -14,7 +14,7 @@ export class OverflowError extends Error {
     readonly path: readonly unknown[],
   ) {
     super(
-      `${path.length === 0 ? 'Queue' : `Leaf ${describeKey(path)}`} is full (size ${size}, overflow 'error'): the event was refused`,
+      `${path.length === 0 ? 'Queue' : `Leaf ${describeValue(path)}`} is full (size ${size}, overflow 'error'): the event was refused`,
     );
   }
 }

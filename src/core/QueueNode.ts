@@ -1,4 +1,6 @@
-import type { BoundedFifoQueueOptions } from './BoundedFifoQueue.js';
+import { checkLimit } from './checks.js';
+import { NodeExtras, extrasOf } from './NodeExtras.js';
+import { AUTO, LINKED, PAUSED } from './nodeFlags.js';
 
 /**
  * Shared machinery of the synchronous fair tree: the base class of every queue that can sit under a
@@ -8,26 +10,14 @@ import type { BoundedFifoQueueOptions } from './BoundedFifoQueue.js';
  * A child tells its parent only when it turns ready (non-empty on an unpaused path) or idle, so a parent never
  * scans its children: it keeps a circular rotation of those that are ready.
  */
-/** @internal Bits of {@link QueueNode._flags}: paused in its parent. */
-export const PAUSED = 1;
-/** @internal Created by `RoundRobinQueue.push(path, …)`. */
-export const AUTO = 2;
-/** @internal In the parent's rotation. */
-export const LINKED = 4;
-/** @internal Created by `push` below a node with `spares` (and no `pathWeight`): parked once empty, then reused. */
-export const REUSABLE = 8;
-/** @internal Parked: empty, kept by its parent for reuse, and hidden from every method (see `SpareBranches`). */
-export const PARKED = 16;
-
 export abstract class QueueNode<T> {
   /** @internal The node this one is a child of; `null` while it is a root. */
   _parent: (QueueNode<T> & ParentNode<T>) | null = null;
   /** @internal Its key in `_parent`. */
   _key: unknown = undefined;
   /**
-   * @internal `PAUSED`, `AUTO`, `LINKED`, `REUSABLE` and `PARKED` as bits of one small integer: `push` creates and
-   * prunes nodes by the thousand, and three boolean fields made each node one field larger (+10% in the `by`
-   * backlog at K=30,000).
+   * @internal `PAUSED`, `AUTO`, `LINKED`, `REUSABLE` and `SPARE` (see nodeFlags.ts) as bits of one small integer:
+   * `push` creates and prunes nodes by the thousand, and a boolean field each would make every node larger.
    */
   _flags = 0;
   /** @internal */
@@ -35,17 +25,18 @@ export abstract class QueueNode<T> {
   /** @internal */
   _next: QueueNode<T> = this;
   /**
-   * @internal Weight, cap and active count, or `null` while the node has none of them (weight 1, no cap, never
+   * @internal Weight, cap and counted events, or `null` while the node has none of them (weight 1, no cap, never
    * counted). Invariant: a node without extras has none below it (`extrasOf` gives every ancestor extras), so a
    * parent without extras pulls with `_take`, the plain loop, which never looks at weights or caps.
    */
-  _ext: NodeExtras<T> | null = null;
+  _extras: NodeExtras<T> | null = null;
 
   /** @internal Paused in its parent: out of the rotation, its events kept. */
   get _paused(): boolean {
     return (this._flags & PAUSED) !== 0;
   }
 
+  /** @internal */
   set _paused(on: boolean) {
     this._flags = on ? this._flags | PAUSED : this._flags & ~PAUSED;
   }
@@ -55,6 +46,7 @@ export abstract class QueueNode<T> {
     return (this._flags & AUTO) !== 0;
   }
 
+  /** @internal */
   set _auto(on: boolean) {
     this._flags = on ? this._flags | AUTO : this._flags & ~AUTO;
   }
@@ -64,6 +56,7 @@ export abstract class QueueNode<T> {
     return (this._flags & LINKED) !== 0;
   }
 
+  /** @internal */
   set _linked(on: boolean) {
     this._flags = on ? this._flags | LINKED : this._flags & ~LINKED;
   }
@@ -78,8 +71,8 @@ export abstract class QueueNode<T> {
   abstract get ready(): boolean;
 
   /**
-   * @internal `ready` but for this node's own cap (what `ready` was before caps existed): the parent reads it for
-   * a child without extras, which has no cap.
+   * @internal `ready` but for this node's own cap: the parent reads it for a child without extras, which has no
+   * cap.
    */
   abstract get _readyBelow(): boolean;
 
@@ -103,7 +96,7 @@ export abstract class QueueNode<T> {
     if (parent !== null) {
       // Called on a subtree: its parent did not take part in the pick. Tell it, and count the event above too.
       if (!this.ready) parent._childIdle(this);
-      parent._countActive(1);
+      parent._addCounted(1);
     }
     return item;
   }
@@ -113,7 +106,7 @@ export abstract class QueueNode<T> {
    * `null` before its first `take()`. Read it right after `take()`: the next `take()` of this node replaces it.
    */
   get lastTaken(): QueueNode<T> | null {
-    return this._ext === null ? null : this._ext.taken;
+    return this._extras === null ? null : this._extras.lastTaken;
   }
 
   /**
@@ -121,20 +114,20 @@ export abstract class QueueNode<T> {
    * and every ancestor, and a node that was at its cap rejoins the back of its parent's rotation.
    */
   release(): void {
-    if (this._ext === null || this._ext.active <= 0) {
+    if (this._extras === null || this._extras.counted <= 0) {
       throw new Error('release() without a matching take(): nothing is active below this node');
     }
-    this._countActive(-1);
+    this._addCounted(-1);
   }
 
   /** The most events below this node active at once (`Infinity`: no cap). */
   get cap(): number {
-    return this._ext === null ? Infinity : this._ext.cap;
+    return this._extras === null ? Infinity : this._extras.cap;
   }
 
   /** Events taken from below this node with `take()` and not yet released. */
   get active(): number {
-    return this._ext === null ? 0 : this._ext.active;
+    return this._extras === null ? 0 : this._extras.counted;
   }
 
   /**
@@ -144,11 +137,11 @@ export abstract class QueueNode<T> {
    */
   setCap(cap: number): this {
     checkLimit(cap);
-    if (this._ext === null && cap === Infinity) return this; // no cap already
+    if (this._extras === null && cap === Infinity) return this; // no cap already
     const ext = extrasOf(this);
-    const wasOpen = ext.active < ext.cap;
+    const wasOpen = ext.counted < ext.cap;
     ext.cap = cap;
-    const isOpen = ext.active < cap;
+    const isOpen = ext.counted < cap;
     const parent = this._parent;
     if (parent !== null && wasOpen !== isOpen) {
       if (isOpen) parent._childReady(this);
@@ -178,19 +171,19 @@ export abstract class QueueNode<T> {
    * empty with nothing active left is forgotten. Walks leaf to root, so a parent's count still includes the event
    * while its child's change is handled: it cannot be pruned or rejoin too early.
    */
-  _countActive(delta: number): void {
+  _addCounted(delta: number): void {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- a walk up the parents, from this node
     for (let node: QueueNode<T> | null = this; node !== null;) {
       const parent: (QueueNode<T> & ParentNode<T>) | null = node._parent;
       const ext = extrasOf(node);
-      const wasOpen = ext.active < ext.cap;
-      ext.active += delta;
+      const wasOpen = ext.counted < ext.cap;
+      ext.counted += delta;
       if (parent !== null) {
-        const isOpen = ext.active < ext.cap;
+        const isOpen = ext.counted < ext.cap;
         if (isOpen && !wasOpen) parent._childReady(node);
         else if (!isOpen && wasOpen) parent._childIdle(node);
         // Created by `push` and kept only for its active events: may be pruned now.
-        if (delta < 0 && node._auto && ext.active === 0 && node._parent === parent) parent._childIdle(node);
+        if (delta < 0 && node._auto && ext.counted === 0 && node._parent === parent) parent._childIdle(node);
       }
       node = parent;
     }
@@ -203,76 +196,10 @@ export abstract class QueueNode<T> {
   abstract _prunable(): boolean;
 }
 
-/**
- * @internal What a node needs only once it has a weight other than 1, a cap, or counted events (or, for a
- * `RoundRobinQueue`, options for the branches `push` creates). Allocated on first use and kept.
- */
-export class NodeExtras<T> {
-  /** Turns in a row the parent serves the node before it goes to the back (weighted round-robin). */
-  weight = 1;
-  /** Turns used of `weight` while at the front of the parent's rotation; 0 everywhere else. */
-  used = 0;
-  /** The most events below the node active at once; at it, the node leaves its parent's rotation. */
-  cap = Infinity;
-  /** Events taken from below the node with `take()` and not yet released. */
-  active = 0;
-  /** The leaf of the event the node's most recent `take()` handed out. */
-  taken: QueueNode<T> | null = null;
-  /** How `RoundRobinQueue.push` sets up the branches it creates below the node; `null`: weight 1, no caps. */
-  branches: BranchOptions | null = null;
-}
-
-/** @internal How `push` sets up the branches it creates. */
-export interface BranchOptions {
-  readonly weight: ((path: readonly unknown[], depth: number) => number) | undefined;
-  readonly caps: readonly number[] | undefined;
-  /**
-   * The bound of the leaves `push` creates (`never`: any node's, so that `QueueNode<T>` stays a `QueueNode<unknown>`);
-   * `undefined`: unbounded `FifoQueue`s.
-   */
-  readonly bound?: BoundedFifoQueueOptions<never> | undefined;
-}
-
-/**
- * @internal The node's extras, allocated on first use, its ancestors' first: a node without extras has none below
- * it (see {@link QueueNode._ext}).
- */
-export function extrasOf<T>(node: QueueNode<T>): NodeExtras<T> {
-  const ext = node._ext;
-  if (ext !== null) return ext;
-  if (node._parent !== null) extrasOf(node._parent);
-  return (node._ext = new NodeExtras<T>());
-}
-
-/** Throws unless `weight` is a positive integer. */
-export function checkWeight(weight: unknown, what = '`weight`'): asserts weight is number {
-  if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 1) {
-    throw new TypeError(`Expected ${what} to be a positive integer, got ${describeKey(weight)}`);
-  }
-}
-
-/** Throws unless a limit (a cap, a concurrency) is a positive integer or Infinity. */
-export function checkLimit(limit: unknown, what = '`cap`'): asserts limit is number {
-  if (typeof limit !== 'number' || !(limit === Infinity || (Number.isInteger(limit) && limit >= 1))) {
-    throw new TypeError(`Expected ${what} to be a positive integer or Infinity, got ${describeKey(limit)}`);
-  }
-}
-
 /** What a child needs of its parent. */
 export interface ParentNode<T> {
   /** The child turned ready. */
   _childReady(child: QueueNode<T>): void;
   /** The child turned idle, or, created by `push`, has nothing left and may be forgotten. */
   _childIdle(child: QueueNode<T>): void;
-}
-
-/** A key as it reads in an error message. */
-export function describeKey(key: unknown): string {
-  if (typeof key === 'string') return JSON.stringify(key);
-  if (Array.isArray(key)) return `[${key.map(describeKey).join(', ')}]`;
-  try {
-    return String(key);
-  } catch {
-    return Object.prototype.toString.call(key);
-  }
 }

@@ -1,81 +1,22 @@
-import { Bound, BoundedFifoQueue, type BoundedFifoQueueOptions } from './BoundedFifoQueue.js';
+import { BoundedFifoQueue } from './BoundedFifoQueue.js';
+import type { BoundedFifoQueueOptions } from './BoundedFifoQueueOptions.js';
+import { branchWeights, setUpSpare, type BranchOptions } from './BranchOptions.js';
+import { checkOptionsObject, checkPositiveInteger, describeValue } from './checks.js';
 import { FifoQueue } from './FifoQueue.js';
-import { SpareBranches } from './SpareBranches.js';
+import { extrasOf, type NodeExtras } from './NodeExtras.js';
+import { AUTO, LINKED, PAUSED, REUSABLE, SPARE } from './nodeFlags.js';
+import { QueueNode } from './QueueNode.js';
 import {
-  AUTO,
-  LINKED,
-  PARKED,
-  PAUSED,
-  QueueNode,
-  REUSABLE,
-  checkLimit,
-  checkWeight,
-  describeKey,
-  extrasOf,
-  type BranchOptions,
-  type NodeExtras,
-  type ParentNode,
-} from './QueueNode.js';
-
-/** The children of a node: a Map (any keys, in its order) or a plain object (string keys, in key order). */
-export type QueueChildren<T, K> = ReadonlyMap<K, QueueNode<T>> | Readonly<Record<string, QueueNode<T>>>;
-
-/** A number per child key: a Map, or a plain object for string keys. */
-export type PerKey<K, V> = ReadonlyMap<K, V> | Readonly<Record<string, V>>;
-
-/** How a child sits in its node: given to `add`, or per key to the constructor. */
-export interface ChildOptions {
-  /**
-   * Turns in a row the child gets each time it is at the front of the rotation (weighted round-robin).
-   * @default 1
-   */
-  readonly weight?: number;
-  /**
-   * The most events below the child active at once (counted by `take`/`release`); at it, the child leaves the
-   * rotation until one is released. Sets the child's own cap (`child.setCap`).
-   * @default the child's own cap, Infinity unless set
-   */
-  readonly cap?: number;
-}
-
-export interface RoundRobinQueueOptions<K, T = unknown> {
-  /** Weights of the children given to the constructor, by key (see {@link ChildOptions.weight}). */
-  readonly weights?: PerKey<K, number>;
-  /** Caps of the children given to the constructor, by key (see {@link ChildOptions.cap}). */
-  readonly caps?: PerKey<K, number>;
-  /** This node's own cap (see {@link QueueNode.setCap}). @default Infinity */
-  readonly cap?: number;
-  /**
-   * For the nodes and leaves that `push(path, …)` creates below this node, `depth` 0 being its children: the
-   * weight of the one at `path[depth]`, asked once when it is created (so again after it was pruned, or when it
-   * is reused from `spares`).
-   * @default () => 1
-   */
-  readonly pathWeight?: (path: readonly unknown[], depth: number) => number;
-  /** For the nodes and leaves that `push` creates: the cap at each depth (`[2, 1]`: 2 per host, 1 per VM). */
-  readonly pathCaps?: readonly number[];
-  /**
-   * For the leaves that `push(path, …)` creates: each is a {@link BoundedFifoQueue} with these options (one
-   * `onDrop` for all of them; its `path` argument tells them apart). A full leaf applies the policy on `push`.
-   * @default unbounded leaves
-   */
-  readonly pathBound?: BoundedFifoQueueOptions<T>;
-  /**
-   * How many emptied branches of those `push` creates this node keeps for reuse (least recently emptied go first).
-   * A kept branch is hidden from `has`, `get`, `keys`, `size` and every other method, as if pruned, and is reused
-   * when `push` names it again: for key paths that come back in bursts, where building them anew each time is the
-   * cost. It keeps its first place in key order. A reused branch is as one built anew: each node has the cap of its
-   * depth in `pathCaps` and its weight from `pathWeight` (asked again) or 1, each leaf is bounded by `pathBound`,
-   * empty. A kept leaf keeps its ring buffer if it has at most 1,024 slots (a larger one goes as it empties), so a
-   * burst that comes back finds it grown: at most 8 KB a leaf.
-   * @default 0: pruned at once
-   */
-  readonly spares?: number;
-}
+  checkChildOptions,
+  checkQueueOptions,
+  type ChildOptions,
+  type QueueChildren,
+  type RoundRobinQueueOptions,
+} from './RoundRobinQueueOptions.js';
+import { SpareBranches } from './SpareBranches.js';
 
 /**
- * A round-robin node over keyed children, each a `FifoQueue` or another `RoundRobinQueue` (the seed's
- * `RoundRobin`). `next()` asks the child at the front of the rotation for one event; that child goes to the
+ * A round-robin node over keyed children, each a `FifoQueue` or another `RoundRobinQueue`. `next()` asks the child at the front of the rotation for one event; that child goes to the
  * back if it still holds events. Only ready children (non-empty, not paused) are in the rotation, and a child
  * tells its parent when that changes, so a pick costs O(depth) however many children exist or are empty, and a
  * push O(1) unless it turns a branch ready.
@@ -90,21 +31,22 @@ export interface RoundRobinQueueOptions<K, T = unknown> {
  * q.next(); // 'healing again'
  * q.next(); // undefined
  */
-export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements ParentNode<T> {
+// A `ParentNode` (checked where a child gets it as `_parent`), not declared: the protocol stays out of the public types.
+export class RoundRobinQueue<T, K = string> extends QueueNode<T> {
   /**
    * Every child by key, in the order they were added; `null` while the node has at most one child, which is then
    * `#only`. The branches `push` creates mostly hold one child each (one VM of a host, one policy of a VM), and a
-   * Map for each, made, filled and emptied as the branch comes and goes, cost `by` in stream mode over 30,000
-   * uniform keys 1.6x the time it takes without (bench/ab.mjs, case 2).
+   * Map for each, made, filled and emptied as the branch comes and goes, would cost a wide stream more than the
+   * rest of its pick.
    */
   #children: Map<K, QueueNode<T>> | null = null;
   /** The only child (its key is its `_key`) while `#children` is `null`; `null` when there is none. */
   #only: QueueNode<T> | null = null;
   /** Front of the rotation, a circular list of the ready children; `null` when none is ready. */
   #head: QueueNode<T> | null = null;
-  /** Children held that are parked: empty, kept for reuse, hidden from every method. */
-  #parked = 0;
-  /** With the `spares` option: the branches parked below this node, least recently parked first. */
+  /** Children held as spares: empty, kept for reuse, hidden from every method. */
+  #spareCount = 0;
+  /** With the `spares` option: the spares below this node, least recently emptied first. */
   #spares: SpareBranches<T> | null = null;
 
   constructor(children?: QueueChildren<T, K>, options?: RoundRobinQueueOptions<K, T>) {
@@ -114,9 +56,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   }
 
   #init(children: QueueChildren<T, K> | undefined, options: RoundRobinQueueOptions<K, T> | undefined): void {
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
-    }
+    if (options !== undefined) checkOptionsObject(options);
     const entries = (
       children === undefined ? [] : children instanceof Map ? [...children] : Object.entries(children)
     ) as [K, unknown][];
@@ -124,41 +64,17 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     const seen = new Set<unknown>();
     for (const [key, child] of entries) {
       this.#checkChild(key, child);
-      if (seen.has(child)) throw new Error(`The same queue is given twice (at key ${describeKey(key)})`);
+      if (seen.has(child)) throw new Error(`The same queue is given twice (at key ${describeValue(key)})`);
       seen.add(child);
     }
     if (options === undefined) {
       for (const [key, child] of entries) this.#attachWith(key, child as QueueNode<T>, 0, 1, undefined);
       return;
     }
-    const keys = new Set(entries.map(([key]) => key));
-    const weights = perKey(options.weights, keys, 'weights', checkWeight);
-    const caps = perKey(options.caps, keys, 'caps', checkLimit);
-    if (options.cap !== undefined) checkLimit(options.cap);
-    const { pathWeight, pathCaps, pathBound } = options;
-    if (pathWeight !== undefined && typeof pathWeight !== 'function') {
-      throw new TypeError(`Expected \`pathWeight\` to be a function, got ${describeKey(pathWeight)}`);
-    }
-    if (pathCaps !== undefined) {
-      if (!Array.isArray(pathCaps))
-        throw new TypeError(`Expected \`pathCaps\` to be an array, got ${describeKey(pathCaps)}`);
-      pathCaps.forEach((cap, depth) => checkLimit(cap, `\`pathCaps[${depth}]\``));
-    }
-    const bound = pathBound === undefined ? undefined : Bound.check(pathBound);
-    const { spares = 0 } = options;
-    if (typeof spares !== 'number' || !Number.isInteger(spares) || spares < 0) {
-      throw new TypeError(`Expected \`spares\` to be a non-negative integer, got ${describeKey(spares)}`);
-    }
-    if (options.cap !== undefined) this.setCap(options.cap); // no parent yet: only sets it
+    const { weights, caps, cap, branches, spares } = checkQueueOptions(options, new Set(entries.map(([key]) => key)));
+    if (cap !== undefined) this.setCap(cap); // no parent yet: only sets it
     if (spares > 0) this.#spares = new SpareBranches<T>(spares);
-    // Stored only when it changes something: `push` then builds branches exactly as without options.
-    if (
-      pathWeight !== undefined ||
-      pathBound !== undefined ||
-      (pathCaps !== undefined && pathCaps.some((cap) => cap !== Infinity))
-    ) {
-      extrasOf(this).branches = { weight: pathWeight, caps: pathCaps === undefined ? undefined : [...pathCaps], bound };
-    }
+    if (branches !== null) extrasOf(this).branches = branches;
     for (const [key, child] of entries) {
       this.#attachWith(key, child as QueueNode<T>, 0, weights.get(key) ?? 1, caps.get(key));
     }
@@ -175,7 +91,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   }
 
   get ready(): boolean {
-    return this.#head !== null && (this._ext === null || this._ext.active < this._ext.cap);
+    return this.#head !== null && (this._extras === null || this._extras.counted < this._extras.cap);
   }
 
   /** @internal */
@@ -190,18 +106,18 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   /** The child at `key`, or `undefined`. */
   get(key: K): QueueNode<T> | undefined {
     const child = this.#lookup(key);
-    return child === undefined || (child._flags & PARKED) !== 0 ? undefined : child;
+    return child === undefined || (child._flags & SPARE) !== 0 ? undefined : child;
   }
 
   /** The children's keys, in the order they were added. */
   keys(): IterableIterator<K> {
     const children = this.#children;
-    if (children !== null && this.#parked === 0) return children.keys();
+    if (children !== null && this.#spareCount === 0) return children.keys();
     return this.#liveKeys();
   }
 
   *#liveKeys(): IterableIterator<K> {
-    for (const child of this.#childList()) if ((child._flags & PARKED) === 0) yield child._key as K;
+    for (const child of this.#childList()) if ((child._flags & SPARE) === 0) yield child._key as K;
   }
 
   isPaused(key: K): boolean {
@@ -210,7 +126,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   /** The weight of the child at `key` (see {@link ChildOptions.weight}). */
   weightOf(key: K): number {
-    const ext = this.#childAt(key, 'weightOf')._ext;
+    const ext = this.#childAt(key, 'weightOf')._extras;
     return ext === null ? 1 : ext.weight;
   }
 
@@ -221,8 +137,8 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   add(key: K, child: QueueNode<T>, options?: ChildOptions): this {
     this.#checkChild(key, child);
     const { weight = 1, cap }: ChildOptions = options === undefined ? {} : checkChildOptions(options);
-    const parked = this.#lookup(key);
-    if (parked !== undefined) this.#discard(parked);
+    const spare = this.#lookup(key); // `#checkChild` let only a spare through
+    if (spare !== undefined) this.#discardSpare(spare);
     this.#attachWith(key, child, 0, weight, cap);
     return this;
   }
@@ -233,11 +149,11 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
    */
   setWeight(key: K, weight: number): this {
     const child = this.#childAt(key, 'setWeight');
-    checkWeight(weight);
-    if (child._ext === null && weight === 1) return this; // weight 1 already, and no turns to restart
+    checkPositiveInteger(weight);
+    if (child._extras === null && weight === 1) return this; // weight 1 already, and no turns to restart
     const ext = extrasOf(child);
     ext.weight = weight;
-    ext.used = 0;
+    ext.turnsUsed = 0;
     return this;
   }
 
@@ -254,11 +170,11 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     if (child._linked) this.#leave(child);
     child._parent = null;
     child._flags = 0; // not paused, not created by `push`, out of the rotation (left it above)
-    const ext = child._ext;
+    const ext = child._extras;
     if (ext !== null) ext.weight = 1;
     this.#tellIdle(wasReady);
     // Its running events are no longer below this node: they stop counting against the caps here and above.
-    if (ext !== null && ext.active > 0) this._countActive(-ext.active);
+    if (ext !== null && ext.counted > 0) this._addCounted(-ext.counted);
     return events;
   }
 
@@ -290,22 +206,25 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
    */
   push(path: readonly unknown[], item: T): void {
     if (!Array.isArray(path) || path.length === 0) {
-      throw new TypeError(`Expected a non-empty array as key path, got ${describeKey(path)}`);
+      throw new TypeError(`Expected a non-empty array as key path, got ${describeValue(path)}`);
     }
     const last = path.length - 1;
     // Walk the part of the path that exists, checking its shape before anything changes.
-    const ext = this._ext;
+    const ext = this._extras;
     const branches = ext === null ? null : ext.branches;
     let node = this as RoundRobinQueue<T, unknown>;
     let depth = 0;
     for (; depth <= last; depth++) {
       const child = node.#lookup(path[depth]);
       if (child === undefined) break;
-      // A parked branch is reused (the leaf's push unparks the path); one that does not fit the path, or that
+      // A spare is reused (the leaf's push brings the path back in sight); one that does not fit the path, or that
       // branch options would build differently, goes, and the branch is built afresh.
-      if ((child._flags & PARKED) !== 0 && !reuse(child, path, depth, depth === last, branches)) {
-        node.#discard(child);
-        break;
+      if ((child._flags & SPARE) !== 0) {
+        if (!fitsPath(child, depth === last, branches)) {
+          node.#discardSpare(child);
+          break;
+        }
+        setUpSpare(child, path, depth, branches);
       }
       if (depth === last) {
         if (!(child instanceof FifoQueue))
@@ -362,7 +281,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   }
 
   next(): T | undefined {
-    if (this._ext !== null) return this.#nextExt(this._ext);
+    if (this._extras !== null) return this.#nextExt(this._extras);
     // Without extras here there are none below: the plain pull, which never looks at weights or caps.
     if (this.#head === null) return undefined;
     const item = this._take();
@@ -372,7 +291,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   /** `next()` of a node with extras. */
   #nextExt(ext: NodeExtras<T>): T | undefined {
-    if (this.#head === null || ext.active >= ext.cap) return undefined;
+    if (this.#head === null || ext.counted >= ext.cap) return undefined;
     const item = this._takeExt();
     this.#tellIdle(true);
     return item;
@@ -394,7 +313,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   /** @internal */
   _takeExt(): T {
     const child = this.#head as QueueNode<T>;
-    const ext = child._ext;
+    const ext = child._extras;
     if (ext !== null) {
       const item = child._takeExt();
       this.#served(child, ext);
@@ -411,10 +330,10 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   /** @internal */
   _takeCounted(taker: NodeExtras<T>): T {
-    extrasOf(this).active++;
+    extrasOf(this).counted++;
     const child = this.#head as QueueNode<T>;
     const item = child._takeCounted(taker); // gives the child extras (its active count)
-    this.#served(child, child._ext as NodeExtras<T>);
+    this.#served(child, child._extras as NodeExtras<T>);
     return item;
   }
 
@@ -424,11 +343,11 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
    */
   #served(child: QueueNode<T>, ext: NodeExtras<T>): void {
     if (!child.ready) {
-      ext.used = 0;
+      ext.turnsUsed = 0;
       this.#unlink(child);
       this.#forgetIfPrunable(child);
-    } else if (ext.weight === 1 || ++ext.used >= ext.weight) {
-      ext.used = 0;
+    } else if (ext.weight === 1 || ++ext.turnsUsed >= ext.weight) {
+      ext.turnsUsed = 0;
       this.#head = child._next; // to the back of the rotation
     }
   }
@@ -436,8 +355,8 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   /** @internal */
   _childReady(child: QueueNode<T>): void {
     // A child with extras may call while it is not ready (it dropped below its cap, but is empty).
-    if ((child._flags & (PAUSED | LINKED)) !== 0 || (child._ext !== null && !child.ready)) return;
-    if ((child._flags & PARKED) !== 0) this.#unpark(child); // reused: back in sight
+    if ((child._flags & (PAUSED | LINKED)) !== 0 || (child._extras !== null && !child.ready)) return;
+    if ((child._flags & SPARE) !== 0) this.#unspare(child); // reused: back in sight
     const wasIdle = this.#head === null;
     this.#link(child);
     if (wasIdle && this._parent !== null) this._parent._childReady(this);
@@ -456,11 +375,11 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     for (const child of this.#childList()) {
       child._drainInto(out);
       child._linked = false;
-      const ext = child._ext;
-      if (ext !== null) ext.used = 0;
+      const ext = child._extras;
+      if (ext !== null) ext.turnsUsed = 0;
       // One with events still active stays until they are released, so their release walks the same path.
-      if (child._auto && !child._paused && (ext === null || ext.active === 0)) {
-        if ((child._flags & PARKED) !== 0) this.#unpark(child);
+      if (child._auto && !child._paused && (ext === null || ext.counted === 0)) {
+        if ((child._flags & SPARE) !== 0) this.#unspare(child);
         this.#prune(child);
       }
     }
@@ -469,7 +388,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   /** @internal */
   _prunable(): boolean {
-    return this.#childCount() === this.#parked && (this._ext === null || this._ext.active === 0);
+    return this.#childCount() === this.#spareCount && (this._extras === null || this._extras.counted === 0);
   }
 
   #checkChild(key: K, child: unknown): asserts child is QueueNode<T> {
@@ -477,18 +396,18 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
       // A queue of the other build (ESM or CJS) of this library looks right but shares no internals with this one.
       if (child !== null && typeof child === 'object' && '_parent' in child && '_flags' in child) {
         throw new TypeError(
-          `The queue given at key ${describeKey(key)} was built by another copy of rxjs-fair (its ESM and CJS builds, or two installs): build the whole tree with one copy`,
+          `The queue given at key ${describeValue(key)} was built by another copy of rxjs-fair (its ESM and CJS builds, or two installs): build the whole tree with one copy`,
         );
       }
       throw new TypeError(
-        `Expected a FifoQueue or RoundRobinQueue at key ${describeKey(key)}, got ${describeKey(child)}`,
+        `Expected a FifoQueue or RoundRobinQueue at key ${describeValue(key)}, got ${describeValue(child)}`,
       );
     }
-    if (this.has(key)) throw new Error(`Key ${describeKey(key)} is already in this node`);
-    if (child._parent !== null) throw new Error(`The queue given at key ${describeKey(key)} already has a parent`);
+    if (this.has(key)) throw new Error(`Key ${describeValue(key)} is already in this node`);
+    if (child._parent !== null) throw new Error(`The queue given at key ${describeValue(key)} already has a parent`);
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- a walk up the parents, from this node
     for (let node: unknown = this; node !== null; node = (node as QueueNode<T>)._parent) {
-      if (node === child) throw new Error(`The node given at key ${describeKey(key)} would contain itself`);
+      if (node === child) throw new Error(`The node given at key ${describeValue(key)} would contain itself`);
     }
   }
 
@@ -497,8 +416,8 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
    * `AUTO` (and `REUSABLE`) for one `push` creates, else 0.
    */
   #attach(key: K, child: QueueNode<T>, flags: number): void {
-    // A node with extras needs its ancestors to have them (see `QueueNode._ext`).
-    if (child._ext !== null && this._ext === null) extrasOf(this);
+    // A node with extras needs its ancestors to have them (see `QueueNode._extras`).
+    if (child._extras !== null && this._extras === null) extrasOf(this);
     child._parent = this;
     child._key = key;
     child._flags = flags; // not paused, not yet in the rotation
@@ -511,18 +430,18 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
    * they change something. A child with events still active counts them here and above from now on.
    */
   #attachWith(key: K, child: QueueNode<T>, flags: number, weight: number, cap: number | undefined): void {
-    if (weight !== 1 || child._ext !== null) {
+    if (weight !== 1 || child._extras !== null) {
       const ext = extrasOf(child);
       ext.weight = weight;
-      ext.used = 0;
+      ext.turnsUsed = 0;
     }
     if (cap !== undefined) child.setCap(cap); // no parent yet: only sets it (the cap decides whether it is ready)
     this.#attach(key, child, flags);
-    const ext = child._ext;
-    if (ext !== null && ext.active > 0) this._countActive(ext.active);
+    const ext = child._extras;
+    if (ext !== null && ext.counted > 0) this._addCounted(ext.counted);
   }
 
-  /** The child at `key`, parked or not. */
+  /** The child at `key`, a spare or not. */
   #lookup(key: K): QueueNode<T> | undefined {
     const children = this.#children;
     if (children !== null) return children.get(key);
@@ -535,7 +454,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
     return children !== null ? children.size : this.#only === null ? 0 : 1;
   }
 
-  /** The children, parked ones included, in the order they were added. */
+  /** The children, spares included, in the order they were added. */
   #childList(): Iterable<QueueNode<T>> {
     const children = this.#children;
     if (children !== null) return children.values();
@@ -569,16 +488,16 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   #childAt(key: K, method: string): QueueNode<T> {
     const child = this.get(key);
-    if (child === undefined) throw new Error(`Cannot ${method} key ${describeKey(key)}: no such child`);
+    if (child === undefined) throw new Error(`Cannot ${method} key ${describeValue(key)}: no such child`);
     return child;
   }
 
-  /** Forgets (or parks, see `SpareBranches`) a child created by `push` once it holds nothing and is not paused. */
+  /** Forgets (or keeps as a spare, see `SpareBranches`) a child created by `push` once it holds nothing and is not paused. */
   #forgetIfPrunable(child: QueueNode<T>): void {
-    const flags = child._flags & (AUTO | PAUSED | LINKED | PARKED | REUSABLE);
+    const flags = child._flags & (AUTO | PAUSED | LINKED | SPARE | REUSABLE);
     if ((flags === AUTO || flags === (AUTO | REUSABLE)) && child._prunable()) {
       if (flags === AUTO) this.#prune(child);
-      else this.#park(child);
+      else this.#toSpares(child);
     }
   }
 
@@ -589,41 +508,41 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   /**
    * Keeps an emptied child out of sight, listed in the spares of the nearest node above with the `spares` option
-   * (none: a subtree moved elsewhere; it is pruned); the least recently parked one there goes.
+   * (none: a subtree moved elsewhere; it is pruned); the least recently emptied spare there goes.
    */
-  #park(child: QueueNode<T>): void {
+  #toSpares(child: QueueNode<T>): void {
     const spares = this.#sparesAbove();
     if (spares === null) {
       this.#prune(child);
       return;
     }
-    child._flags |= PARKED;
-    this.#parked++;
+    child._flags |= SPARE;
+    this.#spareCount++;
     const out = spares.add(child);
-    if (out !== null) (out._parent as RoundRobinQueue<T, unknown>).#evict(out);
+    if (out !== null) (out._parent as RoundRobinQueue<T, unknown>).#evictSpare(out);
   }
 
-  /** A parked child turns ready again (or goes): back in sight. */
-  #unpark(child: QueueNode<T>): void {
-    child._flags &= ~PARKED;
-    this.#parked--;
+  /** A spare turns ready again (or goes): back in sight. */
+  #unspare(child: QueueNode<T>): void {
+    child._flags &= ~SPARE;
+    this.#spareCount--;
     (this.#sparesAbove() as SpareBranches<T>).remove(child);
   }
 
-  /** Prunes a parked child that the spares let go of. */
-  #evict(child: QueueNode<T>): void {
-    child._flags &= ~PARKED;
-    this.#parked--;
+  /** Prunes a spare that the spares let go of. */
+  #evictSpare(child: QueueNode<T>): void {
+    child._flags &= ~SPARE;
+    this.#spareCount--;
     this.#prune(child);
   }
 
-  /** Drops a parked child for good, and the parked branches below it. */
-  #discard(child: QueueNode<T>): void {
+  /** Drops a spare for good, and the spares below it. */
+  #discardSpare(child: QueueNode<T>): void {
     if (child instanceof RoundRobinQueue) {
       for (const grandchild of [...child.#childList()])
-        if ((grandchild._flags & PARKED) !== 0) child.#discard(grandchild);
+        if ((grandchild._flags & SPARE) !== 0) child.#discardSpare(grandchild);
     }
-    this.#unpark(child);
+    this.#unspare(child);
     this.#prune(child);
   }
 
@@ -641,7 +560,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
   #tellIdle(wasReady: boolean): void {
     const parent = this._parent;
     if (parent === null) return;
-    if ((wasReady && this.#head === null) || (this._auto && this.#childCount() === this.#parked))
+    if ((wasReady && this.#head === null) || (this._auto && this.#childCount() === this.#spareCount))
       parent._childIdle(this);
   }
 
@@ -663,7 +582,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 
   /** Takes a child out of the rotation, its turns at the front forgotten. */
   #leave(child: QueueNode<T>): void {
-    if (child._ext !== null) child._ext.used = 0;
+    if (child._extras !== null) child._extras.turnsUsed = 0;
     this.#unlink(child);
   }
 
@@ -681,62 +600,14 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> implements Pare
 }
 
 /**
- * Readies a parked `child` at `path[depth]` for reuse by `push` as if it were built anew, or says it cannot be: it
- * has the other shape (a node where the path ends, or a leaf where it goes on), or is a leaf not bounded as
- * `pathBound` says. Its weight is asked again (`pathWeight`, else 1) and its cap is the one of its depth again
- * (`setCap` and `setWeight` may have changed them while it was in sight); nothing is active in a parked branch. A
- * `pathWeight` that throws leaves nothing changed in sight: a parked branch is set up again each time it is reused.
+ * Whether a spare fits where `push` found it: a leaf where the path ends (bounded as `pathBound` says), a node where
+ * it goes on. One that does not is dropped, and the branch built anew.
  */
-function reuse<T>(
-  child: QueueNode<T>,
-  path: readonly unknown[],
-  depth: number,
-  leaf: boolean,
-  branches: BranchOptions | null,
-): boolean {
+function fitsPath<T>(child: QueueNode<T>, leaf: boolean, branches: BranchOptions | null): boolean {
   const bound = branches === null ? undefined : branches.bound;
-  if (
-    leaf
-      ? !(child instanceof FifoQueue) ||
-        (child instanceof BoundedFifoQueue ? child._bound !== bound : bound !== undefined)
-      : !(child instanceof RoundRobinQueue)
-  ) {
-    return false;
-  }
-  const weightOf = branches === null ? undefined : branches.weight;
-  const weight = weightOf === undefined ? 1 : askWeight(weightOf, path, depth);
-  const cap = branches === null || branches.caps === undefined ? undefined : branches.caps[depth];
-  let ext = child._ext;
-  if (ext === null) {
-    if (weight === 1 && cap === undefined) return true;
-    ext = extrasOf(child); // and its ancestors', if missing
-  }
-  ext.weight = weight;
-  ext.used = 0;
-  ext.cap = cap ?? Infinity; // nothing active: open under any cap, so no parent needs telling
-  ext.taken = null;
-  return true;
-}
-
-/** The weights of the branches `push` creates at `path[from]` and below; `null` when all are 1. */
-function branchWeights(branches: BranchOptions, path: readonly unknown[], from: number): number[] | null {
-  const weightOf = branches.weight;
-  if (weightOf === undefined) return null;
-  const weights: number[] = [];
-  for (let d = from; d < path.length; d++) weights.push(askWeight(weightOf, path, d));
-  return weights;
-}
-
-/** `pathWeight`'s answer for the branch at `path[depth]`, checked. */
-function askWeight(
-  weightOf: (path: readonly unknown[], depth: number) => number,
-  path: readonly unknown[],
-  depth: number,
-): number {
-  const at = path.slice(0, depth + 1);
-  const weight = weightOf(at, depth);
-  checkWeight(weight, `the weight of ${describeKey(at)}`);
-  return weight;
+  return leaf
+    ? child instanceof FifoQueue && (child instanceof BoundedFifoQueue ? child._bound === bound : bound === undefined)
+    : child instanceof RoundRobinQueue;
 }
 
 /** Whether two keys are the same key for a Map (SameValueZero: `NaN` is `NaN`). */
@@ -744,33 +615,6 @@ function sameKey(a: unknown, b: unknown): boolean {
   return a === b || (a !== a && b !== b);
 }
 
-/** @internal Checks a per-key option (`weights`, `caps`) against the children given, and returns it as a Map. */
-export function perKey<K>(
-  given: PerKey<K, number> | undefined,
-  keys: ReadonlySet<K>,
-  name: string,
-  check: (value: unknown, what: string) => void,
-): Map<K, number> {
-  if (given === undefined) return new Map();
-  if (given === null || typeof given !== 'object')
-    throw new TypeError(`Expected \`${name}\` to be a Map or an object, got ${describeKey(given)}`);
-  const entries = (given instanceof Map ? [...given] : Object.entries(given)) as [K, unknown][];
-  for (const [key, value] of entries) {
-    if (!keys.has(key)) throw new Error(`Cannot set \`${name}\` of key ${describeKey(key)}: no such child`);
-    check(value, `\`${name}\` of key ${describeKey(key)}`);
-  }
-  return new Map(entries as [K, number][]);
-}
-
-/** Checks the options of `add`. */
-export function checkChildOptions<O extends ChildOptions>(options: O): O {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
-  if (options.weight !== undefined) checkWeight(options.weight);
-  if (options.cap !== undefined) checkLimit(options.cap);
-  return options;
-}
-
 function pathError(path: readonly unknown[], depth: number, what: string): TypeError {
-  return new TypeError(`Key path ${describeKey(path)}: ${describeKey(path.slice(0, depth + 1))} ${what}`);
+  return new TypeError(`Key path ${describeValue(path)}: ${describeValue(path.slice(0, depth + 1))} ${what}`);
 }

@@ -1,22 +1,22 @@
 import type { QueueNode } from './QueueNode.js';
 
 /**
- * @internal The branches a tree's `push` created that are empty now but kept ("parked") by their parents, least
- * recently parked first (`RoundRobinQueue`'s `spares` option). A key that comes back (a stream's next burst) then
- * reuses its branch instead of building it anew: in the `by` stream benchmark every branch emptied at the end of
- * every burst, and building them again was a fifth of the time at K = 300. Past `limit` the least recently parked
- * is dropped for good, so memory still follows what is queued, plus at most `limit` empty branches.
+ * @internal The spares of a tree: branches its `push` created that are empty now but kept by their parents for
+ * reuse, least recently emptied first (`RoundRobinQueue`'s `spares` option). A key that comes back (a stream's next
+ * burst) then reuses its branch instead of building it anew, which a stream that arrives in bursts would otherwise
+ * do for every branch after every burst. Past `limit` the least recently emptied is dropped for good, so memory
+ * still follows what is queued, plus at most `limit` empty branches.
  *
- * Intrusive: a parked node is in no rotation, so its `_prev` and `_next` serve this list.
+ * Intrusive: a spare is in no rotation, so its `_prev` and `_next` serve this list.
  */
 export class SpareBranches<T> {
-  /** The least recently parked; `null` when empty. */
+  /** The least recently emptied spare; `null` when empty. */
   #oldest: QueueNode<T> | null = null;
   size = 0;
 
   constructor(readonly limit: number) {}
 
-  /** Appends a node just parked; returns the oldest one it pushes out beyond `limit`, or `null`. */
+  /** Appends a node just emptied; returns the oldest one it pushes out beyond `limit`, or `null`. */
   add(node: QueueNode<T>): QueueNode<T> | null {
     const oldest = this.#oldest;
     if (oldest === null) {

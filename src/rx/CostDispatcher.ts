@@ -1,6 +1,8 @@
-import { Subscription, from, type ObservableInput, type Observer, type Subscriber } from 'rxjs';
-import { describeKey, type QueueNode } from '../core/QueueNode.js';
-import type { FairDispatcher, FairSource, Project, StatsTap } from './dispatchInternals.js';
+import { from, type ObservableInput, type Subscriber } from 'rxjs';
+import { describeValue } from '../core/checks.js';
+import type { QueueNode } from '../core/QueueNode.js';
+import type { FairDispatcher, FairSource, Project, StatsTap } from './fairProtocol.js';
+import { CostInnerSubscriber } from './InnerSubscriber.js';
 
 /**
  * Runs one subscription of `fairMergeMap` with `cost`: an event takes `cost(event)` of the `concurrency` slots
@@ -162,7 +164,7 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
     if (typeof slots !== 'number' || !Number.isInteger(slots) || slots < 1) {
       this.subscriber.error(
         new TypeError(
-          `Expected \`cost\` to return a positive integer, got ${describeKey(slots)} for ${describeKey(value)}`,
+          `Expected \`cost\` to return a positive integer, got ${describeValue(slots)} for ${describeValue(value)}`,
         ),
       );
       return;
@@ -227,34 +229,5 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
       this.innerComplete(slots);
     };
     input.then(resolved, this.#rejected);
-  }
-}
-
-/** A projection's subscriber on the cost path: frees the slots its event took when it completes. */
-class CostInnerSubscriber<R> extends Subscription implements Observer<R> {
-  constructor(
-    readonly dispatcher: { readonly subscriber: Subscriber<R>; innerComplete(slots: number): void },
-    /** Where its event was counted as active (the tree has caps), or `null`. */
-    readonly leaf: QueueNode<unknown> | null,
-    readonly slots: number,
-  ) {
-    super();
-  }
-
-  next(value: R): void {
-    if (!this.closed) this.dispatcher.subscriber.next(value);
-  }
-
-  error(err: unknown): void {
-    if (this.closed) return;
-    this.unsubscribe();
-    this.dispatcher.subscriber.error(err);
-  }
-
-  complete(): void {
-    if (this.closed) return;
-    this.unsubscribe();
-    this.leaf?.release();
-    this.dispatcher.innerComplete(this.slots);
   }
 }

@@ -1,15 +1,15 @@
 import { Observable, from, type ObservableInput, type Subscriber } from 'rxjs';
-import { checkLimit, describeKey, type ParentNode, type QueueNode } from '../core/QueueNode.js';
-import { RingBuffer } from '../core/RingBuffer.js';
+import { checkFunction, checkLimit, checkOptionsObject, describeValue } from '../core/checks.js';
+import type { ParentNode, QueueNode } from '../core/QueueNode.js';
 import type { RoundRobinQueue } from '../core/RoundRobinQueue.js';
-import { WaitSketch } from '../core/WaitSketch.js';
-import {
-  FAIR_STATS,
-  type FairStatsBrand,
-  type StatsHost,
-  type StatsTap,
-  type StatsTarget,
-} from './dispatchInternals.js';
+import { FAIR_STATS, type FairStatsBrand } from './brands.js';
+import type { FairKeyStats, FairNodeStats, FairSnapshot } from './FairSnapshot.js';
+import type { StatsTarget } from './fairProtocol.js';
+import { LiveStats } from './LiveStats.js';
+import { StatsWindow, percentiles } from './StatsWindow.js';
+
+// The snapshot's types, where they were first exported from.
+export type { FairKeyStats, FairNodeStats, FairSnapshot, WaitPercentiles } from './FairSnapshot.js';
 
 export interface FairStatsOptions {
   /**
@@ -26,70 +26,6 @@ export interface FairStatsOptions {
    * @default 1
    */
   readonly depth?: number;
-}
-
-/** Percentiles of the waits (dispatch time minus arrival time in the leaf) of the events dispatched in a window. */
-export interface WaitPercentiles {
-  /** Events with a known wait (those that arrived while stats were live). */
-  readonly count: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-}
-
-/** Queued and active events below a nested node (or at a leaf) at the snapshot's time. */
-export interface FairNodeStats {
-  readonly key: unknown;
-  /** Events queued below it, paused ones included. */
-  readonly queued: number;
-  /** Projections running for events taken from below it (see the README on what is counted). */
-  readonly active: number;
-  /** Paused in its parent. */
-  readonly paused: boolean;
-  /** Its children, while the snapshot's `depth` reaches them; absent for a leaf. */
-  readonly children?: readonly FairNodeStats[];
-}
-
-/** A top-level key (a child of the root: a host) in one snapshot. */
-export interface FairKeyStats extends FairNodeStats {
-  /** Its events dispatched in the window. */
-  readonly dispatched: number;
-  /** Its weight in the root's rotation (the last one seen, for a key no longer in the tree). */
-  readonly weight: number;
-  /**
-   * Whether it counts in `fairness`: it wanted dispatches during the window (it had events queued and not paused
-   * at its start or end, or got dispatches). A key that only has projections running wants nothing.
-   */
-  readonly busy: boolean;
-  /** Waits of its events dispatched in the window; `null` when none was timed. */
-  readonly wait: WaitPercentiles | null;
-}
-
-/** What a fair operator did since the previous snapshot, and what it holds now. */
-export interface FairSnapshot {
-  /** `now()` when the notifier emitted. */
-  readonly time: number;
-  /** Start of the window: the previous snapshot of this subscription, or when it subscribed. */
-  readonly since: number;
-  readonly totals: {
-    /** Events queued now, paused ones included. */
-    readonly queued: number;
-    /** Projections running now. */
-    readonly active: number;
-    /** Events dispatched in the window. */
-    readonly dispatched: number;
-    /** Waits of every event dispatched in the window; `null` when none was timed. */
-    readonly wait: WaitPercentiles | null;
-  };
-  /** The top-level keys: those in the tree, in its key order, then those that left it during the window. */
-  readonly keys: readonly FairKeyStats[];
-  /**
-   * Jain's fairness index over the busy keys, (Σx)² / (n·Σx²) with x = dispatched / weight: 1 when every busy
-   * key got the same share of dispatches (in proportion to its weight), 1/n when one got them all. 1 when none
-   * got any; `null` when no key was busy.
-   */
-  readonly fairness: number | null;
 }
 
 /**
@@ -117,7 +53,7 @@ export interface FairSnapshot {
  * stats.snapshots(interval(1000)).subscribe((s) => console.log(s.fairness, s.keys.map((k) => k.wait?.p99)));
  */
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- T names the events watched, for the reader and the call site
-export class FairStats<T = unknown> implements StatsHost<unknown> {
+export class FairStats<T = unknown> {
   readonly #now: () => number;
   readonly #depth: number;
   /** The operator subscription watched, or `null`. */
@@ -126,14 +62,14 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
   #live: LiveStats | null = null;
 
   constructor(options: FairStatsOptions = {}) {
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
+    checkOptionsObject(options);
     const { now = () => performance.now(), depth = 1 } = options;
-    if (typeof now !== 'function') throw new TypeError(`Expected \`now\` to be a function, got ${describeKey(now)}`);
+    checkFunction(now, '`now`');
     checkLimit(depth, '`depth`');
     this.#now = now;
     this.#depth = depth;
-    // Its brand, for `fairMergeMap` of either build; set here: a computed class member would keep the class in bundles.
+    // Its brand, for `fairMergeMap` of either build (the assignment checks that it is a `StatsHost`); set here: a
+    // computed class member would keep the class in bundles.
     (this as unknown as { [FAIR_STATS]: FairStatsBrand[typeof FAIR_STATS] })[FAIR_STATS] = this;
   }
 
@@ -192,19 +128,19 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
   }
 
   /** Opens a window for a new `snapshots` subscription; the first switches the hooks on. */
-  #open(subscriber: Subscriber<FairSnapshot>): Window {
+  #open(subscriber: Subscriber<FairSnapshot>): StatsWindow {
     let live = this.#live;
     if (live === null) {
       live = this.#live = new LiveStats(this);
       this.#target?.tap(live);
     }
-    const window = new Window(subscriber, Number.NaN, this.#busyNow(null));
+    const window = new StatsWindow(subscriber, Number.NaN, this.#busyNow(null));
     live.windows.push(window);
     window.since = this._time(); // a failing clock errors this subscription too (it is in `windows` already)
     return window;
   }
 
-  #close(window: Window): void {
+  #close(window: StatsWindow): void {
     const live = this.#live;
     if (live === null) return;
     const at = live.windows.indexOf(window);
@@ -220,7 +156,7 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
     try {
       time = this.#now();
       if (typeof time !== 'number' || Number.isNaN(time))
-        throw new TypeError(`Expected \`now\` to return a number, got ${describeKey(time)}`);
+        throw new TypeError(`Expected \`now\` to return a number, got ${describeValue(time)}`);
     } catch (err) {
       // Stats never disturb the dispatch: their own subscribers get the error.
       for (const window of [...(this.#live?.windows ?? [])]) window.subscriber.error(err);
@@ -246,14 +182,15 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
     const levels = this.#depth - 1;
     for (const key of root.keys()) {
       const node = root.get(key) as QueueNode<unknown>;
-      const stats = measure(key, node, node._paused, out === null ? 0 : levels);
-      if (stats.queued > 0 && !node._paused) busy.add(key);
+      const paused = root.isPaused(key);
+      const stats = measure(key, node, paused, out === null ? 0 : levels);
+      if (stats.queued > 0 && !paused) busy.add(key);
       out?.push(stats);
     }
     return busy;
   }
 
-  #snapshot(window: Window): FairSnapshot {
+  #snapshot(window: StatsWindow): FairSnapshot {
     const time = this._time();
     if (Number.isNaN(time)) throw new Error('FairStats: `now` failed'); // its error already went to the subscriber
     const target = this.#target;
@@ -276,7 +213,7 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
       keys.push({ ...node, dispatched, weight, busy, wait: counted === undefined ? null : percentiles(counted.waits) });
     };
     const root = target?.queue;
-    for (const node of nodes) add(node, (root as RoundRobinQueue<unknown, unknown>).get(node.key)?._ext?.weight ?? 1);
+    for (const node of nodes) add(node, (root as RoundRobinQueue<unknown, unknown>).weightOf(node.key));
     // Keys that dispatched in the window and have left the tree since (pruned, or deleted).
     for (const [key, counted] of window.keys) {
       if (!(root !== undefined && isBranch(root) && root.has(key)))
@@ -304,104 +241,6 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
   }
 }
 
-/** The hooks of a live `FairStats`: arrival times per leaf, and one window per `snapshots` subscription. */
-class LiveStats implements StatsTap<unknown> {
-  /** Per leaf that received an event while live: how many older events it holds untimed, and the arrival times. */
-  readonly arrivals = new Map<QueueNode<unknown>, Arrivals>();
-  readonly windows: Window[] = [];
-
-  constructor(readonly stats: FairStats) {}
-
-  arrived(leaf: QueueNode<unknown>): void {
-    const time = this.stats._time();
-    const arrivals = this.arrivals.get(leaf);
-    // Events already in the leaf arrived before: they are dispatched first (per-leaf FIFO), untimed.
-    if (arrivals === undefined) this.arrivals.set(leaf, { untimed: leaf.size - 1, held: 1, first: time, rest: null });
-    else if (arrivals.held++ === 0) arrivals.first = time;
-    else (arrivals.rest ??= new RingBuffer<number>()).push(time);
-  }
-
-  dispatched(leaf: QueueNode<unknown>): void {
-    let wait = Number.NaN;
-    const arrivals = this.arrivals.get(leaf);
-    if (arrivals !== undefined) {
-      if (arrivals.untimed > 0) arrivals.untimed--;
-      else {
-        wait = this.stats._time() - arrivals.first;
-        if (--arrivals.held > 0) arrivals.first = (arrivals.rest as RingBuffer<number>).shift() as number;
-        else this.arrivals.delete(leaf); // memory follows the queue
-      }
-    }
-    const top = this.stats._topOf(leaf);
-    const weight = top === null || top._ext === null ? 1 : top._ext.weight;
-    for (const window of this.windows) window.count(top, weight, wait);
-  }
-}
-
-/** A leaf's arrival times: the oldest inline (most leaves hold one event at a time), the others in a ring. */
-interface Arrivals {
-  /** Older events of the leaf, which arrived before stats were live. */
-  untimed: number;
-  /** Timed events held. */
-  held: number;
-  /** Arrival time of the oldest timed event, while `held > 0`. */
-  first: number;
-  /** Arrival times of the others, oldest first. */
-  rest: RingBuffer<number> | null;
-}
-
-/** What one `snapshots` subscription counted since its previous snapshot. */
-class Window {
-  dispatched = 0;
-  readonly waits = new WaitSketch();
-  /** Per top-level key: its dispatches and waits. */
-  readonly keys = new Map<unknown, KeyWindow>();
-
-  constructor(
-    readonly subscriber: Subscriber<FairSnapshot>,
-    public since: number,
-    /** The top-level keys busy when the window began. */
-    public busy: Set<unknown>,
-  ) {}
-
-  count(top: QueueNode<unknown> | null, weight: number, wait: number): void {
-    this.dispatched++;
-    const timed = !Number.isNaN(wait);
-    if (timed) this.waits.record(wait);
-    if (top === null) return;
-    let key = this.keys.get(top._key);
-    if (key === undefined) this.keys.set(top._key, (key = { dispatched: 0, weight, waits: new WaitSketch() }));
-    key.dispatched++;
-    key.weight = weight;
-    if (timed) key.waits.record(wait);
-  }
-
-  reset(since: number, busy: Set<unknown>): void {
-    this.since = since;
-    this.busy = busy;
-    this.dispatched = 0;
-    this.waits.clear();
-    this.keys.clear();
-  }
-}
-
-interface KeyWindow {
-  dispatched: number;
-  weight: number;
-  readonly waits: WaitSketch;
-}
-
-function percentiles(waits: WaitSketch): WaitPercentiles | null {
-  if (waits.count === 0) return null;
-  return {
-    count: waits.count,
-    p50: waits.quantile(0.5),
-    p90: waits.quantile(0.9),
-    p99: waits.quantile(0.99),
-    max: waits.max,
-  };
-}
-
 /** A node's queued and active events, with its children listed `levels` deep; the subtree is walked once. */
 function measure(key: unknown, node: QueueNode<unknown>, paused: boolean, levels: number): FairNodeStats {
   if (levels <= 0 || !isBranch(node)) {
@@ -411,7 +250,7 @@ function measure(key: unknown, node: QueueNode<unknown>, paused: boolean, levels
   let queued = 0;
   for (const childKey of node.keys()) {
     const child = node.get(childKey) as QueueNode<unknown>;
-    const stats = measure(childKey, child, child._paused, levels - 1);
+    const stats = measure(childKey, child, node.isPaused(childKey), levels - 1);
     queued += stats.queued;
     children.push(stats);
   }

@@ -1,12 +1,6 @@
 import type { Observer } from 'rxjs';
-import {
-  checkBound,
-  type BoundedFifoQueueOptions,
-  type DropReason,
-  type OverflowPolicy,
-} from '../core/BoundedFifoQueue.js';
-import { describeKey } from '../core/QueueNode.js';
-import type { FairSink } from './dispatchInternals.js';
+import { checkBound, type DropReason, type OverflowPolicy } from '../core/BoundedFifoQueueOptions.js';
+import { checkOptionsObject, describeValue } from '../core/checks.js';
 
 /** An event that left a bounded leaf without being dispatched, as reported on a bound's `dropped`. */
 export interface Dropped<T> {
@@ -48,8 +42,7 @@ export interface LeafBound<T> {
 
 /** @internal Checks a bound where it enters (`what` names it in the message: `' of key "heal"'`); TypeError if bad. */
 export function checkLeafBound<T>(bound: unknown, what: string): LeafBound<T> {
-  if (bound === null || typeof bound !== 'object')
-    throw new TypeError(`Expected a bound${what} ({ size, overflow, dropped }), got ${describeKey(bound)}`);
+  checkOptionsObject(bound, `a bound${what} ({ size, overflow, dropped })`);
   const { size, overflow, dropped } = bound as LeafBound<T>;
   checkBound(size, overflow, what);
   if (dropped === undefined) {
@@ -60,63 +53,8 @@ export function checkLeafBound<T>(bound: unknown, what: string): LeafBound<T> {
     (dropped === null || typeof dropped !== 'object' || typeof dropped.next !== 'function')
   ) {
     throw new TypeError(
-      `Expected \`dropped\`${what} to be a function or an Observer with \`next\`, got ${describeKey(dropped)}`,
+      `Expected \`dropped\`${what} to be a function or an Observer with \`next\`, got ${describeValue(dropped)}`,
     );
   }
   return bound as LeafBound<T>;
-}
-
-/**
- * @internal The drop reporting of one bounded leaf (or of every leaf of a `by` tree) in one subscription. The
- * queue's `onDrop` only notes the drop; the source reports it once its count of queued events is right again, so
- * a `dropped` observer that reacts (completes a source, deletes a child) sees a consistent stream.
- */
-export class DropReport<T> {
-  #pending = false;
-  #event: T | undefined = undefined;
-  #reason: DropReason = 'drop-oldest';
-  #path: readonly unknown[] = [];
-
-  constructor(readonly bound: LeafBound<T>) {}
-
-  /** The options of the bounded queues this report serves. */
-  queueOptions(): BoundedFifoQueueOptions<T> {
-    const { size, overflow } = this.bound;
-    return {
-      size,
-      overflow,
-      onDrop: (event, reason, path) => {
-        this.#pending = true;
-        this.#event = event;
-        this.#reason = reason;
-        this.#path = path;
-      },
-    };
-  }
-
-  /** Whether the last push dropped or replaced an event (it is still to be reported). */
-  get pending(): boolean {
-    return this.#pending;
-  }
-
-  /** Reports the drop the push of `arrived` caused. Returns false if `dropped` threw: the output errored. */
-  flush(arrived: T, sink: FairSink<T>): boolean {
-    this.#pending = false;
-    const event = this.#event as T;
-    this.#event = undefined;
-    const reason = this.#reason;
-    const dropped: Dropped<T> =
-      reason === 'latest'
-        ? { event, reason, path: this.#path, replacedBy: arrived }
-        : { event, reason, path: this.#path };
-    const to = this.bound.dropped as Partial<Observer<Dropped<T>>> | ((dropped: Dropped<T>) => void);
-    try {
-      if (typeof to === 'function') to(dropped);
-      else (to as Observer<Dropped<T>>).next(dropped);
-    } catch (err) {
-      sink.error(err);
-      return false;
-    }
-    return true;
-  }
 }

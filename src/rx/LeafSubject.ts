@@ -14,9 +14,9 @@ export interface DirectSubscriber<T> {
 /**
  * A `Subject` for the leaves of a `roundRobin` tree, or anywhere it has one subscriber: then `next` hands the
  * value straight to that subscriber (into the queue itself if it is a `roundRobin` leaf). RxJS's `Subject.next`
- * runs each call in an error context and iterates a snapshot of the observers, which allocates per call; over 300
- * leaves that was a third of `fairMergeMap`'s cost per event in stream mode (BENCHMARKS.md, case (1L) against
- * (1)). Everything else is `Subject`'s: with no or several subscribers, once completed, errored or unsubscribed,
+ * runs each call in an error context and iterates a snapshot of the observers, which allocates per call: over a
+ * few hundred leaves, a large share of `fairMergeMap`'s cost per event in stream mode (see BENCHMARKS.md).
+ * Everything else is `Subject`'s: with no or several subscribers, once completed, errored or unsubscribed,
  * or with RxJS's deprecated synchronous error handling on, `next` is `Subject.next`.
  *
  * @example
@@ -26,20 +26,17 @@ export interface DirectSubscriber<T> {
  */
 export class LeafSubject<T> extends Subject<T> {
   /**
-   * The only subscriber, or `null`: kept here so that `next` reads no array. Over a wide tree each leaf is cold,
-   * and the observers array and its elements were two cache misses per event (K=30,000 in stream mode: 0.75x the
-   * time). Counted again whenever a subscriber comes (`subscribe`) or goes (a finalizer of each).
+   * The only subscriber, or `null`: kept here so that `next` reads no array (over a wide tree each leaf is cold, and
+   * the observers array and its elements were two cache misses per event).
    */
   #sole: Observer<T> | null = null;
   /** `#sole`'s direct way in, if it has one (a `roundRobin` leaf): the values skip one more object. */
   #direct: DirectSink<T> | null = null;
-  /** Finds the only subscriber. One function per subject, added to each subscriber as it subscribes. */
-  readonly #recount = (): void => {
-    const observers = this.observers as Observer<T>[] | null; // `null` once the subject is unsubscribed
-    const sole = observers !== null && observers.length === 1 ? (observers[0] as Observer<T>) : null;
-    this.#sole = sole;
-    this.#direct = sole === null ? null : ((sole as Partial<DirectSubscriber<T>>)._direct ?? null);
-  };
+  /**
+   * The subscribers, counted here as they come (`subscribe`) and go (a finalizer of each) rather than read from
+   * RxJS's deprecated `observers`. Touched only on subscribe and unsubscribe.
+   */
+  #subscribers: Subscription[] = [];
 
   override subscribe(observerOrNext?: Partial<Observer<T>> | ((value: T) => void)): Subscription;
   /** @deprecated Pass an observer, as with `Observable.subscribe`. */
@@ -50,12 +47,32 @@ export class LeafSubject<T> extends Subject<T> {
     complete?: (() => void) | null,
   ): Subscription;
   override subscribe(...args: unknown[]): Subscription {
-    // Every subscriber, an operator's included, comes through here; it leaves through its finalizers, where RxJS's
-    // (which takes it out of `observers`) runs before this one.
-    const subscription = super.subscribe(...(args as Parameters<Subject<T>['subscribe']>));
-    subscription.add(this.#recount);
+    // Every subscriber, an operator's included, comes through here, and RxJS returns the very subscriber it keeps.
+    const subscriber = super.subscribe(...(args as Parameters<Subject<T>['subscribe']>));
+    if (subscriber.closed) return subscriber; // the subject had completed or errored: it is not kept
+    this.#subscribers.push(subscriber);
+    subscriber.add(() => {
+      this.#subscribers = this.#subscribers.filter((other) => other !== subscriber);
+      this.#recount();
+    });
     this.#recount();
-    return subscription;
+    return subscriber;
+  }
+
+  /** Closes the subject (RxJS's `unsubscribe`): `next` then throws, as `Subject.next` does. */
+  override unsubscribe(): void {
+    super.unsubscribe();
+    this.#subscribers = [];
+    this.#recount();
+  }
+
+  /** Finds the only subscriber, if there is one. */
+  #recount(): void {
+    const subscribers = this.#subscribers;
+    // A subscriber of a Subject is an Observer too (a Subscriber, or a Subscription that is one: RxJS keeps it as is).
+    const sole = subscribers.length === 1 ? (subscribers[0] as unknown as Observer<T>) : null;
+    this.#sole = sole;
+    this.#direct = sole === null ? null : ((sole as Partial<DirectSubscriber<T>>)._direct ?? null);
   }
 
   override next(value: T): void {

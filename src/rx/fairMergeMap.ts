@@ -1,29 +1,14 @@
-import {
-  Observable,
-  Subscription,
-  type ObservableInput,
-  type Observer,
-  type ObservedValueOf,
-  type OperatorFunction,
-} from 'rxjs';
-import { BoundedFifoQueue } from '../core/BoundedFifoQueue.js';
-import { FifoQueue } from '../core/FifoQueue.js';
-import { checkLimit, describeKey } from '../core/QueueNode.js';
-import { RoundRobinQueue, type RoundRobinQueueOptions } from '../core/RoundRobinQueue.js';
+import { Observable, type ObservableInput, type ObservedValueOf, type OperatorFunction } from 'rxjs';
+import { checkFunction, checkLimit, checkLimits, checkOptionsObject } from '../core/checks.js';
+import type { RoundRobinQueueOptions } from '../core/RoundRobinQueueOptions.js';
+import { connectFairNode, statsHostOf } from './brands.js';
 import { CostDispatcher } from './CostDispatcher.js';
-import {
-  connectFairNode,
-  dispatch,
-  runDispatcher,
-  statsHostOf,
-  type FairSink,
-  type FairSource,
-  type Project,
-  type StatsTap,
-} from './dispatchInternals.js';
-// Types only: a bundle that never builds a FairStats or a roundRobin node leaves their code out.
+import { dispatch, runDispatcher } from './dispatchInternals.js';
+import type { FairSink, Project } from './fairProtocol.js';
+// Types only: a bundle that never builds a FairStats leaves its code out.
 import type { FairStats } from './FairStats.js';
-import { DropReport, checkLeafBound, type LeafBound } from './LeafBound.js';
+import { FlatSource } from './FlatSource.js';
+import { checkLeafBound, type LeafBound } from './LeafBound.js';
 
 export interface FairMergeMapOptions<T> {
   /**
@@ -102,27 +87,16 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
   project: (value: T, index: number) => O,
   concurrencyOrOptions: number | FairMergeMapOptions<T> = Infinity,
 ): OperatorFunction<T, ObservedValueOf<O>> {
-  if (typeof project !== 'function')
-    throw new TypeError(`Expected \`project\` to be a function, got ${describeKey(project)}`);
+  checkFunction(project, '`project`');
   const options =
     typeof concurrencyOrOptions === 'number' ? { concurrency: concurrencyOrOptions } : concurrencyOrOptions;
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`Expected a concurrency or an options object, got ${describeKey(options)}`);
-  }
-  const { concurrency = Infinity, by } = options;
+  checkOptionsObject(options, 'a concurrency or an options object');
+  const { concurrency = Infinity, by, weight, caps, cost } = options;
   checkLimit(concurrency, '`concurrency`');
-  if (by !== undefined && typeof by !== 'function')
-    throw new TypeError(`Expected \`by\` to be a function, got ${describeKey(by)}`);
-  const { weight, caps } = options;
-  if (weight !== undefined && typeof weight !== 'function')
-    throw new TypeError(`Expected \`weight\` to be a function, got ${describeKey(weight)}`);
-  if (caps !== undefined) {
-    if (!Array.isArray(caps)) throw new TypeError(`Expected \`caps\` to be an array, got ${describeKey(caps)}`);
-    caps.forEach((cap, depth) => checkLimit(cap, `\`caps[${depth}]\``));
-  }
-  const { cost } = options;
-  if (cost !== undefined && typeof cost !== 'function')
-    throw new TypeError(`Expected \`cost\` to be a function, got ${describeKey(cost)}`);
+  if (by !== undefined) checkFunction(by, '`by`');
+  if (weight !== undefined) checkFunction(weight, '`weight`');
+  if (caps !== undefined) checkLimits(caps, 'caps');
+  if (cost !== undefined) checkFunction(cost, '`cost`');
   // By its brand, not `instanceof`: the FairStats may come from the other build (ESM or CJS) of this library.
   const stats = options.stats === undefined ? undefined : statsHostOf(options.stats);
   if (by === undefined && (weight !== undefined || caps !== undefined)) {
@@ -149,11 +123,7 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
         );
         return;
       }
-      const connect =
-        node ??
-        (bound === undefined
-          ? (sink: FairSink<T>) => new FlatSource(source, sink, by, tree)
-          : (sink: FairSink<T>) => new BoundedFlatSource(source, sink, by, tree, bound));
+      const connect = node ?? ((sink: FairSink<T>) => new FlatSource(source, sink, by, tree, bound));
       // Without `cost` every event takes one slot: the plain dispatcher, which counts nothing per event.
       if (cost === undefined) dispatch(subscriber, connect, fairProject, concurrency, stats);
       else
@@ -162,134 +132,8 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
 }
 
 /**
- * A flat stream queued in a tree built from `by`'s key paths, or, without `by`, in one FIFO. It is the source's
- * subscriber itself (a `Subscription` and an `Observer`), so an error raised while the source emits
- * synchronously unsubscribes it at once.
- */
-class FlatSource<T> extends Subscription implements FairSource<T>, Observer<T> {
-  readonly queue: RoundRobinQueue<T, unknown> | FifoQueue<T>;
-  queued = 0;
-  stats: StatsTap<T> | null = null;
-  #completed = false;
-
-  constructor(
-    readonly source: Observable<T>,
-    readonly sink: FairSink<T>,
-    readonly by: ((value: T) => readonly unknown[]) | undefined,
-    tree: RoundRobinQueueOptions<unknown, T> | undefined,
-    /** The queue without `by` (a bounded one); a plain `FifoQueue` if not given. */
-    fifo?: FifoQueue<T>,
-  ) {
-    super();
-    this.queue = by === undefined ? (fifo ?? new FifoQueue<T>()) : new RoundRobinQueue<T, unknown>(undefined, tree);
-    if (tree?.pathCaps?.some((cap) => cap !== Infinity) === true) sink.track();
-  }
-
-  sourcesDone(): boolean {
-    return this.#completed;
-  }
-
-  start(): void {
-    this.source.subscribe(this);
-  }
-
-  next(value: T): void {
-    if (this.closed) return;
-    const { by, sink } = this;
-    let path: readonly unknown[] | undefined;
-    try {
-      // With nothing queued and a slot free the event skips the tree, but its path is checked all the same.
-      path = by === undefined ? undefined : checkPath(by(value), value);
-      if (this.queued === 0 && sink.offer(value)) return;
-      if (path === undefined) (this.queue as FifoQueue<T>).push(value);
-      else (this.queue as RoundRobinQueue<T, unknown>).push(path, value);
-    } catch (err) {
-      sink.error(err);
-      return;
-    }
-    this.queued++;
-    if (this.stats !== null) this.stats.arrived(leafOf(this.queue, path));
-    sink.arrived();
-  }
-
-  error(err: unknown): void {
-    if (this.closed) return;
-    this.unsubscribe();
-    this.sink.error(err);
-  }
-
-  complete(): void {
-    if (this.closed) return;
-    this.#completed = true;
-    this.unsubscribe();
-    this.sink.check();
-  }
-}
-
-/**
- * A flat stream with a bound on its leaves (`by`) or its FIFO. A plain `FlatSource` keeps its own `next`, which
- * knows nothing of bounds.
- */
-class BoundedFlatSource<T> extends FlatSource<T> {
-  readonly #report: DropReport<T>;
-
-  constructor(
-    source: Observable<T>,
-    sink: FairSink<T>,
-    by: ((value: T) => readonly unknown[]) | undefined,
-    tree: RoundRobinQueueOptions<unknown, T> | undefined,
-    bound: LeafBound<T>,
-  ) {
-    const report = new DropReport(bound);
-    const leaf = report.queueOptions();
-    if (by === undefined) super(source, sink, by, undefined, new BoundedFifoQueue(leaf));
-    else super(source, sink, by, { ...tree, pathBound: leaf });
-    this.#report = report;
-  }
-
-  override next(value: T): void {
-    if (this.closed) return;
-    const { by, sink } = this;
-    try {
-      const path = by === undefined ? undefined : checkPath(by(value), value);
-      if (this.queued === 0 && sink.offer(value)) return; // the fast path: no bound to meet
-      if (path === undefined) (this.queue as FifoQueue<T>).push(value);
-      else (this.queue as RoundRobinQueue<T, unknown>).push(path, value);
-    } catch (err) {
-      sink.error(err); // an OverflowError among them: nothing was queued
-      return;
-    }
-    const report = this.#report;
-    // A drop or a replacement keeps the count: one event left for the one that came (or it was refused).
-    if (!report.pending) this.queued++;
-    else if (!report.flush(value, sink)) return;
-    sink.arrived();
-  }
-}
-
-/**
  * How many emptied branches `by`'s tree keeps for reuse (asked their `weight` again). A stream that arrives in
- * bursts empties the tree after each one, and rebuilding every branch was a fifth of `by`'s cost (bench/ab.mjs,
- * case 2, stream K=300). Their keys come back in first-seen order in stats, a small price.
+ * bursts empties the tree after each one, and rebuilding every branch would be a large share of `by`'s cost.
+ * Their keys come back in first-seen order in stats, a small price.
  */
 const BY_SPARES = 1024;
-
-function checkPath(path: unknown, value: unknown): readonly unknown[] {
-  if (!Array.isArray(path) || path.length === 0) {
-    throw new TypeError(
-      `Expected \`by\` to return a non-empty array, got ${describeKey(path)} for ${describeKey(value)}`,
-    );
-  }
-  return path;
-}
-
-/** The leaf an event with key path `path` was queued in (the FIFO itself without `by`). */
-function leafOf<T>(
-  queue: RoundRobinQueue<T, unknown> | FifoQueue<T>,
-  path: readonly unknown[] | undefined,
-): FifoQueue<T> {
-  if (path === undefined) return queue as FifoQueue<T>;
-  let node = queue as RoundRobinQueue<T, unknown>;
-  for (const key of path) node = node.get(key) as RoundRobinQueue<T, unknown>;
-  return node as unknown as FifoQueue<T>;
-}

@@ -1,19 +1,12 @@
-import { Observable, Subscription, isObservable, type Observer, type Subscriber } from 'rxjs';
-import { BoundedFifoQueue } from '../core/BoundedFifoQueue.js';
-import { FifoQueue } from '../core/FifoQueue.js';
-import { checkLimit, checkWeight, describeKey, type QueueNode } from '../core/QueueNode.js';
-import { RoundRobinQueue, checkChildOptions, perKey, type ChildOptions, type PerKey } from '../core/RoundRobinQueue.js';
-import {
-  FAIR_NODE,
-  dispatch,
-  hasBrand,
-  type FairNode,
-  type FairSink,
-  type FairSource,
-  type StatsTap,
-} from './dispatchInternals.js';
-import { DropReport, checkLeafBound, type LeafBound } from './LeafBound.js';
-import type { DirectSink, DirectSubscriber } from './LeafSubject.js';
+import { Observable, isObservable, type Subscriber } from 'rxjs';
+import { checkLimit, checkPerKey, checkPositiveInteger, checkOptionsObject, describeValue } from '../core/checks.js';
+import { checkChildOptions, type ChildOptions, type PerKey } from '../core/RoundRobinQueueOptions.js';
+import { FAIR_NODE, hasBrand, type FairNode } from './brands.js';
+import { Connection } from './Connection.js';
+import { dispatch } from './dispatchInternals.js';
+import type { FairSink, FairSource } from './fairProtocol.js';
+import { checkLeafBound, type LeafBound } from './LeafBound.js';
+import { Mount, type Part } from './Mount.js';
 
 /** The children of a node: a Map (any keys, in its order) or a plain object (string keys, in key order). */
 export type RoundRobinChildren<T, K> = ReadonlyMap<K, Observable<T>> | Readonly<Record<string, Observable<T>>>;
@@ -48,17 +41,11 @@ export interface AddOptions<T> extends ChildOptions {
 }
 
 /**
- * Builds a node's instance for one subscription. Module-private: set by `RoundRobin`'s constructor, which can reach
- * `#mount` (a static block would keep the class in bundles that never use it).
- */
-let mountNode: <T>(node: RoundRobin<T, unknown>, conn: Connection<T>) => Mount<T, unknown>;
-
-/**
  * Subscribes a node for a fair consumer: its leaves queue their events in a fresh tree that the consumer pulls
  * from. Used by the node itself (subscribed directly) and, as the node's brand, by `fairMergeMap`.
  */
 function connectNode<T>(node: RoundRobin<T, unknown>, sink: FairSink<T>): FairSource<T> {
-  return new Connection(sink, (conn) => mountNode(node, conn));
+  return new Connection(sink, node);
 }
 
 /** A node's brand (`FAIR_NODE`): one function for every node, called with the node as `this`. */
@@ -74,8 +61,8 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   /** The children by key, in rotation order for children that are given or added together. */
   readonly #children = new Map<K, Observable<T>>();
   readonly #paused = new Set<K>();
-  /** Weights, caps and bounds, `null` until one is set: a node without them costs what it did before they existed. */
-  #ext: NodeOptions<K, T> | null = null;
+  /** Weights, caps and bounds, `null` until one is set: a node without them carries no Maps. */
+  #settings: NodeSettings<K, T> | null = null;
   /** Every live instance of this node, one per subscription (and per place it sits in a subscribed tree). */
   readonly #mounts = new Set<Mount<T, K>>();
 
@@ -85,10 +72,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     super(function (this: Observable<T>, subscriber: Subscriber<T>) {
       dispatch<T, T>(subscriber, (sink) => connectNode(this as RoundRobin<T, unknown>, sink), null, Infinity);
     });
-    mountNode ??= (node, conn) => node.#mount(conn);
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw new TypeError(`Expected an options object, got ${describeKey(options)}`);
-    }
+    if (options !== undefined) checkOptionsObject(options);
     const entries = (
       children === undefined ? [] : children instanceof Map ? [...children] : Object.entries(children)
     ) as [K, unknown][];
@@ -103,8 +87,8 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   /** Checks the constructor's options, then keeps those that change something (nothing is set if one is bad). */
   #setOptions(entries: readonly [K, unknown][], options: RoundRobinOptions<K, T>): void {
     const keys = new Set(entries.map(([key]) => key));
-    const weights = perKey(options.weights, keys, 'weights', checkWeight);
-    const caps = perKey(options.caps, keys, 'caps', checkLimit);
+    const weights = checkPerKey<K, number>(options.weights, keys, 'weights', checkPositiveInteger);
+    const caps = checkPerKey<K, number>(options.caps, keys, 'caps', checkLimit);
     if (options.cap !== undefined) checkLimit(options.cap);
     const bounds = checkBounds(options.bounds, new Map(entries));
     for (const [key, weight] of weights) if (weight !== 1) this.#options().weights.set(key, weight);
@@ -113,8 +97,10 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     for (const [key, bound] of bounds) this.#options().bounds.set(key, bound);
   }
 
-  #options(): NodeOptions<K, T> {
-    return this.#ext ?? (this.#ext = { weights: new Map(), caps: new Map(), cap: Infinity, bounds: new Map() });
+  #options(): NodeSettings<K, T> {
+    return (
+      this.#settings ?? (this.#settings = { weights: new Map(), caps: new Map(), cap: Infinity, bounds: new Map() })
+    );
   }
 
   /**
@@ -144,7 +130,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   /** The weight of the child at `key`. */
   weightOf(key: K): number {
     this.#checkKnown(key, 'weightOf');
-    return this.#ext?.weights.get(key) ?? 1;
+    return this.#settings?.weights.get(key) ?? 1;
   }
 
   /**
@@ -152,15 +138,15 @@ export class RoundRobin<T, K = string> extends Observable<T> {
    * the cap its parent sets for it both apply.
    */
   capOf(key?: K): number {
-    if (arguments.length === 0) return this.#ext?.cap ?? Infinity;
+    if (arguments.length === 0) return this.#settings?.cap ?? Infinity;
     this.#checkKnown(key as K, 'capOf');
-    return this.#ext?.caps.get(key as K) ?? Infinity;
+    return this.#settings?.caps.get(key as K) ?? Infinity;
   }
 
   /** The bound of the leaf at `key` (the `bounds` option), or `undefined`: unbounded. */
   boundOf(key: K): LeafBound<T> | undefined {
     this.#checkKnown(key, 'boundOf');
-    return this.#ext?.bounds.get(key);
+    return this.#settings?.bounds.get(key);
   }
 
   /**
@@ -190,9 +176,9 @@ export class RoundRobin<T, K = string> extends Observable<T> {
    */
   setWeight(key: K, weight: number): this {
     this.#checkKnown(key, 'setWeight');
-    checkWeight(weight);
+    checkPositiveInteger(weight);
     if (weight !== 1) this.#options().weights.set(key, weight);
-    else this.#ext?.weights.delete(key);
+    else this.#settings?.weights.delete(key);
     for (const mount of this.#mounts) mount.queue.setWeight(key, weight);
     return this;
   }
@@ -212,7 +198,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     if (args.length === 1) {
       const [cap] = args;
       checkLimit(cap);
-      if (cap !== Infinity || this.#ext !== null) this.#options().cap = cap;
+      if (cap !== Infinity || this.#settings !== null) this.#options().cap = cap;
       for (const mount of [...this.#mounts]) {
         mount.setOwnCap(cap);
         mount.conn.sink.arrived();
@@ -223,7 +209,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     this.#checkKnown(key, 'setCap');
     checkLimit(cap);
     if (cap !== Infinity) this.#options().caps.set(key, cap);
-    else this.#ext?.caps.delete(key);
+    else this.#settings?.caps.delete(key);
     for (const mount of [...this.#mounts]) {
       (mount.parts.get(key) as Part<T>).setSlotCap(cap);
       mount.conn.sink.arrived();
@@ -239,9 +225,9 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     this.#checkKnown(key, 'delete');
     this.#children.delete(key);
     this.#paused.delete(key);
-    this.#ext?.weights.delete(key);
-    this.#ext?.caps.delete(key);
-    this.#ext?.bounds.delete(key);
+    this.#settings?.weights.delete(key);
+    this.#settings?.caps.delete(key);
+    this.#settings?.bounds.delete(key);
     const events: T[] = [];
     for (const mount of [...this.#mounts]) {
       const handedBack = mount.detach(key);
@@ -274,24 +260,24 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   }
 
   #checkKnown(key: K, method: string): void {
-    if (!this.#children.has(key)) throw new Error(`Cannot ${method} key ${describeKey(key)}: no such child`);
+    if (!this.#children.has(key)) throw new Error(`Cannot ${method} key ${describeValue(key)}: no such child`);
   }
 
   #checkChild(key: K, child: unknown): asserts child is Observable<T> {
     if (!isObservable(child)) {
       throw new TypeError(
-        `Expected an Observable or a roundRobin node at key ${describeKey(key)}, got ${describeKey(child)}`,
+        `Expected an Observable or a roundRobin node at key ${describeValue(key)}, got ${describeValue(child)}`,
       );
     }
-    if (this.#children.has(key)) throw new Error(`Key ${describeKey(key)} is already in this node`);
+    if (this.#children.has(key)) throw new Error(`Key ${describeValue(key)} is already in this node`);
     if (child instanceof RoundRobin) {
       if (child === this || child.#contains(this))
-        throw new Error(`The node given at key ${describeKey(key)} would contain itself`);
+        throw new Error(`The node given at key ${describeValue(key)} would contain itself`);
     } else if (hasBrand(child, 'roundRobin')) {
       // Mounted as a leaf it would emit its events as they come, unfairly; a tree's parts share internals that
       // are no protocol between copies, so the tree must be built with one copy.
       throw new TypeError(
-        `The node given at key ${describeKey(key)} was built by another copy of rxjs-fair (its ESM and CJS builds, or two installs): ` +
+        `The node given at key ${describeValue(key)} was built by another copy of rxjs-fair (its ESM and CJS builds, or two installs): ` +
           'build the whole tree with one copy',
       );
     }
@@ -304,11 +290,11 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     return false;
   }
 
-  /** Builds this node's instance for one subscription: a core node with a leaf queue per Observable child. */
-  #mount(conn: Connection<T>): Mount<T, K> {
+  /** @internal Builds this node's instance for one subscription: a core node with a leaf queue per Observable child. */
+  _mount(conn: Connection<T>): Mount<T, K> {
     const mount = new Mount<T, K>(conn, this.#mounts);
     this.#mounts.add(mount);
-    const ext = this.#ext;
+    const ext = this.#settings;
     if (ext !== null) mount.setOwnCap(ext.cap);
     for (const [key, child] of this.#children) {
       if (ext === null) mount.attach(key, child, 1, Infinity, this.#paused.has(key));
@@ -365,230 +351,8 @@ export function roundRobin<T, K>(
   return new RoundRobin<T, K>(children, options);
 }
 
-/** One subscription of a root node: counts its leaves so it knows when every source has completed. */
-class Connection<T> implements FairSource<T> {
-  /** Leaves subscribed, and those of them not yet completed. */
-  leaves = 0;
-  active = 0;
-  queued = 0;
-  stats: StatsTap<T> | null = null;
-  /** Switched on once a node of this subscription's tree has a cap, and never off again. */
-  tracking = false;
-  /** Above zero while leaves are being subscribed: one that completes at once must not end the stream early. */
-  #starting = 0;
-  readonly root: Mount<T, unknown>;
-
-  constructor(
-    readonly sink: FairSink<T>,
-    mount: (conn: Connection<T>) => Mount<T, unknown>,
-  ) {
-    this.root = mount(this);
-  }
-
-  get queue(): RoundRobinQueue<T, unknown> {
-    return this.root.queue;
-  }
-
-  sourcesDone(): boolean {
-    return this.#starting === 0 && this.leaves > 0 && this.active === 0;
-  }
-
-  /** Subscribes the leaves below `part` (the whole tree by default). */
-  start(part: Part<T> = this.root): void {
-    this.#starting++;
-    try {
-      startPart(part);
-    } finally {
-      this.#starting--;
-    }
-  }
-
-  unsubscribe(): void {
-    stopPart(this.root);
-  }
-}
-
-type Part<T> = Leaf<T> | Mount<T, unknown>;
-
-/** A node's instance in one subscription: the core node, and the live part for each child. */
-class Mount<T, K> {
-  readonly queue = new RoundRobinQueue<T, K>();
-  readonly parts = new Map<K, Part<T>>();
-  /** Its own cap and the one its parent sets for it; `null` while neither is set. */
-  #caps: { own: number; slot: number } | null = null;
-
-  constructor(
-    readonly conn: Connection<T>,
-    /** The node's set of live mounts, left when this one stops. */
-    readonly registry: Set<Mount<T, K>>,
-  ) {}
-
-  /** The node's own cap. */
-  setOwnCap(cap: number): void {
-    if (this.#caps === null && cap === Infinity) return;
-    (this.#caps ??= { own: Infinity, slot: Infinity }).own = cap;
-    this.#applyCaps(this.#caps);
-  }
-
-  /** The cap its parent sets for it. */
-  setSlotCap(cap: number): void {
-    if (this.#caps === null && cap === Infinity) return;
-    (this.#caps ??= { own: Infinity, slot: Infinity }).slot = cap;
-    this.#applyCaps(this.#caps);
-  }
-
-  /** Both its own cap and the one its parent sets apply: the lower one counts. */
-  #applyCaps(caps: { own: number; slot: number }): void {
-    setCapOf(this.queue, Math.min(caps.own, caps.slot), this.conn);
-  }
-
-  /** Mounts a child; with a weight other than 1, a cap or paused, it is set up before it joins the rotation. */
-  attach(
-    key: K,
-    child: Observable<T>,
-    weight: number,
-    slotCap: number,
-    paused: boolean,
-    bound?: LeafBound<T>,
-  ): Part<T> {
-    const part =
-      child instanceof RoundRobin
-        ? mountNode(child as RoundRobin<T, unknown>, this.conn)
-        : new Leaf(child, this.conn, bound);
-    this.parts.set(key, part);
-    if (weight === 1) this.queue.add(key, part.queue);
-    else this.queue.add(key, part.queue, { weight });
-    if (slotCap !== Infinity) part.setSlotCap(slotCap);
-    if (paused) this.queue.pause(key);
-    return part;
-  }
-
-  detach(key: K): T[] {
-    const part = this.parts.get(key) as Part<T>;
-    this.parts.delete(key);
-    stopPart(part);
-    return this.queue.delete(key);
-  }
-}
-
-/**
- * An Observable child's subscription. RxJS uses it as the subscriber, not wrapped; what it emits goes to its
- * queue, which a `LeafSubject` with this one subscriber feeds directly (`_direct`).
- */
-class Leaf<T> extends Subscription implements Observer<T>, DirectSubscriber<T> {
-  #started = false;
-  #completed = false;
-  readonly queue: LeafQueue<T> | BoundedLeafQueue<T>;
-
-  constructor(
-    readonly source: Observable<T>,
-    readonly conn: Connection<T>,
-    bound: LeafBound<T> | undefined,
-  ) {
-    super();
-    this.queue = bound === undefined ? new LeafQueue(conn) : new BoundedLeafQueue(conn, bound);
-  }
-
-  /**
-   * For `LeafSubject`: the queue takes the values itself. Once this subscription closes, the subject counts its
-   * subscribers again (a finalizer it added), so nothing arrives after.
-   */
-  get _direct(): DirectSink<T> {
-    return this.queue;
-  }
-
-  /** The cap its parent sets for it: a leaf's only cap. */
-  setSlotCap(cap: number): void {
-    setCapOf(this.queue, cap, this.conn);
-  }
-
-  start(): void {
-    if (this.closed) return; // the output closed while earlier leaves were being subscribed
-    this.#started = true;
-    this.conn.leaves++;
-    this.conn.active++;
-    this.source.subscribe(this);
-  }
-
-  stop(): void {
-    if (this.#started) {
-      this.conn.leaves--;
-      if (!this.#completed) this.conn.active--;
-    }
-    this.unsubscribe();
-  }
-
-  next(value: T): void {
-    if (!this.closed) this.queue._arrive(value);
-  }
-
-  error(err: unknown): void {
-    if (this.closed) return;
-    this.unsubscribe();
-    this.conn.sink.error(err);
-  }
-
-  complete(): void {
-    if (this.closed) return;
-    this.#completed = true;
-    this.conn.active--;
-    this.unsubscribe();
-    this.conn.sink.check();
-  }
-}
-
-/**
- * A leaf's queue in one subscription, which also takes the leaf's values (`_arrive`): over a wide tree every event
- * lands on a cold leaf, and each object on the way there is a cache miss (fed by `LeafSubject`, 0.83x the time at
- * K=30,000 in stream mode, against a queue behind the subscriber).
- */
-class LeafQueue<T> extends FifoQueue<T> implements DirectSink<T> {
-  constructor(readonly conn: Connection<T>) {
-    super();
-  }
-
-  _arrive(value: T): void {
-    const conn = this.conn;
-    if (conn.queued === 0 && !isPaused(this) && conn.sink.offer(value)) return;
-    this.push(value);
-    conn.queued++;
-    if (conn.stats !== null) conn.stats.arrived(this);
-    conn.sink.arrived();
-  }
-}
-
-/** A bounded leaf's queue: `LeafQueue` with the bound to meet, so a plain leaf's `_arrive` knows nothing of bounds. */
-class BoundedLeafQueue<T> extends BoundedFifoQueue<T> implements DirectSink<T> {
-  readonly #report: DropReport<T>;
-
-  constructor(
-    readonly conn: Connection<T>,
-    bound: LeafBound<T>,
-  ) {
-    const report = new DropReport(bound);
-    super(report.queueOptions());
-    this.#report = report;
-  }
-
-  _arrive(value: T): void {
-    const conn = this.conn;
-    if (conn.queued === 0 && !isPaused(this) && conn.sink.offer(value)) return; // the fast path: no bound to meet
-    try {
-      this.push(value);
-    } catch (err) {
-      conn.sink.error(err); // an OverflowError: nothing was queued
-      return;
-    }
-    const report = this.#report;
-    // A drop or a replacement keeps the count: one event left for the one that came (or it was refused).
-    if (!report.pending) conn.queued++;
-    else if (!report.flush(value, conn.sink)) return;
-    conn.sink.arrived();
-  }
-}
-
 /** What a node has beyond its children once it has weights, caps or bounds. */
-interface NodeOptions<K, T> {
+interface NodeSettings<K, T> {
   /** Children's weights other than 1. */
   readonly weights: Map<K, number>;
   /** Children's caps (the cap their parent sets), where given. */
@@ -605,48 +369,16 @@ function checkBounds<T, K>(
   children: ReadonlyMap<K, unknown>,
 ): Map<K, LeafBound<T>> {
   if (given === undefined) return new Map();
-  if (given === null || typeof given !== 'object')
-    throw new TypeError(`Expected \`bounds\` to be a Map or an object, got ${describeKey(given)}`);
+  checkOptionsObject(given, '`bounds` to be a Map or an object');
   const entries = (given instanceof Map ? [...given] : Object.entries(given)) as [K, unknown][];
   for (const [key, bound] of entries) {
-    if (!children.has(key)) throw new TypeError(`Cannot set \`bounds\` of key ${describeKey(key)}: no such child`);
+    if (!children.has(key)) throw new TypeError(`Cannot set \`bounds\` of key ${describeValue(key)}: no such child`);
     if (children.get(key) instanceof RoundRobin) {
       throw new TypeError(
-        `Cannot set \`bounds\` of key ${describeKey(key)}: it is a roundRobin node; bound its leaves`,
+        `Cannot set \`bounds\` of key ${describeValue(key)}: it is a roundRobin node; bound its leaves`,
       );
     }
-    checkLeafBound(bound, ` of key ${describeKey(key)}`);
+    checkLeafBound(bound, ` of key ${describeValue(key)}`);
   }
   return new Map(entries as [K, LeafBound<T>][]);
-}
-
-/** Sets a cap in a subscription's tree; the first finite one switches counting on for the subscription. */
-function setCapOf(queue: QueueNode<unknown>, cap: number, conn: Connection<unknown>): void {
-  if (cap !== Infinity && !conn.tracking) {
-    conn.tracking = true;
-    conn.sink.track();
-  }
-  if (queue.cap !== cap) queue.setCap(cap);
-}
-
-/** Whether the queue or one of its ancestors is paused. */
-function isPaused(queue: QueueNode<unknown>): boolean {
-  for (let node: QueueNode<unknown> | null = queue; node !== null; node = node._parent as QueueNode<unknown> | null) {
-    if (node._paused) return true;
-  }
-  return false;
-}
-
-function startPart<T>(part: Part<T>): void {
-  if (part instanceof Leaf) part.start();
-  else for (const child of part.parts.values()) startPart(child);
-}
-
-function stopPart<T>(part: Part<T>): void {
-  if (part instanceof Leaf) {
-    part.stop();
-    return;
-  }
-  part.registry.delete(part);
-  for (const child of part.parts.values()) stopPart(child);
 }
