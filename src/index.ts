@@ -13,7 +13,6 @@ export {
   type FairSnapshot,
   type FairKeyStats,
   type FairNodeStats,
-  type WaitPercentiles,
 } from './rx/FairStats.js';
 export type { Dropped, LeafBound } from './rx/LeafBound.js';
 export { LeafSubject } from './rx/LeafSubject.js';
@@ -37,4 +36,4 @@ export {
 } from './core/RoundRobinQueue.js';
 export { QueueNode } from './core/QueueNode.js';
 export { RingBuffer } from './core/RingBuffer.js';
-export { WaitSketch } from './core/WaitSketch.js';
+export { WaitSketch, type WaitPercentiles } from './core/WaitSketch.js';

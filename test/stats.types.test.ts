@@ -30,6 +30,14 @@ describe('live stats types', () => {
     expectTypeOf<FairKeyStats>().toExtend<FairNodeStats>();
     expectTypeOf<FairNodeStats['children']>().toEqualTypeOf<readonly FairNodeStats[] | undefined>();
     expectTypeOf(new WaitSketch().quantile(0.5)).toEqualTypeOf<number>();
+    expectTypeOf(new WaitSketch().percentiles()).toEqualTypeOf<WaitPercentiles | null>();
+    expectTypeOf<WaitPercentiles>().toEqualTypeOf<{
+      readonly count: number;
+      readonly p50: number;
+      readonly p90: number;
+      readonly p99: number;
+      readonly max: number;
+    }>();
   });
 
   it('takes `stats` without letting it decide the event type', () => {

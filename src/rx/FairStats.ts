@@ -2,7 +2,7 @@ import { Observable, from, type ObservableInput, type Subscriber } from 'rxjs';
 import { checkLimit, describeKey, type ParentNode, type QueueNode } from '../core/QueueNode.js';
 import { RingBuffer } from '../core/RingBuffer.js';
 import type { RoundRobinQueue } from '../core/RoundRobinQueue.js';
-import { WaitSketch } from '../core/WaitSketch.js';
+import { WaitSketch, type WaitPercentiles } from '../core/WaitSketch.js';
 import {
   FAIR_STATS,
   type FairStatsBrand,
@@ -26,16 +26,6 @@ export interface FairStatsOptions {
    * @default 1
    */
   readonly depth?: number;
-}
-
-/** Percentiles of the waits (dispatch time minus arrival time in the leaf) of the events dispatched in a window. */
-export interface WaitPercentiles {
-  /** Events with a known wait (those that arrived while stats were live). */
-  readonly count: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
 }
 
 /** Queued and active events below a nested node (or at a leaf) at the snapshot's time. */
@@ -79,7 +69,7 @@ export interface FairSnapshot {
     readonly active: number;
     /** Events dispatched in the window. */
     readonly dispatched: number;
-    /** Waits of every event dispatched in the window; `null` when none was timed. */
+    /** Waits (arrival in the leaf to dispatch) of every event dispatched in the window; `null` when none was timed. */
     readonly wait: WaitPercentiles | null;
   };
   /** The top-level keys: those in the tree, in its key order, then those that left it during the window. */
@@ -273,7 +263,13 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
         squares += x * x;
         busyCount++;
       }
-      keys.push({ ...node, dispatched, weight, busy, wait: counted === undefined ? null : percentiles(counted.waits) });
+      keys.push({
+        ...node,
+        dispatched,
+        weight,
+        busy,
+        wait: counted === undefined ? null : counted.waits.percentiles(),
+      });
     };
     const root = target?.queue;
     for (const node of nodes) add(node, (root as RoundRobinQueue<unknown, unknown>).get(node.key)?._ext?.weight ?? 1);
@@ -289,7 +285,7 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
         queued: target === null ? 0 : target.queued,
         active: target === null ? 0 : target.active,
         dispatched: window.dispatched,
-        wait: percentiles(window.waits),
+        wait: window.waits.percentiles(),
       },
       keys,
       fairness: busyCount === 0 ? null : squares === 0 ? 1 : (sum * sum) / (busyCount * squares),
@@ -389,17 +385,6 @@ interface KeyWindow {
   dispatched: number;
   weight: number;
   readonly waits: WaitSketch;
-}
-
-function percentiles(waits: WaitSketch): WaitPercentiles | null {
-  if (waits.count === 0) return null;
-  return {
-    count: waits.count,
-    p50: waits.quantile(0.5),
-    p90: waits.quantile(0.9),
-    p99: waits.quantile(0.99),
-    max: waits.max,
-  };
 }
 
 /** A node's queued and active events, with its children listed `levels` deep; the subtree is walked once. */
