@@ -37,3 +37,4 @@ export {
 export { QueueNode } from './core/QueueNode.js';
 export { RingBuffer } from './core/RingBuffer.js';
 export { WaitSketch, type WaitPercentiles } from './core/WaitSketch.js';
+export { jainIndex } from './core/jainIndex.js';

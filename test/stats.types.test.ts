@@ -4,6 +4,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import {
   FairStats,
   WaitSketch,
+  jainIndex,
   fairMergeMap,
   type FairKeyStats,
   type FairMergeMapOptions,
@@ -31,6 +32,7 @@ describe('live stats types', () => {
     expectTypeOf<FairNodeStats['children']>().toEqualTypeOf<readonly FairNodeStats[] | undefined>();
     expectTypeOf(new WaitSketch().quantile(0.5)).toEqualTypeOf<number>();
     expectTypeOf(new WaitSketch().percentiles()).toEqualTypeOf<WaitPercentiles | null>();
+    expectTypeOf(jainIndex).toEqualTypeOf<(shares: readonly number[]) => number | null>();
     expectTypeOf<WaitPercentiles>().toEqualTypeOf<{
       readonly count: number;
       readonly p50: number;

@@ -175,14 +175,3 @@ function vmsOf(snapshot: StatsSnapshot, host: string): NonNullable<DashboardView
 
 /** Names in natural order: compute2 before compute10. */
 export const compareNames: (a: string, b: string) => number = new Intl.Collator('en', { numeric: true }).compare;
-
-/** Jain's fairness index of some rates: (Σx)² / (n·Σx²), from 1/n (one gets everything) to 1 (all equal); null when all are 0 or there are none. */
-export function jainIndex(values: readonly number[]): number | null {
-  let sum = 0;
-  let squares = 0;
-  for (const x of values) {
-    sum += x;
-    squares += x * x;
-  }
-  return squares === 0 ? null : (sum * sum) / (values.length * squares);
-}

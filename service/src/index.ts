@@ -16,7 +16,6 @@ export {
 export { statsStream, type StatsStreamOptions, type StatsSource, type QueueDepths } from './statsStream.js';
 export {
   dashboardView,
-  jainIndex,
   type DashboardView,
   type ViewQuery,
   type StatsSnapshot,

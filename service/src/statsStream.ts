@@ -16,14 +16,8 @@ import {
   type ObservableInput,
   type SchedulerLike,
 } from 'rxjs';
-import {
-  compareNames,
-  jainIndex,
-  type HostRow,
-  type HostState,
-  type PausedRow,
-  type StatsSnapshot,
-} from './dashboardView.js';
+import { jainIndex } from 'rxjs-fair';
+import { compareNames, type HostRow, type HostState, type PausedRow, type StatsSnapshot } from './dashboardView.js';
 import type { HostActivity } from './DispatchStats.js';
 import type { SchedulerStats } from './Scheduler.js';
 

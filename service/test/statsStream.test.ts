@@ -6,7 +6,6 @@ import {
   dashboardView,
   DispatchStats,
   InvalidInputError,
-  jainIndex,
   statsStream,
   WaitHistogram,
   type HostActivity,
@@ -100,16 +99,6 @@ describe('DispatchStats', () => {
     expect(snapshot.get('h1')).toMatchObject({ dispatched: 2, active: 1, activeByVm: { vm2: 1 } });
     expect(snapshot.get('h1')?.waits?.max).toBe(15);
     expect(snapshot.get('h2')).toMatchObject({ dispatched: 1, active: 1, activeByVm: { vm1: 1 } });
-  });
-});
-
-describe('jainIndex', () => {
-  it('is 1 for equal rates, 1/n when one host gets everything, null with nothing dispatched', () => {
-    expect(jainIndex([5, 5, 5, 5])).toBe(1);
-    expect(jainIndex([8, 0, 0, 0])).toBe(0.25);
-    expect(jainIndex([1, 3])).toBeCloseTo(16 / 20);
-    expect(jainIndex([])).toBeNull();
-    expect(jainIndex([0, 0])).toBeNull();
   });
 });
 

@@ -1,6 +1,7 @@
 import { Observable, from, type ObservableInput, type Subscriber } from 'rxjs';
 import { checkLimit, describeKey, type ParentNode, type QueueNode } from '../core/QueueNode.js';
 import { RingBuffer } from '../core/RingBuffer.js';
+import { jainIndex } from '../core/jainIndex.js';
 import type { RoundRobinQueue } from '../core/RoundRobinQueue.js';
 import { WaitSketch, type WaitPercentiles } from '../core/WaitSketch.js';
 import {
@@ -250,19 +251,13 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
     const nodes: FairNodeStats[] = [];
     const busyNow = this.#busyNow(nodes);
     const keys: FairKeyStats[] = [];
-    let sum = 0;
-    let squares = 0;
-    let busyCount = 0;
+    /** Per busy key, its dispatches over its weight. */
+    const shares: number[] = [];
     const add = (node: FairNodeStats, weight: number): void => {
       const counted = window.keys.get(node.key);
       const dispatched = counted?.dispatched ?? 0;
       const busy = dispatched > 0 || busyNow.has(node.key) || window.busy.has(node.key);
-      if (busy) {
-        const x = dispatched / weight;
-        sum += x;
-        squares += x * x;
-        busyCount++;
-      }
+      if (busy) shares.push(dispatched / weight);
       keys.push({
         ...node,
         dispatched,
@@ -288,7 +283,7 @@ export class FairStats<T = unknown> implements StatsHost<unknown> {
         wait: window.waits.percentiles(),
       },
       keys,
-      fairness: busyCount === 0 ? null : squares === 0 ? 1 : (sum * sum) / (busyCount * squares),
+      fairness: shares.length === 0 ? null : (jainIndex(shares) ?? 1),
     };
     window.reset(time, busyNow);
     // A leaf deleted from the tree (its events handed back) never dispatches again: forget its arrival times.
