@@ -38,3 +38,4 @@ export { QueueNode } from './core/QueueNode.js';
 export { RingBuffer } from './core/RingBuffer.js';
 export { WaitSketch, type WaitPercentiles } from './core/WaitSketch.js';
 export { jainIndex } from './core/jainIndex.js';
+export { mulberry32 } from './core/mulberry32.js';

@@ -5,6 +5,7 @@ import {
   FairStats,
   WaitSketch,
   jainIndex,
+  mulberry32,
   fairMergeMap,
   type FairKeyStats,
   type FairMergeMapOptions,
@@ -33,6 +34,7 @@ describe('live stats types', () => {
     expectTypeOf(new WaitSketch().quantile(0.5)).toEqualTypeOf<number>();
     expectTypeOf(new WaitSketch().percentiles()).toEqualTypeOf<WaitPercentiles | null>();
     expectTypeOf(jainIndex).toEqualTypeOf<(shares: readonly number[]) => number | null>();
+    expectTypeOf(mulberry32).toEqualTypeOf<(seed: number) => () => number>();
     expectTypeOf<WaitPercentiles>().toEqualTypeOf<{
       readonly count: number;
       readonly p50: number;
