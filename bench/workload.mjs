@@ -1,7 +1,10 @@
 // The events every case processes, and the worker that processes them.
 //
 // Events are `{ id, host, vm, policy }` with string keys taken from small tables (no per-event string), generated
-// from a seeded PRNG before anything is timed, so every case of one cell sees the very same sequence.
+// from a seeded PRNG (the library's mulberry32, from this tree's build: `npm run bench` builds it) before anything
+// is timed, so every case of one cell sees the very same sequence.
+
+import { mulberry32 } from '../dist/index.js';
 
 /** Shapes of the grid: K leaves = hosts x VMs x policies. */
 export const SHAPES = {
@@ -23,18 +26,6 @@ export function names(shape) {
   };
 }
 
-/** mulberry32: small, fast, good enough to spread keys; seeded so runs are reproducible. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Generates `n` events. `dist` is 'uniform' (every leaf equally likely) or 'skewed' (host 0 gets 90 %, the
  * rest spread evenly over the other hosts; VM and policy uniform within a host).
@@ -45,7 +36,7 @@ function prng(seed) {
 export function generate(shape, dist, n, seed = 20171) {
   const { hosts, vms, policies } = shape;
   const nm = names(shape);
-  const rand = prng(seed ^ (hosts * 7919 + vms * 104729 + policies) ^ (dist === 'skewed' ? 0x5bd1e995 : 0));
+  const rand = mulberry32(seed ^ (hosts * 7919 + vms * 104729 + policies) ^ (dist === 'skewed' ? 0x5bd1e995 : 0));
   const events = new Array(n);
   const leafOf = new Int32Array(n);
   for (let id = 0; id < n; id++) {

@@ -8,7 +8,7 @@ export {
 } from './rx/roundRobin.js';
 export { fairMergeMap, type FairMergeMapOptions } from './rx/fairMergeMap.js';
 export { FairStats, type FairStatsOptions } from './rx/FairStats.js';
-export type { FairSnapshot, FairKeyStats, FairNodeStats, WaitPercentiles } from './rx/FairSnapshot.js';
+export type { FairSnapshot, FairKeyStats, FairNodeStats } from './rx/FairSnapshot.js';
 export type { Dropped, LeafBound } from './rx/LeafBound.js';
 export { LeafSubject } from './rx/LeafSubject.js';
 
@@ -26,4 +26,6 @@ export { RoundRobinQueue } from './core/RoundRobinQueue.js';
 export type { QueueChildren, ChildOptions, PerKey, RoundRobinQueueOptions } from './core/RoundRobinQueueOptions.js';
 export { QueueNode } from './core/QueueNode.js';
 export { RingBuffer } from './core/RingBuffer.js';
-export { WaitSketch } from './core/WaitSketch.js';
+export { WaitSketch, type WaitPercentiles } from './core/WaitSketch.js';
+export { jainIndex } from './core/jainIndex.js';
+export { mulberry32 } from './core/mulberry32.js';

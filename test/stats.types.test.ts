@@ -4,6 +4,8 @@ import { describe, expectTypeOf, it } from 'vitest';
 import {
   FairStats,
   WaitSketch,
+  jainIndex,
+  mulberry32,
   fairMergeMap,
   type FairKeyStats,
   type FairMergeMapOptions,
@@ -30,6 +32,16 @@ describe('live stats types', () => {
     expectTypeOf<FairKeyStats>().toExtend<FairNodeStats>();
     expectTypeOf<FairNodeStats['children']>().toEqualTypeOf<readonly FairNodeStats[] | undefined>();
     expectTypeOf(new WaitSketch().quantile(0.5)).toEqualTypeOf<number>();
+    expectTypeOf(new WaitSketch().percentiles()).toEqualTypeOf<WaitPercentiles | null>();
+    expectTypeOf(jainIndex).toEqualTypeOf<(shares: readonly number[]) => number | null>();
+    expectTypeOf(mulberry32).toEqualTypeOf<(seed: number) => () => number>();
+    expectTypeOf<WaitPercentiles>().toEqualTypeOf<{
+      readonly count: number;
+      readonly p50: number;
+      readonly p90: number;
+      readonly p99: number;
+      readonly max: number;
+    }>();
   });
 
   it('takes `stats` without letting it decide the event type', () => {

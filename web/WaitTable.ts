@@ -1,5 +1,5 @@
 import type { Strategy } from '../src/demo/Simulation.js';
-import type { WaitStats } from '../src/demo/waitStats.js';
+import type { WaitPercentiles } from '../src/core/WaitSketch.js';
 import { h, showNumber, srOnly } from './dom.js';
 import { formatCount, formatNumber } from './format.js';
 import type { HostWaits } from './hostWaits.js';
@@ -105,7 +105,7 @@ export class WaitTable {
     showNumber(this.#total, total, formatCount(total));
   }
 
-  #fill(cells: RowCells, events: number, stats: WaitStats | undefined): void {
+  #fill(cells: RowCells, events: number, stats: WaitPercentiles | undefined): void {
     showNumber(cells.events, events, Number.isNaN(events) ? '–' : formatCount(events));
     COLUMNS.forEach((column, i) => {
       const value = stats?.[column] ?? Number.NaN;

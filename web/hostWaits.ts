@@ -1,13 +1,14 @@
 import type { Workload } from '../src/demo/generateWorkload.js';
 import type { SimulationResult } from '../src/demo/Simulation.js';
-import { waitStats, type WaitStats } from '../src/demo/waitStats.js';
+import type { WaitPercentiles } from '../src/core/WaitSketch.js';
+import { waitStats } from '../src/demo/waitStats.js';
 
 /** One run's waits, per host and for the quiet hosts together. */
 export interface HostWaits {
   /** Indexed by host: its events' waits from arrival to dispatch (ms of virtual time). */
-  readonly hosts: readonly WaitStats[];
+  readonly hosts: readonly WaitPercentiles[];
   /** Every host but the noisy one, together. */
-  readonly quiet: WaitStats;
+  readonly quiet: WaitPercentiles;
 }
 
 /** Groups a run's waits by host, as `rxjs-fair demo`'s table does. */

@@ -1,4 +1,5 @@
-import { WaitHistogram, type WaitSummary } from './WaitHistogram.js';
+import type { WaitPercentiles } from 'rxjs-fair';
+import { WaitWindow } from './WaitWindow.js';
 
 /** One host's dispatches: how many so far, how many run now (and on which VMs), and how long they waited. */
 export interface HostActivity {
@@ -8,26 +9,26 @@ export interface HostActivity {
   readonly active: number;
   /** Actions running now, by VM (VMs with none left out). */
   readonly activeByVm: Readonly<Record<string, number>>;
-  /** Waits from the moment the scheduler received an event to its dispatch, over the last 30 to 60 s. */
-  readonly waits: WaitSummary | undefined;
+  /** Waits (ms) from the moment the scheduler received an event to its dispatch, over the last 30 to 60 s. */
+  readonly waits: WaitPercentiles | null;
 }
 
 interface HostEntry {
   dispatched: number;
   active: number;
   readonly activeByVm: Map<string, number>;
-  readonly waits: WaitHistogram;
+  readonly waits: WaitWindow;
 }
 
 /**
  * What the scheduler records per host as it dispatches (for the dashboard): O(1) per dispatch and per finished
- * action, a few KB per host (a `WaitHistogram` each). Reading it (`snapshot`) is O(hosts).
+ * action, at most about 32 KB per host (a `WaitWindow` each: two `WaitSketch`es). Reading it (`snapshot`) is O(hosts).
  */
 export class DispatchStats {
   readonly #hosts = new Map<string, HostEntry>();
   readonly #windowMs: number;
 
-  /** @param windowMs the wait histograms' window: percentiles cover the last `windowMs` to `2 * windowMs`. */
+  /** @param windowMs the wait windows' length: percentiles cover the last `windowMs` to `2 * windowMs`. */
   constructor(windowMs = 30_000) {
     this.#windowMs = windowMs;
   }
@@ -36,7 +37,7 @@ export class DispatchStats {
   dispatched(host: string, vm: string, waitMs: number, now: number): void {
     let entry = this.#hosts.get(host);
     if (entry === undefined) {
-      entry = { dispatched: 0, active: 0, activeByVm: new Map(), waits: new WaitHistogram(this.#windowMs) };
+      entry = { dispatched: 0, active: 0, activeByVm: new Map(), waits: new WaitWindow(this.#windowMs) };
       this.#hosts.set(host, entry);
     }
     entry.dispatched++;

@@ -1,17 +1,10 @@
 // The dashboard's data: what the stats stream computes once per tick for every client (`StatsSnapshot`), and the
 // slice of it that one client sees (`DashboardView`, the JSON of each Server-Sent Event). Plain data and pure
-// functions, no imports: the page (dashboard/) imports these types too.
+// functions, importing types only: the page (dashboard/) imports these types too.
+
+import type { WaitPercentiles } from 'rxjs-fair';
 
 export type HostState = 'ACTIVE' | 'DOWN' | 'MAINTENANCE';
-
-/** Wait percentiles in ms, from receipt by the scheduler to dispatch, over the last 30 to 60 s. */
-export interface WaitRow {
-  readonly count: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-}
 
 export interface HostRow {
   readonly host: string;
@@ -24,7 +17,8 @@ export interface HostRow {
   /** Events dispatched since the start, and per second (moving average over about 5 s). */
   readonly dispatched: number;
   readonly rate: number;
-  readonly waits: WaitRow | null;
+  /** Waits in ms, from receipt by the scheduler to dispatch, over the last 30 to 60 s. */
+  readonly waits: WaitPercentiles | null;
   /** The host's own availability (a VM's is in `paused`). */
   readonly state: HostState;
   /** VMs of this host that are DOWN or in MAINTENANCE on their own. */
@@ -175,14 +169,3 @@ function vmsOf(snapshot: StatsSnapshot, host: string): NonNullable<DashboardView
 
 /** Names in natural order: compute2 before compute10. */
 export const compareNames: (a: string, b: string) => number = new Intl.Collator('en', { numeric: true }).compare;
-
-/** Jain's fairness index of some rates: (Σx)² / (n·Σx²), from 1/n (one gets everything) to 1 (all equal); null when all are 0 or there are none. */
-export function jainIndex(values: readonly number[]): number | null {
-  let sum = 0;
-  let squares = 0;
-  for (const x of values) {
-    sum += x;
-    squares += x * x;
-  }
-  return squares === 0 ? null : (sum * sum) / (values.length * squares);
-}

@@ -1,3 +1,4 @@
+import { mulberry32 } from 'rxjs-fair';
 import type { FairEvent } from './schemas.js';
 
 export interface GenerateOptions {
@@ -38,13 +39,8 @@ export function* generateEvents(options: GenerateOptions): Generator<FairEvent> 
     throw new TypeError(`Expected \`events\` to be a non-negative integer, got ${String(events)}`);
   if (!(skew >= 0 && skew < 1))
     throw new TypeError(`Expected \`skew\` to be from 0 up to, not including, 1, got ${String(skew)}`);
-  let state = seed >>> 0 || 1;
-  const random = (n: number): number => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) % n;
-  };
+  const next = mulberry32(seed);
+  const random = (n: number): number => Math.floor(next() * n);
   const noisy = Math.round(events * skew);
   for (let i = 0; i < events; i++) {
     const host = i < noisy || hosts === 1 ? 0 : noisy === 0 ? i % hosts : 1 + ((i - noisy) % (hosts - 1));

@@ -23,20 +23,18 @@ export {
 export { statsStream, type StatsStreamOptions, type StatsSource, type QueueDepths } from './statsStream.js';
 export {
   dashboardView,
-  jainIndex,
   type DashboardView,
   type ViewQuery,
   type StatsSnapshot,
   type HostRow,
   type VmRow,
   type PausedRow,
-  type WaitRow,
   type Totals,
   type Fairness,
   type HostState,
 } from './dashboardView.js';
 export { DispatchStats, type HostActivity } from './DispatchStats.js';
-export { WaitHistogram, type WaitSummary } from './WaitHistogram.js';
+export { WaitWindow } from './WaitWindow.js';
 
 // Events and availability: the contract's JSON, and their checks (shared by AMQP and REST).
 export {

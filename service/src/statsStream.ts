@@ -16,14 +16,8 @@ import {
   type ObservableInput,
   type SchedulerLike,
 } from 'rxjs';
-import {
-  compareNames,
-  jainIndex,
-  type HostRow,
-  type HostState,
-  type PausedRow,
-  type StatsSnapshot,
-} from './dashboardView.js';
+import { jainIndex } from 'rxjs-fair';
+import { compareNames, type HostRow, type HostState, type PausedRow, type StatsSnapshot } from './dashboardView.js';
 import type { HostActivity } from './DispatchStats.js';
 import type { SchedulerStats } from './Scheduler.js';
 
@@ -187,7 +181,6 @@ class SnapshotModel {
       const inBroker = depths === undefined ? null : (depths.hosts[host] ?? 0);
       const active = act?.active ?? 0;
       if (act !== undefined && act.active > 0) vmActive[host] = { ...act.activeByVm };
-      const waits = act?.waits;
       hosts.push({
         host,
         queued,
@@ -195,10 +188,7 @@ class SnapshotModel {
         inBroker,
         dispatched,
         rate: rate.rate,
-        waits:
-          waits === undefined
-            ? null
-            : { count: waits.count, p50: waits.p50, p90: waits.p90, p99: waits.p99, max: waits.max },
+        waits: act?.waits ?? null,
         state,
         pausedVms: pausedVmsOf.get(host) ?? 0,
       });

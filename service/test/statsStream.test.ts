@@ -6,9 +6,8 @@ import {
   dashboardView,
   DispatchStats,
   InvalidInputError,
-  jainIndex,
   statsStream,
-  WaitHistogram,
+  WaitWindow,
   type HostActivity,
   type QueueDepths,
   type SchedulerStats,
@@ -61,34 +60,50 @@ function fakeSource(changes: Observable<unknown> = NEVER) {
 
 const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
-describe('WaitHistogram', () => {
-  it('reports percentiles within 9 % and the exact maximum', () => {
-    const histogram = new WaitHistogram(30_000);
-    for (let wait = 1; wait <= 1000; wait++) histogram.record(wait, 0);
-    const summary = histogram.summary(0);
-    expect(summary?.count).toBe(1000);
-    expect(summary?.max).toBe(1000);
-    expect(summary?.p50).toBeGreaterThan(500 / 1.09);
-    expect(summary?.p50).toBeLessThan(500 * 1.09);
-    expect(summary?.p99).toBeGreaterThan(990 / 1.09);
-    expect(summary?.p99).toBeLessThanOrEqual(1000);
+describe('WaitWindow', () => {
+  it('reports exact nearest-rank percentiles up to 2,048 waits, and the exact maximum', () => {
+    const window = new WaitWindow(30_000);
+    for (let wait = 1; wait <= 1000; wait++) window.record(wait, 0);
+    expect(window.summary(0)).toEqual({ count: 1000, p50: 500, p90: 900, p99: 990, max: 1000 });
   });
 
-  it('reports waits under 1 ms as 0, and nothing when empty', () => {
-    const histogram = new WaitHistogram();
-    expect(histogram.summary(0)).toBeUndefined();
-    histogram.record(0.3, 0);
-    histogram.record(-1, 0);
-    expect(histogram.summary(0)).toEqual({ count: 2, p50: 0, p90: 0, p99: 0, max: 0.3 });
+  it('reports percentiles within 1 % beyond 2,048 waits (WaitSketch), and the exact maximum', () => {
+    const window = new WaitWindow(30_000);
+    for (let wait = 1; wait <= 10_000; wait++) window.record(wait, 0);
+    const summary = window.summary(0);
+    expect(summary?.count).toBe(10_000);
+    expect(summary?.max).toBe(10_000);
+    for (const [figure, exact] of [
+      [summary?.p50, 5000],
+      [summary?.p90, 9000],
+      [summary?.p99, 9900],
+    ] as const) {
+      expect(Math.abs((figure as number) - exact) / exact).toBeLessThanOrEqual(0.01);
+    }
+    expect(summary?.p99).toBeLessThanOrEqual(10_000);
+  });
+
+  it('counts negative waits as 0, and reports nothing when empty', () => {
+    const window = new WaitWindow();
+    expect(window.summary(0)).toBeNull();
+    window.record(0.3, 0);
+    window.record(-1, 0);
+    expect(window.summary(0)).toEqual({ count: 2, p50: 0, p90: 0.3, p99: 0.3, max: 0.3 });
   });
 
   it('forgets waits older than two windows', () => {
-    const histogram = new WaitHistogram(1000);
-    histogram.record(5000, 0);
-    histogram.record(10, 1500); // a new window; the first one is now the previous
-    expect(histogram.summary(1500)?.count).toBe(2);
-    expect(histogram.summary(2600)).toMatchObject({ count: 1, max: 10 }); // the 5000 ms wait aged out
-    expect(histogram.summary(10_000)).toBeUndefined();
+    const window = new WaitWindow(1000);
+    window.record(5000, 0);
+    window.record(10, 1500); // a new window; the first one is now the previous
+    expect(window.summary(1500)?.count).toBe(2);
+    expect(window.summary(2600)).toMatchObject({ count: 1, max: 10 }); // the 5000 ms wait aged out
+    expect(window.summary(10_000)).toBeNull();
+    window.record(7, 10_000); // after a gap of more than two windows, nothing of before
+    expect(window.summary(10_500)).toEqual({ count: 1, p50: 7, p90: 7, p99: 7, max: 7 });
+  });
+
+  it('refuses a window that is not a positive number', () => {
+    expect(() => new WaitWindow(0)).toThrow(TypeError);
   });
 });
 
@@ -103,16 +118,6 @@ describe('DispatchStats', () => {
     expect(snapshot.get('h1')).toMatchObject({ dispatched: 2, active: 1, activeByVm: { vm2: 1 } });
     expect(snapshot.get('h1')?.waits?.max).toBe(15);
     expect(snapshot.get('h2')).toMatchObject({ dispatched: 1, active: 1, activeByVm: { vm1: 1 } });
-  });
-});
-
-describe('jainIndex', () => {
-  it('is 1 for equal rates, 1/n when one host gets everything, null with nothing dispatched', () => {
-    expect(jainIndex([5, 5, 5, 5])).toBe(1);
-    expect(jainIndex([8, 0, 0, 0])).toBe(0.25);
-    expect(jainIndex([1, 3])).toBeCloseTo(16 / 20);
-    expect(jainIndex([])).toBeNull();
-    expect(jainIndex([0, 0])).toBeNull();
   });
 });
 
@@ -179,7 +184,7 @@ describe('statsStream', () => {
       dispatched,
       active,
       activeByVm: active > 0 ? { vm1: active } : {},
-      waits: undefined,
+      waits: null,
     });
     source.current = {
       ...baseStats,

@@ -23,6 +23,21 @@ function highWordIndex(): 0 | 1 {
 }
 
 /**
+ * Percentiles of some waits (or any non-negative numbers), by the nearest-rank method, as `WaitSketch.percentiles`
+ * reads them: the shape every wait figure of the library, its demo and its service takes.
+ */
+export interface WaitPercentiles {
+  /** Waits counted. */
+  readonly count: number;
+  /** The median: the smallest wait that at least half of the waits are less than or equal to. */
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  /** The largest wait: always exact. */
+  readonly max: number;
+}
+
+/**
  * Percentiles of a stream of non-negative numbers (waits), in bounded memory: exact, by the nearest-rank method,
  * while it holds at most 2,048 values; beyond that a log-linear histogram (64 buckets per power of two, read
  * from the bits of the double) with a relative error under 1 %. The count, the minimum and the maximum stay
@@ -33,6 +48,7 @@ function highWordIndex(): 0 | 1 {
  * for (const w of [5, 1, 3]) waits.record(w);
  * waits.quantile(0.5); // 3
  * waits.max; // 5
+ * waits.percentiles(); // { count: 3, p50: 3, p90: 5, p99: 5, max: 5 }
  */
 export class WaitSketch {
   /** The values while at most `EXACT` were recorded; `null` once folded into `#buckets`. */
@@ -116,6 +132,21 @@ export class WaitSketch {
       if (seen >= rank) return Math.min(this.#max, Math.max(this.#min, valueOf(i)));
     }
     return this.#max;
+  }
+
+  /**
+   * The count, p50, p90, p99 and maximum in one read (each as `quantile` gives it: exact up to 2,048 values, then
+   * within 1 %; the count and the maximum always exact); `null` when nothing was recorded.
+   */
+  percentiles(): WaitPercentiles | null {
+    if (this.#count === 0) return null;
+    return {
+      count: this.#count,
+      p50: this.quantile(0.5),
+      p90: this.quantile(0.9),
+      p99: this.quantile(0.99),
+      max: this.#max,
+    };
   }
 
   /** Forgets every value. */

@@ -2,7 +2,8 @@ import type { DemoSettings } from './demoDefaults.js';
 import type { GeneratedWorkload } from './generateWorkload.js';
 import type { FairSnapshot } from '../rx/FairStats.js';
 import type { SimulationResult } from './Simulation.js';
-import { waitStats, type WaitStats } from './waitStats.js';
+import type { WaitPercentiles } from '../core/WaitSketch.js';
+import { waitStats } from './waitStats.js';
 
 /** The demo's report and whether its checks passed. */
 export interface Report {
@@ -61,7 +62,8 @@ export function formatReport(
   const hostWidth = Math.max('host'.length, ...byHost.map((_, host) => label(host).length));
   const eventsWidth = Math.max('events'.length, n(events.length).length);
   const numberWidth = Math.max(9, n(Math.max(fair.makespan, fifo.makespan)).length + 1);
-  const statCells = (stats: WaitStats): string => COLUMNS.map((column) => cell(stats[column], numberWidth)).join('');
+  const statCells = (stats: WaitPercentiles): string =>
+    COLUMNS.map((column) => cell(stats[column], numberWidth)).join('');
   const heading = (name: string): string =>
     COLUMNS.map((column, i) => (i === 0 ? `${name} ${column}` : column).padStart(numberWidth)).join('');
 

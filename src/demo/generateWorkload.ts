@@ -1,5 +1,5 @@
 import type { DemoSettings } from './demoDefaults.js';
-import { mulberry32 } from './mulberry32.js';
+import { mulberry32 } from '../core/mulberry32.js';
 
 /** One keyed event of the demo: an action for one policy of one VM of one compute host. */
 export interface DemoEvent {

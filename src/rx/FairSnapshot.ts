@@ -1,14 +1,5 @@
 /* The snapshots of `FairStats`: what a fair operator did in a window, and what it holds now. Types only. */
-
-/** Percentiles of the waits (dispatch time minus arrival time in the leaf) of the events dispatched in a window. */
-export interface WaitPercentiles {
-  /** Events with a known wait (those that arrived while stats were live). */
-  readonly count: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-}
+import type { WaitPercentiles } from '../core/WaitSketch.js';
 
 /** Queued and active events below a nested node (or at a leaf) at the snapshot's time. */
 export interface FairNodeStats {

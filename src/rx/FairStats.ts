@@ -6,10 +6,11 @@ import { FAIR_STATS, type FairStatsBrand } from './brands.js';
 import type { FairKeyStats, FairNodeStats, FairSnapshot } from './FairSnapshot.js';
 import type { StatsTarget } from './fairProtocol.js';
 import { LiveStats } from './LiveStats.js';
-import { StatsWindow, percentiles } from './StatsWindow.js';
+import { StatsWindow } from './StatsWindow.js';
+import { jainIndex } from '../core/jainIndex.js';
 
 // The snapshot's types, where they were first exported from.
-export type { FairKeyStats, FairNodeStats, FairSnapshot, WaitPercentiles } from './FairSnapshot.js';
+export type { FairKeyStats, FairNodeStats, FairSnapshot } from './FairSnapshot.js';
 
 export interface FairStatsOptions {
   /**
@@ -197,20 +198,20 @@ export class FairStats<T = unknown> {
     const nodes: FairNodeStats[] = [];
     const busyNow = this.#busyNow(nodes);
     const keys: FairKeyStats[] = [];
-    let sum = 0;
-    let squares = 0;
-    let busyCount = 0;
+    /** Per busy key, its dispatches over its weight. */
+    const shares: number[] = [];
     const add = (node: FairNodeStats, weight: number): void => {
       const counted = window.keys.get(node.key);
       const dispatched = counted?.dispatched ?? 0;
       const busy = dispatched > 0 || busyNow.has(node.key) || window.busy.has(node.key);
-      if (busy) {
-        const x = dispatched / weight;
-        sum += x;
-        squares += x * x;
-        busyCount++;
-      }
-      keys.push({ ...node, dispatched, weight, busy, wait: counted === undefined ? null : percentiles(counted.waits) });
+      if (busy) shares.push(dispatched / weight);
+      keys.push({
+        ...node,
+        dispatched,
+        weight,
+        busy,
+        wait: counted === undefined ? null : counted.waits.percentiles(),
+      });
     };
     const root = target?.queue;
     for (const node of nodes) add(node, (root as RoundRobinQueue<unknown, unknown>).weightOf(node.key));
@@ -226,10 +227,10 @@ export class FairStats<T = unknown> {
         queued: target === null ? 0 : target.queued,
         active: target === null ? 0 : target.active,
         dispatched: window.dispatched,
-        wait: percentiles(window.waits),
+        wait: window.waits.percentiles(),
       },
       keys,
-      fairness: busyCount === 0 ? null : squares === 0 ? 1 : (sum * sum) / (busyCount * squares),
+      fairness: shares.length === 0 ? null : (jainIndex(shares) ?? 1),
     };
     window.reset(time, busyNow);
     // A leaf deleted from the tree (its events handed back) never dispatches again: forget its arrival times.

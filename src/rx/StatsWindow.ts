@@ -1,7 +1,7 @@
 import type { Subscriber } from 'rxjs';
 import type { QueueNode } from '../core/QueueNode.js';
 import { WaitSketch } from '../core/WaitSketch.js';
-import type { FairSnapshot, WaitPercentiles } from './FairSnapshot.js';
+import type { FairSnapshot } from './FairSnapshot.js';
 
 /** @internal What one `snapshots` subscription counted since its previous snapshot. */
 export class StatsWindow {
@@ -42,16 +42,4 @@ interface KeyWindow {
   dispatched: number;
   weight: number;
   readonly waits: WaitSketch;
-}
-
-/** @internal The percentiles a snapshot reports of a sketch of waits; `null` when none was timed. */
-export function percentiles(waits: WaitSketch): WaitPercentiles | null {
-  if (waits.count === 0) return null;
-  return {
-    count: waits.count,
-    p50: waits.quantile(0.5),
-    p90: waits.quantile(0.9),
-    p99: waits.quantile(0.99),
-    max: waits.max,
-  };
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RingBuffer } from '../../src/index.js';
+import { mulberry32, RingBuffer } from '../../src/index.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -87,11 +87,7 @@ describe('RingBuffer', () => {
     const model: number[] = [];
     let nextValue = 0;
     // A deterministic pseudo-random walk: the buffer grows, wraps and empties many times.
-    let seed = 42;
-    const rand = (): number => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x7fffffff;
-    };
+    const rand = mulberry32(42);
     for (let step = 0; step < 20_000; step++) {
       if (rand() < 0.55) {
         buffer.push(nextValue);

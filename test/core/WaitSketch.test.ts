@@ -39,6 +39,32 @@ describe('WaitSketch', () => {
     expect(sketch.quantile(1)).toBe(sketch.max);
   });
 
+  it('should pick by nearest rank, never interpolating', () => {
+    const quantile = (values: readonly number[], q: number): number => {
+      const sketch = new WaitSketch();
+      for (const v of values) sketch.record(v);
+      return sketch.quantile(q);
+    };
+    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2);
+    expect(quantile([4, 3, 2, 1], 0.99)).toBe(4);
+    expect(quantile([1, 2, 3, 4], 0)).toBe(1);
+    const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(quantile(hundred, 0.5)).toBe(50);
+    expect(quantile(hundred, 0.99)).toBe(99);
+    expect(quantile(hundred, 1)).toBe(100);
+  });
+
+  it('should read count, p50, p90, p99 and max at once, and null with nothing recorded', () => {
+    const sketch = new WaitSketch();
+    expect(sketch.percentiles()).toBeNull();
+    for (const v of [5, 1, 3]) sketch.record(v);
+    expect(sketch.percentiles()).toEqual({ count: 3, p50: 3, p90: 5, p99: 5, max: 5 });
+    const hundred = Array.from({ length: 100 }, (_, i) => 100 - i);
+    sketch.clear();
+    for (const v of hundred) sketch.record(v);
+    expect(sketch.percentiles()).toEqual({ count: 100, p50: 50, p90: 90, p99: 99, max: 100 });
+  });
+
   it('should count negative values as 0 and refuse NaN and quantiles outside [0, 1]', () => {
     const sketch = new WaitSketch();
     sketch.record(-3);

@@ -1,6 +1,7 @@
 /**
- * A small seeded pseudo-random number generator (Tommy Ettinger's mulberry32): the same seed gives the same
- * sequence on every machine, so a demo run can be repeated exactly with `--seed`.
+ * A small, fast seeded pseudo-random number generator (Tommy Ettinger's mulberry32): the same seed gives the same
+ * sequence on every machine. The library's demo, the service's generated load and the benchmark draw their
+ * workloads from it, so that a run can be repeated exactly (`--seed`). Not for anything secret.
  *
  * @param seed Any integer; only its low 32 bits are used.
  * @returns A function returning the next number in [0, 1).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../src/demo/mulberry32.js';
+import { mulberry32 } from '../../src/index.js';
 
 describe('mulberry32', () => {
   it('should repeat its sequence for a seed, and differ for another seed', () => {
