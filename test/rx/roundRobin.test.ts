@@ -1,9 +1,9 @@
 import { EMPTY, Observable, Subject, map, of, take, throwError } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FifoQueue, RoundRobin, fairMergeMap, roundRobin } from '../../src/index.js';
 import { Gates } from '../support/Gates.js';
 import { record } from '../support/record.js';
+import { runMarbles } from '../support/marbles.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -618,8 +618,7 @@ describe('roundRobin', () => {
 
   describe('semantic 9: virtual time', () => {
     it('should give exact frames with TestScheduler', () => {
-      const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-      testScheduler.run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, cold, expectObservable, expectSubscriptions }) => {
         const heal = hot('   -a-b-c---------|');
         const scale = hot('  --x------------|');
         const inner = cold('           -----(v|)');
@@ -641,8 +640,7 @@ describe('roundRobin', () => {
     });
 
     it('should emit on arrival when subscribed directly', () => {
-      const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, expectObservable, expectSubscriptions }) => {
         const heal = hot('  -a-b---|');
         const scale = hot(' --x-y----|');
         const expected = '  -axby----|';
@@ -653,8 +651,7 @@ describe('roundRobin', () => {
     });
 
     it('should cancel everything at an early unsubscription', () => {
-      const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-      testScheduler.run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, cold, expectObservable, expectSubscriptions }) => {
         const heal = hot('   -a-b-c---------|');
         const scale = hot('  --x------------|');
         const inner = cold('           -----(v|)');
