@@ -16,6 +16,17 @@ import { runMarbles } from '../test/support/marbles.js';
  */
 describe('roundRobin', () => {
   describe('subscribed directly', () => {
+    it('should emit the one event of a single leaf, and complete with it', () => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+        const heal = cold('  --a--|   ');
+        const healSubs = '   ^----!   ';
+        const expected = '   --a--|   ';
+
+        expectObservable(roundRobin({ heal })).toBe(expected);
+        expectSubscriptions(heal.subscriptions).toBe(healSubs);
+      });
+    });
+
     it('should emit each event as it arrives, like merge', () => {
       runMarbles(({ hot, expectObservable, expectSubscriptions }) => {
         const heal = hot('   -a---c---|    ');
