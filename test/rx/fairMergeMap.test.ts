@@ -19,6 +19,7 @@ import { RoundRobinQueue, fairMergeMap, roundRobin } from '../../src/index.js';
 import { Gates } from '../support/Gates.js';
 import { record } from '../support/record.js';
 import { runMarbles } from '../support/marbles.js';
+import { SEED_ORDER } from '../support/seedOrder.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -139,20 +140,7 @@ describe('fairMergeMap', () => {
         for (let v = 1; v <= 2; v++)
           for (let i = 0; i < 2; i++) source.next({ host: `compute${h}`, vm: `vm${v}`, id: String(i) });
       b.release();
-      expect(r.values).toEqual([
-        'compute1-vm1-0',
-        'compute2-vm1-0',
-        'compute3-vm1-0',
-        'compute1-vm2-0',
-        'compute2-vm2-0',
-        'compute3-vm2-0',
-        'compute1-vm1-1',
-        'compute2-vm1-1',
-        'compute3-vm1-1',
-        'compute1-vm2-1',
-        'compute2-vm2-1',
-        'compute3-vm2-1',
-      ]);
+      expect(r.values).toEqual(SEED_ORDER);
     });
 
     it('should rotate inside a node before coming back to it (two levels)', () => {

@@ -4,6 +4,7 @@ import { FifoQueue, RoundRobin, fairMergeMap, roundRobin } from '../../src/index
 import { Gates } from '../support/Gates.js';
 import { record } from '../support/record.js';
 import { runMarbles } from '../support/marbles.js';
+import { SEED_ORDER } from '../support/seedOrder.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -35,21 +36,6 @@ function seedCloud(): {
   }
   return { cloud: roundRobin(children), leaf: (h, v) => leaves.get(`${h}-${v}`) as Subject<string>, hosts };
 }
-
-const SEED_ORDER = [
-  'compute1-vm1-0',
-  'compute2-vm1-0',
-  'compute3-vm1-0',
-  'compute1-vm2-0',
-  'compute2-vm2-0',
-  'compute3-vm2-0',
-  'compute1-vm1-1',
-  'compute2-vm1-1',
-  'compute3-vm1-1',
-  'compute1-vm2-1',
-  'compute2-vm2-1',
-  'compute3-vm2-1',
-];
 
 function pushSeedEvents(leaf: (h: number, v: number) => Subject<string>): void {
   for (let h = 1; h <= 3; h++)
