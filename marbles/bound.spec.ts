@@ -1,7 +1,7 @@
 import { Subject, map } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { OverflowError, fairMergeMap, roundRobin, type Dropped } from '../src/index.js';
+import { runMarbles } from '../test/support/marbles.js';
 
 /**
  * Bounded leaves (issue 6, feature 4), read as documentation.
@@ -19,20 +19,12 @@ import { OverflowError, fairMergeMap, roundRobin, type Dropped } from '../src/in
  * concurrency 1 a slot frees every 3 frames. `testScheduler.schedule(fn, n)` calls a control method at frame `n`.
  */
 describe('bounded leaves', () => {
-  let testScheduler: TestScheduler;
-
-  beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => {
-      expect(actual).toEqual(expected);
-    });
-  });
-
   /** The events reported on `dropped`, for a marble of what was dropped when. */
   const events = <T>(dropped: Subject<Dropped<T>>) => dropped.pipe(map((d) => d.event));
 
   describe("'drop-oldest'", () => {
     it('should drop the oldest queued events of a full leaf, and report them', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
         // w runs at once; a b c d queue in a leaf of 2: c drops a, d drops b. Then c and d run.
         const heal = hot('      w(abcd)-----|');
         const healSubs = '      ^-----------!';
@@ -48,7 +40,7 @@ describe('bounded leaves', () => {
     });
 
     it('should report the leaf and the reason', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         const heal = hot('      w(ab)---|');
         const droppedAt = '     -a-------';
         const expected = '      --w--b--|';
@@ -63,7 +55,7 @@ describe('bounded leaves', () => {
 
   describe("'drop-newest'", () => {
     it('should refuse arriving events while the leaf is full, and report them', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
         // w runs; a b fill the leaf of 2; c d are refused. Once a ran there is room again: e is queued.
         const heal = hot('      w(abcd)e-----|');
         const healSubs = '      ^------------!';
@@ -81,7 +73,7 @@ describe('bounded leaves', () => {
 
   describe("'latest'", () => {
     it("should replace a VM's queued MAINTENANCE with DOWN, keeping its place in the rotation", () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // w holds the only slot. vm1 queues M before vm2 queues x; D replaces M in place, so vm1 is still first.
         const vm1 = hot('       wM-D-------|', { w: 'w', M: 'MAINTENANCE', D: 'DOWN' });
         const vm2 = hot('       --x--------|');
@@ -102,7 +94,7 @@ describe('bounded leaves', () => {
     });
 
     it('should conflate a paused VM to its latest state, dispatched on resume', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions, testScheduler }) => {
         // vm1 is paused (in MAINTENANCE) from the start: A, M, D arrive and only D is kept. resume at frame 6.
         const vm1 = hot('       -A-M-D-------|', { A: 'ACTIVE', M: 'MAINTENANCE', D: 'DOWN' });
         const vm1Subs = '       ^------------!';
@@ -120,7 +112,7 @@ describe('bounded leaves', () => {
     });
 
     it('should conflate per key path with by', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // State events per VM; w keeps the only slot busy. vm1's M is replaced by D; vm2's x is kept.
         const states = hot('    wMxD------|', { w: ['vm0', 'w'], M: ['vm1', 'M'], x: ['vm2', 'x'], D: ['vm1', 'D'] });
         const droppedAt = '     ---M-------';
@@ -145,7 +137,7 @@ describe('bounded leaves', () => {
 
   describe("'error'", () => {
     it('should error the output with an OverflowError and unsubscribe the leaves', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
         // w runs, a and b fill the leaf of 2, c overflows at frame 3 (w's value came out at frame 2).
         const heal = hot('      wabc----|');
         const healSubs = '      ^--!     ';
@@ -164,7 +156,7 @@ describe('bounded leaves', () => {
 
   describe('paused leaves', () => {
     it('should bound a paused leaf too: the survivors run on resume', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable, testScheduler }) => {
         // heal is paused until frame 8; its leaf of 2 keeps the last two (c d). scale runs meanwhile.
         const heal = hot('      (abcd)----------|');
         const scale = hot('     -x--------------|');
@@ -183,7 +175,7 @@ describe('bounded leaves', () => {
 
   describe('without by', () => {
     it('should be a bounded FIFO mergeMap', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // Concurrency 2: w and v run at once; of a b c, only b c are kept (a leaf of 2, drop-oldest).
         const source = hot('    wv(abc)------|');
         const droppedAt = '     --a-----------';
@@ -204,7 +196,7 @@ describe('bounded leaves', () => {
   });
 
   it('should stop reporting after an early unsubscribe', () => {
-    testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+    runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
       // Unsubscribed at frame 4: d, arriving later, is neither queued nor reported.
       const heal = hot('        w(abc)-d---|');
       const healSubs = '        ^---!       ';

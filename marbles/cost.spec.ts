@@ -1,7 +1,7 @@
 import { EMPTY, NEVER } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { fairMergeMap, roundRobin } from '../src/index.js';
+import { runMarbles } from '../test/support/marbles.js';
 
 /**
  * Cost-aware slots (issue 6): `fairMergeMap(project, { concurrency, cost })`. An event takes `cost(event)` of the
@@ -16,19 +16,11 @@ import { fairMergeMap, roundRobin } from '../src/index.js';
  * Capital letters are the expensive events. Projections emit their value after a few frames and complete.
  */
 describe('fairMergeMap with cost', () => {
-  let testScheduler: TestScheduler;
-
-  beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => {
-      expect(actual).toEqual(expected);
-    });
-  });
-
   /** Capital letters cost `n`, the others 1. */
   const costs = (n: number) => (v: string) => (v === v.toUpperCase() ? n : 1);
 
   it('should hold an expensive event until enough slots are free, and let nothing overtake it', () => {
-    testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+    runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
       // Concurrency 3. a b c take the three slots at once; d and M queue. When a completes (frame 5) heal's d
       // takes its slot; when b completes migrate's M is picked, but it costs 3 and only 1 slot is free: it is
       // held. e arrives meanwhile and waits behind it, although a slot is free. M starts once d completed
@@ -65,7 +57,7 @@ describe('fairMergeMap with cost', () => {
   });
 
   it('should keep the rotation order of a by tree: the free slot waits for the held event', () => {
-    testScheduler.run(({ cold, hot, expectObservable }) => {
+    runMarbles(({ cold, hot, expectObservable }) => {
       // Concurrency 2, keyed by host. a (h1) and b (h2) take both slots; M (h1, cost 2), c (h2) and d (h1) queue.
       // At frame 4 a completes and h1's M is picked: one slot is free, M needs 2, so it is held, and c (h2) does
       // not take the free slot. When b completes (frame 6) M runs; after it h2 and h1 are served in turn: c, d.
@@ -97,7 +89,7 @@ describe('fairMergeMap with cost', () => {
   });
 
   it('should count a cost above concurrency as concurrency: the event runs alone once every slot is free', () => {
-    testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+    runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
       // A plain stream (first in, first out), concurrency 2. M costs 10, counted as 2: it arrives with a slot free
       // but a still running, so it is held; b queues behind it.
       const source = hot('  aMb---|   ');
@@ -111,7 +103,7 @@ describe('fairMergeMap with cost', () => {
   });
 
   it('should count events, not slots, against per-node caps', () => {
-    testScheduler.run(({ cold, hot, expectObservable }) => {
+    runMarbles(({ cold, hot, expectObservable }) => {
       // Concurrency 5, at most 2 events per host. h1's M (cost 3) and a run: h1 is at its cap of 2 events while
       // it holds 4 slots. b (h1) waits for the cap, not for slots; x (h2) takes the fifth slot.
       const events = hot('  (Mabx)|', { M: ['h1', 'M'], a: ['h1', 'a'], b: ['h1', 'b'], x: ['h2', 'x'] });
@@ -130,7 +122,7 @@ describe('fairMergeMap with cost', () => {
   });
 
   it('should complete at once over an empty stream, and never over a never-ending one', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    runMarbles(({ cold, expectObservable }) => {
       expectObservable(
         EMPTY.pipe(fairMergeMap((v: string) => cold('-v|', { v }), { concurrency: 2, cost: costs(2) })),
       ).toBe('|');
@@ -141,7 +133,7 @@ describe('fairMergeMap with cost', () => {
   });
 
   it('should error the output when cost throws, cancelling the running projections and unsubscribing the leaves', () => {
-    testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+    runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
       const heal = hot('    a-b----|');
       const healSubs = '    ^-!     ';
       const a = cold('      -----a| ');
@@ -160,7 +152,7 @@ describe('fairMergeMap with cost', () => {
   });
 
   it('should error the output when cost answers something other than a positive integer', () => {
-    testScheduler.run(({ cold, hot, expectObservable }) => {
+    runMarbles(({ cold, hot, expectObservable }) => {
       const source = hot('  a-b----|');
       const expected = '    -a#     ';
 
@@ -176,7 +168,7 @@ describe('fairMergeMap with cost', () => {
   });
 
   it('should drop the held event with the subscription on early unsubscribe', () => {
-    testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+    runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
       // M is held behind a when the output is unsubscribed at frame 3: M never starts, a is cancelled.
       const heal = hot('    aM------|');
       const unsub = '       ---!     ';

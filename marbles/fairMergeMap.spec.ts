@@ -1,7 +1,7 @@
 import { Subject, map, merge, of, take, tap, type Observable } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fairMergeMap, roundRobin } from '../src/index.js';
+import { runMarbles } from '../test/support/marbles.js';
 
 /**
  * `fairMergeMap(project, concurrencyOrOptions)`: `mergeMap` with fair, back-pressured dispatch.
@@ -18,17 +18,9 @@ import { fairMergeMap, roundRobin } from '../src/index.js';
  *   before the marble events of that frame.
  */
 describe('fairMergeMap', () => {
-  let testScheduler: TestScheduler;
-
-  beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => {
-      expect(actual).toEqual(expected);
-    });
-  });
-
   describe('fair order over a roundRobin node', () => {
     it('should alternate between leaves once a backlog waits for the slot', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // w holds the only slot from frame 0 to 3; meanwhile heal and scale queue events in the same frame.
         const heal = hot('   w(abc)---|          ');
         const scale = hot('  -(xy)----|          ');
@@ -40,7 +32,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should give a free slot the first arrival, then alternate the events queued behind it', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // All five arrive in frame 0, heal's first. a takes the free slot at once, leaving heal empty; b makes
         // heal join the rotation again, ahead of scale (whose x arrives after b). From there the leaves
         // alternate: b x c y. (Semantics 2: a leaf that receives its first event joins at the back.)
@@ -54,7 +46,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should serve one event of each leaf in turn with concurrency 1', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
         // a takes the free slot; heal, scale and migrate join the rotation in that order as their backlogs
         // arrive. Each completion frees the slot for the front leaf's next event: b x m, then c y.
         const heal = hot('    -(abc)--------------|');
@@ -92,7 +84,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should start the next events in rotation order as slots free with concurrency 2', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
         // Both slots are free at frame 1, so a and b start at once; when they complete, c and x take the slots,
         // then m and y.
         const heal = hot('    -(abc)--------------|');
@@ -125,7 +117,7 @@ describe('fairMergeMap', () => {
     });
 
     it("should serve a quiet leaf's late event after at most one turn of a noisy leaf", () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // q arrives at frame 4, behind a backlog of c, d, e, f. It waits for c only (FIFO would run all four
         // first: see "FIFO without by" below).
         const noisy = hot('  -(abcdef)-------|');
@@ -138,7 +130,7 @@ describe('fairMergeMap', () => {
     });
 
     it("should drain nested nodes (hosts, then VMs) in the seed's order", () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // While w runs, every VM queues one event. Legend: a compute1-vm1, b compute1-vm2, c compute2-vm1,
         // d compute2-vm2, e compute3-vm1, f compute3-vm2. Dispatched: compute1-vm1, compute2-vm1,
         // compute3-vm1, compute1-vm2, compute2-vm2, compute3-vm2.
@@ -162,7 +154,7 @@ describe('fairMergeMap', () => {
 
   describe('pause and resume mid-stream', () => {
     it('should skip a paused leaf, keep its events, and put it at the back of the rotation on resume', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable, testScheduler }) => {
         // Unpaused the order would be a b x c y d e. scale is paused at frame 6 (y waits) and resumed at
         // frame 10, behind heal, which still holds e.
         const heal = hot('   -(abcde)---|     ');
@@ -177,7 +169,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should skip every leaf of a paused host until it is resumed', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable, testScheduler }) => {
         // compute2 is in MAINTENANCE until frame 8: compute1's backlog runs alone meanwhile.
         const c1vm1 = hot('  w(ab)--|         ');
         const c2vm1 = hot('  -(xy)--|         ');
@@ -191,7 +183,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should not complete while a paused leaf still holds events', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable, testScheduler }) => {
         const heal = hot('   -a-|         ');
         const scale = hot('  --x|         ');
         const expected = '   --a-------x| ';
@@ -206,7 +198,7 @@ describe('fairMergeMap', () => {
 
   describe('add and delete mid-stream', () => {
     it('should subscribe an added leaf and hand back the queued events of a deleted one', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions, testScheduler }) => {
         // migrate is added at frame 2 and joins the rotation with m at frame 3. scale is deleted at frame 5
         // with x and y still queued: delete returns them, and they are never dispatched.
         const heal = hot('     -(abc)------|');
@@ -231,7 +223,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should hand back the queued events of a deleted host, every VM included', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable, testScheduler }) => {
         // While w runs, compute2's VMs queue x, y and z; compute2 is deleted at frame 2, before any of them ran.
         const c1vm1 = hot('  w(ab)---| ');
         const c2vm1 = hot('  -(xy)---| ');
@@ -250,7 +242,7 @@ describe('fairMergeMap', () => {
 
   describe('completion', () => {
     it('should complete only after the last projection completes', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
         const heal = hot('   -a|      ');
         const scale = hot('  --x|     ');
         const inners = {
@@ -267,7 +259,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should complete only after the backlog is drained', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         const heal = hot('   -(abc|)       ');
         const expected = '   --a-b-c|      ';
 
@@ -277,7 +269,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should not complete while a leaf is open, even with nothing queued or running', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         const heal = hot('   -a|      ');
         const scale = hot('  -------- ');
         const expected = '   --a----- ';
@@ -288,7 +280,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should stay open over an empty node', () => {
-      testScheduler.run(({ cold, expectObservable }) => {
+      runMarbles(({ cold, expectObservable }) => {
         const expected = '   --------';
 
         expectObservable(roundRobin<string>().pipe(fairMergeMap((v) => cold('-v|', { v }), 1))).toBe(expected);
@@ -298,7 +290,7 @@ describe('fairMergeMap', () => {
 
   describe('errors', () => {
     it('should error when a projection errors, cancelling the others and unsubscribing the leaves', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
         const heal = hot('   -a---b---|');
         const scale = hot('  --x-------');
         const leafSubs = '   ^---!     ';
@@ -320,7 +312,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should error when a leaf errors, cancelling the active projections', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
         const heal = hot('   -a---b---|');
         const scale = hot('  ----#     ');
         const leafSubs = '   ^---!     ';
@@ -339,7 +331,7 @@ describe('fairMergeMap', () => {
 
   describe('unsubscription', () => {
     it('should cancel active projections and unsubscribe every leaf', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
         // b is still queued at frame 6: it is never started.
         const heal = hot('   -a-b------|');
         const scale = hot('  --x-------|');
@@ -364,7 +356,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should unsubscribe nested leaves and projections when a downstream take completes', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
         const c1vm1 = hot('  -a-b----|');
         const c2vm1 = hot('  --x-----|');
         const leafSubs = '   ^---!    ';
@@ -387,7 +379,7 @@ describe('fairMergeMap', () => {
   describe('synchronous sources', () => {
     it('should stop pulling a synchronous source once the output is unsubscribed', () => {
       let pulled = 0;
-      testScheduler.run(({ expectObservable }) => {
+      runMarbles(({ expectObservable }) => {
         // Like mergeMap: take(1) closes the chain at the first value, so the source is asked for no more
         // (an endless synchronous source must not hang, nor fill the queue).
         const events = of('a', 'b', 'c', 'd').pipe(tap(() => pulled++));
@@ -405,7 +397,7 @@ describe('fairMergeMap', () => {
 
     it('should stop pulling a synchronous source once project throws', () => {
       let pulled = 0;
-      testScheduler.run(({ expectObservable }) => {
+      runMarbles(({ expectObservable }) => {
         const events = of('a', 'b', 'c', 'd').pipe(tap(() => pulled++));
         const expected = '#';
 
@@ -419,7 +411,7 @@ describe('fairMergeMap', () => {
 
     it('should neither pull a synchronous leaf further nor subscribe the next leaves once unsubscribed', () => {
       let pulled = 0;
-      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
         const heal = of('a', 'b', 'c').pipe(tap(() => pulled++));
         const scale = cold('-x|');
         const expected = '(a|)';
@@ -454,7 +446,7 @@ describe('fairMergeMap', () => {
     };
 
     it('should serve the keys in turn, not in arrival order', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
         // h1 floods the stream with a b c d, then h2 and h3 send one event each. a takes the free slot;
         // behind it h1, h2 and h3 alternate.
         const events = hot('  -(abcdxm)---|       ', jobs);
@@ -470,7 +462,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should build nested levels from a longer key path', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // Paths [host, vm]: host h1 alternates with h2, and inside h1, v1 alternates with v2.
         const events = hot('  w(abcx)---|', jobs);
         const expected = '    -w-a-x-c-b|';
@@ -483,7 +475,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should error when by throws, and unsubscribe the source', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
         const events = hot('  -a-b---|', jobs);
         const eventsSubs = '  ^--!    ';
         const expected = '    --a#    ';
@@ -499,7 +491,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should error with a TypeError when by returns no array', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         const events = hot('  -a---|', jobs);
         const expected = '    -#    ';
 
@@ -516,7 +508,7 @@ describe('fairMergeMap', () => {
 
   describe('FIFO without by', () => {
     it('should dispatch a plain stream in arrival order', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // The same stream as "should serve the keys in turn": without keys, x and m wait for all of h1.
         const events = hot('  -(abcdxm)---|       ');
         const expected = '    ---a--b--c--d--x--m|';
@@ -526,7 +518,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should be FIFO on a node that is piped through another operator first', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // Only a roundRobin node piped straight into fairMergeMap is pulled in rotation; here merge() hides it.
         const noisy = hot('  -(abcdef)-------|  ');
         const quiet = hot('  ----q-----------|  ');
@@ -540,7 +532,7 @@ describe('fairMergeMap', () => {
 
   describe('re-entrancy', () => {
     it('should dispatch events that a projection pushes while it is being dispatched', () => {
-      testScheduler.run(({ hot, expectObservable }) => {
+      runMarbles(({ hot, expectObservable }) => {
         // project(x) pushes a and b into heal and completes it, synchronously; they are dispatched right after x.
         const heal = new Subject<string>();
         const scale = hot('  -x-----|');
@@ -561,7 +553,7 @@ describe('fairMergeMap', () => {
 
   describe('the RxJS case list', () => {
     it('should emit nothing when the leaves never emit (never)', () => {
-      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
         const heal = cold('  -------');
         const healSubs = '   ^------';
         const expected = '   -------';
@@ -572,7 +564,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should complete at once when the leaves are empty (empty)', () => {
-      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
         const heal = cold('  |');
         const scale = cold(' |');
         const expected = '   |';
@@ -584,7 +576,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should project one event (one)', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
         const heal = hot('   -a-|   ');
         const inner = cold('  --v|  ', { v: 'healed' });
         const innerSubs = '  -^--!  ';
@@ -596,7 +588,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should emit every value of every projection (many)', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // Without a concurrency, every event starts at once, as with mergeMap.
         const heal = hot('   -a---b----|');
         const scale = hot('  --x-------|');
@@ -610,7 +602,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should error when the source errors (error)', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
         const events = hot('  -a-#   ');
         const eventsSubs = '  ^--!   ';
         const inner = cold('   -----v|');
@@ -624,7 +616,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should never complete while the source never completes (never-ending)', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         const events = hot('  -a--b------');
         const expected = '    --a--b-----';
 
@@ -633,7 +625,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should cancel everything when unsubscribed early (early unsubscribe)', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
         const events = hot('  -a-b----|');
         const unsub = '       ^----!   ';
         const eventsSubs = '  ^----!   ';
@@ -648,7 +640,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should error with what project throws (throwing callback)', () => {
-      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
         const heal = hot('   -a-b----|');
         const leafSubs = '   ^--!     ';
         const innerA = cold(' -----a|');
@@ -671,7 +663,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should pass project the index of each event in dispatch order', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // The index counts dispatches: the fair order (a, b, x, c) is not the arrival order (a, b, c, x).
         const heal = hot('   -(abc)---|        ');
         const scale = hot('  -x-------|        ');
@@ -684,7 +676,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should run projections that complete synchronously (arrays)', () => {
-      testScheduler.run(({ hot, expectObservable }) => {
+      runMarbles(({ hot, expectObservable }) => {
         const heal = hot('   -(ab)---(c|)  ');
         const expected = '   -(aAbB)-(cC|) ';
 

@@ -1,7 +1,7 @@
 import { of, take, tap, throwError } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { roundRobin } from '../src/index.js';
+import { runMarbles } from '../test/support/marbles.js';
 
 /**
  * `roundRobin(children)` subscribed directly, without `fairMergeMap`.
@@ -15,17 +15,20 @@ import { roundRobin } from '../src/index.js';
  * frame `n`, before the marble events of that frame.
  */
 describe('roundRobin', () => {
-  let testScheduler: TestScheduler;
-
-  beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => {
-      expect(actual).toEqual(expected);
-    });
-  });
-
   describe('subscribed directly', () => {
+    it('should emit the one event of a single leaf, and complete with it', () => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+        const heal = cold('  --a--|   ');
+        const healSubs = '   ^----!   ';
+        const expected = '   --a--|   ';
+
+        expectObservable(roundRobin({ heal })).toBe(expected);
+        expectSubscriptions(heal.subscriptions).toBe(healSubs);
+      });
+    });
+
     it('should emit each event as it arrives, like merge', () => {
-      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, expectObservable, expectSubscriptions }) => {
         const heal = hot('   -a---c---|    ');
         const healSubs = '   ^--------!    ';
         const scale = hot('  ---b---d---|  ');
@@ -39,7 +42,7 @@ describe('roundRobin', () => {
     });
 
     it('should emit events of the same frame in the order they arrive', () => {
-      testScheduler.run(({ hot, expectObservable }) => {
+      runMarbles(({ hot, expectObservable }) => {
         // `heal` was created first, so its events of frame 1 arrive first. No rotation: nothing waits.
         const heal = hot('   -(ab|)   ');
         const scale = hot('  -(xy|)   ');
@@ -50,7 +53,7 @@ describe('roundRobin', () => {
     });
 
     it('should emit the events of nested nodes as they arrive', () => {
-      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, expectObservable, expectSubscriptions }) => {
         const c1vm1 = hot('  -a-----|  ');
         const c1vm2 = hot('  ---b---|  ');
         const c2vm1 = hot('  --x----|  ');
@@ -66,7 +69,7 @@ describe('roundRobin', () => {
     });
 
     it('should accept a Map of children with any keys', () => {
-      testScheduler.run(({ hot, expectObservable }) => {
+      runMarbles(({ hot, expectObservable }) => {
         const one = hot('    -a--|  ');
         const two = hot('    --b---|');
         const expected = '   -ab---|';
@@ -85,7 +88,7 @@ describe('roundRobin', () => {
 
   describe('pause and resume', () => {
     it("should hold a paused child's events until resume, then emit them in arrival order", () => {
-      testScheduler.run(({ hot, expectObservable }) => {
+      runMarbles(({ hot, expectObservable, testScheduler }) => {
         const heal = hot('   -a-----b------| ');
         const scale = hot('  --x--y--z-----| ');
         //                      ^ pause('scale') at frame 3
@@ -100,7 +103,7 @@ describe('roundRobin', () => {
     });
 
     it('should wait for held events before it completes', () => {
-      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, expectObservable, expectSubscriptions, testScheduler }) => {
         const heal = hot('   -a--|         ');
         const scale = hot('  --x|          ');
         const leafSubs = '   ^--!          ';
@@ -118,7 +121,7 @@ describe('roundRobin', () => {
     });
 
     it('should keep a pause given before the subscription', () => {
-      testScheduler.run(({ hot, expectObservable }) => {
+      runMarbles(({ hot, expectObservable, testScheduler }) => {
         const heal = hot('   -a-b---|   ');
         const scale = hot('  --x----|   ');
         const expected = '   -a-b----(x|)';
@@ -130,7 +133,7 @@ describe('roundRobin', () => {
     });
 
     it('should hold every event below a paused nested node', () => {
-      testScheduler.run(({ hot, expectObservable }) => {
+      runMarbles(({ hot, expectObservable, testScheduler }) => {
         const c1vm1 = hot('  -a-----------|');
         const c2vm1 = hot('  --x---z------|');
         const c2vm2 = hot('  ---y---------|');
@@ -149,7 +152,7 @@ describe('roundRobin', () => {
 
   describe('completion', () => {
     it('should complete when every leaf has completed', () => {
-      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, expectObservable, expectSubscriptions }) => {
         const heal = hot('   -a-|     ');
         const healSubs = '   ^--!     ';
         const scale = hot('  ---b---| ');
@@ -163,7 +166,7 @@ describe('roundRobin', () => {
     });
 
     it('should complete at once when every leaf is empty', () => {
-      testScheduler.run(({ cold, expectObservable }) => {
+      runMarbles(({ cold, expectObservable }) => {
         const heal = cold('  |');
         const scale = cold(' |');
         const expected = '   |';
@@ -173,7 +176,7 @@ describe('roundRobin', () => {
     });
 
     it('should stay open when it has no children, waiting for add', () => {
-      testScheduler.run(({ expectObservable }) => {
+      runMarbles(({ expectObservable }) => {
         const expected = '   ------';
 
         expectObservable(roundRobin()).toBe(expected);
@@ -181,7 +184,7 @@ describe('roundRobin', () => {
     });
 
     it('should stay open when its children are empty nodes', () => {
-      testScheduler.run(({ expectObservable }) => {
+      runMarbles(({ expectObservable }) => {
         const expected = '   ------';
 
         expectObservable(roundRobin({ compute1: roundRobin(), compute2: roundRobin() })).toBe(expected);
@@ -189,7 +192,7 @@ describe('roundRobin', () => {
     });
 
     it('should never complete while a leaf never completes', () => {
-      testScheduler.run(({ hot, expectObservable }) => {
+      runMarbles(({ hot, expectObservable }) => {
         const heal = hot('   -a-|     ');
         const scale = hot('  --b----- ');
         const expected = '   -ab----- ';
@@ -199,7 +202,7 @@ describe('roundRobin', () => {
     });
 
     it('should emit nothing while its leaves emit nothing', () => {
-      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
         const heal = cold('  -------');
         const leafSubs = '   ^------';
         const expected = '   -------';
@@ -212,7 +215,7 @@ describe('roundRobin', () => {
 
   describe('errors', () => {
     it('should error when a leaf errors, and unsubscribe the other leaves', () => {
-      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, expectObservable, expectSubscriptions }) => {
         const heal = hot('   -a--#   ');
         const scale = hot('  --b----c');
         const leafSubs = '   ^---!   ';
@@ -225,7 +228,7 @@ describe('roundRobin', () => {
     });
 
     it('should not subscribe the next leaves when a leaf errors during the subscription', () => {
-      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
         // Like merge: once the output has errored, nothing more is subscribed.
         const heal = throwError(() => new Error('heal failed'));
         const scale = cold('-x|');
@@ -237,7 +240,7 @@ describe('roundRobin', () => {
     });
 
     it('should error when a nested leaf errors, with that error', () => {
-      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, expectObservable, expectSubscriptions }) => {
         const c1vm1 = hot('  -a------');
         const c2vm1 = hot('  ---#    ', undefined, new Error('compute2 unreachable'));
         const leafSubs = '   ^--!    ';
@@ -253,7 +256,7 @@ describe('roundRobin', () => {
 
   describe('unsubscription', () => {
     it('should unsubscribe every leaf, nested ones included, when unsubscribed early', () => {
-      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, expectObservable, expectSubscriptions }) => {
         const heal = hot('   -a---b---|');
         const c1vm1 = hot('  --x---y--|');
         const c1vm2 = hot('  ---z---w-|');
@@ -268,7 +271,7 @@ describe('roundRobin', () => {
     });
 
     it('should unsubscribe a leaf as soon as it completes', () => {
-      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, expectObservable, expectSubscriptions }) => {
         const heal = hot('   -a|      ');
         const healSubs = '   ^-!      ';
         const scale = hot('  ---b-----');
@@ -285,7 +288,7 @@ describe('roundRobin', () => {
 
   describe('synchronous leaves', () => {
     it('should emit the events of a synchronous leaf during the subscription', () => {
-      testScheduler.run(({ cold, expectObservable }) => {
+      runMarbles(({ cold, expectObservable }) => {
         const heal = of('a', 'b');
         const scale = cold(' -----x|');
         const expected = '   (ab)-x|';
@@ -295,7 +298,7 @@ describe('roundRobin', () => {
     });
 
     it('should wait for the leaves after a leaf that completes during the subscription', () => {
-      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, expectObservable, expectSubscriptions }) => {
         // heal is EMPTY-like: it completes before scale is even subscribed. The node must still wait for scale.
         const heal = of<string>();
         const scale = hot('  --x--|');
@@ -308,7 +311,7 @@ describe('roundRobin', () => {
     });
 
     it('should wait for every leaf of an added node when its first leaf completes at once', () => {
-      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions, testScheduler }) => {
         const vm1 = of('a');
         const vm2 = cold('     --b|');
         const vm2Subs = '    --^--!';
@@ -323,7 +326,7 @@ describe('roundRobin', () => {
 
     it('should neither pull a synchronous leaf further nor subscribe the next leaves once unsubscribed', () => {
       let pulled = 0;
-      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
         // Like merge: take(1) closes the chain at a, so heal is asked for nothing more and scale is never
         // subscribed (an endless synchronous leaf must not hang).
         const heal = of('a', 'b', 'c').pipe(tap(() => pulled++));
@@ -339,7 +342,7 @@ describe('roundRobin', () => {
 
   describe('add and delete mid-stream', () => {
     it('should subscribe a child added mid-stream and emit its events', () => {
-      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, expectObservable, expectSubscriptions, testScheduler }) => {
         const heal = hot('   -a---b---| ');
         const healSubs = '   ^--------! ';
         const scale = hot('  -x-y---z---|');
@@ -355,7 +358,7 @@ describe('roundRobin', () => {
     });
 
     it('should emit from a child added to an empty node, and complete with it', () => {
-      testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions, testScheduler }) => {
         const heal = cold('    -a-|');
         const healSubs = '   --^--!';
         const expected = '   ---a-|';
@@ -368,7 +371,7 @@ describe('roundRobin', () => {
     });
 
     it('should subscribe the leaves of a node added mid-stream', () => {
-      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, expectObservable, expectSubscriptions, testScheduler }) => {
         const c1vm1 = hot('  -a------|');
         const c2vm1 = hot('  -x--y---|');
         const c2vm2 = hot('  --z--w--|');
@@ -385,7 +388,7 @@ describe('roundRobin', () => {
     });
 
     it('should unsubscribe a deleted child and hand back the events it held', () => {
-      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, expectObservable, expectSubscriptions, testScheduler }) => {
         const heal = hot('   -a----b---| ');
         const healSubs = '   ^---------! ';
         const scale = hot('  --x-yz--w--|');
@@ -409,7 +412,7 @@ describe('roundRobin', () => {
     });
 
     it('should hand back the held events of every leaf below a deleted node', () => {
-      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, expectObservable, expectSubscriptions, testScheduler }) => {
         const c1vm1 = hot('  -a------|');
         const c2vm1 = hot('  --x-y---|');
         const c2vm2 = hot('  ---z----|');
@@ -430,7 +433,7 @@ describe('roundRobin', () => {
     });
 
     it('should complete when the only open leaf is deleted and the others have completed', () => {
-      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, expectObservable, expectSubscriptions, testScheduler }) => {
         const heal = hot('   -a-|      ');
         const scale = hot('  --x----y--');
         const scaleSubs = '  ^----!    ';

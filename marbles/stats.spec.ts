@@ -1,6 +1,6 @@
-import { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { FairStats, fairMergeMap, roundRobin, type FairSnapshot } from '../src/index.js';
+import { runMarbles } from '../test/support/marbles.js';
 
 /**
  * Live stats (issue 6, feature 5), read as documentation.
@@ -14,18 +14,10 @@ import { FairStats, fairMergeMap, roundRobin, type FairSnapshot } from '../src/i
  * scheduled first. Every figure of each snapshot is spelled out below.
  */
 describe('FairStats', () => {
-  let testScheduler: TestScheduler;
-
-  beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => {
-      expect(actual).toEqual(expected);
-    });
-  });
-
   const wait = (count: number, p50: number, p90: number, p99: number, max: number) => ({ count, p50, p90, p99, max });
 
   it('should emit a snapshot per notifier emission with queued, active, dispatched and waits per host', () => {
-    testScheduler.run(({ cold, hot, expectObservable }) => {
+    runMarbles(({ cold, hot, expectObservable, testScheduler }) => {
       // By host: a b of h1, x of h2, all in frame 0, concurrency 1. a takes the slot; b joins h1's leaf before x
       // creates h2, so h1 comes first again: a (0), b (3), x (6). The notifier fires at 4 and at 10.
       const events = hot('  (abx)-----------|', { a: ['h1', 'a'], b: ['h1', 'b'], x: ['h2', 'x'] });
@@ -85,7 +77,7 @@ describe('FairStats', () => {
   });
 
   it('should list nested nodes to the depth asked, with queued and active per node', () => {
-    testScheduler.run(({ cold, hot, expectObservable }) => {
+    runMarbles(({ cold, hot, expectObservable, testScheduler }) => {
       // A roundRobin tree: h1 with VMs v1 (a b) and v2 (c), h2 with v1 (x). Concurrency 2, projections 5 frames.
       // In frame 0, a and b arrive first and take the two free slots at once; c and x wait for them. So in the
       // window 0-2 h1 got both dispatches and h2 none: Jain's index (2 + 0)² / (2 · (4 + 0)) = 0.5.
@@ -138,7 +130,7 @@ describe('FairStats', () => {
   });
 
   it("should divide dispatches by weight in Jain's index, and leave paused keys out of it", () => {
-    testScheduler.run(({ cold, hot, expectObservable }) => {
+    runMarbles(({ cold, hot, expectObservable, testScheduler }) => {
       // heal has weight 2, concurrency 1, projections 3 frames. a takes the free slot at frame 0; then heal's two
       // turns b (3) and c (6), scale's x (9). At frame 12 (before x completes) heal had 3 dispatches, scale 1:
       // x = 3/2 and 1/1, so Jain's index is 2.5² / (2 · (2.25 + 1)) = 25/26. migrate is paused with m queued:
@@ -188,7 +180,7 @@ describe('FairStats', () => {
   });
 
   it('should time only the events that arrived while a snapshots subscription was live', () => {
-    testScheduler.run(({ cold, hot, expectObservable }) => {
+    runMarbles(({ cold, hot, expectObservable, testScheduler }) => {
       // A plain FIFO (no `by`, no node): no keys, totals only. a b c arrive at 0, before anyone watches; the
       // snapshots subscription starts at 2. b (dispatched at 3) and c (6) are counted but not timed; d arrives
       // at 6, while live, and is dispatched at 9 after waiting 3.
@@ -212,7 +204,7 @@ describe('FairStats', () => {
   });
 
   it('should give each snapshots subscription its own windows', () => {
-    testScheduler.run(({ cold, hot, expectObservable }) => {
+    runMarbles(({ cold, hot, expectObservable, testScheduler }) => {
       // Two watchers of one FairStats: every 3 frames, and once at 9. The first one is unsubscribed at 7.
       const events = hot('  (ab)-----------|', { a: ['h1', 'a'], b: ['h2', 'b'] });
       const every3 = hot('  ---n--n--n-----|');
@@ -269,7 +261,7 @@ describe('FairStats', () => {
   });
 
   it('should error a second operator subscription that is given the same FairStats', () => {
-    testScheduler.run(({ cold, hot, expectObservable }) => {
+    runMarbles(({ cold, hot, expectObservable }) => {
       const events = hot('-a-|');
       const stats = new FairStats();
       const operator = fairMergeMap((v: string) => cold('v|', { v }), { stats });
@@ -285,7 +277,7 @@ describe('FairStats', () => {
   });
 
   it('should complete and error with the notifier', () => {
-    testScheduler.run(({ hot, expectObservable }) => {
+    runMarbles(({ hot, expectObservable, testScheduler }) => {
       const stats = new FairStats({ now: () => testScheduler.now() });
       const empty = {
         time: 1,

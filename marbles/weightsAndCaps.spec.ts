@@ -1,6 +1,6 @@
-import { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { fairMergeMap, roundRobin } from '../src/index.js';
+import { runMarbles } from '../test/support/marbles.js';
 
 /**
  * Weights and per-node caps (issue 6), read as documentation.
@@ -16,17 +16,9 @@ import { fairMergeMap, roundRobin } from '../src/index.js';
  * slot frees 3 frames after it was taken. `testScheduler.schedule(fn, n)` calls a control method at frame `n`.
  */
 describe('weights and caps', () => {
-  let testScheduler: TestScheduler;
-
-  beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => {
-      expect(actual).toEqual(expected);
-    });
-  });
-
   describe('weights', () => {
     it('should give a child of weight 2 two turns in a row, then one to its sibling', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // w holds the only slot while heal and scale queue. Then heal (weight 2) serves a b, scale x, heal c d, scale y.
         const heal = hot('   w(abcd)----------------|     ');
         const scale = hot('  -(xy)------------------|     ');
@@ -38,7 +30,7 @@ describe('weights and caps', () => {
     });
 
     it('should move a weighted child to the back as soon as it runs empty', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // heal has weight 3 but only a: it goes to the back after one turn, and scale is served.
         const heal = hot('   w(a)-----------| ');
         const scale = hot('  -(xy)----------| ');
@@ -50,7 +42,7 @@ describe('weights and caps', () => {
     });
 
     it('should apply a weight set at run time from the next turn', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable, testScheduler }) => {
         // Plain alternation (a x b) until setWeight('scale', 2) at frame 8; then scale gets two turns: y z, then c.
         const heal = hot('   w(abc)------------------| ');
         const scale = hot('  -(xyz)------------------| ');
@@ -63,7 +55,7 @@ describe('weights and caps', () => {
     });
 
     it('should weigh the branches of a by tree with a function of the key path', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // Host h1 has weight 2: two of its events for each of h2's.
         const events = hot('  w(abcxy)-------------|', {
           w: ['h1', 'w'],
@@ -86,7 +78,7 @@ describe('weights and caps', () => {
 
   describe('caps', () => {
     it('should run at most one action per VM, keeping the other slot busy with another VM', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // Projections take 5 frames here (`----v|`). vm1 (cap 1) queues heal a b and migrate m; vm2 queues x y z.
         // Concurrency 2, but vm1 never runs two at once: a and x start together. When a completes (frame 5) vm1
         // rejoins behind vm2, so y takes that slot and b the one x frees; then z and m the same way.
@@ -102,7 +94,7 @@ describe('weights and caps', () => {
     });
 
     it('should cap a Subject leaf through its parent', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // heal may have one action at a time, scale is not capped. With 3 slots a, x and y start; b waits for a.
         const heal = hot('   (ab)----------| ');
         const scale = hot('  (xy)----------| ');
@@ -114,7 +106,7 @@ describe('weights and caps', () => {
     });
 
     it('should cap per depth of a by tree: at most 2 per host and 1 per VM', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // h1 has VMs v1 (a b) and v2 (c); h2 has v1 (x). Concurrency 4: a, c and x start; b waits, since v1 of h1
         // is at its cap of 1 (and h1 at its cap of 2). When a completes, b runs.
         const events = hot('  (abcx)--------|', {
@@ -137,7 +129,7 @@ describe('weights and caps', () => {
     });
 
     it('should let a node rejoin at the back of the rotation when one of its actions completes', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable }) => {
         // Concurrency 1 in all, host h1 capped at 1 as well: the cap only changes who is eligible. a runs; when it
         // completes, h1 rejoins behind h2 and h3 (which queued meanwhile): x, m, then b.
         const h1 = hot('  (ab)---------------|');
@@ -151,7 +143,7 @@ describe('weights and caps', () => {
     });
 
     it('should apply a cap set at run time, and let a raised cap fill the free slots at once', () => {
-      testScheduler.run(({ cold, hot, expectObservable }) => {
+      runMarbles(({ cold, hot, expectObservable, testScheduler }) => {
         // vm1 starts with cap 1 (a runs, b c wait, 2 of 3 slots idle). setCap(3) at frame 1 starts b and c.
         const vm1 = hot('  (abc)---------| ');
         const expected = ' --a(bc)-------| ';

@@ -1,6 +1,5 @@
 // The dashboard's stats stream and its parts, without a broker (they live with the service's tests; milliseconds).
 import { map, NEVER, of, Subject, throwError, type Observable } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
   dashboardView,
@@ -15,6 +14,7 @@ import {
   type StatsSource,
 } from '../src/index.js';
 import { parseViewQuery } from '../src/dashboardRoutes.js';
+import { createTestScheduler } from '../../test/support/marbles.js';
 
 const baseStats: SchedulerStats = {
   consuming: true,
@@ -57,8 +57,6 @@ function fakeSource(changes: Observable<unknown> = NEVER) {
   };
   return source satisfies StatsSource;
 }
-
-const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 describe('WaitWindow', () => {
   it('reports exact nearest-rank percentiles up to 2,048 waits, and the exact maximum', () => {
@@ -125,7 +123,7 @@ describe('statsStream', () => {
   it('emits a snapshot at once, then at most one per interval however many changes arrive (leading and trailing)', () => {
     // A change every 10 ms for 1 s, then silence: snapshots at 0 (subscribe), then every 250 ms while changes keep
     // coming, one trailing snapshot for the last of them, then only the heartbeat (every 1000 ms).
-    const scheduler = testScheduler();
+    const scheduler = createTestScheduler();
     scheduler.run(({ hot, expectObservable }) => {
       const changes = hot(`${'a 9ms '.repeat(100)}`);
       const source = fakeSource(changes);
@@ -140,7 +138,7 @@ describe('statsStream', () => {
   });
 
   it('folds 10,000 synchronous changes into one snapshot', () => {
-    const scheduler = testScheduler();
+    const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable, cold }) => {
       const changes = new Subject<void>();
       const source = fakeSource(changes);
@@ -159,7 +157,7 @@ describe('statsStream', () => {
   });
 
   it('shares one computation and one broker look among its subscribers, and stops when the last one leaves', () => {
-    const scheduler = testScheduler();
+    const scheduler = createTestScheduler();
     const source = fakeSource();
     scheduler.run(({ cold, expectObservable }) => {
       const stream = statsStream(source, { intervalMs: 250, heartbeatMs: 1000, brokerRefreshMs: 5000, scheduler });
@@ -178,7 +176,7 @@ describe('statsStream', () => {
   });
 
   it('computes rates, backlogs, paused hosts and VMs, and the fairness index over busy hosts', () => {
-    const scheduler = testScheduler();
+    const scheduler = createTestScheduler();
     const source = fakeSource();
     const activity = (dispatched: number, active = 0): HostActivity => ({
       dispatched,
@@ -236,7 +234,7 @@ describe('statsStream', () => {
   });
 
   it('keeps the last broker look when the broker is away', () => {
-    const scheduler = testScheduler();
+    const scheduler = createTestScheduler();
     const source = fakeSource();
     source.depths = { hosts: { h: 5 }, parked: {} };
     let fail = false;

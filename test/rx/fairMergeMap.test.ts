@@ -14,11 +14,12 @@ import {
   type ObservableInput,
   type Subscriber,
 } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RoundRobinQueue, fairMergeMap, roundRobin } from '../../src/index.js';
 import { Gates } from '../support/Gates.js';
 import { record } from '../support/record.js';
+import { runMarbles } from '../support/marbles.js';
+import { SEED_ORDER } from '../support/seedOrder.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -139,20 +140,7 @@ describe('fairMergeMap', () => {
         for (let v = 1; v <= 2; v++)
           for (let i = 0; i < 2; i++) source.next({ host: `compute${h}`, vm: `vm${v}`, id: String(i) });
       b.release();
-      expect(r.values).toEqual([
-        'compute1-vm1-0',
-        'compute2-vm1-0',
-        'compute3-vm1-0',
-        'compute1-vm2-0',
-        'compute2-vm2-0',
-        'compute3-vm2-0',
-        'compute1-vm1-1',
-        'compute2-vm1-1',
-        'compute3-vm1-1',
-        'compute1-vm2-1',
-        'compute2-vm2-1',
-        'compute3-vm2-1',
-      ]);
+      expect(r.values).toEqual(SEED_ORDER);
     });
 
     it('should rotate inside a node before coming back to it (two levels)', () => {
@@ -570,8 +558,7 @@ describe('fairMergeMap', () => {
 
   describe('semantic 9: virtual time', () => {
     it('should give exact frames: fair order with `by`', () => {
-      const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-      testScheduler.run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, cold, expectObservable, expectSubscriptions }) => {
         const values = { a: 'h1:a', b: 'h1:b', c: 'h1:c', x: 'h2:x' };
         const source = hot('  -abcx---------|', values);
         const sourceSubs = '  ^-------------!';
@@ -591,8 +578,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should give exact frames: FIFO without `by`', () => {
-      const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-      testScheduler.run(({ hot, cold, expectObservable }) => {
+      runMarbles(({ hot, cold, expectObservable }) => {
         const values = { a: 'h1:a', b: 'h1:b', c: 'h1:c', x: 'h2:x' };
         const source = hot('  -abcx---------|', values);
         const inner = cold('   -----(v|)');
@@ -602,8 +588,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should give exact frames with concurrency 2', () => {
-      const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-      testScheduler.run(({ hot, cold, expectObservable }) => {
+      runMarbles(({ hot, cold, expectObservable }) => {
         const values = { a: 'h1:a', b: 'h1:b', c: 'h1:c', x: 'h2:x', y: 'h2:y' };
         const source = hot('  -abcxy---|', values);
         const inner = cold('   ---(v|)');
@@ -617,8 +602,7 @@ describe('fairMergeMap', () => {
     });
 
     it('should cancel at an early unsubscription', () => {
-      const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-      testScheduler.run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, cold, expectObservable, expectSubscriptions }) => {
         const source = hot('  -abc------|');
         const inner = cold('   ---(v|)');
         const unsub = '       -----!';

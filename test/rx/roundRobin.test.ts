@@ -1,9 +1,10 @@
 import { EMPTY, Observable, Subject, map, of, take, throwError } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FifoQueue, RoundRobin, fairMergeMap, roundRobin } from '../../src/index.js';
 import { Gates } from '../support/Gates.js';
 import { record } from '../support/record.js';
+import { runMarbles } from '../support/marbles.js';
+import { SEED_ORDER } from '../support/seedOrder.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -35,21 +36,6 @@ function seedCloud(): {
   }
   return { cloud: roundRobin(children), leaf: (h, v) => leaves.get(`${h}-${v}`) as Subject<string>, hosts };
 }
-
-const SEED_ORDER = [
-  'compute1-vm1-0',
-  'compute2-vm1-0',
-  'compute3-vm1-0',
-  'compute1-vm2-0',
-  'compute2-vm2-0',
-  'compute3-vm2-0',
-  'compute1-vm1-1',
-  'compute2-vm1-1',
-  'compute3-vm1-1',
-  'compute1-vm2-1',
-  'compute2-vm2-1',
-  'compute3-vm2-1',
-];
 
 function pushSeedEvents(leaf: (h: number, v: number) => Subject<string>): void {
   for (let h = 1; h <= 3; h++)
@@ -618,8 +604,7 @@ describe('roundRobin', () => {
 
   describe('semantic 9: virtual time', () => {
     it('should give exact frames with TestScheduler', () => {
-      const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-      testScheduler.run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, cold, expectObservable, expectSubscriptions }) => {
         const heal = hot('   -a-b-c---------|');
         const scale = hot('  --x------------|');
         const inner = cold('           -----(v|)');
@@ -641,8 +626,7 @@ describe('roundRobin', () => {
     });
 
     it('should emit on arrival when subscribed directly', () => {
-      const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, expectObservable, expectSubscriptions }) => {
         const heal = hot('  -a-b---|');
         const scale = hot(' --x-y----|');
         const expected = '  -axby----|';
@@ -653,8 +637,7 @@ describe('roundRobin', () => {
     });
 
     it('should cancel everything at an early unsubscription', () => {
-      const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-      testScheduler.run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      runMarbles(({ hot, cold, expectObservable, expectSubscriptions }) => {
         const heal = hot('   -a-b-c---------|');
         const scale = hot('  --x------------|');
         const inner = cold('           -----(v|)');

@@ -1,78 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hostQueue, Producer, topology } from '../../src/index.js';
+import { cleanUp, finish, start, tempDir } from '../support/cli.js';
 import { amqpUrl, queueDepth, rawConnection, uniqueNamespace, waitFor } from './helpers.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const handler = fileURLToPath(new URL('./fixtures/recordingHandler.mjs', import.meta.url));
 
-interface Run {
-  readonly child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  readonly exited: Promise<number | null>;
-}
-
-const children: ChildProcess[] = [];
-const dirs: string[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function start(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
-    cwd: root,
-    env: { ...process.env, RXJS_FAIR_TOKEN: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const run: Run = {
-    child,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-  };
-  child.stdout?.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
-  return run;
-}
-
-async function finish(run: Run, timeoutMs = 30_000): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`still running after ${timeoutMs} ms: ${run.stdout}${run.stderr}`)),
-      timeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([run.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rxjs-fair-cli-'));
-  dirs.push(dir);
-  return dir;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+afterEach(cleanUp);
 
 describe.skipIf(amqpUrl === '')('rxjs-fair serve and produce (real broker)', () => {
   it('serves: one line once consuming, runs what `produce --generate` publishes, and on SIGTERM lets running actions finish and exits 0', async () => {
@@ -189,56 +126,20 @@ describe.skipIf(amqpUrl === '')('rxjs-fair serve and produce (real broker)', () 
     expect(await finish(serve, 15_000)).toBe(0);
   });
 
-  it('refuses a bad configuration with one line naming what is wrong, and a non-zero exit', async () => {
-    const closedPort = await freePort();
+  // The other bad configurations are refused before any connection: service/test/cli.test.ts, without a broker.
+  it('refuses an --http port in use once connected, with one line naming it, and a non-zero exit', async () => {
     const taken = createServer().listen(0, '127.0.0.1');
     await new Promise((resolve) => taken.once('listening', resolve));
     const takenPort = (taken.address() as { port: number }).port;
-    const cases: [string[], RegExp][] = [
-      [
-        ['serve', '--amqp', amqpUrl, '--http', String(takenPort), '--token', 't'],
-        new RegExp(`^rxjs-fair: --http: cannot listen on 127\\.0\\.0\\.1:${takenPort}: the port is in use`),
-      ],
-      [
-        ['serve', '--amqp', `amqp://guest:secret@127.0.0.1:${closedPort}`],
-        new RegExp(
-          `^rxjs-fair: cannot connect to the broker at amqp://guest:\\*\\*\\*@127\\.0\\.0\\.1:${closedPort}: connection refused`,
-        ),
-      ],
-      [['serve', '--amqp', 'http://example'], /^rxjs-fair: --amqp: expected an amqp:\/\/ or amqps:\/\/ URL/],
-      [
-        ['serve', '--amqp', amqpUrl, '--handler', './no/such/handler.js'],
-        /^rxjs-fair: --handler: \.\/no\/such\/handler\.js not found/,
-      ],
-      [
-        ['serve', '--amqp', amqpUrl, '--handler', 'test/integration/fixtures/noHandle.mjs'],
-        /^rxjs-fair: --handler: .*noHandle\.mjs exports no function `handle`/,
-      ],
-      [
-        ['serve', '--amqp', amqpUrl, '--http', '70000', '--token', 't'],
-        /^error: option '--http <port>' argument '70000' is invalid\. Expected a port number/,
-      ],
-      [['serve', '--amqp', amqpUrl, '--http', '0'], /^rxjs-fair: --http needs a bearer token/],
-      [
-        ['serve', '--amqp', amqpUrl, '--concurrency', '0'],
-        /^error: option '--concurrency <n>' argument '0' is invalid/,
-      ],
-      [['produce', '--amqp', amqpUrl], /^error: nothing to publish/],
-      [['produce', '--amqp', amqpUrl, '--file', 'no-such.ndjson'], /^rxjs-fair: --file: no-such\.ndjson not found/],
-      [
-        ['produce', '--amqp', amqpUrl, '--availability', '{"h":"SLEEPING"}'],
-        /^rxjs-fair: --availability: h: must be "ACTIVE"/,
-      ],
-    ];
-    const runs = cases.map(([args]) => start(args));
-    for (const [i, [args, expected]] of cases.entries()) {
-      const run = runs[i] as Run;
-      const code = await finish(run);
-      expect(code, args.join(' ')).not.toBe(0);
-      expect(run.stderr.trim().split('\n'), `${args.join(' ')}: ${run.stderr}`).toHaveLength(1);
-      expect(run.stderr, args.join(' ')).toMatch(expected);
-      expect(run.stdout, args.join(' ')).toBe('');
-    }
+    const args = ['serve', '--amqp', amqpUrl, '--http', String(takenPort), '--token', 't'];
+    const run = start(args);
+    const code = await finish(run);
+    expect(code, args.join(' ')).not.toBe(0);
+    expect(run.stderr.trim().split('\n'), `${args.join(' ')}: ${run.stderr}`).toHaveLength(1);
+    expect(run.stderr, args.join(' ')).toMatch(
+      new RegExp(`^rxjs-fair: --http: cannot listen on 127\\.0\\.0\\.1:${takenPort}: the port is in use`),
+    );
+    expect(run.stdout, args.join(' ')).toBe('');
     taken.close();
   });
 

@@ -1,19 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { headers, hostKey, Producer, Scheduler, topology, type FairEvent } from '../../src/index.js';
-import { amqpUrl, drainQueue, rawConnection, uniqueNamespace, waitFor } from './helpers.js';
+import { headers, hostKey, Producer, Scheduler, topology } from '../../src/index.js';
+import { amqpUrl, drainQueue, event, rawConnection, uniqueNamespace, waitFor } from './helpers.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
-});
-
-const event = (id: string, extra: Partial<FairEvent> = {}): FairEvent => ({
-  id,
-  host: 'h1',
-  vm: 'vm1',
-  policy: 'heal',
-  action: 'heal',
-  ...extra,
 });
 
 describe.skipIf(amqpUrl === '')('dead letters (real broker)', () => {

@@ -1,5 +1,6 @@
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
 import { inject } from 'vitest';
+import type { FairEvent } from '../../src/index.js';
 
 /** The test broker's URL ('' when the integration tests are skipped on purpose: see globalSetup.ts). */
 export const amqpUrl = inject('amqpUrl');
@@ -59,4 +60,9 @@ export async function queueDepth(connection: ChannelModel, queue: string): Promi
   } finally {
     await channel.close().catch(() => {});
   }
+}
+
+/** An event of host h1, VM vm1, policy and action heal, with `extra` over it. */
+export function event(id: string, extra: Partial<FairEvent> = {}): FairEvent {
+  return { id, host: 'h1', vm: 'vm1', policy: 'heal', action: 'heal', ...extra };
 }

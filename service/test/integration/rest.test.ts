@@ -1,19 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FairSnapshot } from 'rxjs-fair';
-import { Scheduler, type FairEvent } from '../../src/index.js';
+import { Scheduler } from '../../src/index.js';
 import { startRestServer, type RestServer } from '../../src/restServer.js';
-import { amqpUrl, uniqueNamespace, waitFor } from './helpers.js';
+import { amqpUrl, event, uniqueNamespace, waitFor } from './helpers.js';
 
 const TOKEN = 'test-token-123';
-const event = (id: string, extra: Partial<FairEvent> = {}): FairEvent => ({
-  id,
-  host: 'h1',
-  vm: 'vm1',
-  policy: 'heal',
-  action: 'heal',
-  ...extra,
-});
-
 describe.skipIf(amqpUrl === '')('REST API (real broker)', () => {
   const ran: string[] = [];
   let scheduler: Scheduler;
