@@ -18,7 +18,7 @@ export interface DrainLimits {
  * is then paused, and the caller should answer with `Connection: close` and let the connection go.
  */
 export function drainRequest(request: IncomingMessage, limits: DrainLimits): Promise<boolean> {
-  if (request.complete || request.destroyed) return Promise.resolve(true);
+  if (request.complete || request.readableEnded || request.destroyed) return Promise.resolve(true);
   return new Promise((resolve) => {
     let read = 0;
     const onData = (chunk: Buffer | string) => {

@@ -86,7 +86,7 @@ export function createRestServer(scheduler: Scheduler, options: RestServerOption
   // closing at once makes a client still sending fail with EPIPE instead of reading the answer.
   app.addHook('onSend', async (request, reply, payload) => {
     const raw = request.raw;
-    if (raw.complete || raw.destroyed) return payload;
+    if (raw.complete || raw.readableEnded || raw.destroyed) return payload; // (complete: Node; readableEnded: inject)
     const declared = Number(raw.headers['content-length']);
     const drained = declared > drainLimit ? false : await drainRequest(raw, { bytes: drainLimit, ms: drainTimeout });
     // Drained: the connection is clean again, whatever fastify said when it refused the body.

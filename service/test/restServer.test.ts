@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createRestServer, type RestServerOptions } from '../src/restServer.js';
 import type { Scheduler } from '../src/Scheduler.js';
+import { checkEvent, MAX_DEPTH } from '../src/schemas.js';
 
 const TOKEN = 'test-token-123';
 const stub = { consuming: true } as unknown as Scheduler;
@@ -74,6 +75,38 @@ describe('token check', () => {
     }
     const none = await app.inject({ method: 'GET', url: '/stats' });
     expect(none.statusCode).toBe(401);
+  });
+});
+
+describe('event depth', () => {
+  const nested = (depth: number): unknown => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`);
+  const event = { id: '1', host: 'h', vm: 'v', policy: 'p', action: 'a' };
+
+  it(`takes fields nested ${MAX_DEPTH} deep and refuses deeper ones with 400, at any depth, naming the field`, async () => {
+    expect(checkEvent({ ...event, payload: nested(MAX_DEPTH) })).toBeTruthy();
+    const app = createRestServer(stub, { token: TOKEN, dashboard: false });
+    servers.push(app);
+    const post = (body: unknown) =>
+      app.inject({
+        method: 'POST',
+        url: '/events',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        payload: JSON.stringify(body),
+      });
+    const reason = `must not nest deeper than ${MAX_DEPTH} levels`;
+    for (const depth of [MAX_DEPTH + 1, 3000]) {
+      const response = await post({ ...event, payload: nested(depth) });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toEqual({ error: 'Bad Request', field: 'payload', reason });
+    }
+    // 100,000 deep: JSON.stringify would overflow the stack; the check does not.
+    const deepest = await app.inject({
+      method: 'POST',
+      url: '/events',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      payload: `[${JSON.stringify(event)},${JSON.stringify(event).replace(/}$/, `,"extra":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)}]`,
+    });
+    expect(deepest.json()).toEqual({ error: 'Bad Request', field: '[1].extra', reason });
   });
 });
 
