@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { drainRequest } from './bodyDrain.js';
 import { defaultDashboardDir, registerDashboard } from './dashboardRoutes.js';
 import type { Scheduler } from './Scheduler.js';
 import { statsStream, type StatsStreamOptions } from './statsStream.js';
@@ -13,6 +14,20 @@ export interface RestServerOptions {
    * @default 1048576 (1 MiB)
    */
   readonly bodyLimit?: number;
+  /**
+   * A request answered while its body is still arriving (413 over `bodyLimit`, 401/403, 404, 415) has the rest of
+   * its body read and discarded before the answer goes out, so that the client, still sending, gets to read it; up
+   * to this many bytes more. Past that (or a declared Content-Length over it) the answer goes out with
+   * `Connection: close` and the connection is closed.
+   * @default 67108864 (64 MiB)
+   */
+  readonly drainLimit?: number;
+  /**
+   * The longest wait, in ms, for the rest of such a body (a client sending slowly holds nothing longer); then as
+   * over `drainLimit`.
+   * @default 10000
+   */
+  readonly drainTimeout?: number;
   /**
    * The dashboard page's folder (the Vite build of dashboard/), or false for none. The stream
    * (`GET /dashboard/stream`) is there either way.
@@ -54,13 +69,32 @@ export interface RestServer {
  * failing field, 413 over the body limit, 415 for a body that is not JSON, 503 while the broker is away.
  */
 export function createRestServer(scheduler: Scheduler, options: RestServerOptions): FastifyInstance {
-  const { token, bodyLimit = 1024 * 1024 } = options;
+  const { token, bodyLimit = 1024 * 1024, drainLimit = 64 * 1024 * 1024, drainTimeout = 10_000 } = options;
   if (typeof token !== 'string' || token === '') throw new TypeError('Expected a non-empty `token`');
-  if (!Number.isInteger(bodyLimit) || bodyLimit < 1)
-    throw new TypeError(`Expected \`bodyLimit\` to be a positive integer, got ${String(bodyLimit)}`);
+  for (const [name, value, least] of [
+    ['bodyLimit', bodyLimit, 1],
+    ['drainLimit', drainLimit, 0],
+    ['drainTimeout', drainTimeout, 0],
+  ] as const) {
+    if (!Number.isInteger(value) || value < least)
+      throw new TypeError(`Expected \`${name}\` to be an integer from ${least} up, got ${String(value)}`);
+  }
   const expected = digest(token);
   const app = Fastify({ bodyLimit, logger: false, return503OnClosing: true });
   app.removeContentTypeParser('text/plain'); // JSON only: anything else gets 415
+
+  // An answer given while the body still arrives waits until the rest is read and discarded (bounded): answering and
+  // closing at once makes a client still sending fail with EPIPE instead of reading the answer.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const raw = request.raw;
+    if (raw.complete || raw.readableEnded || raw.destroyed) return payload; // (complete: Node; readableEnded: inject)
+    const declared = Number(raw.headers['content-length']);
+    const drained = declared > drainLimit ? false : await drainRequest(raw, { bytes: drainLimit, ms: drainTimeout });
+    // Drained: the connection is clean again, whatever fastify said when it refused the body.
+    if (drained) reply.removeHeader('connection');
+    else void reply.header('connection', 'close');
+    return payload;
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.public === true) return;

@@ -33,6 +33,12 @@ export const MAX_WEIGHT = 1000;
 /** Longest host, VM, policy and action name: queue names are built from host and VM names. */
 export const MAX_KEY_LENGTH = 100;
 
+/**
+ * Deepest nesting of arrays and objects in an event's fields (`payload` and any other): JSON.parse takes any depth,
+ * but JSON.stringify recurses, and a payload some thousands deep made publishing fail half-way through a batch.
+ */
+export const MAX_DEPTH = 32;
+
 const key = { type: 'string', minLength: 1, maxLength: MAX_KEY_LENGTH } as const;
 const state = { enum: ['ACTIVE', 'DOWN', 'MAINTENANCE'] } as const;
 
@@ -98,6 +104,7 @@ function compiled() {
 export function checkEvent(value: unknown): FairEvent {
   const validate = compiled().event;
   if (!validate(value)) throw toInvalidInput(validate.errors);
+  checkDepth(value as FairEvent, '');
   return value as FairEvent;
 }
 
@@ -106,7 +113,22 @@ export function checkEvents(value: unknown): FairEvent[] {
   if (!Array.isArray(value)) return [checkEvent(value)];
   const validate = compiled().events;
   if (!validate(value)) throw toInvalidInput(validate.errors);
+  value.forEach((event: FairEvent, index) => checkDepth(event, `[${index}].`));
   return value as FairEvent[];
+}
+
+/** Throws when a field of the event nests deeper than {@link MAX_DEPTH}; iterative, so any depth is safe to look at. */
+function checkDepth(event: FairEvent, prefix: string): void {
+  for (const [field, root] of Object.entries(event)) {
+    const stack: [unknown, number][] = [[root, 1]];
+    while (stack.length > 0) {
+      const [value, depth] = stack.pop() as [unknown, number];
+      if (value === null || typeof value !== 'object') continue;
+      if (depth > MAX_DEPTH)
+        throw new InvalidInputError(`${prefix}${field}`, `must not nest deeper than ${MAX_DEPTH} levels`);
+      for (const child of Object.values(value)) stack.push([child, depth + 1]);
+    }
+  }
 }
 
 /** Checks an availability change; throws an {@link InvalidInputError} naming the failing host or VM. */
