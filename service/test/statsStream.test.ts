@@ -30,6 +30,7 @@ const baseStats: SchedulerStats = {
   malformed: 0,
   parked: 0,
   conflated: 0,
+  skipped: 0,
   weights: {},
   availability: {},
 };
