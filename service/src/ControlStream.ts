@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { ConfirmPublisher } from './ConfirmPublisher.js';
+import { StreamReader } from './StreamReader.js';
 import type { AvailabilityPatch, WeightsPatch } from './schemas.js';
 import type { Topology } from './topology.js';
 
@@ -13,9 +13,7 @@ export type ControlMessage =
   /** An availability change, in force from here on. */
   | { readonly type: 'availability'; readonly patch: AvailabilityPatch }
   /** Host weights, in force from here on (1 puts a host back to the default). */
-  | { readonly type: 'weights'; readonly weights: WeightsPatch }
-  /** A reader's marker: once it reads its own, it has read everything written before. */
-  | { readonly type: 'sync'; readonly id: string };
+  | { readonly type: 'weights'; readonly weights: WeightsPatch };
 
 /** Appends a message to the control stream; resolves once the broker confirmed it. */
 export function publishControl(publisher: ConfirmPublisher, t: Topology, message: ControlMessage): Promise<void> {
@@ -26,67 +24,34 @@ export function publishControl(publisher: ConfirmPublisher, t: Topology, message
 }
 
 /**
- * Reads the control stream from its first message, then follows it. `sync()` returns once everything written
- * before the call has been read: it appends a marker of its own and waits until the marker comes back.
+ * Reads the control stream from its first message, then follows it, handing each message of the registry to
+ * `onMessage`. `sync()` returns once everything written before the call has been read.
  */
 export class ControlStream {
-  #channel: Channel | undefined;
-  /** Markers appended by `sync()` and not read back yet: how to settle each. */
-  readonly #markers = new Map<string, { resolve: () => void; reject: (error: Error) => void }>();
+  readonly #reader: StreamReader;
 
   constructor(
     readonly connection: ChannelModel,
     readonly topology: Topology,
     readonly onMessage: (message: ControlMessage) => void,
-  ) {}
+  ) {
+    this.#reader = new StreamReader(connection, topology.control, (message) => this.#read(message));
+  }
 
   /** Starts reading; returns the channel it reads on. */
-  async start(): Promise<Channel> {
-    const channel = await this.connection.createChannel();
-    this.#channel = channel;
-    channel.on('error', () => {}); // followed by 'close', which the owner watches
-    channel.on('close', () => {
-      for (const { reject } of this.#markers.values()) reject(new Error('the broker connection closed'));
-      this.#markers.clear();
-    });
-    await channel.prefetch(1000);
-    await channel.consume(this.topology.control, (message) => this.#read(channel, message), {
-      noAck: false,
-      arguments: { 'x-stream-offset': 'first' },
-    });
-    return channel;
+  start(): Promise<Channel> {
+    return this.#reader.start('first');
   }
 
-  async sync(publisher: ConfirmPublisher, timeoutMs = 30_000): Promise<void> {
-    const id = randomUUID();
-    const seen = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#markers.delete(id);
-        reject(new Error(`the control stream ${this.topology.control} did not answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#markers.set(id, {
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-    });
-    seen.catch(() => {}); // awaited below; not unhandled if the publish fails first
-    await publishControl(publisher, this.topology, { type: 'sync', id });
-    await seen;
+  sync(publisher: ConfirmPublisher, timeoutMs?: number): Promise<void> {
+    return this.#reader.sync(publisher, timeoutMs);
   }
 
-  async close(): Promise<void> {
-    await this.#channel?.close().catch(() => {});
+  close(): Promise<void> {
+    return this.#reader.close();
   }
 
-  #read(channel: Channel, message: ConsumeMessage | null): void {
-    if (message === null) return; // cancelled by the broker
-    channel.ack(message);
+  #read(message: ConsumeMessage): void {
     let value: ControlMessage;
     try {
       value = JSON.parse(message.content.toString()) as ControlMessage;
@@ -94,12 +59,6 @@ export class ControlStream {
       return; // not ours: the stream is append-only, so a stray message is skipped, not dead-lettered
     }
     if (value === null || typeof value !== 'object') return;
-    if (value.type === 'sync') {
-      const marker = this.#markers.get(value.id);
-      this.#markers.delete(value.id);
-      marker?.resolve();
-      return;
-    }
     this.onMessage(value);
   }
 }

@@ -2,6 +2,7 @@ import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqp
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { FairStats, fairMergeMap, type FairSnapshot } from 'rxjs-fair';
 import { Availability } from './Availability.js';
+import { Completions } from './Completions.js';
 import { ConfirmPublisher } from './ConfirmPublisher.js';
 import { connectBroker, redactUrl } from './connectBroker.js';
 import { DispatchStats, type HostActivity } from './DispatchStats.js';
@@ -73,6 +74,13 @@ export interface SchedulerOptions extends TopologyOptions {
    */
   readonly latest?: readonly string[];
   /**
+   * How long after an event was done its redelivery is recognised and not run again, in ms (0: never; every
+   * redelivery runs). The ids done are shared by every scheduler through the `<ns>.done` stream, kept an hour, so
+   * at most 3,600,000.
+   * @default 600000 (10 minutes)
+   */
+  readonly dedupeWindow?: number;
+  /**
    * Where warnings go (a lost broker, a failed park).
    * @default a line on stderr
    */
@@ -100,6 +108,8 @@ export interface SchedulerStats {
   readonly parked: number;
   /** Events of a `latest` policy replaced by a newer one before they ran (acknowledged). */
   readonly conflated: number;
+  /** Redelivered events not run again because they were done already (acknowledged). */
+  readonly skipped: number;
   /** Host weights other than 1 (turns in a row at the front of the rotation), from `PUT /weights`. */
   readonly weights: Record<string, number>;
   readonly availability: Record<string, AvailabilityState | Record<string, AvailabilityState>>;
@@ -182,8 +192,21 @@ export class Scheduler {
   #starting: Promise<void> | undefined;
   /** Actions running, across sessions, and who waits for them to finish. */
   #active = 0;
+  /** Actions done whose message waits for its record in the done stream before its ack. */
+  #recording = 0;
   #idle: (() => void)[] = [];
-  readonly #counts = { done: 0, retried: 0, failed: 0, timedOut: 0, malformed: 0, parked: 0, conflated: 0 };
+  readonly #counts = {
+    done: 0,
+    retried: 0,
+    failed: 0,
+    timedOut: 0,
+    malformed: 0,
+    parked: 0,
+    conflated: 0,
+    skipped: 0,
+  };
+  /** The ids done lately, by every scheduler, across connections (absent with `dedupeWindow: 0`). */
+  readonly #completions: Completions | undefined;
   /** Host weights from the control stream (other than 1), applied to each session's tree. */
   readonly #weights = new Map<string, number>();
   readonly #caps: { readonly host: number; readonly vm: number };
@@ -217,6 +240,16 @@ export class Scheduler {
     this.#caps = { host, vm };
     this.#cost = costOf(options.cost);
     this.#latest = new Set(checkNames(options.latest ?? [], '`latest`'));
+    const { dedupeWindow = 600_000 } = options;
+    if (!Number.isInteger(dedupeWindow) || dedupeWindow < 0 || dedupeWindow > 3_600_000) {
+      throw new TypeError(
+        `Expected \`dedupeWindow\` to be an integer from 0 to 3600000 ms, got ${String(dedupeWindow)}`,
+      );
+    }
+    this.#completions =
+      dedupeWindow === 0
+        ? undefined
+        : new Completions(topology(options), { windowMs: dedupeWindow, maxIds: 1_000_000 });
     this.topology = topology(options);
     this.concurrency = concurrency;
     this.actionTimeout = actionTimeout;
@@ -454,6 +487,13 @@ export class Scheduler {
         if (!current.closing) void current.connection.close().catch(() => {});
       });
       await control.sync(publisher);
+      if (this.#completions !== undefined) {
+        // Read before consuming: a message redelivered at once must find the ids done before it.
+        const channel = await this.#completions.attach(connection, publisher);
+        channel.on('close', () => {
+          if (!current.closing) void current.connection.close().catch(() => {});
+        });
+      }
       session.live = true;
       await Promise.all([...this.#hosts].map((host) => this.#reconcile(current, host)));
       if (session.closed) throw new Error('the broker closed the connection while the scheduler started');
@@ -475,6 +515,7 @@ export class Scheduler {
     session.closed = true;
     session.subscription.unsubscribe();
     await session.control?.close();
+    await this.#completions?.detach(session.connection);
     await session.connection.close().catch(() => {});
   }
 
@@ -484,6 +525,7 @@ export class Scheduler {
     session.live = false;
     // The events of the actions still running go back to the broker: tell their handlers, the event runs again.
     session.end.abort(new Error('the scheduler lost the broker: the event will be delivered again'));
+    void this.#completions?.detach(session.connection);
     session.subscription.unsubscribe();
     if (this.#state !== 'running') return;
     this.#state = 'reconnecting';
@@ -691,6 +733,37 @@ export class Scheduler {
     }
     const delivery: Delivery = { event, message, queue, parked, session, received: performance.now(), settled: false };
     if (!session.live || this.#state === 'stopping') return this.#nack(delivery);
+    const completions = this.#completions;
+    if (completions !== undefined) {
+      if (completions.has(event.id)) return this.#skip(delivery);
+      // Redelivered: another scheduler may have done it a moment ago; read the record up to now first.
+      if (message.fields.redelivered) {
+        void completions.sync().then(
+          () => (completions.has(event.id) ? this.#skip(delivery) : this.#take(delivery)),
+          () => this.#nack(delivery),
+        );
+        return;
+      }
+    }
+    this.#take(delivery);
+  }
+
+  #done(delivery: Delivery): void {
+    this.#counts.done++; // counted before the ack, which tells `changes`
+    this.#ack(delivery);
+  }
+
+  /** A redelivered event that was done already: acknowledged, not run again. */
+  #skip(delivery: Delivery): void {
+    this.#counts.skipped++; // counted before the ack, which tells `changes`
+    this.#ack(delivery);
+  }
+
+  /** Queues a received event in the tree, or moves it out of the way if its VM was paused meanwhile. */
+  #take(delivery: Delivery): void {
+    const { event, parked, session } = delivery;
+    if (delivery.settled) return;
+    if (!session.live || this.#state === 'stopping') return this.#nack(delivery);
     if (!this.availability.isRunnable(event.host, event.vm)) {
       // Paused while this message was on its way: a host's queue is being cancelled, a parked one too.
       if (parked || !this.availability.isHostActive(event.host)) this.#nack(delivery);
@@ -751,12 +824,19 @@ export class Scheduler {
     const result = await runAction(this.#options.handle, event, this.actionTimeout, session.end.signal);
     this.#active--;
     this.#dispatchStats.finished(event.host, event.vm);
-    if (this.#active === 0) for (const resolve of this.#idle.splice(0)) resolve();
-    if (result.ok) {
-      this.#counts.done++; // counted before the ack, which tells `changes`
-      this.#ack(delivery);
+    if (result.ok && this.#completions !== undefined) {
+      // Recorded before the ack, so that a redelivery finds the record if the ack is lost. The slot is free
+      // meanwhile: the message is still held (within the prefetch) until its record is confirmed.
+      this.#recording++;
+      void this.#completions.record(event.id).then(() => {
+        this.#recording--;
+        this.#done(delivery);
+        this.#checkIdle();
+      });
       return;
     }
+    this.#checkIdle();
+    if (result.ok) return this.#done(delivery);
     if (result.reason instanceof ActionTimeoutError) this.#counts.timedOut++;
     // Interrupted because the scheduler stops or lost the broker: not the action's failure, it runs again.
     else if (session.end.signal.aborted) return this.#nack(delivery);
@@ -863,8 +943,13 @@ export class Scheduler {
     this.#changed();
   }
 
+  /** Wakes `stop()` once no action runs and every action done is acknowledged (or given up with its session). */
+  #checkIdle(): void {
+    if (this.#active === 0 && this.#recording === 0) for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
   #whenIdle(timeoutMs: number): Promise<void> {
-    if (this.#active === 0) return Promise.resolve();
+    if (this.#active === 0 && this.#recording === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       this.#idle.push(() => {

@@ -3,7 +3,16 @@
  * service (amqplib, fastify) with a dynamic import, so the other commands never load them.
  */
 import { Command, Option } from 'commander';
-import { actionCosts, capsPair, nameList, portNumber, positiveInteger, seedNumber, skewShare } from './flagParsers.js';
+import {
+  actionCosts,
+  capsPair,
+  nameList,
+  nonNegativeInteger,
+  portNumber,
+  positiveInteger,
+  seedNumber,
+  skewShare,
+} from './flagParsers.js';
 import { MAX_ACTION_TIMEOUT } from './runAction.js';
 
 /** The flags of `serve`, as parsed. */
@@ -24,6 +33,7 @@ export interface ServeFlags {
   readonly caps?: { readonly host?: number; readonly vm?: number };
   readonly cost?: Readonly<Record<string, number>>;
   readonly latest?: readonly string[];
+  readonly dedupeWindow: number;
 }
 
 /** The flags of `produce`, as parsed. */
@@ -94,6 +104,12 @@ export function registerServiceCommands(program: Command): Command {
       'on SIGTERM, how long running actions may take to finish (then their signal aborts)',
       positiveInteger(),
       30_000,
+    )
+    .option(
+      '--dedupe-window <ms>',
+      'an event redelivered this long after it was done is not run again (0: every redelivery runs; at most 1 h)',
+      nonNegativeInteger(3_600_000),
+      600_000,
     )
     .option(
       '--action-timeout <ms>',

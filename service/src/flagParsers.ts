@@ -17,6 +17,16 @@ export function positiveInteger(max = Number.MAX_SAFE_INTEGER): (value: string) 
   };
 }
 
+/** A parser for a flag that takes an integer from 0 up to `max`. */
+export function nonNegativeInteger(max: number): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (!digits.test(value)) throw new InvalidArgumentError('Expected an integer from 0 up.');
+    if (number > max) throw new InvalidArgumentError(`Expected at most ${max}.`);
+    return number;
+  };
+}
+
 /** A share of the events, in [0, 1). */
 export function skewShare(value: string): number {
   const number = Number(value);

@@ -23,6 +23,7 @@ export async function runServe(flags: ServeFlags, out: NodeJS.WritableStream = p
     maxAttempts: flags.maxAttempts,
     retryDelay: flags.retryDelay,
     actionTimeout: flags.actionTimeout,
+    dedupeWindow: flags.dedupeWindow,
     ...(flags.caps === undefined ? {} : { caps: flags.caps }),
     ...(flags.cost === undefined ? {} : { cost: flags.cost }),
     ...(flags.latest === undefined ? {} : { latest: flags.latest }),

@@ -11,6 +11,7 @@ import type { Channel } from 'amqplib';
  * - `<ns>.control`, a stream: the registry that every scheduler reads in full on start. It holds the hosts
  *   (announced by a publisher before its first event for a host), the parked queues, and every availability
  *   change in order, so the current availability is durable and shared.
+ * - `<ns>.done`, a stream kept an hour: the ids of the events done, so that a redelivered one is not run again.
  * - `<ns>.parked.<host>.<vm>`: a paused VM's events, moved out of the host queue so that they hold none of what the
  *   scheduler fetches for the rest of the host; consumed again once the VM is back.
  * - `<ns>.retry` (a headers exchange) and `<ns>.retry.<ms>` queues: a failed action waits there for its backoff, then
@@ -22,6 +23,7 @@ export interface Topology {
   readonly namespace: string;
   readonly events: string;
   readonly control: string;
+  readonly done: string;
   readonly retry: string;
   readonly dead: string;
   /** The delays of the retry queues, in ms: attempt n (from 1) waits `retryDelays[n - 1]`. */
@@ -78,6 +80,7 @@ export function topology(options: TopologyOptions = {}): Topology {
     namespace,
     events: `${namespace}.events`,
     control: `${namespace}.control`,
+    done: `${namespace}.done`,
     retry: `${namespace}.retry`,
     dead: `${namespace}.dead`,
     retryDelays: Array.from({ length: maxAttempts - 1 }, (_, i) => retryDelay * 2 ** i),
@@ -108,6 +111,11 @@ export async function assertTopology(channel: Channel, t: Topology): Promise<voi
   await channel.assertQueue(t.dead, { durable: true });
   await channel.bindQueue(t.dead, t.dead, '');
   await channel.assertQueue(t.control, { durable: true, arguments: { 'x-queue-type': 'stream' } });
+  // Small segments, so that the hour's retention lets old ids go (a stream is trimmed a whole segment at a time).
+  await channel.assertQueue(t.done, {
+    durable: true,
+    arguments: { 'x-queue-type': 'stream', 'x-max-age': '1h', 'x-stream-max-segment-size-bytes': 8 * 1024 * 1024 },
+  });
   await channel.assertExchange(t.retry, 'headers', { durable: true });
   for (const delay of t.retryDelays) {
     const queue = retryQueue(t, delay);

@@ -29,6 +29,7 @@ const baseStats: SchedulerStats = {
   malformed: 0,
   parked: 0,
   conflated: 0,
+  skipped: 0,
   weights: {},
   availability: {},
 };

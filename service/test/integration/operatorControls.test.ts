@@ -141,7 +141,12 @@ describe.skipIf(amqpUrl === '')("operators' controls (real broker)", () => {
     );
     release();
     await waitFor('the newest state', () => ran.includes('s3'));
-    await waitFor('settled', () => scheduler.stats().active === 0);
+    await waitFor(
+      'settled',
+      () => scheduler.stats().done === 2,
+      10_000,
+      () => scheduler.stats(),
+    );
     expect(ran).toEqual(['block', 's3']);
     expect(scheduler.stats()).toMatchObject({ done: 2, conflated: 2, failed: 0 });
   });

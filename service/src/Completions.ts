@@ -1,0 +1,151 @@
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { ConfirmPublisher } from './ConfirmPublisher.js';
+import { StreamReader } from './StreamReader.js';
+import type { Topology } from './topology.js';
+
+/** How long, and how many, completed ids are remembered. */
+export interface CompletionsOptions {
+  /** An event redelivered this long after it was done is run again. */
+  readonly windowMs: number;
+  /** The most ids held in memory; the oldest go first. */
+  readonly maxIds: number;
+}
+
+/** How long a record may wait for the broker's confirm before its message is acknowledged anyway. */
+const RECORD_TIMEOUT_MS = 5000;
+
+/**
+ * The ids of the events done, shared by every scheduler through a stream (`<ns>.done`). A scheduler appends an
+ * event's id once its action is done, before it acknowledges the message; every scheduler reads the stream from
+ * `windowMs` ago when it connects, and follows it. An event redelivered after it was done (its acknowledgement
+ * lost with the broker, or with the connection of the scheduler that ran it) is then recognised and not run again.
+ *
+ * The ids live as long as the scheduler, across its connections: an action that ends while the broker is away is
+ * remembered here, and appended to the stream once connected again, before anything is consumed.
+ *
+ * What still runs twice: an action done whose id reached neither the stream nor the scheduler that gets the
+ * redelivery (its scheduler died before the broker confirmed the id), and an action still running when its
+ * scheduler died.
+ */
+export class Completions {
+  /** Id -> when it was done (ms since the epoch), oldest first. */
+  readonly #ids = new Map<string, number>();
+  /** Ids done while no connection could take them, appended on the next one. */
+  #unrecorded: string[] = [];
+  #connection: ChannelModel | undefined;
+  #reader: StreamReader | undefined;
+  #publisher: ConfirmPublisher | undefined;
+  /** Ids waiting for the end of this turn of the event loop, to be appended in one message. */
+  #batch: { readonly publisher: ConfirmPublisher; readonly ids: string[]; readonly sent: Promise<void> } | undefined;
+
+  constructor(
+    readonly topology: Topology,
+    readonly options: CompletionsOptions,
+  ) {}
+
+  /**
+   * Follows the stream on a new connection: appends what was done while disconnected, reads the ids done in the
+   * last `windowMs` up to now, and returns the channel it keeps reading on.
+   */
+  async attach(connection: ChannelModel, publisher: ConfirmPublisher): Promise<Channel> {
+    const reader = new StreamReader(connection, this.topology.done, (message) => this.#read(message));
+    this.#connection = connection;
+    this.#reader = reader;
+    this.#publisher = publisher;
+    const channel = await reader.start({ since: Date.now() - this.options.windowMs });
+    const unrecorded = this.#unrecorded;
+    this.#unrecorded = [];
+    if (unrecorded.length > 0) await this.#send(publisher, unrecorded);
+    await reader.sync(publisher);
+    return channel;
+  }
+
+  /** Stops following the stream on that connection (it is going); ids done from now on wait for the next one. */
+  async detach(connection: ChannelModel): Promise<void> {
+    if (this.#connection !== connection) return;
+    const reader = this.#reader;
+    this.#connection = undefined;
+    this.#reader = undefined;
+    this.#publisher = undefined;
+    await reader?.close();
+  }
+
+  /** Whether an event of this id was done within the window, as far as this scheduler has read. */
+  has(id: string): boolean {
+    this.#forgetOld(Date.now());
+    return this.#ids.has(id);
+  }
+
+  /** Reads what other schedulers appended up to now (before deciding about a redelivered message). */
+  async sync(): Promise<void> {
+    if (this.#reader !== undefined && this.#publisher !== undefined) await this.#reader.sync(this.#publisher);
+  }
+
+  /**
+   * Remembers an id done and appends it to the stream; resolves once the broker has it, or once it is kept for the
+   * next connection (this one failed, or the broker did not confirm within 5 s). Never rejects.
+   */
+  async record(id: string): Promise<void> {
+    this.#remember(id, Date.now());
+    const publisher = this.#publisher;
+    if (publisher === undefined) return void this.#unrecorded.push(id);
+    await this.#append(publisher, id);
+  }
+
+  /**
+   * Appends an id, in one message with the other ids done in the same turn of the event loop (one line each): a
+   * busy scheduler appends a few messages a second, not one per event.
+   */
+  #append(publisher: ConfirmPublisher, id: string): Promise<void> {
+    let batch = this.#batch;
+    if (batch === undefined || batch.publisher !== publisher) {
+      const ids: string[] = [];
+      const sent = new Promise<void>((resolve) => setImmediate(() => resolve())).then(() => this.#send(publisher, ids));
+      batch = { publisher, ids, sent };
+      this.#batch = batch;
+      void sent.finally(() => {
+        if (this.#batch === batch) this.#batch = undefined;
+      });
+    }
+    batch.ids.push(id);
+    return batch.sent;
+  }
+
+  async #send(publisher: ConfirmPublisher, ids: string[]): Promise<void> {
+    if (this.#batch?.ids === ids) this.#batch = undefined; // ids done from now on go in the next message
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), RECORD_TIMEOUT_MS)));
+    const sent = publisher
+      .sendToQueue(this.topology.done, Buffer.from(ids.join('\n')), {
+        persistent: true,
+        timestamp: Math.floor(Date.now() / 1000),
+      })
+      .then(
+        () => 'sent' as const,
+        () => 'failed' as const,
+      );
+    const outcome = await Promise.race([sent, late]);
+    clearTimeout(timer);
+    if (outcome === 'failed') this.#unrecorded.push(...ids);
+  }
+
+  #read(message: ConsumeMessage): void {
+    const at = message.properties.timestamp as number | undefined; // seconds, as AMQP has it
+    for (const id of message.content.toString().split('\n'))
+      this.#remember(id, typeof at === 'number' ? at * 1000 : Date.now());
+  }
+
+  #remember(id: string, at: number): void {
+    this.#ids.delete(id); // to the end: the Map stays in the order ids were done
+    this.#ids.set(id, at);
+    if (this.#ids.size > this.options.maxIds) this.#ids.delete(this.#ids.keys().next().value as string);
+    this.#forgetOld(at);
+  }
+
+  #forgetOld(now: number): void {
+    for (const [id, at] of this.#ids) {
+      if (now - at <= this.options.windowMs) return;
+      this.#ids.delete(id);
+    }
+  }
+}
