@@ -9,7 +9,7 @@ const nodeBuiltins = {
   message: 'Only the service and the bin know Node: the library bundles for the browser.',
 };
 const network = {
-  group: ['amqplib', 'fastify', 'ajv', 'commander', 'cli-progress'],
+  group: ['amqplib', 'fastify', 'ajv', 'commander', 'cli-progress', 'prom-client'],
   message: 'Only the service knows networks and servers (service/).',
 };
 

@@ -87,6 +87,14 @@ export interface SchedulerOptions extends TopologyOptions {
   readonly log?: (line: string) => void;
 }
 
+/** An event dispatched: its action starts now, after `waitMs` in the scheduler. */
+export interface Dispatch {
+  readonly host: string;
+  readonly vm: string;
+  /** From the moment the scheduler received the event to its dispatch, in ms. */
+  readonly waitMs: number;
+}
+
 /** What the scheduler has done since it started; `queued` is what it holds in memory, by host and VM. */
 export interface SchedulerStats {
   readonly consuming: boolean;
@@ -214,6 +222,9 @@ export class Scheduler {
   readonly #latest: ReadonlySet<string>;
   /** Per host: dispatches, running actions, waits (what the dashboard shows). */
   readonly #dispatchStats = new DispatchStats();
+  /** Each dispatch, while anyone listens (the metrics' wait histogram). */
+  readonly #dispatches = new Subject<Dispatch>();
+  readonly #dispatches$ = this.#dispatches.asObservable();
   /** Pinged when something `stats()` or `activity()` tell has changed, while anyone listens. */
   readonly #changes = new Subject<void>();
   readonly #changes$ = this.#changes.asObservable();
@@ -274,6 +285,11 @@ export class Scheduler {
    */
   get changes(): Observable<void> {
     return this.#changes$;
+  }
+
+  /** Each event as it is dispatched, with its wait (synchronously). Costs nothing while nobody subscribes. */
+  get dispatches(): Observable<Dispatch> {
+    return this.#dispatches$;
   }
 
   /** Hosts it knows, from the control stream. */
@@ -820,6 +836,8 @@ export class Scheduler {
     this.#active++;
     const now = performance.now();
     this.#dispatchStats.dispatched(event.host, event.vm, now - delivery.received, now);
+    if (this.#dispatches.observed)
+      this.#dispatches.next({ host: event.host, vm: event.vm, waitMs: now - delivery.received });
     this.#changed();
     const result = await runAction(this.#options.handle, event, this.actionTimeout, session.end.signal);
     this.#active--;

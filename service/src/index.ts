@@ -1,5 +1,5 @@
 // The scheduler service and the producer (@rxjs-fair/service): Node only, over RabbitMQ (amqplib).
-export { Scheduler, type SchedulerOptions, type SchedulerStats } from './Scheduler.js';
+export { Scheduler, type Dispatch, type SchedulerOptions, type SchedulerStats } from './Scheduler.js';
 export {
   ActionTimeoutError,
   runAction,
@@ -34,6 +34,9 @@ export {
   type HostState,
 } from './dashboardView.js';
 export { DispatchStats, type HostActivity } from './DispatchStats.js';
+
+// Prometheus metrics (prom-client), what GET /metrics answers.
+export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';
 export { WaitWindow } from './WaitWindow.js';
 
 // Events and availability: the contract's JSON, and their checks (shared by AMQP and REST).

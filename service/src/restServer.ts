@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { drainRequest } from './bodyDrain.js';
 import { defaultDashboardDir, registerDashboard } from './dashboardRoutes.js';
+import { createMetrics, type MetricsOptions } from './metrics.js';
 import type { Scheduler } from './Scheduler.js';
 import { statsStream, type StatsStreamOptions } from './statsStream.js';
 import { checkAvailability, checkEvents, checkWeights, InvalidInputError } from './schemas.js';
@@ -36,6 +37,8 @@ export interface RestServerOptions {
   readonly dashboard?: string | false;
   /** Timing of the dashboard's stats stream (throttle, heartbeat, broker look). */
   readonly stats?: StatsStreamOptions;
+  /** `GET /metrics`: how many hosts get series of their own, and how long the stats stream runs after a scrape. */
+  readonly metrics?: MetricsOptions;
 }
 
 export interface StartRestServerOptions extends RestServerOptions {
@@ -61,6 +64,7 @@ export interface RestServer {
  * - `GET /stats`: what the scheduler holds and has done, the library's `FairStats` snapshot (`library`: per host and
  *   VM queued and active, per host dispatches and waits since the previous `GET /stats`, Jain's index), and what
  *   waits in the broker per host.
+ * - `GET /metrics`: Prometheus metrics (`rxjs_fair_*`), token required like the API.
  * - `GET /health`: 200 while it consumes from the broker, 503 otherwise; no token needed.
  * - `GET /`: the dashboard page (no token to load it; it asks for the token), and `GET /dashboard/stream`, its
  *   live data as Server-Sent Events (token), from one throttled stats stream shared by every client.
@@ -140,10 +144,16 @@ export function createRestServer(scheduler: Scheduler, options: RestServerOption
     inBroker: await scheduler.queueDepths().catch(() => ({})),
   }));
 
+  // One stats stream for the dashboard's clients and the metrics: the broker's queues are read once for all.
+  const snapshots = statsStream(scheduler, options.stats);
   registerDashboard(app, {
     dir: options.dashboard === undefined ? defaultDashboardDir() : options.dashboard,
-    snapshots: statsStream(scheduler, options.stats),
+    snapshots,
   });
+
+  const metrics = createMetrics(scheduler, snapshots, options.metrics);
+  app.addHook('onClose', async () => metrics.close());
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.scrape()));
 
   app.setNotFoundHandler((request, reply) => {
     void reply
