@@ -305,8 +305,10 @@ function showRow(row: Row, host: HostRow | undefined, scale: number): void {
   setNumber(row.queued, host.queued, formatCount(host.queued));
   setNumber(row.inBroker, host.inBroker, host.inBroker === null ? '–' : formatCount(host.inBroker));
   setNumber(row.rate, host.rate, formatRate(host.rate));
-  setNumber(row.p50, host.waits?.p50 ?? null, formatWait(host.waits?.p50));
-  setNumber(row.p99, host.waits?.p99 ?? null, formatWait(host.waits?.p99));
+  // End to end (publish to dispatch) when the producer stamped its events; the part in the scheduler otherwise.
+  const waits = host.endToEnd ?? host.waits;
+  setNumber(row.p50, waits?.p50 ?? null, formatWait(waits?.p50));
+  setNumber(row.p99, waits?.p99 ?? null, formatWait(waits?.p99));
 }
 
 // --- side panels --------------------------------------------------------------------------------------------

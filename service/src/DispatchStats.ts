@@ -11,6 +11,11 @@ export interface HostActivity {
   readonly activeByVm: Readonly<Record<string, number>>;
   /** Waits (ms) from the moment the scheduler received an event to its dispatch, over the last 30 to 60 s. */
   readonly waits: WaitPercentiles | null;
+  /**
+   * Waits (ms) from the moment the producer published an event to its dispatch (end to end: in the broker, then in
+   * the scheduler), over the last 30 to 60 s; events published without a time are not counted.
+   */
+  readonly endToEnd: WaitPercentiles | null;
 }
 
 interface HostEntry {
@@ -18,11 +23,12 @@ interface HostEntry {
   active: number;
   readonly activeByVm: Map<string, number>;
   readonly waits: WaitWindow;
+  readonly endToEnd: WaitWindow;
 }
 
 /**
  * What the scheduler records per host as it dispatches (for the dashboard): O(1) per dispatch and per finished
- * action, at most about 32 KB per host (a `WaitWindow` each: two `WaitSketch`es). Reading it (`snapshot`) is O(hosts).
+ * action, at most about 64 KB per host (two `WaitWindow`s: four `WaitSketch`es, small until a host has many waits). Reading it (`snapshot`) is O(hosts).
  */
 export class DispatchStats {
   readonly #hosts = new Map<string, HostEntry>();
@@ -33,13 +39,24 @@ export class DispatchStats {
     this.#windowMs = windowMs;
   }
 
-  /** An event of `host`/`vm` was dispatched after waiting `waitMs`; its action starts now. */
-  dispatched(host: string, vm: string, waitMs: number, now: number): void {
+  /**
+   * An event of `host`/`vm` was dispatched after waiting `waitMs` in the scheduler (and `endToEndMs` since it was
+   * published, when known); its action starts now.
+   */
+  dispatched(host: string, vm: string, waitMs: number, now: number, endToEndMs?: number): void {
     let entry = this.#hosts.get(host);
     if (entry === undefined) {
-      entry = { dispatched: 0, active: 0, activeByVm: new Map(), waits: new WaitWindow(this.#windowMs) };
+      const windowMs = this.#windowMs;
+      entry = {
+        dispatched: 0,
+        active: 0,
+        activeByVm: new Map(),
+        waits: new WaitWindow(windowMs),
+        endToEnd: new WaitWindow(windowMs),
+      };
       this.#hosts.set(host, entry);
     }
+    if (endToEndMs !== undefined) entry.endToEnd.record(endToEndMs, now);
     entry.dispatched++;
     entry.active++;
     entry.activeByVm.set(vm, (entry.activeByVm.get(vm) ?? 0) + 1);
@@ -65,6 +82,7 @@ export class DispatchStats {
         active: entry.active,
         activeByVm: Object.fromEntries(entry.activeByVm),
         waits: entry.waits.summary(now),
+        endToEnd: entry.endToEnd.summary(now),
       });
     }
     return out;

@@ -2,7 +2,7 @@ import type { Channel } from 'amqplib';
 import type { ConfirmPublisher } from './ConfirmPublisher.js';
 import { publishControl } from './ControlStream.js';
 import type { AvailabilityPatch, FairEvent } from './schemas.js';
-import { assertHostQueue, hostKey, type Topology } from './topology.js';
+import { assertHostQueue, headers, hostKey, type Topology } from './topology.js';
 
 /**
  * Puts events into the broker, under their host. Before its first event for a host it announces the host on the
@@ -40,10 +40,14 @@ export class EventPublisher {
   async publish(event: FairEvent): Promise<void> {
     if (!this.#ready.has(event.host)) await this.ensureHost(event.host);
     await this.publisher.ready();
+    const now = Date.now();
     return this.publisher.publish(this.topology.events, hostKey(event.host), Buffer.from(JSON.stringify(event)), {
       persistent: true,
       contentType: 'application/json',
       messageId: event.id,
+      // The publish time, for the end-to-end wait: AMQP's own timestamp is in whole seconds, the header in ms.
+      timestamp: Math.floor(now / 1000),
+      headers: { [headers.published]: now },
     });
   }
 

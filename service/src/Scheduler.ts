@@ -93,6 +93,8 @@ export interface Dispatch {
   readonly vm: string;
   /** From the moment the scheduler received the event to its dispatch, in ms. */
   readonly waitMs: number;
+  /** From the moment the producer published it to its dispatch, in ms, if the producer said when. */
+  readonly endToEndMs: number | undefined;
 }
 
 /** What the scheduler has done since it started; `queued` is what it holds in memory, by host and VM. */
@@ -132,6 +134,8 @@ interface Delivery {
   readonly session: Session;
   /** When the scheduler received it (`performance.now()`): its wait, until dispatch, is recorded per host. */
   readonly received: number;
+  /** When the producer published it (ms since the epoch, the producer's clock), if it said. */
+  readonly published: number | undefined;
   /** Acknowledged or handed back already: a message is settled once, or its channel fails. */
   settled: boolean;
 }
@@ -747,7 +751,17 @@ export class Scheduler {
       );
       return;
     }
-    const delivery: Delivery = { event, message, queue, parked, session, received: performance.now(), settled: false };
+    const received = performance.now();
+    const delivery: Delivery = {
+      event,
+      message,
+      queue,
+      parked,
+      session,
+      received,
+      published: publishedAt(message),
+      settled: false,
+    };
     if (!session.live || this.#state === 'stopping') return this.#nack(delivery);
     const completions = this.#completions;
     if (completions !== undefined) {
@@ -835,9 +849,11 @@ export class Scheduler {
     }
     this.#active++;
     const now = performance.now();
-    this.#dispatchStats.dispatched(event.host, event.vm, now - delivery.received, now);
+    // End to end from the producer's clock: skew between the machines adds to it (a negative wait counts as 0).
+    const endToEndMs = delivery.published === undefined ? undefined : Math.max(0, Date.now() - delivery.published);
+    this.#dispatchStats.dispatched(event.host, event.vm, now - delivery.received, now, endToEndMs);
     if (this.#dispatches.observed)
-      this.#dispatches.next({ host: event.host, vm: event.vm, waitMs: now - delivery.received });
+      this.#dispatches.next({ host: event.host, vm: event.vm, waitMs: now - delivery.received, endToEndMs });
     this.#changed();
     const result = await runAction(this.#options.handle, event, this.actionTimeout, session.end.signal);
     this.#active--;
@@ -1036,4 +1052,10 @@ function checkNames(names: readonly unknown[], what: string): string[] {
     if (typeof name !== 'string' || name === '')
       throw new TypeError(`Expected ${what} to hold non-empty names, got ${JSON.stringify(name)}`);
   return names as string[];
+}
+
+/** The publish time a producer of this service stamps on an event (ms since the epoch), if any. */
+function publishedAt(message: ConsumeMessage): number | undefined {
+  const value = message.properties.headers?.[headers.published] as unknown;
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }

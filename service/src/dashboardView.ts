@@ -19,6 +19,8 @@ export interface HostRow {
   readonly rate: number;
   /** Waits in ms, from receipt by the scheduler to dispatch, over the last 30 to 60 s. */
   readonly waits: WaitPercentiles | null;
+  /** Waits in ms from the publish to the dispatch (in the broker, then in the scheduler), over the last 30 to 60 s. */
+  readonly endToEnd: WaitPercentiles | null;
   /** The host's own availability (a VM's is in `paused`). */
   readonly state: HostState;
   /** VMs of this host that are DOWN or in MAINTENANCE on their own. */

@@ -133,13 +133,14 @@ export function createMetrics(
   perHost('events_queued', 'Events of the host held in memory.', (row) => row.queued);
   perHost('events_in_broker', "Messages ready in the host's queue in the broker.", (row) => row.inBroker);
   perHost('actions_running', 'Actions of the host running now.', (row) => row.active);
-  perHost('wait_p99_seconds', "The host's 99th percentile wait in the scheduler over the last 30-60 s.", (row) =>
-    row.waits === null ? null : row.waits.p99 / 1000,
+  perHost('wait_p99_seconds', "The host's 99th percentile wait, publish to dispatch, over the last 30-60 s.", (row) =>
+    row.endToEnd === null ? null : row.endToEnd.p99 / 1000,
   );
 
   const waits = new Histogram({
     name: 'rxjs_fair_wait_seconds',
-    help: 'Waits of the events dispatched, from receipt by the scheduler to dispatch.',
+    help: "Waits of the events dispatched: end_to_end from the publish (the producer's clock), scheduler from receipt.",
+    labelNames: ['stage'],
     buckets: WAIT_BUCKETS,
     registers: [registry],
   });
@@ -147,7 +148,10 @@ export function createMetrics(
   let observing: Subscription | undefined;
 
   const watch = (): Promise<void> => {
-    observing ??= scheduler.dispatches.subscribe((dispatch: Dispatch) => waits.observe(dispatch.waitMs / 1000));
+    observing ??= scheduler.dispatches.subscribe((dispatch: Dispatch) => {
+      waits.observe({ stage: 'scheduler' }, dispatch.waitMs / 1000);
+      if (dispatch.endToEndMs !== undefined) waits.observe({ stage: 'end_to_end' }, dispatch.endToEndMs / 1000);
+    });
     clearTimeout(idleTimer);
     idleTimer = setTimeout(() => {
       watching?.unsubscribe();

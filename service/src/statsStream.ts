@@ -189,6 +189,7 @@ class SnapshotModel {
         dispatched,
         rate: rate.rate,
         waits: act?.waits ?? null,
+        endToEnd: act?.endToEnd ?? null,
         state,
         pausedVms: pausedVmsOf.get(host) ?? 0,
       });

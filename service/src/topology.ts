@@ -39,6 +39,11 @@ export const headers = {
   /** The queue a dead-lettered message came from. */
   source: 'x-rxjs-fair-source',
   /**
+   * When the producer published the event, in ms since the epoch on the producer's clock: the start of the
+   * end-to-end wait. Kept through retries and parking.
+   */
+  published: 'x-rxjs-fair-published',
+  /**
    * On the retry exchange: which retry queue, by its delay in ms. Not `x-` prefixed: a headers exchange ignores
    * such headers when it matches.
    */

@@ -184,6 +184,7 @@ describe('statsStream', () => {
       active,
       activeByVm: active > 0 ? { vm1: active } : {},
       waits: null,
+      endToEnd: null,
     });
     source.current = {
       ...baseStats,
@@ -278,6 +279,7 @@ describe('dashboardView', () => {
     dispatched: 0,
     rate: 0,
     waits: null,
+    endToEnd: null,
     state: 'ACTIVE' as const,
     pausedVms: 0,
   });

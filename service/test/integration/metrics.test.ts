@@ -95,8 +95,9 @@ describe.skipIf(amqpUrl === '')('GET /metrics (real broker)', () => {
     // Dispatched: the two quiet ones and the two running.
     expect(samples.get('rxjs_fair_events_dispatched')).toBe(4);
     expect(types.get('rxjs_fair_wait_seconds')).toBe('histogram');
-    expect(samples.get('rxjs_fair_wait_seconds_count')).toBe(4);
-    expect(samples.get('rxjs_fair_wait_seconds_bucket{le="+Inf"}')).toBe(4);
+    expect(samples.get('rxjs_fair_wait_seconds_count{stage="scheduler"}')).toBe(4);
+    expect(samples.get('rxjs_fair_wait_seconds_bucket{le="+Inf",stage="scheduler"}')).toBe(4);
+    expect(samples.get('rxjs_fair_wait_seconds_count{stage="end_to_end"}')).toBe(4); // the Producer stamps its events
     expect(types.get('rxjs_fair_events_done_total')).toBe('counter');
     // Per-host series: only the top host by backlog, whatever the number of hosts.
     const hostLabels = [...samples.keys()]
@@ -115,6 +116,7 @@ describe.skipIf(amqpUrl === '')('GET /metrics (real broker)', () => {
     );
     const after = (await scrape()).samples;
     expect(after.get('rxjs_fair_events_done_total')).toBe(22); // a counter: what was added since the last scrape
-    expect(after.get('rxjs_fair_wait_seconds_count')).toBe(22);
+    expect(after.get('rxjs_fair_wait_seconds_count{stage="scheduler"}')).toBe(22);
+    expect(after.get('rxjs_fair_wait_seconds_count{stage="end_to_end"}')).toBe(22);
   });
 });
