@@ -1,4 +1,4 @@
-import { Subject, map } from 'rxjs';
+import { Subject, map, type Observable } from 'rxjs';
 import { describe, it } from 'vitest';
 import { OverflowError, fairMergeMap, roundRobin, type Dropped } from '../src/index.js';
 import { runMarbles } from '../test/support/marbles.js';
@@ -191,6 +191,89 @@ describe('bounded leaves', () => {
             }),
           ),
         ).toBe(expected);
+      });
+    });
+  });
+
+  describe('the RxJS case list', () => {
+    /** A leaf of 2 dropping its oldest event, reporting on `dropped`: the node and the Subject. */
+    const boundedHeal = <T>(heal: Observable<T>) => {
+      const dropped = new Subject<Dropped<T>>();
+      const node = roundRobin({ heal }, { bounds: { heal: { size: 2, overflow: 'drop-oldest', dropped } } });
+      return { node, dropped };
+    };
+
+    it('should emit and report nothing when a bounded leaf never emits (never)', () => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+        const heal = cold('     -------');
+        const healSubs = '      ^------';
+        const droppedAt = '     -------';
+        const expected = '      -------';
+
+        const { node, dropped } = boundedHeal(heal);
+        expectObservable(events(dropped)).toBe(droppedAt);
+        expectObservable(node.pipe(fairMergeMap((v) => cold('--v|', { v }), 1))).toBe(expected);
+        expectSubscriptions(heal.subscriptions).toBe(healSubs);
+      });
+    });
+
+    it('should complete at once when a bounded leaf is empty, and never complete dropped (empty)', () => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+        // `dropped` is the caller's Subject: the node only calls its `next`, so it stays open.
+        const heal = cold('     |   ');
+        const healSubs = '      (^!)';
+        const droppedAt = '     ----';
+        const expected = '      |   ';
+
+        const { node, dropped } = boundedHeal(heal);
+        expectObservable(events(dropped)).toBe(droppedAt);
+        expectObservable(node.pipe(fairMergeMap((v) => cold('--v|', { v }), 1))).toBe(expected);
+        expectSubscriptions(heal.subscriptions).toBe(healSubs);
+      });
+    });
+
+    it('should dispatch one event at once, without meeting the bound (one)', () => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
+        // a arrives with nothing queued and the slot free: it is dispatched at once, never queued.
+        const heal = hot('      -a-|   ');
+        const healSubs = '      ^--!   ';
+        const inner = cold('     --v|  ', { v: 'healed' });
+        const innerSubs = '     -^--!  ';
+        const droppedAt = '     -------';
+        const expected = '      ---v|  ';
+
+        const { node, dropped } = boundedHeal(heal);
+        expectObservable(events(dropped)).toBe(droppedAt);
+        expectObservable(node.pipe(fairMergeMap(() => inner, 1))).toBe(expected, { v: 'healed' });
+        expectSubscriptions(heal.subscriptions).toBe(healSubs);
+        expectSubscriptions(inner.subscriptions).toBe(innerSubs);
+      });
+    });
+
+    it('should error when a bounded leaf errors, cancelling the projection and reporting no queued event (error)', () => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
+        // w runs; a b c queue in a leaf of 2: c drops a. b runs at 3; heal errors at 7 while c runs and nothing
+        // waits. What is still queued when a leaf errors is discarded with the subscription, not reported.
+        const heal = hot('      w(abc)-#      ');
+        const healSubs = '      ^------!      ';
+        const inners = {
+          w: cold('             --w|          '),
+          b: cold('                --b|       '),
+          c: cold('                   --c|    '),
+        };
+        const wSubs = '         ^--!          ';
+        const bSubs = '         ---^--!       ';
+        const cSubs = '         ------^!      ';
+        const droppedAt = '     -a------------';
+        const expected = '      --w--b-#      ';
+
+        const { node, dropped } = boundedHeal(heal);
+        expectObservable(events(dropped)).toBe(droppedAt);
+        expectObservable(node.pipe(fairMergeMap((v) => inners[v as keyof typeof inners], 1))).toBe(expected);
+        expectSubscriptions(heal.subscriptions).toBe(healSubs);
+        expectSubscriptions(inners.w.subscriptions).toBe(wSubs);
+        expectSubscriptions(inners.b.subscriptions).toBe(bSubs);
+        expectSubscriptions(inners.c.subscriptions).toBe(cSubs);
       });
     });
   });

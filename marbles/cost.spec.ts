@@ -121,6 +121,41 @@ describe('fairMergeMap with cost', () => {
     });
   });
 
+  it('should start one expensive event at once when every slot is free', () => {
+    runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      // Concurrency 2, M costs 3, counted as 2: both slots are free when it arrives, so it is not held.
+      const migrate = hot(' -M-|  ');
+      const migrateSubs = ' ^--!  ';
+      const M = cold('       --M| ');
+      const MSubs = '       -^--! ';
+      const expected = '    ---M| ';
+
+      const result = roundRobin({ migrate }).pipe(fairMergeMap(() => M, { concurrency: 2, cost: costs(3) }));
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(migrate.subscriptions).toBe(migrateSubs);
+      expectSubscriptions(M.subscriptions).toBe(MSubs);
+    });
+  });
+
+  it('should error when a leaf errors, cancelling the running projection and never starting the held event', () => {
+    runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      // Concurrency 2. a takes one slot; M (cost 2) arrives with one slot free and is held. heal errors at 3.
+      const heal = hot('    aM-#    ');
+      const healSubs = '    ^--!    ';
+      const inners = { a: cold('-----a|'), M: cold('-M|') };
+      const aSubs = '       ^--!    ';
+      const expected = '    ---#    ';
+
+      const result = roundRobin({ heal }).pipe(
+        fairMergeMap((v: string) => inners[v as keyof typeof inners], { concurrency: 2, cost: costs(2) }),
+      );
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(heal.subscriptions).toBe(healSubs);
+      expectSubscriptions(inners.a.subscriptions).toBe(aSubs);
+      expectSubscriptions(inners.M.subscriptions).toBe([]);
+    });
+  });
+
   it('should complete at once over an empty stream, and never over a never-ending one', () => {
     runMarbles(({ cold, expectObservable }) => {
       expectObservable(

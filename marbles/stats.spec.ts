@@ -260,6 +260,166 @@ describe('FairStats', () => {
     });
   });
 
+  /** A snapshot of a window in which nothing was queued, active or dispatched. */
+  const idle = (time: number, since: number): FairSnapshot => ({
+    time,
+    since,
+    totals: { queued: 0, active: 0, dispatched: 0, wait: null },
+    keys: [],
+    fairness: null,
+  });
+
+  it('should report an idle window over events that never come (never)', () => {
+    runMarbles(({ cold, hot, expectObservable, expectSubscriptions, testScheduler }) => {
+      // No event, so no key: nothing was busy and Jain's index is null.
+      const events = cold('   -------');
+      const eventsSubs = '    ^------';
+      const notifier = hot('  ---n---');
+      const notifierSubs = '  ^------';
+      const output = '        -------';
+      const snapshots = '     ---s---';
+
+      const stats = new FairStats<string[]>({ now: () => testScheduler.now() });
+      const result = events.pipe(
+        fairMergeMap(([, id]) => cold('--v|', { v: id }), { concurrency: 1, by: ([host]) => [host], stats }),
+      );
+      expectObservable(result).toBe(output);
+      expectObservable(stats.snapshots(notifier)).toBe(snapshots, { s: idle(3, 0) });
+      expectSubscriptions(events.subscriptions).toBe(eventsSubs);
+      expectSubscriptions(notifier.subscriptions).toBe(notifierSubs);
+    });
+  });
+
+  it('should keep answering after the watched operator completed empty, and complete with an empty notifier (empty)', () => {
+    runMarbles(({ cold, hot, expectObservable, expectSubscriptions, testScheduler }) => {
+      // The operator completes at once; the snapshots go on with the notifier, with nothing to count.
+      const events = cold('   |   ');
+      const eventsSubs = '    (^!)';
+      const notifier = hot('  --n-|');
+      const output = '        |   ';
+      const snapshots = '     --s-|';
+
+      const stats = new FairStats<string[]>({ now: () => testScheduler.now() });
+      const result = events.pipe(
+        fairMergeMap(([, id]) => cold('--v|', { v: id }), { concurrency: 1, by: ([host]) => [host], stats }),
+      );
+      expectObservable(result).toBe(output);
+      expectObservable(stats.snapshots(notifier)).toBe(snapshots, { s: idle(2, 0) });
+      expectObservable(stats.snapshots(cold('|'))).toBe('|');
+      expectSubscriptions(events.subscriptions).toBe(eventsSubs);
+    });
+  });
+
+  it('should count one event: its dispatch, its wait and its host (one)', () => {
+    runMarbles(({ cold, hot, expectObservable, expectSubscriptions, testScheduler }) => {
+      // a (host h1) arrives at 1 with the slot free: dispatched at once, wait 0. It runs from 1 to 4, so the
+      // snapshot at 2 sees it running.
+      const events = hot('    -a----|', { a: ['h1', 'a'] });
+      const eventsSubs = '    ^-----!';
+      const notifier = hot('  --n---|');
+      const a = cold('         --a|  ');
+      const aSubs = '         -^--!  ';
+      const output = '        ---a--|';
+      const snapshots = '     --s---|';
+
+      const stats = new FairStats<string[]>({ now: () => testScheduler.now() });
+      const result = events.pipe(fairMergeMap(() => a, { concurrency: 1, by: ([host]) => [host], stats }));
+      expectObservable(result).toBe(output);
+      expectObservable(stats.snapshots(notifier)).toBe(snapshots, {
+        s: {
+          time: 2,
+          since: 0,
+          totals: { queued: 0, active: 1, dispatched: 1, wait: wait(1, 0, 0, 0, 0) },
+          keys: [
+            {
+              key: 'h1',
+              queued: 0,
+              active: 1,
+              paused: false,
+              dispatched: 1,
+              weight: 1,
+              busy: true,
+              wait: wait(1, 0, 0, 0, 0),
+            },
+          ],
+          fairness: 1,
+        },
+      } satisfies Record<string, FairSnapshot>);
+      expectSubscriptions(events.subscriptions).toBe(eventsSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+    });
+  });
+
+  it('should unsubscribe the notifier when the snapshots are unsubscribed early, leaving the dispatch as it was', () => {
+    runMarbles(({ cold, hot, expectObservable, expectSubscriptions, testScheduler }) => {
+      // A plain FIFO, concurrency 1. a runs from 1 to 4; b arrives at 2 and waits for it (wait 2). Unsubscribed at
+      // 7, the snapshots miss the notifier's n at 9; the output goes on.
+      const events = hot('    -ab-------|');
+      const eventsSubs = '    ^---------!';
+      const notifier = hot('  ---n--n--n|');
+      const unsub = '         -------!   ';
+      const notifierSubs = '  ^------!   ';
+      const output = '        ---a--b---|';
+      const snapshots = '     ---s--t    ';
+
+      const stats = new FairStats({ now: () => testScheduler.now() });
+      expectObservable(events.pipe(fairMergeMap((v) => cold('--v|', { v }), { concurrency: 1, stats }))).toBe(output);
+      expectObservable(stats.snapshots(notifier), unsub).toBe(snapshots, {
+        s: {
+          time: 3,
+          since: 0,
+          totals: { queued: 1, active: 1, dispatched: 1, wait: wait(1, 0, 0, 0, 0) },
+          keys: [],
+          fairness: null,
+        },
+        t: {
+          time: 6,
+          since: 3,
+          totals: { queued: 0, active: 1, dispatched: 1, wait: wait(1, 2, 2, 2, 2) },
+          keys: [],
+          fairness: null,
+        },
+      } satisfies Record<string, FairSnapshot>);
+      expectSubscriptions(events.subscriptions).toBe(eventsSubs);
+      expectSubscriptions(notifier.subscriptions).toBe(notifierSubs);
+    });
+  });
+
+  it('should error the snapshots, not the dispatch, when now throws (throwing callback)', () => {
+    runMarbles(({ cold, hot, expectObservable, expectSubscriptions, testScheduler }) => {
+      // The clock fails from frame 4, where b's arrival reads it: the snapshots error there and unsubscribe the
+      // notifier. The operator never sees the error: b is dispatched when a completes, as without stats.
+      const events = hot('    -a--b-----|');
+      const eventsSubs = '    ^---------!';
+      const notifier = hot('  --n----n--|');
+      const notifierSubs = '  ^---!      ';
+      const output = '        ---a--b---|';
+      const snapshots = '     --s-#      ';
+
+      const now = () => {
+        if (testScheduler.now() >= 4) throw new Error('clock stopped');
+        return testScheduler.now();
+      };
+      const stats = new FairStats({ now });
+      expectObservable(events.pipe(fairMergeMap((v) => cold('--v|', { v }), { concurrency: 1, stats }))).toBe(output);
+      expectObservable(stats.snapshots(notifier)).toBe(
+        snapshots,
+        {
+          s: {
+            time: 2,
+            since: 0,
+            totals: { queued: 0, active: 1, dispatched: 1, wait: wait(1, 0, 0, 0, 0) },
+            keys: [],
+            fairness: null,
+          },
+        } satisfies Record<string, FairSnapshot>,
+        new Error('clock stopped'),
+      );
+      expectSubscriptions(events.subscriptions).toBe(eventsSubs);
+      expectSubscriptions(notifier.subscriptions).toBe(notifierSubs);
+    });
+  });
+
   it('should error a second operator subscription that is given the same FairStats', () => {
     runMarbles(({ cold, hot, expectObservable }) => {
       const events = hot('-a-|');

@@ -1,4 +1,5 @@
-import { describe, it } from 'vitest';
+import type { Observable } from 'rxjs';
+import { describe, expect, it } from 'vitest';
 import { fairMergeMap, roundRobin } from '../src/index.js';
 import { runMarbles } from '../test/support/marbles.js';
 
@@ -152,6 +153,141 @@ describe('weights and caps', () => {
         testScheduler.schedule(() => node.setCap('vm1', 3), 1);
         expectObservable(node.pipe(fairMergeMap((v) => cold('--v|', { v }), 3))).toBe(expected);
       });
+    });
+  });
+
+  describe('the RxJS case list', () => {
+    /** heal has weight 2 and cap 1, scale neither. */
+    const weightedAndCapped = <T>(heal: Observable<T>, scale: Observable<T>) =>
+      roundRobin({ heal, scale }, { weights: { heal: 2 }, caps: { heal: 1 } });
+
+    it('should emit nothing when weighted and capped leaves never emit (never)', () => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+        const heal = cold('   -------');
+        const scale = cold('  -------');
+        const leafSubs = '    ^------';
+        const expected = '    -------';
+
+        expectObservable(weightedAndCapped(heal, scale).pipe(fairMergeMap((v) => cold('--v|', { v }), 2))).toBe(
+          expected,
+        );
+        expectSubscriptions(heal.subscriptions).toBe(leafSubs);
+        expectSubscriptions(scale.subscriptions).toBe(leafSubs);
+      });
+    });
+
+    it('should complete at once when weighted and capped leaves are empty (empty)', () => {
+      runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
+        const heal = cold('   |   ');
+        const scale = cold('  |   ');
+        const leafSubs = '    (^!)';
+        const expected = '    |   ';
+
+        expectObservable(weightedAndCapped(heal, scale).pipe(fairMergeMap((v) => cold('--v|', { v }), 2))).toBe(
+          expected,
+        );
+        expectSubscriptions(heal.subscriptions).toBe(leafSubs);
+        expectSubscriptions(scale.subscriptions).toBe(leafSubs);
+      });
+    });
+
+    it('should dispatch one event of a capped leaf at once (one)', () => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
+        const heal = hot('    -a-|   ');
+        const scale = hot('   ---|   ');
+        const leafSubs = '    ^--!   ';
+        const inner = cold('   --v|  ', { v: 'healed' });
+        const innerSubs = '   -^--!  ';
+        const expected = '    ---v|  ';
+
+        expectObservable(weightedAndCapped(heal, scale).pipe(fairMergeMap(() => inner, 2))).toBe(expected, {
+          v: 'healed',
+        });
+        expectSubscriptions(heal.subscriptions).toBe(leafSubs);
+        expectSubscriptions(scale.subscriptions).toBe(leafSubs);
+        expectSubscriptions(inner.subscriptions).toBe(innerSubs);
+      });
+    });
+
+    it('should error when a leaf errors, cancelling the projections and unsubscribing every leaf (error)', () => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
+        // Concurrency 2: a and x start at once. b waits for heal's cap, not for a slot: x frees one at 3, but b
+        // starts only when a completes (4). heal errors at 7 while b runs.
+        const heal = hot('    ab-----#  ');
+        const scale = hot('   x--------|');
+        const leafSubs = '    ^------!  ';
+        const inners = {
+          a: cold('           ---a|     '),
+          x: cold('           --x|      '),
+          b: cold('               ----b|'),
+        };
+        const aSubs = '       ^---!     ';
+        const xSubs = '       ^--!      ';
+        const bSubs = '       ----^--!  ';
+        const expected = '    --xa---#  ';
+
+        const result = weightedAndCapped(heal, scale).pipe(fairMergeMap((v) => inners[v as keyof typeof inners], 2));
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(heal.subscriptions).toBe(leafSubs);
+        expectSubscriptions(scale.subscriptions).toBe(leafSubs);
+        expectSubscriptions(inners.a.subscriptions).toBe(aSubs);
+        expectSubscriptions(inners.x.subscriptions).toBe(xSubs);
+        expectSubscriptions(inners.b.subscriptions).toBe(bSubs);
+      });
+    });
+
+    it('should cancel the running projections and drop the capped backlog when unsubscribed early (early unsubscribe)', () => {
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
+        // As above, with c queued behind b for heal's cap. Unsubscribed at 6: b is cancelled, c never starts.
+        const heal = hot('    abc------|');
+        const scale = hot('   x--------|');
+        const unsub = '       ------!   ';
+        const leafSubs = '    ^-----!   ';
+        const inners = {
+          a: cold('           ---a|     '),
+          x: cold('           --x|      '),
+          b: cold('               ----b|'),
+          c: cold('-c|'),
+        };
+        const aSubs = '       ^---!     ';
+        const xSubs = '       ^--!      ';
+        const bSubs = '       ----^-!   ';
+        const expected = '    --xa--    ';
+
+        const result = weightedAndCapped(heal, scale).pipe(fairMergeMap((v) => inners[v as keyof typeof inners], 2));
+        expectObservable(result, unsub).toBe(expected);
+        expectSubscriptions(heal.subscriptions).toBe(leafSubs);
+        expectSubscriptions(scale.subscriptions).toBe(leafSubs);
+        expectSubscriptions(inners.a.subscriptions).toBe(aSubs);
+        expectSubscriptions(inners.x.subscriptions).toBe(xSubs);
+        expectSubscriptions(inners.b.subscriptions).toBe(bSubs);
+        expectSubscriptions(inners.c.subscriptions).toBe([]);
+      });
+    });
+
+    it('should error with what weight throws when by creates a branch (throwing callback)', () => {
+      const asked: unknown[][] = [];
+      runMarbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
+        // weight is asked when a branch is created, and a branch only when an event is queued. a, arriving with
+        // nothing queued and the slot free, skips the tree: h1 gets no branch. x waits for a: h2's branch is
+        // created at 3, and weight throws there.
+        const events = hot('  a--x--|', { a: ['h1', 'a'], x: ['h2', 'x'] });
+        const eventsSubs = '  ^--!   ';
+        const a = cold('      -----a|');
+        const aSubs = '       ^--!   ';
+        const expected = '    ---#   ';
+
+        const weight = (path: readonly unknown[]) => {
+          asked.push([...path]);
+          if (path[0] === 'h2') throw new Error('no weight for h2');
+          return 2;
+        };
+        const result = events.pipe(fairMergeMap(() => a, { concurrency: 1, by: ([host]) => [host], weight }));
+        expectObservable(result).toBe(expected, undefined, new Error('no weight for h2'));
+        expectSubscriptions(events.subscriptions).toBe(eventsSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+      });
+      expect(asked).toEqual([['h2']]);
     });
   });
 });
