@@ -45,7 +45,10 @@ export interface FairSnapshot {
     /** Waits of every event dispatched in the window; `null` when none was timed. */
     readonly wait: WaitPercentiles | null;
   };
-  /** The top-level keys: those in the tree, in its key order, then those that left it during the window. */
+  /**
+   * The top-level keys: those in the tree, in its key order, then those that dispatched in the window and have left
+   * the tree since.
+   */
   readonly keys: readonly FairKeyStats[];
   /**
    * Jain's fairness index over the busy keys, (Σx)² / (n·Σx²) with x = dispatched / weight: 1 when every busy
