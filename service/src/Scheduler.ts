@@ -8,7 +8,10 @@ import { connectBroker, redactUrl } from './connectBroker.js';
 import { DispatchStats, type HostActivity } from './DispatchStats.js';
 import { ControlStream, publishControl, type ControlMessage } from './ControlStream.js';
 import { EventPublisher } from './EventPublisher.js';
+import { Settlement, type SettlementCounts } from './Settlement.js';
 import { FairTree } from './FairTree.js';
+import type { Delivery } from './Delivery.js';
+import { ParkedQueues } from './ParkedQueues.js';
 import { ActionTimeoutError, MAX_ACTION_TIMEOUT, runAction, type EventHandler } from './runAction.js';
 import {
   checkAvailability,
@@ -21,10 +24,7 @@ import {
 } from './schemas.js';
 import {
   assertHostQueue,
-  assertParkedQueue,
   assertTopology,
-  headers,
-  hostKey,
   hostQueue,
   parkedQueue,
   topology,
@@ -88,48 +88,19 @@ export interface SchedulerOptions extends TopologyOptions {
 }
 
 /** What the scheduler has done since it started; `queued` is what it holds in memory, by host and VM. */
-export interface SchedulerStats {
+export interface SchedulerStats extends SettlementCounts {
   readonly consuming: boolean;
   readonly concurrency: number;
   readonly hosts: number;
   readonly queued: Record<string, Record<string, number>>;
   readonly active: number;
-  /** Actions that finished (and whose message was acknowledged). */
-  readonly done: number;
-  /** Failed attempts sent to wait for a retry. */
-  readonly retried: number;
-  /** Events dead-lettered after their last failed attempt. */
-  readonly failed: number;
-  /** Attempts that failed because the action outlived `actionTimeout` (counted in `retried` or `failed` too). */
-  readonly timedOut: number;
-  /** Messages dead-lettered because they are not a valid event. */
-  readonly malformed: number;
-  /** Events moved to a paused VM's parked queue. */
-  readonly parked: number;
-  /** Events of a `latest` policy replaced by a newer one before they ran (acknowledged). */
-  readonly conflated: number;
-  /** Redelivered events not run again because they were done already (acknowledged). */
-  readonly skipped: number;
   /** Host weights other than 1 (turns in a row at the front of the rotation), from `PUT /weights`. */
   readonly weights: Record<string, number>;
   readonly availability: Record<string, AvailabilityState | Record<string, AvailabilityState>>;
 }
 
-/** A message taken from a host queue or a parked queue, on its way through the tree. */
-interface Delivery {
-  readonly event: FairEvent;
-  readonly message: ConsumeMessage;
-  readonly queue: string;
-  readonly parked: boolean;
-  readonly session: Session;
-  /** When the scheduler received it (`performance.now()`): its wait, until dispatch, is recorded per host. */
-  readonly received: number;
-  /** Acknowledged or handed back already: a message is settled once, or its channel fails. */
-  settled: boolean;
-}
-
 /** Everything that lives as long as one broker connection. */
-interface Session {
+export interface Session {
   readonly connection: ChannelModel;
   readonly consumer: Channel;
   readonly confirm: ConfirmChannel;
@@ -182,7 +153,7 @@ export class Scheduler {
   readonly #log: (line: string) => void;
   /** Hosts announced on the control stream, and the VMs of each that have a parked queue. */
   readonly #hosts = new Set<string>();
-  readonly #parked = new Map<string, Set<string>>();
+  readonly #parked: ParkedQueues;
   /** Per-host chain of reconciliations, so that two never interleave for one host. */
   readonly #reconciling = new Map<string, Promise<void>>();
   #session: Session | undefined;
@@ -195,16 +166,8 @@ export class Scheduler {
   /** Actions done whose message waits for its record in the done stream before its ack. */
   #recording = 0;
   #idle: (() => void)[] = [];
-  readonly #counts = {
-    done: 0,
-    retried: 0,
-    failed: 0,
-    timedOut: 0,
-    malformed: 0,
-    parked: 0,
-    conflated: 0,
-    skipped: 0,
-  };
+  /** Acks, retries, dead letters, parking: how each message taken ends, and the counts of each. */
+  readonly #settlement: Settlement;
   /** The ids done lately, by every scheduler, across connections (absent with `dedupeWindow: 0`). */
   readonly #completions: Completions | undefined;
   /** Host weights from the control stream (other than 1), applied to each session's tree. */
@@ -256,6 +219,8 @@ export class Scheduler {
     this.prefetch = prefetch;
     this.#options = options;
     this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.#parked = new ParkedQueues(this.topology);
+    this.#settlement = new Settlement(this.topology, this.#parked, this.#log, () => this.#changed());
   }
 
   /**
@@ -319,7 +284,7 @@ export class Scheduler {
       session.hostConsumers.clear();
       session.parkedConsumers.clear();
       await Promise.all(tags.map((tag) => session.consumer.cancel(tag).catch(() => {})));
-      for (const delivery of session.tree.clear()) this.#nack(delivery);
+      for (const delivery of session.tree.clear()) this.#settlement.nack(delivery);
     }
     await this.#whenIdle(timeoutMs);
     if (session !== undefined) await this.#close(session, 'the scheduler is stopping');
@@ -366,7 +331,7 @@ export class Scheduler {
     try {
       for (const host of this.#hosts)
         hosts[host] = (await channel.checkQueue(hostQueue(this.topology, host))).messageCount;
-      for (const [host, vms] of this.#parked) {
+      for (const [host, vms] of this.#parked.byHost()) {
         for (const vm of vms)
           parked[`${host}/${vm}`] = (await channel.checkQueue(parkedQueue(this.topology, host, vm))).messageCount;
       }
@@ -404,7 +369,7 @@ export class Scheduler {
       hosts: this.#hosts.size,
       queued: this.#session?.tree.counts() ?? {},
       active: this.#active,
-      ...this.#counts,
+      ...this.#settlement.counts,
       weights: Object.fromEntries(this.#weights),
       availability: this.availability.toJSON(),
     };
@@ -430,10 +395,7 @@ export class Scheduler {
         hostCap: this.#caps.host,
         vmCap: this.#caps.vm,
         latest: this.#latest,
-        conflated: ({ event: replaced }) => {
-          this.#counts.conflated++; // counted before the ack, which tells `changes`
-          this.#ack(replaced);
-        },
+        conflated: ({ event: replaced }) => this.#settlement.conflate(replaced),
       });
       for (const [host, weight] of this.#weights) tree.setWeight(host, weight);
       // One FairStats per session: a session's operator never meets the previous one's. Watched from the start, so
@@ -576,10 +538,7 @@ export class Scheduler {
         return;
       case 'parked': {
         if (typeof message.host !== 'string' || typeof message.vm !== 'string') return;
-        let vms = this.#parked.get(message.host);
-        if (vms === undefined) this.#parked.set(message.host, (vms = new Set()));
-        if (vms.has(message.vm)) return;
-        vms.add(message.vm);
+        if (!this.#parked.add(message.host, message.vm)) return;
         if (session.live) void this.#reconcile(session, message.host);
         return;
       }
@@ -638,13 +597,13 @@ export class Scheduler {
   async #reconcileNow(session: Session, host: string): Promise<void> {
     if (session.closed || !session.live) return;
     const { consumer, tree } = session;
-    const parkedVms = this.#parked.get(host) ?? new Set<string>();
+    const parkedVms = this.#parked.vmsOf(host);
     if (!this.availability.isHostActive(host)) {
       const tag = session.hostConsumers.get(host);
       session.hostConsumers.delete(host);
       if (tag !== undefined) await consumer.cancel(tag);
       for (const vm of parkedVms) await this.#stopParked(session, host, vm);
-      for (const delivery of tree.deleteHost(host)) this.#nack(delivery);
+      for (const delivery of tree.deleteHost(host)) this.#settlement.nack(delivery);
       return;
     }
     if (this.#hosts.has(host) && !session.hostConsumers.has(host)) {
@@ -662,8 +621,8 @@ export class Scheduler {
       }
       await this.#stopParked(session, host, vm);
       for (const delivery of tree.deleteVm(host, vm)) {
-        if (delivery.parked) this.#nack(delivery);
-        else void this.#park(delivery);
+        if (delivery.parked) this.#settlement.nack(delivery);
+        else void this.#settlement.park(delivery);
       }
     }
   }
@@ -671,7 +630,7 @@ export class Scheduler {
   async #startParked(session: Session, host: string, vm: string): Promise<void> {
     const queue = parkedQueue(this.topology, host, vm);
     if (session.parkedConsumers.has(queue)) return;
-    await this.#declareParked(session, host, vm);
+    await this.#parked.declare(session, host, vm);
     if (session.closed || !session.live || !this.availability.isRunnable(host, vm)) return;
     const { consumerTag } = await session.consumer.consume(queue, (message) =>
       this.#onMessage(session, host, queue, true, message),
@@ -687,23 +646,6 @@ export class Scheduler {
     await session.consumer.cancel(tag);
   }
 
-  /** Declares a VM's parked queue on this connection, and announces it once on the control stream. */
-  #declareParked(session: Session, host: string, vm: string): Promise<void> {
-    const queue = parkedQueue(this.topology, host, vm);
-    let declared = session.parkedDeclared.get(queue);
-    if (declared === undefined) {
-      declared = (async () => {
-        await assertParkedQueue(session.confirm, this.topology, host, vm);
-        if (this.#parked.get(host)?.has(vm) !== true) {
-          await publishControl(session.publisher, this.topology, { type: 'parked', host, vm });
-        }
-      })();
-      declared.catch(() => session.parkedDeclared.delete(queue));
-      session.parkedDeclared.set(queue, declared);
-    }
-    return declared;
-  }
-
   // --- messages -----------------------------------------------------------------------------------------------
 
   #onMessage(session: Session, host: string, queue: string, parked: boolean, message: ConsumeMessage | null): void {
@@ -717,30 +659,30 @@ export class Scheduler {
     try {
       event = parseEvent(message.content);
     } catch (error) {
-      void this.#deadLetter(session, message, queue, 'malformed', `malformed: ${(error as Error).message}`);
+      void this.#settlement.malformed(
+        { message, queue, session, settled: false },
+        `malformed: ${(error as Error).message}`,
+      );
       return;
     }
     const expected = parked ? parkedQueue(this.topology, event.host, event.vm) : hostQueue(this.topology, event.host);
     if (expected !== queue) {
-      void this.#deadLetter(
-        session,
-        message,
-        queue,
-        'malformed',
+      void this.#settlement.malformed(
+        { message, queue, session, settled: false },
         `misrouted: the event names host "${event.host}", VM "${event.vm}", but came from ${queue}`,
       );
       return;
     }
     const delivery: Delivery = { event, message, queue, parked, session, received: performance.now(), settled: false };
-    if (!session.live || this.#state === 'stopping') return this.#nack(delivery);
+    if (!session.live || this.#state === 'stopping') return this.#settlement.nack(delivery);
     const completions = this.#completions;
     if (completions !== undefined) {
-      if (completions.has(event.id)) return this.#skip(delivery);
+      if (completions.has(event.id)) return this.#settlement.skip(delivery);
       // Redelivered: another scheduler may have done it a moment ago; read the record up to now first.
       if (message.fields.redelivered) {
         void completions.sync().then(
-          () => (completions.has(event.id) ? this.#skip(delivery) : this.#take(delivery)),
-          () => this.#nack(delivery),
+          () => (completions.has(event.id) ? this.#settlement.skip(delivery) : this.#take(delivery)),
+          () => this.#settlement.nack(delivery),
         );
         return;
       }
@@ -748,26 +690,15 @@ export class Scheduler {
     this.#take(delivery);
   }
 
-  #done(delivery: Delivery): void {
-    this.#counts.done++; // counted before the ack, which tells `changes`
-    this.#ack(delivery);
-  }
-
-  /** A redelivered event that was done already: acknowledged, not run again. */
-  #skip(delivery: Delivery): void {
-    this.#counts.skipped++; // counted before the ack, which tells `changes`
-    this.#ack(delivery);
-  }
-
   /** Queues a received event in the tree, or moves it out of the way if its VM was paused meanwhile. */
   #take(delivery: Delivery): void {
     const { event, parked, session } = delivery;
     if (delivery.settled) return;
-    if (!session.live || this.#state === 'stopping') return this.#nack(delivery);
+    if (!session.live || this.#state === 'stopping') return this.#settlement.nack(delivery);
     if (!this.availability.isRunnable(event.host, event.vm)) {
       // Paused while this message was on its way: a host's queue is being cancelled, a parked one too.
-      if (parked || !this.availability.isHostActive(event.host)) this.#nack(delivery);
-      else void this.#park(delivery);
+      if (parked || !this.availability.isHostActive(event.host)) this.#settlement.nack(delivery);
+      else void this.#settlement.park(delivery);
       return;
     }
     session.tree.push(event.host, event.vm, event.policy, delivery);
@@ -788,7 +719,7 @@ export class Scheduler {
       if (session.closed) return;
       await this.#reconcile(session, host);
       // Consumed again, or no longer to be consumed (its host or VM was paused meanwhile).
-      const vm = [...(this.#parked.get(host) ?? [])].find((name) => parkedQueue(this.topology, host, name) === queue);
+      const vm = [...this.#parked.vmsOf(host)].find((name) => parkedQueue(this.topology, host, name) === queue);
       const back = vm === undefined ? session.hostConsumers.has(host) : session.parkedConsumers.has(queue);
       const wanted = vm === undefined ? this.availability.isHostActive(host) : this.availability.isRunnable(host, vm);
       if (back || !wanted) {
@@ -813,8 +744,8 @@ export class Scheduler {
     const { event, session } = delivery;
     if (session.closed) return;
     if (!this.availability.isRunnable(event.host, event.vm)) {
-      if (delivery.parked) this.#nack(delivery);
-      else await this.#park(delivery);
+      if (delivery.parked) this.#settlement.nack(delivery);
+      else await this.#settlement.park(delivery);
       return;
     }
     this.#active++;
@@ -830,117 +761,17 @@ export class Scheduler {
       this.#recording++;
       void this.#completions.record(event.id).then(() => {
         this.#recording--;
-        this.#done(delivery);
+        this.#settlement.done(delivery);
         this.#checkIdle();
       });
       return;
     }
     this.#checkIdle();
-    if (result.ok) return this.#done(delivery);
-    if (result.reason instanceof ActionTimeoutError) this.#counts.timedOut++;
+    if (result.ok) return this.#settlement.done(delivery);
     // Interrupted because the scheduler stops or lost the broker: not the action's failure, it runs again.
-    else if (session.end.signal.aborted) return this.#nack(delivery);
-    await this.#fail(delivery, result.reason);
-  }
-
-  async #fail(delivery: Delivery, failure: unknown): Promise<void> {
-    const { message, session, event } = delivery;
-    const previous = Number(message.properties.headers?.[headers.attempts] ?? 0);
-    const attempts = (Number.isFinite(previous) ? previous : 0) + 1;
-    const reason = failure instanceof Error ? failure.message : String(failure);
-    const delay = this.topology.retryDelays[attempts - 1];
-    if (delay === undefined) {
-      await this.#deadLetter(
-        session,
-        message,
-        delivery.queue,
-        'failed',
-        `action failed ${attempts} times: ${reason}`,
-        attempts,
-        delivery,
-      );
-      return;
-    }
-    try {
-      await session.publisher.publish(this.topology.retry, hostKey(event.host), message.content, {
-        ...copiedProperties(message),
-        headers: { ...copiedProperties(message).headers, [headers.attempts]: attempts, [headers.delay]: String(delay) },
-      });
-      this.#counts.retried++;
-      this.#ack(delivery);
-    } catch {
-      this.#nack(delivery); // not confirmed: leave it to the broker, it comes back
-    }
-  }
-
-  /** Moves a paused VM's event to its parked queue: published with a confirm, then acknowledged. */
-  async #park(delivery: Delivery): Promise<void> {
-    const { event, session, message } = delivery;
-    try {
-      await this.#declareParked(session, event.host, event.vm);
-      await session.publisher.sendToQueue(
-        parkedQueue(this.topology, event.host, event.vm),
-        message.content,
-        copiedProperties(message),
-      );
-      this.#counts.parked++;
-      this.#ack(delivery);
-    } catch (error) {
-      if (!session.closed)
-        this.#log(`rxjs-fair: could not park an event of ${event.host}/${event.vm}: ${(error as Error).message}`);
-      this.#nack(delivery);
-    }
-  }
-
-  /** Publishes a message to the dead-letter exchange with the reason (confirmed), then acknowledges it. */
-  async #deadLetter(
-    session: Session,
-    message: ConsumeMessage,
-    queue: string,
-    kind: 'malformed' | 'failed',
-    reason: string,
-    attempts?: number,
-    delivery?: Delivery,
-  ): Promise<void> {
-    const settle = delivery ?? ({ message, session, settled: false } as Delivery);
-    try {
-      await session.publisher.publish(this.topology.dead, '', message.content, {
-        ...copiedProperties(message),
-        headers: {
-          ...copiedProperties(message).headers,
-          [headers.reason]: reason.slice(0, 1000),
-          [headers.source]: queue,
-          ...(attempts === undefined ? {} : { [headers.attempts]: attempts }),
-        },
-      });
-      this.#counts[kind]++;
-      this.#ack(settle);
-    } catch {
-      this.#nack(settle);
-    }
-  }
-
-  #ack(delivery: Delivery): void {
-    if (delivery.settled || delivery.session.closed) return;
-    delivery.settled = true;
-    try {
-      delivery.session.consumer.ack(delivery.message);
-    } catch {
-      // the channel closed: the broker redelivers the message
-    }
-    this.#changed();
-  }
-
-  /** Hands a message back to its queue, at once (another consumer, or this one later, takes it). */
-  #nack(delivery: Delivery): void {
-    if (delivery.settled || delivery.session.closed) return;
-    delivery.settled = true;
-    try {
-      delivery.session.consumer.nack(delivery.message, false, true);
-    } catch {
-      // the channel closed: the broker requeues it anyway
-    }
-    this.#changed();
+    if (!(result.reason instanceof ActionTimeoutError) && session.end.signal.aborted)
+      return this.#settlement.nack(delivery);
+    await this.#settlement.fail(delivery, result.reason);
   }
 
   /** Wakes `stop()` once no action runs and every action done is acknowledged (or given up with its session). */
@@ -958,38 +789,6 @@ export class Scheduler {
       });
     });
   }
-}
-
-/** The properties of a message that travel with it when it is republished (parked, retried, dead-lettered). */
-function copiedProperties(message: ConsumeMessage) {
-  const {
-    contentType,
-    messageId,
-    headers: messageHeaders,
-    timestamp,
-  } = message.properties as {
-    contentType?: string;
-    messageId?: string;
-    headers?: Record<string, unknown>;
-    timestamp?: number;
-  };
-  return {
-    persistent: true,
-    ...(contentType === undefined ? {} : { contentType }),
-    ...(messageId === undefined ? {} : { messageId }),
-    ...(timestamp === undefined ? {} : { timestamp }),
-    headers: withoutDeathHeaders(messageHeaders),
-  };
-}
-
-/** A message's headers without those the broker adds when it dead-letters (a retry's trip through its queue). */
-function withoutDeathHeaders(messageHeaders: Record<string, unknown> | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(messageHeaders ?? {})) {
-    if (name !== 'x-death' && !name.startsWith('x-first-death-') && !name.startsWith('x-last-death-'))
-      out[name] = value;
-  }
-  return out;
 }
 
 /** Checks a limit of `caps` where it enters: a positive integer, or Infinity for none. */
