@@ -5,6 +5,7 @@ import { Availability } from './Availability.js';
 import { Completions } from './Completions.js';
 import { ConfirmPublisher } from './ConfirmPublisher.js';
 import { connectBroker, redactUrl } from './connectBroker.js';
+import { Consumers } from './Consumers.js';
 import { DispatchStats, type HostActivity } from './DispatchStats.js';
 import { ControlStream, publishControl, type ControlMessage } from './ControlStream.js';
 import { EventPublisher } from './EventPublisher.js';
@@ -22,15 +23,7 @@ import {
   type AvailabilityState,
   type FairEvent,
 } from './schemas.js';
-import {
-  assertHostQueue,
-  assertTopology,
-  hostQueue,
-  parkedQueue,
-  topology,
-  type Topology,
-  type TopologyOptions,
-} from './topology.js';
+import { assertTopology, hostQueue, parkedQueue, topology, type Topology, type TopologyOptions } from './topology.js';
 
 export interface SchedulerOptions extends TopologyOptions {
   /** The broker, `amqp://user:password@host:port`. */
@@ -151,11 +144,10 @@ export class Scheduler {
 
   readonly #options: SchedulerOptions;
   readonly #log: (line: string) => void;
-  /** Hosts announced on the control stream, and the VMs of each that have a parked queue. */
-  readonly #hosts = new Set<string>();
+  /** The VMs that have a parked queue. */
   readonly #parked: ParkedQueues;
-  /** Per-host chain of reconciliations, so that two never interleave for one host. */
-  readonly #reconciling = new Map<string, Promise<void>>();
+  /** The hosts known, and what each session consumes of them as availability changes. */
+  readonly #consumers: Consumers;
   #session: Session | undefined;
   #state: 'idle' | 'starting' | 'running' | 'reconnecting' | 'stopping' | 'stopped' = 'idle';
   #sweepTimer: NodeJS.Timeout | undefined;
@@ -221,6 +213,15 @@ export class Scheduler {
     this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.#parked = new ParkedQueues(this.topology);
     this.#settlement = new Settlement(this.topology, this.#parked, this.#log, () => this.#changed());
+    this.#consumers = new Consumers({
+      topology: this.topology,
+      availability: this.availability,
+      parkedQueues: this.#parked,
+      settlement: this.#settlement,
+      receive: (session, queue, parked, message) => this.#receive(session, queue, parked, message),
+      log: this.#log,
+      changed: () => this.#changed(),
+    });
   }
 
   /**
@@ -243,7 +244,7 @@ export class Scheduler {
 
   /** Hosts it knows, from the control stream. */
   get hosts(): ReadonlySet<string> {
-    return this.#hosts;
+    return this.#consumers.hosts;
   }
 
   /**
@@ -280,10 +281,7 @@ export class Scheduler {
     const session = this.#session;
     if (session !== undefined && !session.closed) {
       session.live = false;
-      const tags = [...session.hostConsumers.values(), ...session.parkedConsumers.values()];
-      session.hostConsumers.clear();
-      session.parkedConsumers.clear();
-      await Promise.all(tags.map((tag) => session.consumer.cancel(tag).catch(() => {})));
+      await this.#consumers.cancelAll(session);
       for (const delivery of session.tree.clear()) this.#settlement.nack(delivery);
     }
     await this.#whenIdle(timeoutMs);
@@ -307,7 +305,7 @@ export class Scheduler {
     // Applied as it is read back from the stream, in the stream's order, like every other scheduler does: applying
     // it here first could be undone for a moment by an older change still on its way.
     await (session.control as ControlStream).sync(session.publisher);
-    await Promise.all(Object.keys(patch).map((host) => this.#reconciling.get(host)));
+    await Promise.all(Object.keys(patch).map((host) => this.#consumers.reconciled(host)));
   }
 
   /**
@@ -329,7 +327,7 @@ export class Scheduler {
     const hosts: Record<string, number> = {};
     const parked: Record<string, number> = {};
     try {
-      for (const host of this.#hosts)
+      for (const host of this.#consumers.hosts)
         hosts[host] = (await channel.checkQueue(hostQueue(this.topology, host))).messageCount;
       for (const [host, vms] of this.#parked.byHost()) {
         for (const vm of vms)
@@ -366,7 +364,7 @@ export class Scheduler {
     return {
       consuming: this.consuming,
       concurrency: this.concurrency,
-      hosts: this.#hosts.size,
+      hosts: this.#consumers.hosts.size,
       queued: this.#session?.tree.counts() ?? {},
       active: this.#active,
       ...this.#settlement.counts,
@@ -457,7 +455,7 @@ export class Scheduler {
         });
       }
       session.live = true;
-      await Promise.all([...this.#hosts].map((host) => this.#reconcile(current, host)));
+      await this.#consumers.consumeAll(current);
       if (session.closed) throw new Error('the broker closed the connection while the scheduler started');
     } catch (error) {
       if (session !== undefined) await this.#close(session);
@@ -532,16 +530,12 @@ export class Scheduler {
   #onControl(session: Session, message: ControlMessage): void {
     switch (message.type) {
       case 'host':
-        if (typeof message.host !== 'string' || this.#hosts.has(message.host)) return;
-        this.#hosts.add(message.host);
-        if (session.live) void this.#reconcile(session, message.host);
+        if (typeof message.host === 'string') this.#consumers.addHost(session, message.host);
         return;
-      case 'parked': {
-        if (typeof message.host !== 'string' || typeof message.vm !== 'string') return;
-        if (!this.#parked.add(message.host, message.vm)) return;
-        if (session.live) void this.#reconcile(session, message.host);
+      case 'parked':
+        if (typeof message.host === 'string' && typeof message.vm === 'string')
+          this.#consumers.addParked(session, message.host, message.vm);
         return;
-      }
       case 'weights':
         try {
           for (const [host, weight] of Object.entries(checkWeights(message.weights))) {
@@ -569,92 +563,15 @@ export class Scheduler {
   #applyAvailability(patch: AvailabilityPatch): void {
     const session = this.#session;
     for (const host of this.availability.apply(patch)) {
-      if (session?.live === true) void this.#reconcile(session, host);
+      if (session?.live === true) void this.#consumers.reconcile(session, host);
     }
     this.#changed();
   }
 
-  /**
-   * Makes what the session consumes for a host match the availability: the host's queue while the host is
-   * ACTIVE, each parked queue while its VM is ACTIVE; events in memory of what is paused are handed back (parked,
-   * or requeued). Runs one at a time per host.
-   */
-  #reconcile(session: Session, host: string): Promise<void> {
-    const previous = this.#reconciling.get(host) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.#reconcileNow(session, host))
-      .catch((error: unknown) => {
-        if (!session.closed)
-          this.#log(`rxjs-fair: could not update consumers of host ${host}: ${(error as Error).message}`);
-      });
-    this.#reconciling.set(host, next);
-    void next.then(() => {
-      if (this.#reconciling.get(host) === next) this.#reconciling.delete(host);
-    });
-    return next;
-  }
-
-  async #reconcileNow(session: Session, host: string): Promise<void> {
-    if (session.closed || !session.live) return;
-    const { consumer, tree } = session;
-    const parkedVms = this.#parked.vmsOf(host);
-    if (!this.availability.isHostActive(host)) {
-      const tag = session.hostConsumers.get(host);
-      session.hostConsumers.delete(host);
-      if (tag !== undefined) await consumer.cancel(tag);
-      for (const vm of parkedVms) await this.#stopParked(session, host, vm);
-      for (const delivery of tree.deleteHost(host)) this.#settlement.nack(delivery);
-      return;
-    }
-    if (this.#hosts.has(host) && !session.hostConsumers.has(host)) {
-      const queue = await assertHostQueue(consumer, this.topology, host);
-      if (session.closed || !session.live || !this.availability.isHostActive(host)) return;
-      const { consumerTag } = await consumer.consume(queue, (message) =>
-        this.#onMessage(session, host, queue, false, message),
-      );
-      session.hostConsumers.set(host, consumerTag);
-    }
-    for (const vm of new Set([...parkedVms, ...tree.vms(host)])) {
-      if (this.availability.isRunnable(host, vm)) {
-        if (parkedVms.has(vm)) await this.#startParked(session, host, vm);
-        continue;
-      }
-      await this.#stopParked(session, host, vm);
-      for (const delivery of tree.deleteVm(host, vm)) {
-        if (delivery.parked) this.#settlement.nack(delivery);
-        else void this.#settlement.park(delivery);
-      }
-    }
-  }
-
-  async #startParked(session: Session, host: string, vm: string): Promise<void> {
-    const queue = parkedQueue(this.topology, host, vm);
-    if (session.parkedConsumers.has(queue)) return;
-    await this.#parked.declare(session, host, vm);
-    if (session.closed || !session.live || !this.availability.isRunnable(host, vm)) return;
-    const { consumerTag } = await session.consumer.consume(queue, (message) =>
-      this.#onMessage(session, host, queue, true, message),
-    );
-    session.parkedConsumers.set(queue, consumerTag);
-  }
-
-  async #stopParked(session: Session, host: string, vm: string): Promise<void> {
-    const queue = parkedQueue(this.topology, host, vm);
-    const tag = session.parkedConsumers.get(queue);
-    if (tag === undefined) return;
-    session.parkedConsumers.delete(queue);
-    await session.consumer.cancel(tag);
-  }
-
   // --- messages -----------------------------------------------------------------------------------------------
 
-  #onMessage(session: Session, host: string, queue: string, parked: boolean, message: ConsumeMessage | null): void {
-    if (message === null) {
-      if (parked) session.parkedConsumers.delete(queue);
-      else session.hostConsumers.delete(host);
-      this.#consumeAgain(session, host, queue);
-      return;
-    }
+  /** Takes a message consumed: dead-letters it if it is no valid event of its queue, else on its way to the tree. */
+  #receive(session: Session, queue: string, parked: boolean, message: ConsumeMessage): void {
     let event: FairEvent;
     try {
       event = parseEvent(message.content);
@@ -703,36 +620,6 @@ export class Scheduler {
     }
     session.tree.push(event.host, event.vm, event.policy, delivery);
     this.#changed();
-  }
-
-  /**
-   * The broker cancelled a consumer (its queue was deleted, or the node holding it is gone): consumes it again,
-   * declaring the queue anew if need be, with backoff until it works; not `consuming` meanwhile.
-   */
-  #consumeAgain(session: Session, host: string, queue: string): void {
-    if (session.cancelled.has(queue) || session.closed) return;
-    session.cancelled.add(queue);
-    this.#log(`rxjs-fair: the broker cancelled the consumer of ${queue}; consuming it again`);
-    this.#changed();
-    let delay = 100;
-    const attempt = async () => {
-      if (session.closed) return;
-      await this.#reconcile(session, host);
-      // Consumed again, or no longer to be consumed (its host or VM was paused meanwhile).
-      const vm = [...this.#parked.vmsOf(host)].find((name) => parkedQueue(this.topology, host, name) === queue);
-      const back = vm === undefined ? session.hostConsumers.has(host) : session.parkedConsumers.has(queue);
-      const wanted = vm === undefined ? this.availability.isHostActive(host) : this.availability.isRunnable(host, vm);
-      if (back || !wanted) {
-        session.cancelled.delete(queue);
-        if (back) this.#log(`rxjs-fair: consuming ${queue} again`);
-        this.#changed();
-        return;
-      }
-      const wait = delay * (0.75 + Math.random() / 2);
-      delay = Math.min(delay * 2, 5000);
-      setTimeout(() => void attempt(), wait).unref();
-    };
-    void attempt();
   }
 
   #changed(): void {
