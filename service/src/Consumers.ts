@@ -1,7 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import type { Availability } from './Availability.js';
 import type { ParkedQueues } from './ParkedQueues.js';
-import type { Session } from './Scheduler.js';
+import type { Session } from './BrokerConnection.js';
 import type { Settlement } from './Settlement.js';
 import { assertHostQueue, type Topology } from './topology.js';
 

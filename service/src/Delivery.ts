@@ -1,5 +1,5 @@
 import type { ConsumeMessage } from 'amqplib';
-import type { Session } from './Scheduler.js';
+import type { Session } from './BrokerConnection.js';
 import type { FairEvent } from './schemas.js';
 
 /** A message as the broker delivered it, until it is settled: acknowledged or handed back, once. */

@@ -1,5 +1,5 @@
 import { publishControl } from './ControlStream.js';
-import type { Session } from './Scheduler.js';
+import type { Session } from './BrokerConnection.js';
 import { assertParkedQueue, parkedQueue, type Topology } from './topology.js';
 
 /**

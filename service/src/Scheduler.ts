@@ -1,17 +1,14 @@
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import type { ConsumeMessage } from 'amqplib';
+import { Subject, type Observable } from 'rxjs';
 import { FairStats, fairMergeMap, type FairSnapshot } from 'rxjs-fair';
 import { Availability } from './Availability.js';
+import { BrokerConnection, type Session } from './BrokerConnection.js';
 import { Completions } from './Completions.js';
-import { ConfirmPublisher } from './ConfirmPublisher.js';
-import { connectBroker, redactUrl } from './connectBroker.js';
 import { Consumers } from './Consumers.js';
-import { DispatchStats, type HostActivity } from './DispatchStats.js';
 import { ControlStream, publishControl, type ControlMessage } from './ControlStream.js';
-import { EventPublisher } from './EventPublisher.js';
-import { Settlement, type SettlementCounts } from './Settlement.js';
-import { FairTree } from './FairTree.js';
 import type { Delivery } from './Delivery.js';
+import { DispatchStats, type HostActivity } from './DispatchStats.js';
+import { FairTree } from './FairTree.js';
 import { ParkedQueues } from './ParkedQueues.js';
 import { ActionTimeoutError, MAX_ACTION_TIMEOUT, runAction, type EventHandler } from './runAction.js';
 import {
@@ -23,7 +20,8 @@ import {
   type AvailabilityState,
   type FairEvent,
 } from './schemas.js';
-import { assertTopology, hostQueue, parkedQueue, topology, type Topology, type TopologyOptions } from './topology.js';
+import { Settlement, type SettlementCounts } from './Settlement.js';
+import { hostQueue, parkedQueue, topology, type Topology, type TopologyOptions } from './topology.js';
 
 export interface SchedulerOptions extends TopologyOptions {
   /** The broker, `amqp://user:password@host:port`. */
@@ -92,37 +90,6 @@ export interface SchedulerStats extends SettlementCounts {
   readonly availability: Record<string, AvailabilityState | Record<string, AvailabilityState>>;
 }
 
-/** Everything that lives as long as one broker connection. */
-export interface Session {
-  readonly connection: ChannelModel;
-  readonly consumer: Channel;
-  readonly confirm: ConfirmChannel;
-  readonly publisher: ConfirmPublisher;
-  readonly events: EventPublisher;
-  readonly tree: FairTree<Delivery>;
-  readonly subscription: Subscription;
-  /** Aborted when the session ends (lost, or closed on purpose): the running actions' signals follow it. */
-  readonly end: AbortController;
-  /**
-   * Queues whose consumer the broker cancelled (the queue was deleted, or its node is gone), until they are consumed
-   * again: the scheduler is not consuming all it should meanwhile (`GET /health` is 503).
-   */
-  readonly cancelled: Set<string>;
-  /** The library's live stats of this session's dispatch, watched for its whole life (see `fairSnapshot`). */
-  readonly fairStats: { readonly tick: Subject<void>; last: FairSnapshot | null };
-  control?: ControlStream;
-  /** Consumer tags: a host's queue by host, parked queues by queue name. */
-  readonly hostConsumers: Map<string, string>;
-  readonly parkedConsumers: Map<string, string>;
-  /** Parked queues declared on this connection. */
-  readonly parkedDeclared: Map<string, Promise<void>>;
-  /** Set once consuming has begun (hosts are reconciled as they are announced from then on). */
-  live: boolean;
-  /** Set when this process closes the session on purpose (its channels' closing is then expected). */
-  closing: boolean;
-  closed: boolean;
-}
-
 /**
  * The scheduler service: consumes every host's queue with a small prefetch each, queues the events in a fair tree
  * (host -> VM -> policy) and runs `handle(event)` for them with `fairMergeMap` under `concurrency`. A message is
@@ -148,11 +115,9 @@ export class Scheduler {
   readonly #parked: ParkedQueues;
   /** The hosts known, and what each session consumes of them as availability changes. */
   readonly #consumers: Consumers;
-  #session: Session | undefined;
-  #state: 'idle' | 'starting' | 'running' | 'reconnecting' | 'stopping' | 'stopped' = 'idle';
+  /** The broker, one session at a time, reconnected when lost. */
+  readonly #connection: BrokerConnection;
   #sweepTimer: NodeJS.Timeout | undefined;
-  /** The first connection's set-up, while `start()` runs it. */
-  #starting: Promise<void> | undefined;
   /** Actions running, across sessions, and who waits for them to finish. */
   #active = 0;
   /** Actions done whose message waits for its record in the done stream before its ack. */
@@ -222,6 +187,18 @@ export class Scheduler {
       log: this.#log,
       changed: () => this.#changed(),
     });
+    this.#connection = new BrokerConnection({
+      url,
+      topology: this.topology,
+      prefetch,
+      completions: this.#completions,
+      log: this.#log,
+      setup: {
+        dispatch: () => this.#dispatch(),
+        control: (session, message) => this.#onControl(session, message),
+        consume: (session) => this.#consumers.consumeAll(session),
+      },
+    });
   }
 
   /**
@@ -229,8 +206,8 @@ export class Scheduler {
    * connects or reconnects, and while a consumer the broker cancelled is not back yet.
    */
   get consuming(): boolean {
-    const session = this.#session;
-    return this.#state === 'running' && session?.live === true && !session.closed && session.cancelled.size === 0;
+    const { state, session } = this.#connection;
+    return state === 'running' && session?.live === true && !session.closed && session.cancelled.size === 0;
   }
 
   /**
@@ -252,19 +229,8 @@ export class Scheduler {
    * starts consuming. Resolves once it consumes; rejects with a one-line reason if the broker cannot be used.
    */
   async start(): Promise<void> {
-    if (this.#state !== 'idle') throw new Error(`Cannot start a scheduler that is ${this.#state}`);
-    this.#state = 'starting';
-    this.#starting = this.#open();
-    try {
-      await this.#starting;
-    } catch (error) {
-      this.#state = 'stopped';
-      throw error;
-    }
-    if (this.#state !== 'starting') return; // stopped while starting: stop() closes the session
-    this.#state = 'running';
-    if (this.#session?.closed === true) this.#lost(this.#session, undefined, true); // lost as it started
-    this.#sweepTimer = setInterval(() => this.#session?.tree.sweep(), 10_000);
+    if (!(await this.#connection.start())) return; // stopped while starting: stop() closes the session
+    this.#sweepTimer = setInterval(() => this.#connection.session?.tree.sweep(), 10_000);
     this.#sweepTimer.unref();
   }
 
@@ -274,24 +240,21 @@ export class Scheduler {
    * requeued when the connection closes), and disconnects.
    */
   async stop(timeoutMs = 30_000): Promise<void> {
-    if (this.#state === 'stopped' || this.#state === 'stopping') return;
-    this.#state = 'stopping';
-    await this.#starting?.catch(() => {});
+    if (!(await this.#connection.stopping())) return;
     clearInterval(this.#sweepTimer);
-    const session = this.#session;
+    const session = this.#connection.session;
     if (session !== undefined && !session.closed) {
       session.live = false;
       await this.#consumers.cancelAll(session);
       for (const delivery of session.tree.clear()) this.#settlement.nack(delivery);
     }
     await this.#whenIdle(timeoutMs);
-    if (session !== undefined) await this.#close(session, 'the scheduler is stopping');
-    this.#state = 'stopped';
+    await this.#connection.stopped(session, 'the scheduler is stopping');
   }
 
   /** Publishes events (each confirmed by the broker before this resolves): the REST path into the same queues. */
   async publishEvents(events: Iterable<FairEvent>): Promise<number> {
-    return this.#usable().events.publishAll(events);
+    return this.#connection.usable().events.publishAll(events);
   }
 
   /**
@@ -300,7 +263,7 @@ export class Scheduler {
    */
   async setAvailability(patch: AvailabilityPatch): Promise<void> {
     checkAvailability(patch);
-    const session = this.#usable();
+    const session = this.#connection.usable();
     await publishControl(session.publisher, this.topology, { type: 'availability', patch });
     // Applied as it is read back from the stream, in the stream's order, like every other scheduler does: applying
     // it here first could be undone for a moment by an older change still on its way.
@@ -314,14 +277,14 @@ export class Scheduler {
    */
   async setWeights(patch: WeightsPatch): Promise<void> {
     checkWeights(patch);
-    const session = this.#usable();
+    const session = this.#connection.usable();
     await publishControl(session.publisher, this.topology, { type: 'weights', weights: patch });
     await (session.control as ControlStream).sync(session.publisher);
   }
 
   /** Messages waiting in the broker, by host (its queue) and by parked VM (`host/vm`). */
   async queueDepths(): Promise<{ hosts: Record<string, number>; parked: Record<string, number> }> {
-    const session = this.#usable();
+    const session = this.#connection.usable();
     const channel = await session.connection.createChannel();
     channel.on('error', () => {});
     const hosts: Record<string, number> = {};
@@ -354,7 +317,7 @@ export class Scheduler {
    * first connection.
    */
   fairSnapshot(): FairSnapshot | null {
-    const stats = this.#session?.fairStats;
+    const stats = this.#connection.session?.fairStats;
     if (stats === undefined) return null;
     stats.tick.next();
     return stats.last;
@@ -365,7 +328,7 @@ export class Scheduler {
       consuming: this.consuming,
       concurrency: this.concurrency,
       hosts: this.#consumers.hosts.size,
-      queued: this.#session?.tree.counts() ?? {},
+      queued: this.#connection.session?.tree.counts() ?? {},
       active: this.#active,
       ...this.#settlement.counts,
       weights: Object.fromEntries(this.#weights),
@@ -373,156 +336,37 @@ export class Scheduler {
     };
   }
 
-  // --- connection ---------------------------------------------------------------------------------------------
+  // --- dispatch ---------------------------------------------------------------------------------------------
 
-  async #open(): Promise<void> {
-    const t = this.topology;
-    const connection = await connectBroker(this.#options.url);
-    connection.on('error', () => {}); // followed by 'close'
-    let session: Session | undefined;
-    try {
-      const setup = await connection.createChannel();
-      setup.on('error', () => {}); // a failed declaration rejects its call too
-      await assertTopology(setup, t);
-      await setup.close();
-      const consumer = await connection.createChannel();
-      await consumer.prefetch(this.prefetch);
-      const confirm = await connection.createConfirmChannel();
-      const publisher = new ConfirmPublisher(confirm);
-      const tree = new FairTree<Delivery>({
-        hostCap: this.#caps.host,
-        vmCap: this.#caps.vm,
-        latest: this.#latest,
-        conflated: ({ event: replaced }) => this.#settlement.conflate(replaced),
-      });
-      for (const [host, weight] of this.#weights) tree.setWeight(host, weight);
-      // One FairStats per session: a session's operator never meets the previous one's. Watched from the start, so
-      // every event is timed (a clock read per arrival and per dispatch: nothing next to a broker round trip).
-      const stats = new FairStats<Delivery>({ depth: 2 });
-      const fairStats = { tick: new Subject<void>(), last: null as FairSnapshot | null };
-      const subscription = stats.snapshots(fairStats.tick).subscribe((snapshot) => (fairStats.last = snapshot));
-      subscription.add(
-        tree.root
-          .pipe(
-            fairMergeMap((delivery: Delivery) => this.#run(delivery), {
-              concurrency: this.concurrency,
-              stats,
-              ...(this.#cost === undefined ? {} : { cost: this.#cost }),
-            }),
-          )
-          .subscribe({ error: (error: unknown) => this.#log(`rxjs-fair: dispatch failed: ${String(error)}`) }),
-      );
-      session = {
-        connection,
-        consumer,
-        confirm,
-        publisher,
-        events: new EventPublisher(confirm, publisher, t),
-        tree,
-        subscription,
-        end: new AbortController(),
-        cancelled: new Set(),
-        fairStats,
-        hostConsumers: new Map(),
-        parkedConsumers: new Map(),
-        parkedDeclared: new Map(),
-        live: false,
-        closing: false,
-        closed: false,
-      };
-      const current = session;
-      connection.on('close', (error?: Error) => this.#lost(current, error));
-      for (const channel of [consumer, confirm]) {
-        channel.on('error', () => {});
-        // A channel the broker closed (an unknown delivery tag, a queue declared differently) ends the session.
-        channel.on('close', () => {
-          if (!current.closing) void current.connection.close().catch(() => {});
-        });
-      }
-      this.#session = session;
-      const control = new ControlStream(connection, t, (message) => this.#onControl(current, message));
-      session.control = control;
-      const controlChannel = await control.start();
-      controlChannel.on('close', () => {
-        if (!current.closing) void current.connection.close().catch(() => {});
-      });
-      await control.sync(publisher);
-      if (this.#completions !== undefined) {
-        // Read before consuming: a message redelivered at once must find the ids done before it.
-        const channel = await this.#completions.attach(connection, publisher);
-        channel.on('close', () => {
-          if (!current.closing) void current.connection.close().catch(() => {});
-        });
-      }
-      session.live = true;
-      await this.#consumers.consumeAll(current);
-      if (session.closed) throw new Error('the broker closed the connection while the scheduler started');
-    } catch (error) {
-      if (session !== undefined) await this.#close(session);
-      else await connection.close().catch(() => {});
-      throw error;
-    }
-  }
-
-  async #close(session: Session, reason = 'the scheduler closed its connection'): Promise<void> {
-    session.closing = true;
-    session.live = false;
-    session.end.abort(new Error(reason));
-    // Each channel first: closing one waits for the broker to process what was sent on it (the last acks), where
-    // closing the connection straight away could overtake them, and the broker would redeliver those messages.
-    await session.consumer.close().catch(() => {});
-    await session.confirm.close().catch(() => {});
-    session.closed = true;
-    session.subscription.unsubscribe();
-    await session.control?.close();
-    await this.#completions?.detach(session.connection);
-    await session.connection.close().catch(() => {});
-  }
-
-  #lost(session: Session, error: Error | undefined, again = false): void {
-    if (session.closed && !again) return;
-    session.closed = true;
-    session.live = false;
-    // The events of the actions still running go back to the broker: tell their handlers, the event runs again.
-    session.end.abort(new Error('the scheduler lost the broker: the event will be delivered again'));
-    void this.#completions?.detach(session.connection);
-    session.subscription.unsubscribe();
-    if (this.#state !== 'running') return;
-    this.#state = 'reconnecting';
-    this.#log(
-      `rxjs-fair: lost the broker at ${redactUrl(this.#options.url)} (${error?.message ?? 'connection closed'}); reconnecting`,
+  /**
+   * A new session's fair tree (host -> VM -> policy) and the dispatch from it: `fairMergeMap` runs `#run` for each
+   * delivery under `concurrency`. One FairStats per session (a session's operator never meets the previous one's),
+   * watched from the start so that every event is timed (a clock read per arrival and per dispatch: nothing next
+   * to a broker round trip).
+   */
+  #dispatch(): Pick<Session, 'tree' | 'subscription' | 'fairStats'> {
+    const tree = new FairTree<Delivery>({
+      hostCap: this.#caps.host,
+      vmCap: this.#caps.vm,
+      latest: this.#latest,
+      conflated: ({ event: replaced }) => this.#settlement.conflate(replaced),
+    });
+    for (const [host, weight] of this.#weights) tree.setWeight(host, weight);
+    const stats = new FairStats<Delivery>({ depth: 2 });
+    const fairStats = { tick: new Subject<void>(), last: null as FairSnapshot | null };
+    const subscription = stats.snapshots(fairStats.tick).subscribe((snapshot) => (fairStats.last = snapshot));
+    subscription.add(
+      tree.root
+        .pipe(
+          fairMergeMap((delivery: Delivery) => this.#run(delivery), {
+            concurrency: this.concurrency,
+            stats,
+            ...(this.#cost === undefined ? {} : { cost: this.#cost }),
+          }),
+        )
+        .subscribe({ error: (error: unknown) => this.#log(`rxjs-fair: dispatch failed: ${String(error)}`) }),
     );
-    void this.#reconnect();
-  }
-
-  async #reconnect(): Promise<void> {
-    let delay = 100;
-    let attempts = 0;
-    while (this.#state === 'reconnecting') {
-      try {
-        await this.#open();
-        if (this.#state !== 'reconnecting') {
-          if (this.#session !== undefined) await this.#close(this.#session);
-          return;
-        }
-        if (this.#session?.closed === true) continue; // lost again as it reconnected
-        this.#state = 'running';
-        this.#log(`rxjs-fair: reconnected to ${redactUrl(this.#options.url)}; consuming again`);
-        return;
-      } catch (error) {
-        // Backoff with jitter, so that many schedulers do not knock all at once.
-        await new Promise((resolve) => setTimeout(resolve, delay * (0.75 + Math.random() / 2)));
-        delay = Math.min(delay * 2, 3000);
-        if (++attempts % 10 === 0) this.#log(`rxjs-fair: still reconnecting: ${(error as Error).message}`);
-      }
-    }
-  }
-
-  #usable(): Session {
-    const session = this.#session;
-    if (session === undefined || session.closed || !session.live)
-      throw new Error('the scheduler is not connected to the broker');
-    return session;
+    return { tree, subscription, fairStats };
   }
 
   // --- control stream -----------------------------------------------------------------------------------------
@@ -561,7 +405,7 @@ export class Scheduler {
   }
 
   #applyAvailability(patch: AvailabilityPatch): void {
-    const session = this.#session;
+    const session = this.#connection.session;
     for (const host of this.availability.apply(patch)) {
       if (session?.live === true) void this.#consumers.reconcile(session, host);
     }
@@ -591,7 +435,7 @@ export class Scheduler {
       return;
     }
     const delivery: Delivery = { event, message, queue, parked, session, received: performance.now(), settled: false };
-    if (!session.live || this.#state === 'stopping') return this.#settlement.nack(delivery);
+    if (!session.live || this.#connection.state === 'stopping') return this.#settlement.nack(delivery);
     const completions = this.#completions;
     if (completions !== undefined) {
       if (completions.has(event.id)) return this.#settlement.skip(delivery);
@@ -611,7 +455,7 @@ export class Scheduler {
   #take(delivery: Delivery): void {
     const { event, parked, session } = delivery;
     if (delivery.settled) return;
-    if (!session.live || this.#state === 'stopping') return this.#settlement.nack(delivery);
+    if (!session.live || this.#connection.state === 'stopping') return this.#settlement.nack(delivery);
     if (!this.availability.isRunnable(event.host, event.vm)) {
       // Paused while this message was on its way: a host's queue is being cancelled, a parked one too.
       if (parked || !this.availability.isHostActive(event.host)) this.#settlement.nack(delivery);
@@ -620,10 +464,6 @@ export class Scheduler {
     }
     session.tree.push(event.host, event.vm, event.policy, delivery);
     this.#changed();
-  }
-
-  #changed(): void {
-    if (this.#changes.observed) this.#changes.next();
   }
 
   /** The projection: runs the action and settles the message. Never rejects (that would end the dispatch). */
@@ -659,6 +499,11 @@ export class Scheduler {
     if (!(result.reason instanceof ActionTimeoutError) && session.end.signal.aborted)
       return this.#settlement.nack(delivery);
     await this.#settlement.fail(delivery, result.reason);
+  }
+
+  /** Tells `changes`, while anyone listens. */
+  #changed(): void {
+    if (this.#changes.observed) this.#changes.next();
   }
 
   /** Wakes `stop()` once no action runs and every action done is acknowledged (or given up with its session). */

@@ -4,7 +4,7 @@ import type { ConsumeMessage, MessageProperties } from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import type { Delivery } from '../src/Delivery.js';
 import { ParkedQueues } from '../src/ParkedQueues.js';
-import type { Session } from '../src/Scheduler.js';
+import type { Session } from '../src/BrokerConnection.js';
 import {
   afterFailure,
   attemptsBefore,
