@@ -1,14 +1,15 @@
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import type { ConsumeMessage } from 'amqplib';
+import { Subject, type Observable } from 'rxjs';
 import { FairStats, fairMergeMap, type FairSnapshot } from 'rxjs-fair';
 import { Availability } from './Availability.js';
+import { BrokerConnection, type Session } from './BrokerConnection.js';
 import { Completions } from './Completions.js';
-import { ConfirmPublisher } from './ConfirmPublisher.js';
-import { connectBroker, redactUrl } from './connectBroker.js';
-import { DispatchStats, type HostActivity } from './DispatchStats.js';
+import { Consumers } from './Consumers.js';
 import { ControlStream, publishControl, type ControlMessage } from './ControlStream.js';
-import { EventPublisher } from './EventPublisher.js';
+import type { Delivery } from './Delivery.js';
+import { DispatchStats, type HostActivity } from './DispatchStats.js';
 import { FairTree } from './FairTree.js';
+import { ParkedQueues } from './ParkedQueues.js';
 import { ActionTimeoutError, MAX_ACTION_TIMEOUT, runAction, type EventHandler } from './runAction.js';
 import {
   checkAvailability,
@@ -19,18 +20,8 @@ import {
   type AvailabilityState,
   type FairEvent,
 } from './schemas.js';
-import {
-  assertHostQueue,
-  assertParkedQueue,
-  assertTopology,
-  headers,
-  hostKey,
-  hostQueue,
-  parkedQueue,
-  topology,
-  type Topology,
-  type TopologyOptions,
-} from './topology.js';
+import { Settlement, type SettlementCounts } from './Settlement.js';
+import { headers, hostQueue, parkedQueue, topology, type Topology, type TopologyOptions } from './topology.js';
 
 export interface SchedulerOptions extends TopologyOptions {
   /** The broker, `amqp://user:password@host:port`. */
@@ -98,77 +89,15 @@ export interface Dispatch {
 }
 
 /** What the scheduler has done since it started; `queued` is what it holds in memory, by host and VM. */
-export interface SchedulerStats {
+export interface SchedulerStats extends SettlementCounts {
   readonly consuming: boolean;
   readonly concurrency: number;
   readonly hosts: number;
   readonly queued: Record<string, Record<string, number>>;
   readonly active: number;
-  /** Actions that finished (and whose message was acknowledged). */
-  readonly done: number;
-  /** Failed attempts sent to wait for a retry. */
-  readonly retried: number;
-  /** Events dead-lettered after their last failed attempt. */
-  readonly failed: number;
-  /** Attempts that failed because the action outlived `actionTimeout` (counted in `retried` or `failed` too). */
-  readonly timedOut: number;
-  /** Messages dead-lettered because they are not a valid event. */
-  readonly malformed: number;
-  /** Events moved to a paused VM's parked queue. */
-  readonly parked: number;
-  /** Events of a `latest` policy replaced by a newer one before they ran (acknowledged). */
-  readonly conflated: number;
-  /** Redelivered events not run again because they were done already (acknowledged). */
-  readonly skipped: number;
   /** Host weights other than 1 (turns in a row at the front of the rotation), from `PUT /weights`. */
   readonly weights: Record<string, number>;
   readonly availability: Record<string, AvailabilityState | Record<string, AvailabilityState>>;
-}
-
-/** A message taken from a host queue or a parked queue, on its way through the tree. */
-interface Delivery {
-  readonly event: FairEvent;
-  readonly message: ConsumeMessage;
-  readonly queue: string;
-  readonly parked: boolean;
-  readonly session: Session;
-  /** When the scheduler received it (`performance.now()`): its wait, until dispatch, is recorded per host. */
-  readonly received: number;
-  /** When the producer published it (ms since the epoch, the producer's clock), if it said. */
-  readonly published: number | undefined;
-  /** Acknowledged or handed back already: a message is settled once, or its channel fails. */
-  settled: boolean;
-}
-
-/** Everything that lives as long as one broker connection. */
-interface Session {
-  readonly connection: ChannelModel;
-  readonly consumer: Channel;
-  readonly confirm: ConfirmChannel;
-  readonly publisher: ConfirmPublisher;
-  readonly events: EventPublisher;
-  readonly tree: FairTree<Delivery>;
-  readonly subscription: Subscription;
-  /** Aborted when the session ends (lost, or closed on purpose): the running actions' signals follow it. */
-  readonly end: AbortController;
-  /**
-   * Queues whose consumer the broker cancelled (the queue was deleted, or its node is gone), until they are consumed
-   * again: the scheduler is not consuming all it should meanwhile (`GET /health` is 503).
-   */
-  readonly cancelled: Set<string>;
-  /** The library's live stats of this session's dispatch, watched for its whole life (see `fairSnapshot`). */
-  readonly fairStats: { readonly tick: Subject<void>; last: FairSnapshot | null };
-  control?: ControlStream;
-  /** Consumer tags: a host's queue by host, parked queues by queue name. */
-  readonly hostConsumers: Map<string, string>;
-  readonly parkedConsumers: Map<string, string>;
-  /** Parked queues declared on this connection. */
-  readonly parkedDeclared: Map<string, Promise<void>>;
-  /** Set once consuming has begun (hosts are reconciled as they are announced from then on). */
-  live: boolean;
-  /** Set when this process closes the session on purpose (its channels' closing is then expected). */
-  closing: boolean;
-  closed: boolean;
 }
 
 /**
@@ -192,31 +121,20 @@ export class Scheduler {
 
   readonly #options: SchedulerOptions;
   readonly #log: (line: string) => void;
-  /** Hosts announced on the control stream, and the VMs of each that have a parked queue. */
-  readonly #hosts = new Set<string>();
-  readonly #parked = new Map<string, Set<string>>();
-  /** Per-host chain of reconciliations, so that two never interleave for one host. */
-  readonly #reconciling = new Map<string, Promise<void>>();
-  #session: Session | undefined;
-  #state: 'idle' | 'starting' | 'running' | 'reconnecting' | 'stopping' | 'stopped' = 'idle';
+  /** The VMs that have a parked queue. */
+  readonly #parked: ParkedQueues;
+  /** The hosts known, and what each session consumes of them as availability changes. */
+  readonly #consumers: Consumers;
+  /** The broker, one session at a time, reconnected when lost. */
+  readonly #connection: BrokerConnection;
   #sweepTimer: NodeJS.Timeout | undefined;
-  /** The first connection's set-up, while `start()` runs it. */
-  #starting: Promise<void> | undefined;
   /** Actions running, across sessions, and who waits for them to finish. */
   #active = 0;
   /** Actions done whose message waits for its record in the done stream before its ack. */
   #recording = 0;
   #idle: (() => void)[] = [];
-  readonly #counts = {
-    done: 0,
-    retried: 0,
-    failed: 0,
-    timedOut: 0,
-    malformed: 0,
-    parked: 0,
-    conflated: 0,
-    skipped: 0,
-  };
+  /** Acks, retries, dead letters, parking: how each message taken ends, and the counts of each. */
+  readonly #settlement: Settlement;
   /** The ids done lately, by every scheduler, across connections (absent with `dedupeWindow: 0`). */
   readonly #completions: Completions | undefined;
   /** Host weights from the control stream (other than 1), applied to each session's tree. */
@@ -271,6 +189,29 @@ export class Scheduler {
     this.prefetch = prefetch;
     this.#options = options;
     this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.#parked = new ParkedQueues(this.topology);
+    this.#settlement = new Settlement(this.topology, this.#parked, this.#log, () => this.#changed());
+    this.#consumers = new Consumers({
+      topology: this.topology,
+      availability: this.availability,
+      parkedQueues: this.#parked,
+      settlement: this.#settlement,
+      receive: (session, queue, parked, message) => this.#receive(session, queue, parked, message),
+      log: this.#log,
+      changed: () => this.#changed(),
+    });
+    this.#connection = new BrokerConnection({
+      url,
+      topology: this.topology,
+      prefetch,
+      completions: this.#completions,
+      log: this.#log,
+      setup: {
+        dispatch: () => this.#dispatch(),
+        control: (session, message) => this.#onControl(session, message),
+        consume: (session) => this.#consumers.consumeAll(session),
+      },
+    });
   }
 
   /**
@@ -278,8 +219,8 @@ export class Scheduler {
    * connects or reconnects, and while a consumer the broker cancelled is not back yet.
    */
   get consuming(): boolean {
-    const session = this.#session;
-    return this.#state === 'running' && session?.live === true && !session.closed && session.cancelled.size === 0;
+    const { state, session } = this.#connection;
+    return state === 'running' && session?.live === true && !session.closed && session.cancelled.size === 0;
   }
 
   /**
@@ -298,7 +239,7 @@ export class Scheduler {
 
   /** Hosts it knows, from the control stream. */
   get hosts(): ReadonlySet<string> {
-    return this.#hosts;
+    return this.#consumers.hosts;
   }
 
   /**
@@ -306,19 +247,8 @@ export class Scheduler {
    * starts consuming. Resolves once it consumes; rejects with a one-line reason if the broker cannot be used.
    */
   async start(): Promise<void> {
-    if (this.#state !== 'idle') throw new Error(`Cannot start a scheduler that is ${this.#state}`);
-    this.#state = 'starting';
-    this.#starting = this.#open();
-    try {
-      await this.#starting;
-    } catch (error) {
-      this.#state = 'stopped';
-      throw error;
-    }
-    if (this.#state !== 'starting') return; // stopped while starting: stop() closes the session
-    this.#state = 'running';
-    if (this.#session?.closed === true) this.#lost(this.#session, undefined, true); // lost as it started
-    this.#sweepTimer = setInterval(() => this.#session?.tree.sweep(), 10_000);
+    if (!(await this.#connection.start())) return; // stopped while starting: stop() closes the session
+    this.#sweepTimer = setInterval(() => this.#connection.session?.tree.sweep(), 10_000);
     this.#sweepTimer.unref();
   }
 
@@ -328,27 +258,21 @@ export class Scheduler {
    * requeued when the connection closes), and disconnects.
    */
   async stop(timeoutMs = 30_000): Promise<void> {
-    if (this.#state === 'stopped' || this.#state === 'stopping') return;
-    this.#state = 'stopping';
-    await this.#starting?.catch(() => {});
+    if (!(await this.#connection.stopping())) return;
     clearInterval(this.#sweepTimer);
-    const session = this.#session;
+    const session = this.#connection.session;
     if (session !== undefined && !session.closed) {
       session.live = false;
-      const tags = [...session.hostConsumers.values(), ...session.parkedConsumers.values()];
-      session.hostConsumers.clear();
-      session.parkedConsumers.clear();
-      await Promise.all(tags.map((tag) => session.consumer.cancel(tag).catch(() => {})));
-      for (const delivery of session.tree.clear()) this.#nack(delivery);
+      await this.#consumers.cancelAll(session);
+      for (const delivery of session.tree.clear()) this.#settlement.nack(delivery);
     }
     await this.#whenIdle(timeoutMs);
-    if (session !== undefined) await this.#close(session, 'the scheduler is stopping');
-    this.#state = 'stopped';
+    await this.#connection.stopped(session, 'the scheduler is stopping');
   }
 
   /** Publishes events (each confirmed by the broker before this resolves): the REST path into the same queues. */
   async publishEvents(events: Iterable<FairEvent>): Promise<number> {
-    return this.#usable().events.publishAll(events);
+    return this.#connection.usable().events.publishAll(events);
   }
 
   /**
@@ -357,12 +281,12 @@ export class Scheduler {
    */
   async setAvailability(patch: AvailabilityPatch): Promise<void> {
     checkAvailability(patch);
-    const session = this.#usable();
+    const session = this.#connection.usable();
     await publishControl(session.publisher, this.topology, { type: 'availability', patch });
     // Applied as it is read back from the stream, in the stream's order, like every other scheduler does: applying
     // it here first could be undone for a moment by an older change still on its way.
     await (session.control as ControlStream).sync(session.publisher);
-    await Promise.all(Object.keys(patch).map((host) => this.#reconciling.get(host)));
+    await Promise.all(Object.keys(patch).map((host) => this.#consumers.reconciled(host)));
   }
 
   /**
@@ -371,22 +295,22 @@ export class Scheduler {
    */
   async setWeights(patch: WeightsPatch): Promise<void> {
     checkWeights(patch);
-    const session = this.#usable();
+    const session = this.#connection.usable();
     await publishControl(session.publisher, this.topology, { type: 'weights', weights: patch });
     await (session.control as ControlStream).sync(session.publisher);
   }
 
   /** Messages waiting in the broker, by host (its queue) and by parked VM (`host/vm`). */
   async queueDepths(): Promise<{ hosts: Record<string, number>; parked: Record<string, number> }> {
-    const session = this.#usable();
+    const session = this.#connection.usable();
     const channel = await session.connection.createChannel();
     channel.on('error', () => {});
     const hosts: Record<string, number> = {};
     const parked: Record<string, number> = {};
     try {
-      for (const host of this.#hosts)
+      for (const host of this.#consumers.hosts)
         hosts[host] = (await channel.checkQueue(hostQueue(this.topology, host))).messageCount;
-      for (const [host, vms] of this.#parked) {
+      for (const [host, vms] of this.#parked.byHost()) {
         for (const vm of vms)
           parked[`${host}/${vm}`] = (await channel.checkQueue(parkedQueue(this.topology, host, vm))).messageCount;
       }
@@ -411,7 +335,7 @@ export class Scheduler {
    * first connection.
    */
   fairSnapshot(): FairSnapshot | null {
-    const stats = this.#session?.fairStats;
+    const stats = this.#connection.session?.fairStats;
     if (stats === undefined) return null;
     stats.tick.next();
     return stats.last;
@@ -421,168 +345,46 @@ export class Scheduler {
     return {
       consuming: this.consuming,
       concurrency: this.concurrency,
-      hosts: this.#hosts.size,
-      queued: this.#session?.tree.counts() ?? {},
+      hosts: this.#consumers.hosts.size,
+      queued: this.#connection.session?.tree.counts() ?? {},
       active: this.#active,
-      ...this.#counts,
+      ...this.#settlement.counts,
       weights: Object.fromEntries(this.#weights),
       availability: this.availability.toJSON(),
     };
   }
 
-  // --- connection ---------------------------------------------------------------------------------------------
+  // --- dispatch ---------------------------------------------------------------------------------------------
 
-  async #open(): Promise<void> {
-    const t = this.topology;
-    const connection = await connectBroker(this.#options.url);
-    connection.on('error', () => {}); // followed by 'close'
-    let session: Session | undefined;
-    try {
-      const setup = await connection.createChannel();
-      setup.on('error', () => {}); // a failed declaration rejects its call too
-      await assertTopology(setup, t);
-      await setup.close();
-      const consumer = await connection.createChannel();
-      await consumer.prefetch(this.prefetch);
-      const confirm = await connection.createConfirmChannel();
-      const publisher = new ConfirmPublisher(confirm);
-      const tree = new FairTree<Delivery>({
-        hostCap: this.#caps.host,
-        vmCap: this.#caps.vm,
-        latest: this.#latest,
-        conflated: ({ event: replaced }) => {
-          this.#counts.conflated++; // counted before the ack, which tells `changes`
-          this.#ack(replaced);
-        },
-      });
-      for (const [host, weight] of this.#weights) tree.setWeight(host, weight);
-      // One FairStats per session: a session's operator never meets the previous one's. Watched from the start, so
-      // every event is timed (a clock read per arrival and per dispatch: nothing next to a broker round trip).
-      const stats = new FairStats<Delivery>({ depth: 2 });
-      const fairStats = { tick: new Subject<void>(), last: null as FairSnapshot | null };
-      const subscription = stats.snapshots(fairStats.tick).subscribe((snapshot) => (fairStats.last = snapshot));
-      subscription.add(
-        tree.root
-          .pipe(
-            fairMergeMap((delivery: Delivery) => this.#run(delivery), {
-              concurrency: this.concurrency,
-              stats,
-              ...(this.#cost === undefined ? {} : { cost: this.#cost }),
-            }),
-          )
-          .subscribe({ error: (error: unknown) => this.#log(`rxjs-fair: dispatch failed: ${String(error)}`) }),
-      );
-      session = {
-        connection,
-        consumer,
-        confirm,
-        publisher,
-        events: new EventPublisher(confirm, publisher, t),
-        tree,
-        subscription,
-        end: new AbortController(),
-        cancelled: new Set(),
-        fairStats,
-        hostConsumers: new Map(),
-        parkedConsumers: new Map(),
-        parkedDeclared: new Map(),
-        live: false,
-        closing: false,
-        closed: false,
-      };
-      const current = session;
-      connection.on('close', (error?: Error) => this.#lost(current, error));
-      for (const channel of [consumer, confirm]) {
-        channel.on('error', () => {});
-        // A channel the broker closed (an unknown delivery tag, a queue declared differently) ends the session.
-        channel.on('close', () => {
-          if (!current.closing) void current.connection.close().catch(() => {});
-        });
-      }
-      this.#session = session;
-      const control = new ControlStream(connection, t, (message) => this.#onControl(current, message));
-      session.control = control;
-      const controlChannel = await control.start();
-      controlChannel.on('close', () => {
-        if (!current.closing) void current.connection.close().catch(() => {});
-      });
-      await control.sync(publisher);
-      if (this.#completions !== undefined) {
-        // Read before consuming: a message redelivered at once must find the ids done before it.
-        const channel = await this.#completions.attach(connection, publisher);
-        channel.on('close', () => {
-          if (!current.closing) void current.connection.close().catch(() => {});
-        });
-      }
-      session.live = true;
-      await Promise.all([...this.#hosts].map((host) => this.#reconcile(current, host)));
-      if (session.closed) throw new Error('the broker closed the connection while the scheduler started');
-    } catch (error) {
-      if (session !== undefined) await this.#close(session);
-      else await connection.close().catch(() => {});
-      throw error;
-    }
-  }
-
-  async #close(session: Session, reason = 'the scheduler closed its connection'): Promise<void> {
-    session.closing = true;
-    session.live = false;
-    session.end.abort(new Error(reason));
-    // Each channel first: closing one waits for the broker to process what was sent on it (the last acks), where
-    // closing the connection straight away could overtake them, and the broker would redeliver those messages.
-    await session.consumer.close().catch(() => {});
-    await session.confirm.close().catch(() => {});
-    session.closed = true;
-    session.subscription.unsubscribe();
-    await session.control?.close();
-    await this.#completions?.detach(session.connection);
-    await session.connection.close().catch(() => {});
-  }
-
-  #lost(session: Session, error: Error | undefined, again = false): void {
-    if (session.closed && !again) return;
-    session.closed = true;
-    session.live = false;
-    // The events of the actions still running go back to the broker: tell their handlers, the event runs again.
-    session.end.abort(new Error('the scheduler lost the broker: the event will be delivered again'));
-    void this.#completions?.detach(session.connection);
-    session.subscription.unsubscribe();
-    if (this.#state !== 'running') return;
-    this.#state = 'reconnecting';
-    this.#log(
-      `rxjs-fair: lost the broker at ${redactUrl(this.#options.url)} (${error?.message ?? 'connection closed'}); reconnecting`,
+  /**
+   * A new session's fair tree (host -> VM -> policy) and the dispatch from it: `fairMergeMap` runs `#run` for each
+   * delivery under `concurrency`. One FairStats per session (a session's operator never meets the previous one's),
+   * watched from the start so that every event is timed (a clock read per arrival and per dispatch: nothing next
+   * to a broker round trip).
+   */
+  #dispatch(): Pick<Session, 'tree' | 'subscription' | 'fairStats'> {
+    const tree = new FairTree<Delivery>({
+      hostCap: this.#caps.host,
+      vmCap: this.#caps.vm,
+      latest: this.#latest,
+      conflated: ({ event: replaced }) => this.#settlement.conflate(replaced),
+    });
+    for (const [host, weight] of this.#weights) tree.setWeight(host, weight);
+    const stats = new FairStats<Delivery>({ depth: 2 });
+    const fairStats = { tick: new Subject<void>(), last: null as FairSnapshot | null };
+    const subscription = stats.snapshots(fairStats.tick).subscribe((snapshot) => (fairStats.last = snapshot));
+    subscription.add(
+      tree.root
+        .pipe(
+          fairMergeMap((delivery: Delivery) => this.#run(delivery), {
+            concurrency: this.concurrency,
+            stats,
+            ...(this.#cost === undefined ? {} : { cost: this.#cost }),
+          }),
+        )
+        .subscribe({ error: (error: unknown) => this.#log(`rxjs-fair: dispatch failed: ${String(error)}`) }),
     );
-    void this.#reconnect();
-  }
-
-  async #reconnect(): Promise<void> {
-    let delay = 100;
-    let attempts = 0;
-    while (this.#state === 'reconnecting') {
-      try {
-        await this.#open();
-        if (this.#state !== 'reconnecting') {
-          if (this.#session !== undefined) await this.#close(this.#session);
-          return;
-        }
-        if (this.#session?.closed === true) continue; // lost again as it reconnected
-        this.#state = 'running';
-        this.#log(`rxjs-fair: reconnected to ${redactUrl(this.#options.url)}; consuming again`);
-        return;
-      } catch (error) {
-        // Backoff with jitter, so that many schedulers do not knock all at once.
-        await new Promise((resolve) => setTimeout(resolve, delay * (0.75 + Math.random() / 2)));
-        delay = Math.min(delay * 2, 3000);
-        if (++attempts % 10 === 0) this.#log(`rxjs-fair: still reconnecting: ${(error as Error).message}`);
-      }
-    }
-  }
-
-  #usable(): Session {
-    const session = this.#session;
-    if (session === undefined || session.closed || !session.live)
-      throw new Error('the scheduler is not connected to the broker');
-    return session;
+    return { tree, subscription, fairStats };
   }
 
   // --- control stream -----------------------------------------------------------------------------------------
@@ -590,19 +392,12 @@ export class Scheduler {
   #onControl(session: Session, message: ControlMessage): void {
     switch (message.type) {
       case 'host':
-        if (typeof message.host !== 'string' || this.#hosts.has(message.host)) return;
-        this.#hosts.add(message.host);
-        if (session.live) void this.#reconcile(session, message.host);
+        if (typeof message.host === 'string') this.#consumers.addHost(session, message.host);
         return;
-      case 'parked': {
-        if (typeof message.host !== 'string' || typeof message.vm !== 'string') return;
-        let vms = this.#parked.get(message.host);
-        if (vms === undefined) this.#parked.set(message.host, (vms = new Set()));
-        if (vms.has(message.vm)) return;
-        vms.add(message.vm);
-        if (session.live) void this.#reconcile(session, message.host);
+      case 'parked':
+        if (typeof message.host === 'string' && typeof message.vm === 'string')
+          this.#consumers.addParked(session, message.host, message.vm);
         return;
-      }
       case 'weights':
         try {
           for (const [host, weight] of Object.entries(checkWeights(message.weights))) {
@@ -628,149 +423,54 @@ export class Scheduler {
   }
 
   #applyAvailability(patch: AvailabilityPatch): void {
-    const session = this.#session;
+    const session = this.#connection.session;
     for (const host of this.availability.apply(patch)) {
-      if (session?.live === true) void this.#reconcile(session, host);
+      if (session?.live === true) void this.#consumers.reconcile(session, host);
     }
     this.#changed();
   }
 
-  /**
-   * Makes what the session consumes for a host match the availability: the host's queue while the host is
-   * ACTIVE, each parked queue while its VM is ACTIVE; events in memory of what is paused are handed back (parked,
-   * or requeued). Runs one at a time per host.
-   */
-  #reconcile(session: Session, host: string): Promise<void> {
-    const previous = this.#reconciling.get(host) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.#reconcileNow(session, host))
-      .catch((error: unknown) => {
-        if (!session.closed)
-          this.#log(`rxjs-fair: could not update consumers of host ${host}: ${(error as Error).message}`);
-      });
-    this.#reconciling.set(host, next);
-    void next.then(() => {
-      if (this.#reconciling.get(host) === next) this.#reconciling.delete(host);
-    });
-    return next;
-  }
-
-  async #reconcileNow(session: Session, host: string): Promise<void> {
-    if (session.closed || !session.live) return;
-    const { consumer, tree } = session;
-    const parkedVms = this.#parked.get(host) ?? new Set<string>();
-    if (!this.availability.isHostActive(host)) {
-      const tag = session.hostConsumers.get(host);
-      session.hostConsumers.delete(host);
-      if (tag !== undefined) await consumer.cancel(tag);
-      for (const vm of parkedVms) await this.#stopParked(session, host, vm);
-      for (const delivery of tree.deleteHost(host)) this.#nack(delivery);
-      return;
-    }
-    if (this.#hosts.has(host) && !session.hostConsumers.has(host)) {
-      const queue = await assertHostQueue(consumer, this.topology, host);
-      if (session.closed || !session.live || !this.availability.isHostActive(host)) return;
-      const { consumerTag } = await consumer.consume(queue, (message) =>
-        this.#onMessage(session, host, queue, false, message),
-      );
-      session.hostConsumers.set(host, consumerTag);
-    }
-    for (const vm of new Set([...parkedVms, ...tree.vms(host)])) {
-      if (this.availability.isRunnable(host, vm)) {
-        if (parkedVms.has(vm)) await this.#startParked(session, host, vm);
-        continue;
-      }
-      await this.#stopParked(session, host, vm);
-      for (const delivery of tree.deleteVm(host, vm)) {
-        if (delivery.parked) this.#nack(delivery);
-        else void this.#park(delivery);
-      }
-    }
-  }
-
-  async #startParked(session: Session, host: string, vm: string): Promise<void> {
-    const queue = parkedQueue(this.topology, host, vm);
-    if (session.parkedConsumers.has(queue)) return;
-    await this.#declareParked(session, host, vm);
-    if (session.closed || !session.live || !this.availability.isRunnable(host, vm)) return;
-    const { consumerTag } = await session.consumer.consume(queue, (message) =>
-      this.#onMessage(session, host, queue, true, message),
-    );
-    session.parkedConsumers.set(queue, consumerTag);
-  }
-
-  async #stopParked(session: Session, host: string, vm: string): Promise<void> {
-    const queue = parkedQueue(this.topology, host, vm);
-    const tag = session.parkedConsumers.get(queue);
-    if (tag === undefined) return;
-    session.parkedConsumers.delete(queue);
-    await session.consumer.cancel(tag);
-  }
-
-  /** Declares a VM's parked queue on this connection, and announces it once on the control stream. */
-  #declareParked(session: Session, host: string, vm: string): Promise<void> {
-    const queue = parkedQueue(this.topology, host, vm);
-    let declared = session.parkedDeclared.get(queue);
-    if (declared === undefined) {
-      declared = (async () => {
-        await assertParkedQueue(session.confirm, this.topology, host, vm);
-        if (this.#parked.get(host)?.has(vm) !== true) {
-          await publishControl(session.publisher, this.topology, { type: 'parked', host, vm });
-        }
-      })();
-      declared.catch(() => session.parkedDeclared.delete(queue));
-      session.parkedDeclared.set(queue, declared);
-    }
-    return declared;
-  }
-
   // --- messages -----------------------------------------------------------------------------------------------
 
-  #onMessage(session: Session, host: string, queue: string, parked: boolean, message: ConsumeMessage | null): void {
-    if (message === null) {
-      if (parked) session.parkedConsumers.delete(queue);
-      else session.hostConsumers.delete(host);
-      this.#consumeAgain(session, host, queue);
-      return;
-    }
+  /** Takes a message consumed: dead-letters it if it is no valid event of its queue, else on its way to the tree. */
+  #receive(session: Session, queue: string, parked: boolean, message: ConsumeMessage): void {
     let event: FairEvent;
     try {
       event = parseEvent(message.content);
     } catch (error) {
-      void this.#deadLetter(session, message, queue, 'malformed', `malformed: ${(error as Error).message}`);
+      void this.#settlement.malformed(
+        { message, queue, session, settled: false },
+        `malformed: ${(error as Error).message}`,
+      );
       return;
     }
     const expected = parked ? parkedQueue(this.topology, event.host, event.vm) : hostQueue(this.topology, event.host);
     if (expected !== queue) {
-      void this.#deadLetter(
-        session,
-        message,
-        queue,
-        'malformed',
+      void this.#settlement.malformed(
+        { message, queue, session, settled: false },
         `misrouted: the event names host "${event.host}", VM "${event.vm}", but came from ${queue}`,
       );
       return;
     }
-    const received = performance.now();
     const delivery: Delivery = {
       event,
       message,
       queue,
       parked,
       session,
-      received,
+      received: performance.now(),
       published: publishedAt(message),
       settled: false,
     };
-    if (!session.live || this.#state === 'stopping') return this.#nack(delivery);
+    if (!session.live || this.#connection.state === 'stopping') return this.#settlement.nack(delivery);
     const completions = this.#completions;
     if (completions !== undefined) {
-      if (completions.has(event.id)) return this.#skip(delivery);
+      if (completions.has(event.id)) return this.#settlement.skip(delivery);
       // Redelivered: another scheduler may have done it a moment ago; read the record up to now first.
       if (message.fields.redelivered) {
         void completions.sync().then(
-          () => (completions.has(event.id) ? this.#skip(delivery) : this.#take(delivery)),
-          () => this.#nack(delivery),
+          () => (completions.has(event.id) ? this.#settlement.skip(delivery) : this.#take(delivery)),
+          () => this.#settlement.nack(delivery),
         );
         return;
       }
@@ -778,64 +478,19 @@ export class Scheduler {
     this.#take(delivery);
   }
 
-  #done(delivery: Delivery): void {
-    this.#counts.done++; // counted before the ack, which tells `changes`
-    this.#ack(delivery);
-  }
-
-  /** A redelivered event that was done already: acknowledged, not run again. */
-  #skip(delivery: Delivery): void {
-    this.#counts.skipped++; // counted before the ack, which tells `changes`
-    this.#ack(delivery);
-  }
-
   /** Queues a received event in the tree, or moves it out of the way if its VM was paused meanwhile. */
   #take(delivery: Delivery): void {
     const { event, parked, session } = delivery;
     if (delivery.settled) return;
-    if (!session.live || this.#state === 'stopping') return this.#nack(delivery);
+    if (!session.live || this.#connection.state === 'stopping') return this.#settlement.nack(delivery);
     if (!this.availability.isRunnable(event.host, event.vm)) {
       // Paused while this message was on its way: a host's queue is being cancelled, a parked one too.
-      if (parked || !this.availability.isHostActive(event.host)) this.#nack(delivery);
-      else void this.#park(delivery);
+      if (parked || !this.availability.isHostActive(event.host)) this.#settlement.nack(delivery);
+      else void this.#settlement.park(delivery);
       return;
     }
     session.tree.push(event.host, event.vm, event.policy, delivery);
     this.#changed();
-  }
-
-  /**
-   * The broker cancelled a consumer (its queue was deleted, or the node holding it is gone): consumes it again,
-   * declaring the queue anew if need be, with backoff until it works; not `consuming` meanwhile.
-   */
-  #consumeAgain(session: Session, host: string, queue: string): void {
-    if (session.cancelled.has(queue) || session.closed) return;
-    session.cancelled.add(queue);
-    this.#log(`rxjs-fair: the broker cancelled the consumer of ${queue}; consuming it again`);
-    this.#changed();
-    let delay = 100;
-    const attempt = async () => {
-      if (session.closed) return;
-      await this.#reconcile(session, host);
-      // Consumed again, or no longer to be consumed (its host or VM was paused meanwhile).
-      const vm = [...(this.#parked.get(host) ?? [])].find((name) => parkedQueue(this.topology, host, name) === queue);
-      const back = vm === undefined ? session.hostConsumers.has(host) : session.parkedConsumers.has(queue);
-      const wanted = vm === undefined ? this.availability.isHostActive(host) : this.availability.isRunnable(host, vm);
-      if (back || !wanted) {
-        session.cancelled.delete(queue);
-        if (back) this.#log(`rxjs-fair: consuming ${queue} again`);
-        this.#changed();
-        return;
-      }
-      const wait = delay * (0.75 + Math.random() / 2);
-      delay = Math.min(delay * 2, 5000);
-      setTimeout(() => void attempt(), wait).unref();
-    };
-    void attempt();
-  }
-
-  #changed(): void {
-    if (this.#changes.observed) this.#changes.next();
   }
 
   /** The projection: runs the action and settles the message. Never rejects (that would end the dispatch). */
@@ -843,8 +498,8 @@ export class Scheduler {
     const { event, session } = delivery;
     if (session.closed) return;
     if (!this.availability.isRunnable(event.host, event.vm)) {
-      if (delivery.parked) this.#nack(delivery);
-      else await this.#park(delivery);
+      if (delivery.parked) this.#settlement.nack(delivery);
+      else await this.#settlement.park(delivery);
       return;
     }
     this.#active++;
@@ -864,117 +519,22 @@ export class Scheduler {
       this.#recording++;
       void this.#completions.record(event.id).then(() => {
         this.#recording--;
-        this.#done(delivery);
+        this.#settlement.done(delivery);
         this.#checkIdle();
       });
       return;
     }
     this.#checkIdle();
-    if (result.ok) return this.#done(delivery);
-    if (result.reason instanceof ActionTimeoutError) this.#counts.timedOut++;
+    if (result.ok) return this.#settlement.done(delivery);
     // Interrupted because the scheduler stops or lost the broker: not the action's failure, it runs again.
-    else if (session.end.signal.aborted) return this.#nack(delivery);
-    await this.#fail(delivery, result.reason);
+    if (!(result.reason instanceof ActionTimeoutError) && session.end.signal.aborted)
+      return this.#settlement.nack(delivery);
+    await this.#settlement.fail(delivery, result.reason);
   }
 
-  async #fail(delivery: Delivery, failure: unknown): Promise<void> {
-    const { message, session, event } = delivery;
-    const previous = Number(message.properties.headers?.[headers.attempts] ?? 0);
-    const attempts = (Number.isFinite(previous) ? previous : 0) + 1;
-    const reason = failure instanceof Error ? failure.message : String(failure);
-    const delay = this.topology.retryDelays[attempts - 1];
-    if (delay === undefined) {
-      await this.#deadLetter(
-        session,
-        message,
-        delivery.queue,
-        'failed',
-        `action failed ${attempts} times: ${reason}`,
-        attempts,
-        delivery,
-      );
-      return;
-    }
-    try {
-      await session.publisher.publish(this.topology.retry, hostKey(event.host), message.content, {
-        ...copiedProperties(message),
-        headers: { ...copiedProperties(message).headers, [headers.attempts]: attempts, [headers.delay]: String(delay) },
-      });
-      this.#counts.retried++;
-      this.#ack(delivery);
-    } catch {
-      this.#nack(delivery); // not confirmed: leave it to the broker, it comes back
-    }
-  }
-
-  /** Moves a paused VM's event to its parked queue: published with a confirm, then acknowledged. */
-  async #park(delivery: Delivery): Promise<void> {
-    const { event, session, message } = delivery;
-    try {
-      await this.#declareParked(session, event.host, event.vm);
-      await session.publisher.sendToQueue(
-        parkedQueue(this.topology, event.host, event.vm),
-        message.content,
-        copiedProperties(message),
-      );
-      this.#counts.parked++;
-      this.#ack(delivery);
-    } catch (error) {
-      if (!session.closed)
-        this.#log(`rxjs-fair: could not park an event of ${event.host}/${event.vm}: ${(error as Error).message}`);
-      this.#nack(delivery);
-    }
-  }
-
-  /** Publishes a message to the dead-letter exchange with the reason (confirmed), then acknowledges it. */
-  async #deadLetter(
-    session: Session,
-    message: ConsumeMessage,
-    queue: string,
-    kind: 'malformed' | 'failed',
-    reason: string,
-    attempts?: number,
-    delivery?: Delivery,
-  ): Promise<void> {
-    const settle = delivery ?? ({ message, session, settled: false } as Delivery);
-    try {
-      await session.publisher.publish(this.topology.dead, '', message.content, {
-        ...copiedProperties(message),
-        headers: {
-          ...copiedProperties(message).headers,
-          [headers.reason]: reason.slice(0, 1000),
-          [headers.source]: queue,
-          ...(attempts === undefined ? {} : { [headers.attempts]: attempts }),
-        },
-      });
-      this.#counts[kind]++;
-      this.#ack(settle);
-    } catch {
-      this.#nack(settle);
-    }
-  }
-
-  #ack(delivery: Delivery): void {
-    if (delivery.settled || delivery.session.closed) return;
-    delivery.settled = true;
-    try {
-      delivery.session.consumer.ack(delivery.message);
-    } catch {
-      // the channel closed: the broker redelivers the message
-    }
-    this.#changed();
-  }
-
-  /** Hands a message back to its queue, at once (another consumer, or this one later, takes it). */
-  #nack(delivery: Delivery): void {
-    if (delivery.settled || delivery.session.closed) return;
-    delivery.settled = true;
-    try {
-      delivery.session.consumer.nack(delivery.message, false, true);
-    } catch {
-      // the channel closed: the broker requeues it anyway
-    }
-    this.#changed();
+  /** Tells `changes`, while anyone listens. */
+  #changed(): void {
+    if (this.#changes.observed) this.#changes.next();
   }
 
   /** Wakes `stop()` once no action runs and every action done is acknowledged (or given up with its session). */
@@ -992,38 +552,6 @@ export class Scheduler {
       });
     });
   }
-}
-
-/** The properties of a message that travel with it when it is republished (parked, retried, dead-lettered). */
-function copiedProperties(message: ConsumeMessage) {
-  const {
-    contentType,
-    messageId,
-    headers: messageHeaders,
-    timestamp,
-  } = message.properties as {
-    contentType?: string;
-    messageId?: string;
-    headers?: Record<string, unknown>;
-    timestamp?: number;
-  };
-  return {
-    persistent: true,
-    ...(contentType === undefined ? {} : { contentType }),
-    ...(messageId === undefined ? {} : { messageId }),
-    ...(timestamp === undefined ? {} : { timestamp }),
-    headers: withoutDeathHeaders(messageHeaders),
-  };
-}
-
-/** A message's headers without those the broker adds when it dead-letters (a retry's trip through its queue). */
-function withoutDeathHeaders(messageHeaders: Record<string, unknown> | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(messageHeaders ?? {})) {
-    if (name !== 'x-death' && !name.startsWith('x-first-death-') && !name.startsWith('x-last-death-'))
-      out[name] = value;
-  }
-  return out;
 }
 
 /** Checks a limit of `caps` where it enters: a positive integer, or Infinity for none. */

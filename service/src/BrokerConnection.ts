@@ -1,0 +1,249 @@
+import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import type { Subject, Subscription } from 'rxjs';
+import type { FairSnapshot } from 'rxjs-fair';
+import type { Completions } from './Completions.js';
+import { ConfirmPublisher } from './ConfirmPublisher.js';
+import { connectBroker, redactUrl } from './connectBroker.js';
+import { ControlStream, type ControlMessage } from './ControlStream.js';
+import type { Delivery } from './Delivery.js';
+import { EventPublisher } from './EventPublisher.js';
+import type { FairTree } from './FairTree.js';
+import { assertTopology, type Topology } from './topology.js';
+
+/** Everything that lives as long as one broker connection. */
+export interface Session {
+  readonly connection: ChannelModel;
+  readonly consumer: Channel;
+  readonly confirm: ConfirmChannel;
+  readonly publisher: ConfirmPublisher;
+  readonly events: EventPublisher;
+  readonly tree: FairTree<Delivery>;
+  readonly subscription: Subscription;
+  /** Aborted when the session ends (lost, or closed on purpose): the running actions' signals follow it. */
+  readonly end: AbortController;
+  /**
+   * Queues whose consumer the broker cancelled (the queue was deleted, or its node is gone), until they are consumed
+   * again: the scheduler is not consuming all it should meanwhile (`GET /health` is 503).
+   */
+  readonly cancelled: Set<string>;
+  /** The library's live stats of this session's dispatch, watched for its whole life (see `fairSnapshot`). */
+  readonly fairStats: { readonly tick: Subject<void>; last: FairSnapshot | null };
+  control?: ControlStream;
+  /** Consumer tags: a host's queue by host, parked queues by queue name. */
+  readonly hostConsumers: Map<string, string>;
+  readonly parkedConsumers: Map<string, string>;
+  /** Parked queues declared on this connection. */
+  readonly parkedDeclared: Map<string, Promise<void>>;
+  /** Set once consuming has begun (hosts are reconciled as they are announced from then on). */
+  live: boolean;
+  /** Set when this process closes the session on purpose (its channels' closing is then expected). */
+  closing: boolean;
+  closed: boolean;
+}
+
+/** Where the scheduler is in its life; `reconnecting` after a lost connection, until a new one consumes. */
+export type ConnectionState = 'idle' | 'starting' | 'running' | 'reconnecting' | 'stopping' | 'stopped';
+
+/** What the scheduler builds and runs on each session: the connection knows when, not how. */
+export interface SessionSetup {
+  /** The session's fair tree and the dispatch from it, before any message arrives. */
+  dispatch(): Pick<Session, 'tree' | 'subscription' | 'fairStats'>;
+  /** Applies a message of the control stream, read on `session`. */
+  control(session: Session, message: ControlMessage): void;
+  /** Starts consuming on a session that just became live. */
+  consume(session: Session): Promise<void>;
+}
+
+export interface BrokerConnectionOptions {
+  /** The broker, `amqp://user:password@host:port`. */
+  readonly url: string;
+  readonly topology: Topology;
+  /** Messages fetched ahead on the consumer channel, per consumer. */
+  readonly prefetch: number;
+  /** The ids done, followed on every connection before consuming (absent: redeliveries are not recognised). */
+  readonly completions: Completions | undefined;
+  readonly setup: SessionSetup;
+  /** Where a lost broker and each reconnection are told. */
+  readonly log: (line: string) => void;
+}
+
+/**
+ * The scheduler's connection to the broker, one session at a time: opens it (the topology, a consumer channel, a
+ * confirm channel, the control and done streams read up to now, then consuming), closes it on purpose (channels
+ * first, so that the last acks reach the broker), and, when the broker is lost, opens a new one with backoff.
+ * Whatever a lost session held in memory is the broker's again: it redelivers it.
+ */
+export class BrokerConnection {
+  #state: ConnectionState = 'idle';
+  #session: Session | undefined;
+  /** The first connection's set-up, while `start()` runs it. */
+  #starting: Promise<void> | undefined;
+
+  constructor(readonly options: BrokerConnectionOptions) {}
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** The latest session: the current one, or the one lost while reconnecting; none before the first. */
+  get session(): Session | undefined {
+    return this.#session;
+  }
+
+  /** The session, if it is connected and consuming; throws otherwise. */
+  usable(): Session {
+    const session = this.#session;
+    if (session === undefined || session.closed || !session.live)
+      throw new Error('the scheduler is not connected to the broker');
+    return session;
+  }
+
+  /**
+   * Opens the first session. Resolves with true once it consumes (or lost it already, and reconnects), false if
+   * `stopping()` was called meanwhile; rejects if the broker cannot be used.
+   */
+  async start(): Promise<boolean> {
+    if (this.#state !== 'idle') throw new Error(`Cannot start a scheduler that is ${this.#state}`);
+    this.#state = 'starting';
+    this.#starting = this.#open();
+    try {
+      await this.#starting;
+    } catch (error) {
+      this.#state = 'stopped';
+      throw error;
+    }
+    if (this.#state !== 'starting') return false; // stopped while starting: `stopped()` closes the session
+    this.#state = 'running';
+    if (this.#session?.closed === true) this.#lost(this.#session, undefined, true); // lost as it started
+    return true;
+  }
+
+  /**
+   * The first step of stopping: no reconnection from now on, and a start under way is over when this resolves.
+   * Resolves with false when stopping already.
+   */
+  async stopping(): Promise<boolean> {
+    if (this.#state === 'stopped' || this.#state === 'stopping') return false;
+    this.#state = 'stopping';
+    await this.#starting?.catch(() => {});
+    return true;
+  }
+
+  /** The last step of stopping: closes the session (the one that was current when stopping began). */
+  async stopped(session: Session | undefined, reason: string): Promise<void> {
+    if (session !== undefined) await this.#close(session, reason);
+    this.#state = 'stopped';
+  }
+
+  async #open(): Promise<void> {
+    const { topology: t, setup, completions } = this.options;
+    const connection = await connectBroker(this.options.url);
+    connection.on('error', () => {}); // followed by 'close'
+    let session: Session | undefined;
+    try {
+      const declare = await connection.createChannel();
+      declare.on('error', () => {}); // a failed declaration rejects its call too
+      await assertTopology(declare, t);
+      await declare.close();
+      const consumer = await connection.createChannel();
+      await consumer.prefetch(this.options.prefetch);
+      const confirm = await connection.createConfirmChannel();
+      const publisher = new ConfirmPublisher(confirm);
+      session = {
+        connection,
+        consumer,
+        confirm,
+        publisher,
+        events: new EventPublisher(confirm, publisher, t),
+        ...setup.dispatch(),
+        end: new AbortController(),
+        cancelled: new Set(),
+        hostConsumers: new Map(),
+        parkedConsumers: new Map(),
+        parkedDeclared: new Map(),
+        live: false,
+        closing: false,
+        closed: false,
+      };
+      const current = session;
+      connection.on('close', (error?: Error) => this.#lost(current, error));
+      // A channel the broker closed (an unknown delivery tag, a queue declared differently) ends the session.
+      const endsSession = (channel: Channel) =>
+        channel.on('close', () => {
+          if (!current.closing) void current.connection.close().catch(() => {});
+        });
+      for (const channel of [consumer, confirm]) {
+        channel.on('error', () => {});
+        endsSession(channel);
+      }
+      this.#session = session;
+      const control = new ControlStream(connection, t, (message) => setup.control(current, message));
+      session.control = control;
+      endsSession(await control.start());
+      await control.sync(publisher);
+      // Read before consuming: a message redelivered at once must find the ids done before it.
+      if (completions !== undefined) endsSession(await completions.attach(connection, publisher));
+      session.live = true;
+      await setup.consume(current);
+      if (session.closed) throw new Error('the broker closed the connection while the scheduler started');
+    } catch (error) {
+      if (session !== undefined) await this.#close(session);
+      else await connection.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  async #close(session: Session, reason = 'the scheduler closed its connection'): Promise<void> {
+    session.closing = true;
+    session.live = false;
+    session.end.abort(new Error(reason));
+    // Each channel first: closing one waits for the broker to process what was sent on it (the last acks), where
+    // closing the connection straight away could overtake them, and the broker would redeliver those messages.
+    await session.consumer.close().catch(() => {});
+    await session.confirm.close().catch(() => {});
+    session.closed = true;
+    session.subscription.unsubscribe();
+    await session.control?.close();
+    await this.options.completions?.detach(session.connection);
+    await session.connection.close().catch(() => {});
+  }
+
+  #lost(session: Session, error: Error | undefined, again = false): void {
+    if (session.closed && !again) return;
+    session.closed = true;
+    session.live = false;
+    // The events of the actions still running go back to the broker: tell their handlers, the event runs again.
+    session.end.abort(new Error('the scheduler lost the broker: the event will be delivered again'));
+    void this.options.completions?.detach(session.connection);
+    session.subscription.unsubscribe();
+    if (this.#state !== 'running') return;
+    this.#state = 'reconnecting';
+    this.options.log(
+      `rxjs-fair: lost the broker at ${redactUrl(this.options.url)} (${error?.message ?? 'connection closed'}); reconnecting`,
+    );
+    void this.#reconnect();
+  }
+
+  async #reconnect(): Promise<void> {
+    let delay = 100;
+    let attempts = 0;
+    while (this.#state === 'reconnecting') {
+      try {
+        await this.#open();
+        if (this.#state !== 'reconnecting') {
+          if (this.#session !== undefined) await this.#close(this.#session);
+          return;
+        }
+        if (this.#session?.closed === true) continue; // lost again as it reconnected
+        this.#state = 'running';
+        this.options.log(`rxjs-fair: reconnected to ${redactUrl(this.options.url)}; consuming again`);
+        return;
+      } catch (error) {
+        // Backoff with jitter, so that many schedulers do not knock all at once.
+        await new Promise((resolve) => setTimeout(resolve, delay * (0.75 + Math.random() / 2)));
+        delay = Math.min(delay * 2, 3000);
+        if (++attempts % 10 === 0) this.options.log(`rxjs-fair: still reconnecting: ${(error as Error).message}`);
+      }
+    }
+  }
+}
