@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Producer, Scheduler, type FairEvent } from '../../src/index.js';
+import { Producer, Scheduler, type FairEvent, type SchedulerOptions } from '../../src/index.js';
 import { startRestServer } from '../../src/restServer.js';
 import { amqpUrl, uniqueNamespace, waitFor } from './helpers.js';
 
@@ -41,21 +41,25 @@ const event = (id: string, host: string, vm: string, action = 'heal', policy = '
   action,
 });
 
+/** A started scheduler with `options` in a namespace of its own, and a producer for it; both stopped after the test. */
+async function started(name: string, options: Omit<SchedulerOptions, 'url' | 'namespace'>) {
+  const namespace = uniqueNamespace(name);
+  const scheduler = new Scheduler({ url: amqpUrl, namespace, ...options });
+  cleanup.push(() => scheduler.stop(5000));
+  await scheduler.start();
+  const producer = await Producer.connect({ url: amqpUrl, namespace });
+  cleanup.push(() => producer.close());
+  return { scheduler, producer };
+}
+
 describe.skipIf(amqpUrl === '')("operators' controls (real broker)", () => {
   it('never runs more than the caps: one action per VM, two per host, with free slots for the others', async () => {
-    const namespace = uniqueNamespace('caps');
     const log = loggingHandler(() => 15);
-    const scheduler = new Scheduler({
-      url: amqpUrl,
-      namespace,
+    const { scheduler, producer } = await started('caps', {
       concurrency: 8,
       caps: { host: 2, vm: 1 },
       handle: log.handle,
     });
-    cleanup.push(() => scheduler.stop(5000));
-    await scheduler.start();
-    const producer = await Producer.connect({ url: amqpUrl, namespace });
-    cleanup.push(() => producer.close());
     const events: FairEvent[] = [];
     for (let i = 0; i < 6; i++)
       for (const host of ['h1', 'h2', 'h3'])
@@ -74,19 +78,12 @@ describe.skipIf(amqpUrl === '')("operators' controls (real broker)", () => {
   });
 
   it('gives an action of cost n that many slots: a migrate runs alone in a concurrency of 4', async () => {
-    const namespace = uniqueNamespace('cost');
     const log = loggingHandler(() => 10);
-    const scheduler = new Scheduler({
-      url: amqpUrl,
-      namespace,
+    const { scheduler, producer } = await started('cost', {
       concurrency: 4,
       cost: { migrate: 4 },
       handle: log.handle,
     });
-    cleanup.push(() => scheduler.stop(5000));
-    await scheduler.start();
-    const producer = await Producer.connect({ url: amqpUrl, namespace });
-    cleanup.push(() => producer.close());
     const events: FairEvent[] = [];
     for (let i = 0; i < 12; i++) events.push(event(`e${i}`, `h${i % 4}`, 'v1', i % 3 === 0 ? 'migrate' : 'heal'));
     await producer.publish(events);
@@ -111,13 +108,10 @@ describe.skipIf(amqpUrl === '')("operators' controls (real broker)", () => {
   });
 
   it('conflates a latest policy: queued states of a VM are replaced by the newest, acknowledged and counted', async () => {
-    const namespace = uniqueNamespace('latest');
     const ran: string[] = [];
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const scheduler = new Scheduler({
-      url: amqpUrl,
-      namespace,
+    const { scheduler, producer } = await started('latest', {
       concurrency: 1,
       prefetch: 8, // conflation is among the events held from the host's queue
       latest: ['state'],
@@ -126,10 +120,6 @@ describe.skipIf(amqpUrl === '')("operators' controls (real broker)", () => {
         if (e.id === 'block') await gate; // holds the only slot while the states queue
       },
     });
-    cleanup.push(() => scheduler.stop(5000));
-    await scheduler.start();
-    const producer = await Producer.connect({ url: amqpUrl, namespace });
-    cleanup.push(() => producer.close());
     await producer.publish([event('block', 'h1', 'v0')]);
     await waitFor('the blocking action', () => ran.includes('block'));
     await producer.publish(['s1', 's2', 's3'].map((id) => event(id, 'h1', 'v1', 'report', 'state')));
