@@ -10,6 +10,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hostKey, Scheduler, topology, type FairEvent, type SchedulerStats } from '../../src/index.js';
 import { startRestServer, type RestServer } from '../../src/restServer.js';
+import { formatWait } from '../../dashboard/format.js';
 import { startTestBroker, type TestBroker } from './broker.js';
 import { launchChromium, type ChromiumCheck } from '../../../test/browser/chromium.js';
 
@@ -77,10 +78,10 @@ describe.skipIf(chromium?.ok === false)('service dashboard (web/dashboard/), in 
     if (raw === null || raw === '') return null;
     const value = Number(raw);
     expect(Number.isFinite(value), `${testId} = ${raw}`).toBe(true);
-    if (Number.isInteger(value))
-      expect(((await element.textContent()) ?? '').replace(/,/g, ''), `${testId} shows ${value}`).toContain(
-        String(value),
-      );
+    const text = ((await element.textContent()) ?? '').replace(/,/g, '');
+    // Waits read in ms, or in seconds from 1 s on ("3.0 s"): the page's own format of the value.
+    if (testId === 'p50' || testId === 'p99') expect(text, `${testId} = ${value}`).toBe(formatWait(value));
+    else if (Number.isInteger(value)) expect(text, `${testId} shows ${value}`).toContain(String(value));
     return value;
   }
 
