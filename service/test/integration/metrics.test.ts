@@ -86,6 +86,12 @@ describe.skipIf(amqpUrl === '')('GET /metrics (real broker)', () => {
       () => [...metrics.samples],
     );
     const { samples, types } = metrics;
+    console.log(
+      `metrics scrape (excerpt): ${[...samples]
+        .filter(([name]) => !name.includes('_bucket') && !name.endsWith('_sum'))
+        .map(([name, value]) => `${name} ${value}`)
+        .join(' | ')}`,
+    );
     expect(samples.get('rxjs_fair_events_done_total')).toBe(2);
     expect(samples.get('rxjs_fair_events_failed_total')).toBe(0);
     expect(samples.get('rxjs_fair_actions_running')).toBe(2); // two of busy's, held by the gate
