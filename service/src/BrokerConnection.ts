@@ -55,8 +55,8 @@ export interface SessionSetup {
 }
 
 export interface BrokerConnectionOptions {
-  /** The broker, `amqp://user:password@host:port`. */
-  readonly url: string;
+  /** The broker's nodes, checked (see `brokerUrls`): a lost one is replaced by the next that answers. */
+  readonly urls: readonly string[];
   readonly topology: Topology;
   /** Messages fetched ahead on the consumer channel, per consumer. */
   readonly prefetch: number;
@@ -76,6 +76,9 @@ export interface BrokerConnectionOptions {
 export class BrokerConnection {
   #state: ConnectionState = 'idle';
   #session: Session | undefined;
+  /** The node connected to last (an index into `urls`), and its URL. */
+  #node = 0;
+  #url = '';
   /** The first connection's set-up, while `start()` runs it. */
   #starting: Promise<void> | undefined;
 
@@ -137,7 +140,10 @@ export class BrokerConnection {
 
   async #open(): Promise<void> {
     const { topology: t, setup, completions } = this.options;
-    const connection = await connectBroker(this.options.url);
+    // After a loss, the next node first: the one lost is likely still gone.
+    const { connection, url, index } = await connectBroker(this.options.urls, this.#node + (this.#session ? 1 : 0));
+    this.#node = index;
+    this.#url = url;
     connection.on('error', () => {}); // followed by 'close'
     let session: Session | undefined;
     try {
@@ -219,7 +225,7 @@ export class BrokerConnection {
     if (this.#state !== 'running') return;
     this.#state = 'reconnecting';
     this.options.log(
-      `rxjs-fair: lost the broker at ${redactUrl(this.options.url)} (${error?.message ?? 'connection closed'}); reconnecting`,
+      `rxjs-fair: lost the broker at ${redactUrl(this.#url)} (${error?.message ?? 'connection closed'}); reconnecting`,
     );
     void this.#reconnect();
   }
@@ -236,7 +242,7 @@ export class BrokerConnection {
         }
         if (this.#session?.closed === true) continue; // lost again as it reconnected
         this.#state = 'running';
-        this.options.log(`rxjs-fair: reconnected to ${redactUrl(this.options.url)}; consuming again`);
+        this.options.log(`rxjs-fair: reconnected to ${redactUrl(this.#url)}; consuming again`);
         return;
       } catch (error) {
         // Backoff with jitter, so that many schedulers do not knock all at once.

@@ -1,13 +1,13 @@
 import type { ChannelModel } from 'amqplib';
 import { ConfirmPublisher } from './ConfirmPublisher.js';
-import { connectBroker } from './connectBroker.js';
+import { brokerUrls, connectBroker, type BrokerUrls } from './connectBroker.js';
 import { EventPublisher } from './EventPublisher.js';
 import { checkAvailability, type AvailabilityPatch, type FairEvent } from './schemas.js';
 import { assertTopology, topology, type Topology, type TopologyOptions } from './topology.js';
 
 export interface ProducerOptions extends TopologyOptions {
-  /** The broker, `amqp://user:password@host:port`. */
-  readonly url: string;
+  /** The broker, `amqp://user:password@host:port`; for a cluster, its nodes: the first that answers is used. */
+  readonly url: BrokerUrls;
 }
 
 /**
@@ -32,7 +32,7 @@ export class Producer {
 
   static async connect(options: ProducerOptions): Promise<Producer> {
     const t: Topology = topology(options);
-    const connection = await connectBroker(options.url);
+    const { connection } = await connectBroker(brokerUrls(options.url));
     try {
       connection.on('error', () => {});
       const confirm = await connection.createConfirmChannel();

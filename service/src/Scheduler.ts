@@ -3,6 +3,7 @@ import { Subject, type Observable } from 'rxjs';
 import { FairStats, fairMergeMap, type FairSnapshot } from 'rxjs-fair';
 import { Availability } from './Availability.js';
 import { BrokerConnection, type Session } from './BrokerConnection.js';
+import { brokerUrls, type BrokerUrls } from './connectBroker.js';
 import { Completions } from './Completions.js';
 import { Consumers } from './Consumers.js';
 import { ControlStream, publishControl, type ControlMessage } from './ControlStream.js';
@@ -24,8 +25,11 @@ import { Settlement, type SettlementCounts } from './Settlement.js';
 import { headers, hostQueue, parkedQueue, topology, type Topology, type TopologyOptions } from './topology.js';
 
 export interface SchedulerOptions extends TopologyOptions {
-  /** The broker, `amqp://user:password@host:port`. */
-  readonly url: string;
+  /**
+   * The broker, `amqp://user:password@host:port`; for a cluster, its nodes (a list, or URLs separated by commas):
+   * the scheduler connects to the first that answers and moves to another when it loses one.
+   */
+  readonly url: BrokerUrls;
   readonly handle: EventHandler;
   /**
    * Most actions running at once ("max parallel executions").
@@ -153,7 +157,7 @@ export class Scheduler {
 
   constructor(options: SchedulerOptions) {
     const { url, handle, concurrency = 16, actionTimeout = 600_000 } = options;
-    if (typeof url !== 'string' || url === '') throw new TypeError('Expected `url` to be an amqp:// URL');
+    const urls = brokerUrls(url);
     if (typeof handle !== 'function') throw new TypeError(`Expected \`handle\` to be a function, got ${typeof handle}`);
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new TypeError(`Expected \`concurrency\` to be a positive integer, got ${String(concurrency)}`);
@@ -201,7 +205,7 @@ export class Scheduler {
       changed: () => this.#changed(),
     });
     this.#connection = new BrokerConnection({
-      url,
+      urls,
       topology: this.topology,
       prefetch,
       completions: this.#completions,

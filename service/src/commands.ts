@@ -17,7 +17,7 @@ import { MAX_ACTION_TIMEOUT } from './runAction.js';
 
 /** The flags of `serve`, as parsed. */
 export interface ServeFlags {
-  readonly amqp: string;
+  readonly amqp: readonly string[];
   readonly http?: number;
   readonly httpHost: string;
   readonly token?: string;
@@ -38,7 +38,7 @@ export interface ServeFlags {
 
 /** The flags of `produce`, as parsed. */
 export interface ProduceFlags {
-  readonly amqp: string;
+  readonly amqp: readonly string[];
   readonly file?: string;
   readonly generate?: boolean;
   readonly hosts: number;
@@ -60,7 +60,11 @@ export function registerServiceCommands(program: Command): Command {
     .description(
       'the scheduler service: consume events from RabbitMQ (and REST with --http), dispatch them fairly by host -> VM -> policy under --concurrency, acknowledge each once its action is done',
     )
-    .requiredOption('--amqp <url>', 'the broker, amqp://user:password@host:port')
+    .requiredOption(
+      '--amqp <urls>',
+      "the broker, amqp://user:password@host:port; a cluster's nodes separated by commas (or the flag repeated)",
+      nameList,
+    )
     .option('--http <port>', 'also serve the REST API on this port (needs a token)', portNumber)
     .option('--http-host <address>', 'the address the REST API listens on', '127.0.0.1')
     .addOption(new Option('--token <token>', 'bearer token of the REST API').env('RXJS_FAIR_TOKEN'))
@@ -127,7 +131,11 @@ export function registerServiceCommands(program: Command): Command {
     .description(
       'publish events (from an NDJSON file or generated) and availability changes to RabbitMQ, with publisher confirms',
     )
-    .requiredOption('--amqp <url>', 'the broker, amqp://user:password@host:port')
+    .requiredOption(
+      '--amqp <urls>',
+      "the broker, amqp://user:password@host:port; a cluster's nodes separated by commas (or the flag repeated)",
+      nameList,
+    )
     .option(
       '--file <events.ndjson>',
       'events to publish: one JSON event a line, or a .json file holding one event or an array',

@@ -1,32 +1,66 @@
 import { connect, type ChannelModel } from 'amqplib';
 
+/** One broker URL, or the nodes of a cluster: a list, or one string of URLs separated by commas. */
+export type BrokerUrls = string | readonly string[];
+
+/** The URLs of `urls`, each checked (`amqp://` or `amqps://`); a TypeError names a bad one. */
+export function brokerUrls(urls: BrokerUrls): string[] {
+  const list = (typeof urls === 'string' ? [urls] : [...urls]).flatMap((url) =>
+    typeof url === 'string' ? url.split(',').map((part) => part.trim()) : [url],
+  );
+  if (list.length === 0 || list.some((url) => url === '')) {
+    throw new TypeError('Expected `url` to be an amqp:// URL, or a list of the nodes of a cluster');
+  }
+  for (const url of list) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url as string);
+    } catch {
+      throw new TypeError(`--amqp: ${JSON.stringify(url)} is not a URL (expected amqp://user:password@host:port)`);
+    }
+    if (parsed.protocol !== 'amqp:' && parsed.protocol !== 'amqps:') {
+      throw new TypeError(`--amqp: expected an amqp:// or amqps:// URL, got ${redactUrl(url as string)}`);
+    }
+  }
+  return list as string[];
+}
+
 /**
- * Connects to RabbitMQ. A failure is one line that names the broker (without its password) and what went wrong:
- * "cannot connect to the broker at amqp://guest:***@127.0.0.1:5673: connection refused".
+ * Connects to RabbitMQ: to the first node of `urls` that answers, starting with `urls[from]` (so that a reconnection
+ * tries the other nodes before the one it lost). A failure is one line that names each broker (without its
+ * password) and what went wrong: "cannot connect to the broker at amqp://guest:***@127.0.0.1:5673: connection
+ * refused".
  */
-export async function connectBroker(url: string, timeoutMs = 10_000): Promise<ChannelModel> {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`--amqp: ${JSON.stringify(url)} is not a URL (expected amqp://user:password@host:port)`);
+export async function connectBroker(
+  urls: readonly string[],
+  from = 0,
+  timeoutMs = 10_000,
+): Promise<{ connection: ChannelModel; url: string; index: number }> {
+  const failures: string[] = [];
+  let last: unknown;
+  for (let i = 0; i < urls.length; i++) {
+    const index = (from + i) % urls.length;
+    const url = urls[index] as string;
+    try {
+      // noDelay: the service writes many small frames (acks, confirms of small messages); Nagle's algorithm would
+      // hold each behind the broker's delayed TCP ack, costing tens of milliseconds a round trip.
+      const connection = await connect(url, {
+        timeout: timeoutMs,
+        noDelay: true,
+        clientProperties: { connection_name: 'rxjs-fair' },
+      });
+      return { connection, url, index };
+    } catch (error) {
+      last = error;
+      failures.push(`${redactUrl(url)}: ${describeConnectError(error)}`);
+    }
   }
-  if (parsed.protocol !== 'amqp:' && parsed.protocol !== 'amqps:') {
-    throw new Error(`--amqp: expected an amqp:// or amqps:// URL, got ${redactUrl(url)}`);
-  }
-  try {
-    // noDelay: the service writes many small frames (acks, confirms of small messages); Nagle's algorithm would hold
-    // each behind the broker's delayed TCP ack, costing tens of milliseconds a round trip.
-    return await connect(url, {
-      timeout: timeoutMs,
-      noDelay: true,
-      clientProperties: { connection_name: 'rxjs-fair' },
-    });
-  } catch (error) {
-    throw new Error(`cannot connect to the broker at ${redactUrl(url)}: ${describeConnectError(error)}`, {
-      cause: error,
-    });
-  }
+  throw new Error(`cannot connect to the broker at ${failures.join('; ')}`, { cause: last });
+}
+
+/** The URLs with their passwords replaced by `***`, separated by commas. */
+export function redactUrls(urls: readonly string[]): string {
+  return urls.map(redactUrl).join(',');
 }
 
 /** The URL with its password replaced by `***`. */

@@ -8,6 +8,7 @@ export {
   type EventHandler,
 } from './runAction.js';
 export { Producer, type ProducerOptions } from './Producer.js';
+export type { BrokerUrls } from './connectBroker.js';
 export { Availability } from './Availability.js';
 
 // The REST API (fastify): the same scheduler behind HTTP.

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProduceFlags } from './commands.js';
-import { redactUrl } from './connectBroker.js';
+import { redactUrls } from './connectBroker.js';
 import { generateEvents } from './generateEvents.js';
 import { Producer } from './Producer.js';
 import { readNdjson } from './readNdjson.js';
@@ -18,7 +18,7 @@ export async function runProduce(flags: ProduceFlags, out: NodeJS.WritableStream
   try {
     if (patch !== undefined) {
       await producer.setAvailability(patch);
-      out.write(`rxjs-fair produce: availability change published to ${redactUrl(flags.amqp)}\n`);
+      out.write(`rxjs-fair produce: availability change published to ${redactUrls(flags.amqp)}\n`);
     }
     if (flags.file === undefined && flags.generate !== true) return;
     const total = flags.file === undefined ? flags.events : undefined;
@@ -50,7 +50,7 @@ export async function runProduce(flags: ProduceFlags, out: NodeJS.WritableStream
     }
     const seconds = (performance.now() - started) / 1000;
     out.write(
-      `rxjs-fair produce: ${confirmed} events confirmed by ${redactUrl(flags.amqp)} in ${seconds.toFixed(1)} s (${Math.round(confirmed / Math.max(seconds, 1e-3))} events/s)\n`,
+      `rxjs-fair produce: ${confirmed} events confirmed by ${redactUrls(flags.amqp)} in ${seconds.toFixed(1)} s (${Math.round(confirmed / Math.max(seconds, 1e-3))} events/s)\n`,
     );
   } finally {
     await producer.close();

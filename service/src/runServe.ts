@@ -1,5 +1,5 @@
 import type { ServeFlags } from './commands.js';
-import { redactUrl } from './connectBroker.js';
+import { redactUrls } from './connectBroker.js';
 import { loadHandler } from './loadHandler.js';
 import { Scheduler } from './Scheduler.js';
 
@@ -62,7 +62,7 @@ export async function runServe(flags: ServeFlags, out: NodeJS.WritableStream = p
     }
   }
   out.write(
-    `rxjs-fair serve: consuming from ${redactUrl(flags.amqp)} (${scheduler.hosts.size} host queues, concurrency ${scheduler.concurrency}, prefetch ${scheduler.prefetch} per host${httpLine})\n`,
+    `rxjs-fair serve: consuming from ${redactUrls(flags.amqp)} (${scheduler.hosts.size} host queues, concurrency ${scheduler.concurrency}, prefetch ${scheduler.prefetch} per host${httpLine})\n`,
   );
   await stopped;
 }

@@ -18,6 +18,9 @@ import {
   type FairEvent,
   type RestServer,
   type SchedulerStats,
+  type BrokerUrls,
+  type ProducerOptions,
+  type SchedulerOptions,
 } from '../src/index.js';
 
 describe('@rxjs-fair/service types', () => {
@@ -39,8 +42,10 @@ describe('@rxjs-fair/service types', () => {
 
   it('types the scheduler, the producer and the REST server', () => {
     expectTypeOf(Scheduler).constructorParameters.toMatchTypeOf<
-      [{ url: string; handle: EventHandler; concurrency?: number }]
+      [{ url: string | readonly string[]; handle: EventHandler; concurrency?: number }]
     >();
+    expectTypeOf<SchedulerOptions['url']>().toEqualTypeOf<BrokerUrls>(); // one URL, or a cluster's nodes
+    expectTypeOf<ProducerOptions['url']>().toEqualTypeOf<BrokerUrls>();
     expectTypeOf<Scheduler['start']>().returns.toEqualTypeOf<Promise<void>>();
     expectTypeOf<Scheduler['stats']>().returns.toEqualTypeOf<SchedulerStats>();
     expectTypeOf<Scheduler['availability']>().toEqualTypeOf<Availability>();
