@@ -86,9 +86,8 @@ export function createMetrics(
       help,
       registers: [registry],
       collect() {
-        const v = latest === undefined ? null : value(latest);
-        if (v === null) this.reset();
-        else this.set(v);
+        // NaN is Prometheus's "no value": before the first broker look, or Jain's index with nothing dispatched.
+        this.set((latest === undefined ? null : value(latest)) ?? Number.NaN);
       },
     });
   gauge('events_dispatched', 'Events dispatched since the scheduler started.', (s) => s.totals.dispatched);

@@ -97,6 +97,8 @@ describe.skipIf(amqpUrl === '')('GET /metrics (real broker)', () => {
     expect(samples.get('rxjs_fair_actions_running')).toBe(2); // two of busy's, held by the gate
     expect(samples.get('rxjs_fair_concurrency')).toBe(2);
     expect(samples.get('rxjs_fair_consuming')).toBe(1);
+    // One busy host, and nothing dispatched in the rate's window: no index (NaN), not 0.
+    expect(samples.get('rxjs_fair_fairness_jain')).toBeNaN();
     expect(samples.get('rxjs_fair_hosts')).toBe(3);
     // Dispatched: the two quiet ones and the two running.
     expect(samples.get('rxjs_fair_events_dispatched')).toBe(4);
