@@ -103,9 +103,6 @@ export class Completions {
       const sent = new Promise<void>((resolve) => setImmediate(() => resolve())).then(() => this.#send(publisher, ids));
       batch = { publisher, ids, sent };
       this.#batch = batch;
-      void sent.finally(() => {
-        if (this.#batch === batch) this.#batch = undefined;
-      });
     }
     batch.ids.push(id);
     return batch.sent;

@@ -183,11 +183,9 @@ export class Scheduler {
         `Expected \`dedupeWindow\` to be an integer from 0 to 3600000 ms, got ${String(dedupeWindow)}`,
       );
     }
-    this.#completions =
-      dedupeWindow === 0
-        ? undefined
-        : new Completions(topology(options), { windowMs: dedupeWindow, maxIds: 1_000_000 });
     this.topology = topology(options);
+    this.#completions =
+      dedupeWindow === 0 ? undefined : new Completions(this.topology, { windowMs: dedupeWindow, maxIds: 1_000_000 });
     this.concurrency = concurrency;
     this.actionTimeout = actionTimeout;
     this.prefetch = prefetch;
