@@ -1,4 +1,4 @@
-import type { ObservableInput, Subscriber } from 'rxjs';
+import { from, type ObservableInput, type Subscriber } from 'rxjs';
 import { describeValue } from '../core/checks.js';
 import type { QueueNode } from '../core/QueueNode.js';
 import { DispatcherBase } from './DispatcherBase.js';
@@ -151,7 +151,14 @@ export class CostDispatcher<T, R> extends DispatcherBase<T, R> {
       this.#then(input as Promise<R>, leaf, slots);
       return;
     }
-    this.subscribeInner(input, new CostInnerSubscriber<R>(this, leaf, slots));
+    // Linked to the output before subscribing: an unsubscribe during a synchronous inner stops it at once.
+    const inner = new CostInnerSubscriber<R>(this, leaf, slots);
+    this.subscriber.add(inner);
+    try {
+      from(input).subscribe(inner);
+    } catch (err) {
+      this.subscriber.error(err); // not an ObservableInput
+    }
   }
 
   /** A settled Promise projection of an uncounted event of cost 1 (the common case): no callback per event. */

@@ -1,4 +1,4 @@
-import type { ObservableInput } from 'rxjs';
+import { from, type ObservableInput } from 'rxjs';
 import type { QueueNode } from '../core/QueueNode.js';
 import { DispatcherBase } from './DispatcherBase.js';
 import type { Project } from './fairProtocol.js';
@@ -91,10 +91,14 @@ export class Dispatcher<T, R> extends DispatcherBase<T, R> {
       else this.#thenRelease(input as Promise<R>, leaf);
       return;
     }
-    this.subscribeInner(
-      input,
-      leaf === null ? new InnerSubscriber<R>(this) : new CountedInnerSubscriber<R>(this, leaf),
-    );
+    // Linked to the output before subscribing: an unsubscribe during a synchronous inner stops it at once.
+    const inner = leaf === null ? new InnerSubscriber<R>(this) : new CountedInnerSubscriber<R>(this, leaf);
+    this.subscriber.add(inner);
+    try {
+      from(input).subscribe(inner);
+    } catch (err) {
+      this.subscriber.error(err); // not an ObservableInput
+    }
   }
 
   /**

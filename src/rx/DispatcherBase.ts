@@ -1,10 +1,10 @@
-import { from, type Observer, type ObservableInput, type Subscriber, type Subscription } from 'rxjs';
+import type { Subscriber } from 'rxjs';
 import type { QueueNode } from '../core/QueueNode.js';
 import type { FairDispatcher, FairSource, Project, StatsTap } from './fairProtocol.js';
 
 /**
  * What the dispatchers (`Dispatcher`, and `CostDispatcher` for `cost`) share: their state, and everything they do
- * off the per-event path (errors, caps, live stats, subscribing an Observable projection). The pull loop and the
+ * off the per-event path (errors, caps, live stats). The pull loop and the
  * start of a projection (`offer`, `arrived`, `check`, `innerComplete` and what they call) stay in each subclass:
  * a method written here is one function for both classes, so its property loads would see both shapes in a process
  * that uses both, and the per-event ones must keep seeing one.
@@ -79,15 +79,4 @@ export abstract class DispatcherBase<T, R> implements FairDispatcher<T> {
   protected readonly rejected = (err: unknown): void => {
     this.subscriber.error(err);
   };
-
-  /** Subscribes a projection that is not a Promise, through its subscriber `inner`. */
-  protected subscribeInner(input: ObservableInput<R>, inner: Subscription & Observer<R>): void {
-    // Linked to the output before subscribing: an unsubscribe during a synchronous inner stops it at once.
-    this.subscriber.add(inner);
-    try {
-      from(input).subscribe(inner);
-    } catch (err) {
-      this.subscriber.error(err); // not an ObservableInput
-    }
-  }
 }

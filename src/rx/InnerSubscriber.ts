@@ -3,17 +3,13 @@ import type { QueueNode } from '../core/QueueNode.js';
 
 /*
  * The subscribers of projections, one class per way a projection ends: plain, counted (releases its leaf), or on the
- * cost path (frees its slots). Separate classes rather than one with flags: each dispatcher's `complete` call sites
- * then see one class, and the plain one does no work for the others. What they do alike (pass values and errors on
- * to the output) is their base's.
+ * cost path (frees its slots). Separate classes rather than one with flags: each dispatcher's call sites then see
+ * one class, and the plain one does no work for the others.
  */
 
 /** A projection's subscriber. Being a `Subscription` and an `Observer`, RxJS uses it as is, not wrapped. */
-abstract class ProjectionSubscriber<R, D extends { readonly subscriber: Subscriber<R> }>
-  extends Subscription
-  implements Observer<R>
-{
-  constructor(readonly dispatcher: D) {
+export class InnerSubscriber<R> extends Subscription implements Observer<R> {
+  constructor(readonly dispatcher: { readonly subscriber: Subscriber<R>; innerComplete(): void }) {
     super();
   }
 
@@ -27,18 +23,6 @@ abstract class ProjectionSubscriber<R, D extends { readonly subscriber: Subscrib
     this.dispatcher.subscriber.error(err);
   }
 
-  /** The projection completed: frees what its event took. */
-  abstract complete(): void;
-}
-
-/** What the plain dispatcher is to its projections' subscribers. */
-interface PlainDispatcher<R> {
-  readonly subscriber: Subscriber<R>;
-  innerComplete(): void;
-}
-
-/** The subscriber of a projection on the plain path, whose event was not counted. */
-export class InnerSubscriber<R> extends ProjectionSubscriber<R, PlainDispatcher<R>> {
   complete(): void {
     if (this.closed) return;
     this.unsubscribe();
@@ -49,7 +33,7 @@ export class InnerSubscriber<R> extends ProjectionSubscriber<R, PlainDispatcher<
 /** The subscriber of a projection whose event was counted as active (the tree has caps): releases its leaf. */
 export class CountedInnerSubscriber<R> extends InnerSubscriber<R> {
   constructor(
-    dispatcher: PlainDispatcher<R>,
+    dispatcher: { readonly subscriber: Subscriber<R>; innerComplete(): void },
     /** Where its event was counted as active. */
     readonly leaf: QueueNode<unknown>,
   ) {
@@ -65,17 +49,24 @@ export class CountedInnerSubscriber<R> extends InnerSubscriber<R> {
 }
 
 /** A projection's subscriber on the cost path: frees the slots its event took when it completes. */
-export class CostInnerSubscriber<R> extends ProjectionSubscriber<
-  R,
-  { readonly subscriber: Subscriber<R>; innerComplete(slots: number): void }
-> {
+export class CostInnerSubscriber<R> extends Subscription implements Observer<R> {
   constructor(
-    dispatcher: { readonly subscriber: Subscriber<R>; innerComplete(slots: number): void },
+    readonly dispatcher: { readonly subscriber: Subscriber<R>; innerComplete(slots: number): void },
     /** Where its event was counted as active (the tree has caps), or `null`. */
     readonly leaf: QueueNode<unknown> | null,
     readonly slots: number,
   ) {
-    super(dispatcher);
+    super();
+  }
+
+  next(value: R): void {
+    if (!this.closed) this.dispatcher.subscriber.next(value);
+  }
+
+  error(err: unknown): void {
+    if (this.closed) return;
+    this.unsubscribe();
+    this.dispatcher.subscriber.error(err);
   }
 
   complete(): void {
