@@ -1,34 +1,24 @@
 import { from, type ObservableInput, type Subscriber } from 'rxjs';
 import { describeValue } from '../core/checks.js';
 import type { QueueNode } from '../core/QueueNode.js';
-import type { FairDispatcher, FairSource, Project, StatsTap } from './fairProtocol.js';
+import { DispatcherBase } from './DispatcherBase.js';
+import type { Project } from './fairProtocol.js';
 import { CostInnerSubscriber } from './InnerSubscriber.js';
 
 /**
  * Runs one subscription of `fairMergeMap` with `cost`: an event takes `cost(event)` of the `concurrency` slots
  * while its projection runs (clamped to `concurrency`: such an event runs alone). A class of its own, so that the
- * plain `Dispatcher` counts nothing per event and its call sites keep seeing one class.
+ * plain `Dispatcher` counts nothing per event and its call sites keep seeing one class; what the two share off the
+ * per-event path is their base, `DispatcherBase`.
  *
  * The next event is still picked, in rotation order, only when a slot frees. One that costs more than the free
  * slots is held (at most one event is) and started as soon as enough slots are free; nothing is picked meanwhile,
  * so nothing overtakes it: the rotation order is kept, and an expensive event never starves.
  */
-export class CostDispatcher<T, R> implements FairDispatcher<T> {
-  source!: FairSource<T>;
+export class CostDispatcher<T, R> extends DispatcherBase<T, R> {
+  declare readonly project: Project<T, R>;
   /** Slots taken by the projections subscribed and not yet completed. */
   #used = 0;
-  /** Projections subscribed and not yet completed (what live stats call active). */
-  active = 0;
-  /** Index handed to `project`, counting every event dispatched so far. */
-  #index = 0;
-  /** Set while the pull loop runs: re-entrant calls leave the work to it, so the stack never grows. */
-  #pumping = false;
-  /** Set while events are counted on their path (`take`/`release`): the tree has caps, or stats are live. */
-  #tracking = false;
-  /** Set by `track()`: the tree has caps, and events are counted for good. */
-  #capped = false;
-  /** The live stats' hooks, or `null`. */
-  #stats: StatsTap<T> | null = null;
   /** The slots the held event needs; 0 while no event is held. */
   #heldSlots = 0;
   /** The event picked but not started for want of slots. */
@@ -37,28 +27,30 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
   #heldLeaf: QueueNode<unknown> | null = null;
 
   constructor(
-    readonly subscriber: Subscriber<R>,
-    readonly project: Project<T, R>,
-    readonly concurrency: number,
+    subscriber: Subscriber<R>,
+    project: Project<T, R>,
+    concurrency: number,
     readonly cost: (value: T) => number,
-  ) {}
+  ) {
+    super(subscriber, project, concurrency);
+  }
 
   offer(value: T): boolean {
     // A held event goes first: the newcomer queues behind it. With caps it must be counted on its path: the tree.
     if (
-      this.#pumping ||
+      this.pumping ||
       this.#used >= this.concurrency ||
       this.#heldSlots !== 0 ||
       this.subscriber.closed ||
-      this.#tracking
+      this.tracking
     ) {
       return false;
     }
-    this.#pumping = true;
+    this.pumping = true;
     try {
       this.#admit(value, null); // started, or held: either way its cost was asked once, here
     } finally {
-      this.#pumping = false;
+      this.pumping = false;
     }
     this.#pump();
     return true;
@@ -69,37 +61,9 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
     if (this.#used < this.concurrency) this.#pump();
   }
 
-  error(err: unknown): void {
-    this.subscriber.error(err);
-  }
-
-  track(): void {
-    this.#capped = this.#tracking = true;
-  }
-
-  connected(source: FairSource<T>): FairSource<T> {
-    source.stats = this.#stats;
-    return source;
-  }
-
-  get queue(): QueueNode<T> {
-    return this.source.queue;
-  }
-
-  get queued(): number {
-    return this.source.queued;
-  }
-
-  /** As the plain dispatcher's: live stats count events on their path. A held event was dispatched when picked. */
-  tap(tap: StatsTap<T> | null): void {
-    this.#stats = tap;
-    this.#tracking = tap !== null || this.#capped;
-    if (this.source !== undefined) this.source.stats = tap;
-  }
-
   check(): void {
     if (
-      !this.#pumping &&
+      !this.pumping &&
       this.#used === 0 &&
       this.#heldSlots === 0 &&
       this.source.queued === 0 &&
@@ -117,8 +81,8 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
   }
 
   #pump(): void {
-    if (this.#pumping) return;
-    this.#pumping = true;
+    if (this.pumping) return;
+    this.pumping = true;
     const { subscriber, source, concurrency } = this;
     const queue = source.queue;
     try {
@@ -133,23 +97,16 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
           this.#heldSlots = 0;
           this.#start(value, leaf, slots);
         } else if (this.#used < concurrency && queue.ready) {
-          const tracking = this.#tracking;
+          const tracking = this.tracking;
           const value = (tracking ? queue.take() : queue.next()) as T;
           source.queued--;
-          this.#admit(value, tracking ? this.#taken(queue) : null);
+          this.#admit(value, tracking ? this.taken(queue) : null);
         } else break;
       }
     } finally {
-      this.#pumping = false;
+      this.pumping = false;
     }
     this.check();
-  }
-
-  /** The leaf of a counted event just taken, told to the live stats. */
-  #taken(queue: QueueNode<T>): QueueNode<T> {
-    const leaf = queue.lastTaken as QueueNode<T>;
-    if (this.#stats !== null) this.#stats.dispatched(leaf);
-    return leaf;
   }
 
   /** Asks a picked event's cost once; starts it if that many slots are free, holds it otherwise. */
@@ -181,14 +138,13 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
 
   /** Projects an event that takes `slots`; `leaf` is where it was counted as active, `null` when it was not. */
   #start(value: T, leaf: QueueNode<unknown> | null, slots: number): void {
-    const { subscriber } = this;
     this.#used += slots;
     this.active++;
     let input: ObservableInput<R>;
     try {
-      input = this.project(value, this.#index++);
+      input = this.project(value, this.index++);
     } catch (err) {
-      subscriber.error(err);
+      this.subscriber.error(err);
       return;
     }
     if (input instanceof Promise) {
@@ -197,11 +153,11 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
     }
     // Linked to the output before subscribing: an unsubscribe during a synchronous inner stops it at once.
     const inner = new CostInnerSubscriber<R>(this, leaf, slots);
-    subscriber.add(inner);
+    this.subscriber.add(inner);
     try {
       from(input).subscribe(inner);
     } catch (err) {
-      subscriber.error(err); // not an ObservableInput
+      this.subscriber.error(err); // not an ObservableInput
     }
   }
 
@@ -212,14 +168,10 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
     this.innerComplete(1);
   };
 
-  readonly #rejected = (err: unknown): void => {
-    this.subscriber.error(err);
-  };
-
   /** A Promise projection: once settled it emits its value and frees its slots (and its leaf, if counted). */
   #then(input: Promise<R>, leaf: QueueNode<unknown> | null, slots: number): void {
     if (leaf === null && slots === 1) {
-      input.then(this.#resolvedOne, this.#rejected);
+      input.then(this.#resolvedOne, this.rejected);
       return;
     }
     const resolved = (result: R): void => {
@@ -228,6 +180,6 @@ export class CostDispatcher<T, R> implements FairDispatcher<T> {
       leaf?.release();
       this.innerComplete(slots);
     };
-    input.then(resolved, this.#rejected);
+    input.then(resolved, this.rejected);
   }
 }
