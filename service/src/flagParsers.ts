@@ -1,5 +1,5 @@
 /**
- * Parsers for command-line flag values, shared by every `rxjs-fair` command. Commander prefixes their message with
+ * Parsers for command-line flag values, shared by the `rxjs-fair-service` commands. Commander prefixes their message with
  * the flag and the value: "error: option '--skew <0..1>' argument '2' is invalid. Expected a number from 0 up to,
  * not including, 1."
  */

@@ -12,7 +12,7 @@ export interface TestBroker {
 }
 
 /**
- * Starts a private RabbitMQ with test/integration/broker.sh, as the integration tests' global setup does (only the
+ * Starts a private RabbitMQ with service/test/integration/broker.sh, as the integration tests' global setup does (only the
  * test that needs it pays for it: the demo page's tests start none). `RXJS_FAIR_AMQP_URL` uses that broker instead.
  * A broker that cannot start fails the test, with broker.sh's reason.
  */
@@ -25,7 +25,7 @@ export async function startTestBroker(): Promise<TestBroker> {
   } catch (error) {
     const { stderr, message } = error as { stderr?: string; message: string };
     throw new Error(
-      `The dashboard test needs RabbitMQ and could not start it (test/integration/broker.sh start): ${message}\n${stderr ?? ''}`,
+      `The dashboard test needs RabbitMQ and could not start it (service/test/integration/broker.sh start): ${message}\n${stderr ?? ''}`,
       { cause: error },
     );
   }

@@ -1,4 +1,4 @@
-// The service's dashboard (web/dashboard/, served by the REST server at /) in Debian's Chromium, against a scheduler
+// The service's dashboard (service/dashboard/, served by the REST server at /) in Debian's Chromium, against a scheduler
 // consuming from a real RabbitMQ: sign in with the token, then check what a person would: the numbers match
 // GET /stats, the VM in MAINTENANCE shows as paused, the numbers move while work runs, the layout does not.
 import { mkdirSync } from 'node:fs';
@@ -49,7 +49,7 @@ async function waitUntil(what: string, check: () => boolean | Promise<boolean>, 
 const sum = (values: Record<string, number> | undefined): number =>
   Object.values(values ?? {}).reduce((a, b) => a + b, 0);
 
-describe.skipIf(chromium?.ok === false)('service dashboard (web/dashboard/), in Chromium against RabbitMQ', () => {
+describe.skipIf(chromium?.ok === false)('service dashboard (service/dashboard/), in Chromium against RabbitMQ', () => {
   let broker: TestBroker | undefined;
   let scheduler: Scheduler | undefined;
   let server: RestServer | undefined;

@@ -7,7 +7,7 @@
  * handler and acks it once that resolved. Each is timed from its first message on (connecting and the scheduler's
  * start-up, about 0.1 s once per process, are left out). Rounds alternate between the two; the table shows the median.
  *
- * Starts its own broker (test/integration/broker.sh) unless RXJS_FAIR_AMQP_URL is set.
+ * Starts its own broker (service/test/integration/broker.sh) unless RXJS_FAIR_AMQP_URL is set.
  * Sizes: BENCH_EVENTS (default 100000), BENCH_HOSTS (10), BENCH_PREFETCH (16), BENCH_CONCURRENCY (64), BENCH_ROUNDS (3).
  */
 import { execFileSync } from 'node:child_process';
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   let url = process.env.RXJS_FAIR_AMQP_URL ?? '';
   let dir = '';
   if (url === '') {
-    process.stderr.write('bench:service: starting a private RabbitMQ (test/integration/broker.sh)\n');
+    process.stderr.write('bench:service: starting a private RabbitMQ (service/test/integration/broker.sh)\n');
     [dir = '', url = ''] = execFileSync('bash', [script, 'start'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -37,7 +37,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   } catch (error) {
     const { stderr, message } = error as { stderr?: string; message: string };
     throw new Error(
-      `The integration tests need RabbitMQ and could not start it (test/integration/broker.sh start): ${message}\n${stderr ?? ''}\n` +
+      `The integration tests need RabbitMQ and could not start it (service/test/integration/broker.sh start): ${message}\n${stderr ?? ''}\n` +
         'Set RXJS_FAIR_AMQP_URL to use a running broker, or RXJS_FAIR_SKIP_BROKER=1 to skip these tests (not with CI=true).',
       { cause: error },
     );
