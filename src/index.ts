@@ -24,6 +24,8 @@ export type {
 export { OverflowError } from './core/OverflowError.js';
 export { RoundRobinQueue } from './core/RoundRobinQueue.js';
 export type { QueueChildren, ChildOptions, PerKey, RoundRobinQueueOptions } from './core/RoundRobinQueueOptions.js';
+export { PriorityQueue } from './core/PriorityQueue.js';
+export type { PriorityQueueOptions } from './core/PriorityQueueOptions.js';
 export { QueueNode } from './core/QueueNode.js';
 export { RingBuffer } from './core/RingBuffer.js';
 export { WaitSketch, type WaitPercentiles } from './core/WaitSketch.js';

@@ -1,6 +1,7 @@
 import { BoundedFifoQueue } from './BoundedFifoQueue.js';
 import type { BoundedFifoQueueOptions } from './BoundedFifoQueueOptions.js';
 import { branchWeights, setUpSpare, type BranchOptions } from './BranchOptions.js';
+import { checkChildQueue } from './checkChildQueue.js';
 import { checkOptionsObject, checkPositiveInteger, describeValue } from './checks.js';
 import { FifoQueue } from './FifoQueue.js';
 import { extrasOf, type NodeExtras } from './NodeExtras.js';
@@ -392,23 +393,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> {
   }
 
   #checkChild(key: K, child: unknown): asserts child is QueueNode<T> {
-    if (!(child instanceof QueueNode)) {
-      // A queue of the other build (ESM or CJS) of this library looks right but shares no internals with this one.
-      if (child !== null && typeof child === 'object' && '_parent' in child && '_flags' in child) {
-        throw new TypeError(
-          `The queue given at key ${describeValue(key)} was built by another copy of rxjs-fair (its ESM and CJS builds, or two installs): build the whole tree with one copy`,
-        );
-      }
-      throw new TypeError(
-        `Expected a FifoQueue or RoundRobinQueue at key ${describeValue(key)}, got ${describeValue(child)}`,
-      );
-    }
-    if (this.has(key)) throw new Error(`Key ${describeValue(key)} is already in this node`);
-    if (child._parent !== null) throw new Error(`The queue given at key ${describeValue(key)} already has a parent`);
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- a walk up the parents, from this node
-    for (let node: unknown = this; node !== null; node = (node as QueueNode<T>)._parent) {
-      if (node === child) throw new Error(`The node given at key ${describeValue(key)} would contain itself`);
-    }
+    checkChildQueue(this, key, child, this.has(key));
   }
 
   /**

@@ -306,3 +306,92 @@ export class RotationBound {
     this.#waiting = next;
   }
 }
+
+/** A level of a priority node in the model: any model tree, in the node's order. */
+export interface ModelLevel<E> {
+  readonly key: Key;
+  readonly tree: ModelTree<E>;
+  paused: boolean;
+  weight: number;
+}
+
+/**
+ * A priority node (docs/semantics.md, priority levels): its levels in order, each any model tree. Readiness is
+ * recomputed from scratch at every pick. Strict (`every` Infinity): the first ready level is served. With `every`
+ * n: after n - 1 dispatches in a row from the first ready level while another level was ready, the next dispatch
+ * is a guarded turn: it goes to the ready levels below the first, cyclically after the level that took the
+ * latest guarded turn, which keeps it while it has turns left of its weight.
+ */
+export class ModelPriority<E> {
+  cap = Infinity;
+  #streak = 0;
+  #cursor: Key | undefined = undefined;
+  #cursorTurns = 0;
+
+  constructor(
+    readonly levels: ModelLevel<E>[],
+    public every = Infinity,
+  ) {}
+
+  /** The indices of the levels that could give an event now, in order. */
+  readyLevels(): number[] {
+    const out: number[] = [];
+    this.levels.forEach((level, i) => {
+      if (!level.paused && isReady(level.tree)) out.push(i);
+    });
+    return out;
+  }
+
+  active(): number {
+    return this.levels.reduce((n, level) => n + activeIn(level.tree), 0);
+  }
+
+  ready(): boolean {
+    return this.active() < this.cap && this.readyLevels().length > 0;
+  }
+
+  setEvery(every: number): void {
+    this.every = every;
+    this.#streak = 0;
+  }
+
+  /** The level deleted: the guarded turns start afresh from the top. */
+  forgetCursor(): void {
+    this.#cursor = undefined;
+  }
+
+  /** Takes the next event; `count` counts it as running at its leaf. */
+  take(count: boolean): { event: E; level: number; leaf: ModelLeaf<E> } | undefined {
+    if (!this.ready()) return undefined;
+    const ready = this.readyLevels();
+    let chosen: number;
+    if (ready.length === 1) {
+      this.#streak = 0;
+      chosen = ready[0] as number;
+    } else if (this.#streak + 1 < this.every) {
+      this.#streak++;
+      chosen = ready[0] as number;
+    } else {
+      this.#streak = 0;
+      const lower = ready.slice(1);
+      const at = this.levels.findIndex((level) => level.key === this.#cursor);
+      const current = this.levels[at];
+      if (current !== undefined && lower.includes(at) && this.#cursorTurns < current.weight) chosen = at;
+      else {
+        chosen = lower.find((i) => i > at) ?? (lower[0] as number);
+        this.#cursor = (this.levels[chosen] as ModelLevel<E>).key;
+        this.#cursorTurns = 0;
+      }
+      this.#cursorTurns++;
+    }
+    const tree = (this.levels[chosen] as ModelLevel<E>).tree;
+    if (tree.kind === 'leaf') {
+      if (count) tree.running++;
+      return { event: tree.items.shift() as E, level: chosen, leaf: tree };
+    }
+    const taken = takeNext(tree, count);
+    if (taken === undefined) throw new Error('model: a ready level gave nothing');
+    normalize(tree);
+    return { event: taken.event, level: chosen, leaf: taken.leaf };
+  }
+}
