@@ -6,7 +6,9 @@ export {
   type RoundRobinChildren,
   type RoundRobinOptions,
 } from './rx/roundRobin.js';
+export { priority, Priority, type PriorityOptions } from './rx/priority.js';
 export { fairMergeMap, type FairMergeMapOptions } from './rx/fairMergeMap.js';
+export { byPriority, type ByPriority, type ByPriorityOptions } from './rx/byPriority.js';
 export { FairStats, type FairStatsOptions } from './rx/FairStats.js';
 export type { FairSnapshot, FairKeyStats, FairNodeStats } from './rx/FairSnapshot.js';
 export type { Dropped, LeafBound } from './rx/LeafBound.js';

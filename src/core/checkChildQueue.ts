@@ -18,9 +18,7 @@ export function checkChildQueue<T>(
         `The queue given at key ${describeValue(key)} was built by another copy of rxjs-fair (its ESM and CJS builds, or two installs): build the whole tree with one copy`,
       );
     }
-    throw new TypeError(
-      `Expected a queue (FifoQueue, RoundRobinQueue, PriorityQueue) at key ${describeValue(key)}, got ${describeValue(child)}`,
-    );
+    throw new TypeError(`Expected a queue at key ${describeValue(key)}, got ${describeValue(child)}`);
   }
   if (taken) throw new Error(`Key ${describeValue(key)} is already in this node`);
   if (child._parent !== null) throw new Error(`The queue given at key ${describeValue(key)} already has a parent`);

@@ -1,4 +1,5 @@
 import type { QueueNode } from '../core/QueueNode.js';
+import type { PriorityQueue } from '../core/PriorityQueue.js';
 import type { RoundRobinQueue } from '../core/RoundRobinQueue.js';
 import type { FairSink, FairSource, StatsTap } from './fairProtocol.js';
 import type { Mount, Part } from './Mount.js';
@@ -28,7 +29,7 @@ export class Connection<T> implements FairSource<T> {
     this.root = node._mount(this);
   }
 
-  get queue(): RoundRobinQueue<T, unknown> {
+  get queue(): RoundRobinQueue<T, unknown> | PriorityQueue<T, unknown> {
     return this.root.queue;
   }
 

@@ -2,8 +2,10 @@ import { Subscription, type Observable, type Observer } from 'rxjs';
 import { BoundedFifoQueue } from '../core/BoundedFifoQueue.js';
 import { describeValue } from '../core/checks.js';
 import { FifoQueue } from '../core/FifoQueue.js';
+import type { PriorityQueue } from '../core/PriorityQueue.js';
 import { RoundRobinQueue } from '../core/RoundRobinQueue.js';
 import type { RoundRobinQueueOptions } from '../core/RoundRobinQueueOptions.js';
+import type { ByPriority } from './byPriority.js';
 import { DropReport } from './DropReport.js';
 import type { FairSink, FairSource, StatsTap } from './fairProtocol.js';
 import type { LeafBound } from './LeafBound.js';
@@ -17,7 +19,7 @@ import type { LeafBound } from './LeafBound.js';
  * way that dispatches at once, and the dispatcher's calls into its source see one class.
  */
 export class FlatSource<T> extends Subscription implements FairSource<T>, Observer<T> {
-  readonly queue: RoundRobinQueue<T, unknown> | FifoQueue<T>;
+  readonly queue: RoundRobinQueue<T, unknown> | PriorityQueue<T, unknown> | FifoQueue<T>;
   queued = 0;
   stats: StatsTap<T> | null = null;
   #completed = false;
@@ -30,17 +32,22 @@ export class FlatSource<T> extends Subscription implements FairSource<T>, Observ
     readonly by: ((value: T) => readonly unknown[]) | undefined,
     tree: RoundRobinQueueOptions<unknown, T>,
     bound: LeafBound<T> | undefined,
+    readonly priority: ByPriority<T> | undefined,
   ) {
     super();
     const report = bound === undefined ? null : new DropReport(bound);
     this.#report = report;
-    if (by !== undefined) {
-      this.queue = new RoundRobinQueue<T, unknown>(
-        undefined,
-        report === null ? tree : { ...tree, pathBound: report.queueOptions() },
-      );
-      if (tree.pathCaps?.some((cap) => cap !== Infinity) === true) sink.track();
-    } else this.queue = report === null ? new FifoQueue<T>() : new BoundedFifoQueue<T>(report.queueOptions());
+    const pathBound = report === null ? undefined : report.queueOptions();
+    const options = pathBound === undefined ? tree : { ...tree, pathBound };
+    this.queue =
+      priority !== undefined
+        ? (priority._root(options, by !== undefined) as PriorityQueue<T, unknown>)
+        : by !== undefined
+          ? new RoundRobinQueue<T, unknown>(undefined, options)
+          : pathBound === undefined
+            ? new FifoQueue<T>()
+            : new BoundedFifoQueue<T>(pathBound);
+    if (by !== undefined && tree.pathCaps?.some((cap) => cap !== Infinity) === true) sink.track();
   }
 
   sourcesDone(): boolean {
@@ -53,11 +60,12 @@ export class FlatSource<T> extends Subscription implements FairSource<T>, Observ
 
   next(value: T): void {
     if (this.closed) return;
-    const { by, sink } = this;
+    const { by, sink, priority } = this;
     let path: readonly unknown[] | undefined;
     try {
       // With nothing queued and a slot free the event skips the tree, but its path is checked all the same.
       path = by === undefined ? undefined : checkPath(by(value), value);
+      if (priority !== undefined) path = priority._path(value, path);
       if (this.queued === 0 && sink.offer(value)) return;
       if (path === undefined) (this.queue as FifoQueue<T>).push(value);
       else (this.queue as RoundRobinQueue<T, unknown>).push(path, value);
@@ -101,7 +109,7 @@ function checkPath(path: unknown, value: unknown): readonly unknown[] {
 
 /** The leaf an event with key path `path` was queued in (the FIFO itself without `by`). */
 function leafOf<T>(
-  queue: RoundRobinQueue<T, unknown> | FifoQueue<T>,
+  queue: RoundRobinQueue<T, unknown> | PriorityQueue<T, unknown> | FifoQueue<T>,
   path: readonly unknown[] | undefined,
 ): FifoQueue<T> {
   if (path === undefined) return queue as FifoQueue<T>;

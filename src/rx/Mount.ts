@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
-import { RoundRobinQueue } from '../core/RoundRobinQueue.js';
+import type { PriorityQueue } from '../core/PriorityQueue.js';
+import type { RoundRobinQueue } from '../core/RoundRobinQueue.js';
 import type { Connection } from './Connection.js';
 import { Leaf } from './Leaf.js';
 import type { LeafBound } from './LeafBound.js';
@@ -8,9 +9,11 @@ import { RoundRobin } from './roundRobin.js';
 /** @internal What a child is in one subscription: a leaf's subscription, or a nested node's instance. */
 export type Part<T> = Leaf<T> | Mount<T, unknown>;
 
-/** @internal A `roundRobin` node's instance in one subscription: the core node, and the live part for each child. */
+/**
+ * @internal A node's instance in one subscription: its core node (a `RoundRobinQueue`, or a `PriorityQueue` for a
+ * `priority` node), and the live part for each child.
+ */
 export class Mount<T, K> {
-  readonly queue = new RoundRobinQueue<T, K>();
   readonly parts = new Map<K, Part<T>>();
   /** Its own cap and the one its parent sets for it; `null` while neither is set. */
   #caps: { own: number; slot: number } | null = null;
@@ -19,6 +22,7 @@ export class Mount<T, K> {
     readonly conn: Connection<T>,
     /** The node's set of live mounts, left when this one stops. */
     readonly registry: Set<Mount<T, K>>,
+    readonly queue: RoundRobinQueue<T, K> | PriorityQueue<T, K>,
   ) {}
 
   /** The node's own cap. */

@@ -1,5 +1,5 @@
 import { Observable, type ObservableInput, type ObservedValueOf, type OperatorFunction } from 'rxjs';
-import { checkFunction, checkLimit, checkLimits, checkOptionsObject } from '../core/checks.js';
+import { checkFunction, checkLimit, checkLimits, checkOptionsObject, describeValue } from '../core/checks.js';
 import type { RoundRobinQueueOptions } from '../core/RoundRobinQueueOptions.js';
 import { connectFairNode, statsHostOf } from './brands.js';
 import { CostDispatcher } from './CostDispatcher.js';
@@ -9,6 +9,8 @@ import type { FairSink, Project } from './fairProtocol.js';
 import type { FairStats } from './FairStats.js';
 import { FlatSource } from './FlatSource.js';
 import { checkLeafBound, type LeafBound } from './LeafBound.js';
+// Types only: a bundle that never calls byPriority leaves the priority node out.
+import type { ByPriority } from './byPriority.js';
 
 export interface FairMergeMapOptions<T> {
   /**
@@ -57,6 +59,13 @@ export interface FairMergeMapOptions<T> {
    * `FairStats` watches one subscription at a time: a second one errors.
    */
   readonly stats?: FairStats<NoInfer<T>>;
+  /**
+   * Priority levels above the key path, made by {@link byPriority}: the tree's root serves the first level with a
+   * ready event, each level holding a `by` tree of its own (without `by`, a FIFO). Not for a `roundRobin` source
+   * (the output errors): put `priority` nodes in its tree.
+   * @default no levels
+   */
+  readonly priority?: ByPriority<NoInfer<T>>;
 }
 
 /**
@@ -103,6 +112,10 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
     throw new TypeError('Expected `by` with `weight` or `caps`: they set up the branches `by` creates');
   }
   const bound = options.bound === undefined ? undefined : checkLeafBound<T>(options.bound, '');
+  const levels = options.priority;
+  if (levels !== undefined && typeof (levels as Partial<ByPriority<T>> | null)?._root !== 'function') {
+    throw new TypeError(`Expected \`priority\` to be made by byPriority, got ${describeValue(levels)}`);
+  }
   const tree: RoundRobinQueueOptions<unknown, T> = {
     pathWeight: weight,
     pathCaps: caps === undefined ? undefined : [...caps],
@@ -115,15 +128,17 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
     new Observable<R>((subscriber) => {
       // A node is recognised by its brand, so one built by the other build (ESM or CJS) of this library is pulled too.
       const node = by === undefined ? connectFairNode<T>(source) : undefined;
-      if (node !== undefined && bound !== undefined) {
+      if (node !== undefined && (bound !== undefined || levels !== undefined)) {
         subscriber.error(
           new TypeError(
-            'Expected no `bound` with a roundRobin source: give its leaves `bounds` (roundRobin(children, { bounds }))',
+            bound !== undefined
+              ? 'Expected no `bound` with a roundRobin source: give its leaves `bounds` (roundRobin(children, { bounds }))'
+              : 'Expected no `priority` with a roundRobin source: use priority() nodes',
           ),
         );
         return;
       }
-      const connect = node ?? ((sink: FairSink<T>) => new FlatSource(source, sink, by, tree, bound));
+      const connect = node ?? ((sink: FairSink<T>) => new FlatSource(source, sink, by, tree, bound, levels));
       // Without `cost` every event takes one slot: the plain dispatcher, which counts nothing per event.
       if (cost === undefined) dispatch(subscriber, connect, fairProject, concurrency, stats);
       else

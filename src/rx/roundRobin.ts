@@ -1,5 +1,7 @@
 import { Observable, isObservable, type Subscriber } from 'rxjs';
 import { checkLimit, checkPerKey, checkPositiveInteger, checkOptionsObject, describeValue } from '../core/checks.js';
+import type { PriorityQueue } from '../core/PriorityQueue.js';
+import { RoundRobinQueue } from '../core/RoundRobinQueue.js';
 import { checkChildOptions, type ChildOptions, type PerKey } from '../core/RoundRobinQueueOptions.js';
 import { FAIR_NODE, hasBrand, type FairNode } from './brands.js';
 import { Connection } from './Connection.js';
@@ -290,9 +292,19 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     return false;
   }
 
+  /** @internal The core node of one subscription's instance (a `priority` node has its own). */
+  _queue(): RoundRobinQueue<T, K> | PriorityQueue<T, K> {
+    return new RoundRobinQueue<T, K>();
+  }
+
+  /** @internal The node's live instances, one per subscription (and per place it sits in a subscribed tree). */
+  get _mounts(): ReadonlySet<Mount<T, K>> {
+    return this.#mounts;
+  }
+
   /** @internal Builds this node's instance for one subscription: a core node with a leaf queue per Observable child. */
   _mount(conn: Connection<T>): Mount<T, K> {
-    const mount = new Mount<T, K>(conn, this.#mounts);
+    const mount = new Mount<T, K>(conn, this.#mounts, this._queue());
     this.#mounts.add(mount);
     const ext = this.#settings;
     if (ext !== null) mount.setOwnCap(ext.cap);
