@@ -7,6 +7,8 @@ export {
   type RoundRobinOptions,
 } from './rx/roundRobin.js';
 export { priority, Priority, type PriorityOptions } from './rx/priority.js';
+export { rateLimited, RateLimited, type RateLimitedAddOptions, type RateLimitedOptions } from './rx/rateLimited.js';
+export { RateLimit, type RateLimitOptions } from './rx/RateLimit.js';
 export { fairMergeMap, type FairMergeMapOptions } from './rx/fairMergeMap.js';
 export { byPriority, type ByPriority, type ByPriorityOptions } from './rx/byPriority.js';
 export { FairStats, type FairStatsOptions } from './rx/FairStats.js';

@@ -48,7 +48,8 @@ export class FifoQueue<T> extends QueueNode<T> {
   }
 
   get ready(): boolean {
-    return this.#length > 0 && (this._extras === null || this._extras.counted < this._extras.cap);
+    const ext = this._extras;
+    return this.#length > 0 && (ext === null || (ext.counted < ext.cap && !ext.throttled));
   }
 
   /** @internal */
@@ -101,9 +102,12 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   /** @internal */
   _takeCounted(taker: NodeExtras<T>): T {
-    extrasOf(this).counted++;
+    const ext = extrasOf(this);
+    ext.counted++;
     taker.lastTaken = this;
-    return this.#shift();
+    const item = this.#shift();
+    ext.bucket?.spend(this); // before the parent looks whether this leaf is still ready
+    return item;
   }
 
   /**
@@ -138,7 +142,9 @@ export class FifoQueue<T> extends QueueNode<T> {
 
   /** @internal */
   _prunable(): boolean {
-    return this.#length === 0 && (this._extras === null || this._extras.counted === 0);
+    return (
+      this.#length === 0 && (this._extras === null || (this._extras.counted === 0 && this._extras.bucket === null))
+    );
   }
 
   /** Events held in the ring. */

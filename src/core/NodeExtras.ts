@@ -19,6 +19,13 @@ export class NodeExtras<T> {
   lastTaken: QueueNode<T> | null = null;
   /** How `RoundRobinQueue.push` sets up the branches it creates below the node; `null`: weight 1, no caps. */
   branches: BranchOptions | null = null;
+  /**
+   * Told of every event taken from below the node with `take()`: its token bucket (a rate limit), or on the root of a
+   * `by` tree the rates of its branches. `null`: none, and nothing is scheduled.
+   */
+  bucket: Spender<T> | null = null;
+  /** Out of tokens: out of the rotation as if at its cap, until its bucket wakes it. */
+  throttled = false;
 }
 
 /**
@@ -30,4 +37,9 @@ export function extrasOf<T>(node: QueueNode<T>): NodeExtras<T> {
   if (extras !== null) return extras;
   if (node._parent !== null) extrasOf(node._parent);
   return (node._extras = new NodeExtras<T>());
+}
+
+/** @internal What a node's `bucket` is: told of each event taken from below the node, right after the take. */
+export interface Spender<T> {
+  spend(node: QueueNode<T>): void;
 }

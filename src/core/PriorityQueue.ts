@@ -84,7 +84,8 @@ export class PriorityQueue<T, K = string> extends QueueNode<T> {
   }
 
   get ready(): boolean {
-    return this.#readyCount > 0 && (this._extras === null || this._extras.counted < this._extras.cap);
+    const ext = this._extras;
+    return this.#readyCount > 0 && (ext === null || (ext.counted < ext.cap && !ext.throttled));
   }
 
   /** @internal */
@@ -227,10 +228,12 @@ export class PriorityQueue<T, K = string> extends QueueNode<T> {
 
   /** @internal */
   _takeCounted(taker: NodeExtras<T>): T {
-    extrasOf(this).counted++;
+    const ext = extrasOf(this);
+    ext.counted++;
     const level = this.#pick();
     const item = level._takeCounted(taker);
     if (!level.ready) this.#unlink(level);
+    ext.bucket?.spend(this); // before the parent looks whether this node is still ready
     return item;
   }
 

@@ -92,7 +92,8 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> {
   }
 
   get ready(): boolean {
-    return this.#head !== null && (this._extras === null || this._extras.counted < this._extras.cap);
+    const ext = this._extras;
+    return this.#head !== null && (ext === null || (ext.counted < ext.cap && !ext.throttled));
   }
 
   /** @internal */
@@ -292,6 +293,7 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> {
 
   /** `next()` of a node with extras. */
   #nextExt(ext: NodeExtras<T>): T | undefined {
+    // Not `throttled`: a tree with rate limits is pulled with `take()`, which their tokens are spent on.
     if (this.#head === null || ext.counted >= ext.cap) return undefined;
     const item = this._takeExt();
     this.#tellIdle(true);
@@ -331,10 +333,12 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> {
 
   /** @internal */
   _takeCounted(taker: NodeExtras<T>): T {
-    extrasOf(this).counted++;
+    const ext = extrasOf(this);
+    ext.counted++;
     const child = this.#head as QueueNode<T>;
     const item = child._takeCounted(taker); // gives the child extras (its active count)
     this.#served(child, child._extras as NodeExtras<T>);
+    ext.bucket?.spend(this); // before the parent looks whether this node is still ready
     return item;
   }
 
@@ -389,7 +393,8 @@ export class RoundRobinQueue<T, K = string> extends QueueNode<T> {
 
   /** @internal */
   _prunable(): boolean {
-    return this.#childCount() === this.#spareCount && (this._extras === null || this._extras.counted === 0);
+    const ext = this._extras;
+    return this.#childCount() === this.#spareCount && (ext === null || (ext.counted === 0 && ext.bucket === null));
   }
 
   #checkChild(key: K, child: unknown): asserts child is QueueNode<T> {

@@ -80,3 +80,12 @@ export function checkPerKey<K, V>(
   }
   return new Map(entries as [K, V][]);
 }
+
+/**
+ * Throws unless `value` is a `RateLimit` (of any copy of the library): recognised by its method rather than by
+ * `instanceof`, so that checking one does not pull the rate limiting into a bundle that never builds one.
+ */
+export function checkRate(value: unknown, what: string): void {
+  if (typeof (value as { _apply?: unknown } | null)?._apply !== 'function')
+    throw new TypeError(`Expected ${what} to be a RateLimit, got ${describeValue(value)}`);
+}

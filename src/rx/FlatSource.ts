@@ -3,6 +3,7 @@ import { BoundedFifoQueue } from '../core/BoundedFifoQueue.js';
 import { describeValue } from '../core/checks.js';
 import { FifoQueue } from '../core/FifoQueue.js';
 import type { PriorityQueue } from '../core/PriorityQueue.js';
+import type { RateLimit } from './RateLimit.js';
 import { RoundRobinQueue } from '../core/RoundRobinQueue.js';
 import type { RoundRobinQueueOptions } from '../core/RoundRobinQueueOptions.js';
 import type { ByPriority } from './byPriority.js';
@@ -33,6 +34,7 @@ export class FlatSource<T> extends Subscription implements FairSource<T>, Observ
     tree: RoundRobinQueueOptions<unknown, T>,
     bound: LeafBound<T> | undefined,
     readonly priority: ByPriority<T> | undefined,
+    rates: readonly (RateLimit | undefined)[] | undefined,
   ) {
     super();
     const report = bound === undefined ? null : new DropReport(bound);
@@ -48,6 +50,8 @@ export class FlatSource<T> extends Subscription implements FairSource<T>, Observ
             ? new FifoQueue<T>()
             : new BoundedFifoQueue<T>(pathBound);
     if (by !== undefined && tree.pathCaps?.some((cap) => cap !== Infinity) === true) sink.track();
+    // Rates per depth live on the root, and spend tokens on counted events (they switch counting on).
+    rates?.find((rate) => rate !== undefined)?._paths(this.queue, rates, priority === undefined ? 0 : 1, sink);
   }
 
   sourcesDone(): boolean {

@@ -1,5 +1,14 @@
 import { Observable, type ObservableInput, type ObservedValueOf, type OperatorFunction } from 'rxjs';
-import { checkFunction, checkLimit, checkLimits, checkOptionsObject, describeValue } from '../core/checks.js';
+import type { RateLimit } from './RateLimit.js';
+import {
+  checkArray,
+  checkFunction,
+  checkLimit,
+  checkLimits,
+  checkOptionsObject,
+  checkRate,
+  describeValue,
+} from '../core/checks.js';
 import type { RoundRobinQueueOptions } from '../core/RoundRobinQueueOptions.js';
 import { connectFairNode, statsHostOf } from './brands.js';
 import { CostDispatcher } from './CostDispatcher.js';
@@ -66,6 +75,14 @@ export interface FairMergeMapOptions<T> {
    * @default no levels
    */
   readonly priority?: ByPriority<NoInfer<T>>;
+  /**
+   * With `by`: a rate limit per depth (`[perHost]` with `by: e => [e.host, e.vm]`: each host at most as fast as
+   * `perHost` allows; `[undefined, perVm]` limits VMs only). Each branch gets a token bucket of its own, kept until it
+   * is full again (so a branch that empties and returns finds its tokens spent). A branch out of tokens waits; the
+   * others keep the slots busy. See {@link RateLimit}.
+   * @default no rate limits
+   */
+  readonly rates?: readonly (RateLimit | undefined)[];
 }
 
 /**
@@ -108,8 +125,13 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
   if (cost !== undefined) checkFunction(cost, '`cost`');
   // By its brand, not `instanceof`: the FairStats may come from the other build (ESM or CJS) of this library.
   const stats = options.stats === undefined ? undefined : statsHostOf(options.stats);
-  if (by === undefined && (weight !== undefined || caps !== undefined)) {
-    throw new TypeError('Expected `by` with `weight` or `caps`: they set up the branches `by` creates');
+  const { rates } = options;
+  if (rates !== undefined) {
+    checkArray(rates, '`rates`');
+    rates.forEach((rate, depth) => rate === undefined || checkRate(rate, `\`rates[${depth}]\``));
+  }
+  if (by === undefined && (weight !== undefined || caps !== undefined || rates !== undefined)) {
+    throw new TypeError('Expected `by` with `weight`, `caps` or `rates`: they set up the branches `by` creates');
   }
   const bound = options.bound === undefined ? undefined : checkLeafBound<T>(options.bound, '');
   const levels = options.priority;
@@ -138,7 +160,7 @@ export function fairMergeMap<T, O extends ObservableInput<unknown>>(
         );
         return;
       }
-      const connect = node ?? ((sink: FairSink<T>) => new FlatSource(source, sink, by, tree, bound, levels));
+      const connect = node ?? ((sink: FairSink<T>) => new FlatSource(source, sink, by, tree, bound, levels, rates));
       // Without `cost` every event takes one slot: the plain dispatcher, which counts nothing per event.
       if (cost === undefined) dispatch(subscriber, connect, fairProject, concurrency, stats);
       else

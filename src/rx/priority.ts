@@ -2,9 +2,10 @@ import type { Observable } from 'rxjs';
 import { checkOptionsObject } from '../core/checks.js';
 import { PriorityQueue } from '../core/PriorityQueue.js';
 import { checkEvery } from '../core/PriorityQueueOptions.js';
-import { RoundRobin, type RoundRobinChildren, type RoundRobinOptions } from './roundRobin.js';
+import { RateLimited, type RateLimitedOptions } from './rateLimited.js';
+import type { RoundRobinChildren } from './roundRobin.js';
 
-export interface PriorityOptions<K, T = unknown> extends RoundRobinOptions<K, T> {
+export interface PriorityOptions<K, T = unknown> extends RateLimitedOptions<K, T> {
   /**
    * Anti-starvation: while a level below the first ready one is ready, at least one dispatch in every `every` goes
    * to the levels below (round-robin over those that are ready; a level of weight w takes w such turns in a row).
@@ -17,10 +18,11 @@ export interface PriorityOptions<K, T = unknown> extends RoundRobinOptions<K, T>
 
 /**
  * A node whose children are priority levels, in the order given: it serves the first level with a ready event.
- * Returned by {@link priority}; see there. Every method of {@link RoundRobin} applies to its levels (`add` appends
- * the lowest level; a level's weight counts only in guarded turns, see {@link PriorityOptions.every}).
+ * Returned by {@link priority}; see there. Every method of {@link RoundRobin} and {@link RateLimited} applies to its
+ * levels (`add` appends the lowest level; a level's weight counts only in guarded turns, see
+ * {@link PriorityOptions.every}).
  */
-export class Priority<T, K = string> extends RoundRobin<T, K> {
+export class Priority<T, K = string> extends RateLimited<T, K> {
   #every: number;
 
   constructor(levels?: RoundRobinChildren<T, K>, options?: PriorityOptions<K, T>) {
@@ -40,7 +42,7 @@ export class Priority<T, K = string> extends RoundRobin<T, K> {
   setEvery(every: number): this {
     checkEvery(every);
     this.#every = every;
-    for (const mount of this._mounts) (mount.queue as PriorityQueue<T, K>).setEvery(every);
+    for (const mount of this._liveMounts) (mount.queue as PriorityQueue<T, K>).setEvery(every);
     return this;
   }
 
@@ -66,8 +68,8 @@ function checkPriorityOptions<K, T>(options: PriorityOptions<K, T> | undefined):
  *
  * Strict by default: a level waits while any level above it is ready. With `every: n` none starves: at least one
  * dispatch in n goes to the levels below the first ready one (see {@link PriorityOptions.every} for the bound).
- * `pause`, `resume`, `add` (the lowest level), `delete`, caps, weights, bounds and `FairStats` work on levels as on
- * any children. Spec: `marbles/priority.spec.ts`.
+ * `pause`, `resume`, `add` (the lowest level), `delete`, caps, weights, bounds, rate limits (`rates`, `rate`,
+ * `setRate`, as for {@link rateLimited}) and `FairStats` work on levels as on any children. Spec: `marbles/priority.spec.ts`.
  *
  * @example
  * const host1 = priority({ urgent: heal1$, routine: roundRobin({ vm1, vm2 }) }, { every: 8 });

@@ -297,11 +297,6 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     return new RoundRobinQueue<T, K>();
   }
 
-  /** @internal The node's live instances, one per subscription (and per place it sits in a subscribed tree). */
-  get _mounts(): ReadonlySet<Mount<T, K>> {
-    return this.#mounts;
-  }
-
   /** @internal Builds this node's instance for one subscription: a core node with a leaf queue per Observable child. */
   _mount(conn: Connection<T>): Mount<T, K> {
     const mount = new Mount<T, K>(conn, this.#mounts, this._queue());

@@ -171,7 +171,7 @@ describe('fairMergeMap weight and caps options', () => {
       /Expected `caps\[1\]` to be a positive integer or Infinity, got 0/,
     );
     expect(() => fairMergeMap(f, { by: () => ['a'], caps: 2 as never })).toThrow(/Expected `caps` to be an array/);
-    expect(() => fairMergeMap(f, { caps: [1] })).toThrow(/Expected `by` with `weight` or `caps`/);
+    expect(() => fairMergeMap(f, { caps: [1] })).toThrow(/Expected `by` with `weight`, `caps` or `rates`/);
   });
 
   it('should cap a key that comes back after its branch emptied, burst after burst', () => {
