@@ -5,10 +5,9 @@ import type { RateHost } from './RateHost.js';
 
 /** @internal A rate as a token bucket reads it (the reactive layer's `RateLimit`), at each spend. */
 export interface TokenRate {
-  /** The time one token takes to come back: `interval / limit`. */
-  readonly _period: number;
-  /** How far ahead of time the bucket may be spent: `(burst - 1) × interval / limit`. */
-  readonly _tolerance: number;
+  readonly limit: number;
+  readonly interval: number;
+  readonly burst: number;
   readonly clock: Clock;
 }
 
@@ -17,7 +16,9 @@ const pending = new WeakMap<RateHost, Set<TokenBucket<never>>>();
 
 /**
  * @internal One node's token bucket for a `RateLimit`, in the virtual-scheduling form of the generic cell rate
- * algorithm: one number, `#full`, the time at which the bucket is full again. Each event taken from below the node
+ * algorithm: one number, `#full`, the time at which the bucket is full again, kept multiplied by `limit` so that with
+ * whole times, intervals and limits every comparison is exact (`interval / limit` is not rounded); wake-ups are rounded
+ * up to whole time units for the same reason. Each event taken from below the node
  * spends a token; a node out of tokens is throttled (out of its parent's rotation, as at a cap) and woken when its next
  * token is due, at the back of the rotation. The `RateLimit` is read at each spend, so a change applies from the next.
  *
@@ -25,7 +26,10 @@ const pending = new WeakMap<RateHost, Set<TokenBucket<never>>>();
  * is not pruned, so a key that empties and comes back finds its tokens spent.
  */
 export class TokenBucket<T> implements Spender<T> {
+  /** (The time the bucket is full again) × `#scale`. */
   #full = -Infinity;
+  /** The `limit` `#full` is multiplied by (the rate may change). */
+  #scale = 1;
   #timer: { unsubscribe(): void } | null = null;
 
   constructor(
@@ -40,10 +44,10 @@ export class TokenBucket<T> implements Spender<T> {
    */
   spend(node: QueueNode<T>, tell = false): void {
     const now = this.rate.clock.now();
-    const { _period: period, _tolerance: tolerance } = this.rate;
-    this.#full = Math.max(this.#full, now) + period;
+    const limit = this.#rescale();
+    this.#full = Math.max(this.#full, now * limit) + this.rate.interval;
     const ext = node._extras as NodeExtras<T>;
-    if (now < this.#full - tolerance) {
+    if (!this.#has(now)) {
       ext.throttled = true;
       if (tell) node._parent?._childIdle(node);
     }
@@ -51,10 +55,37 @@ export class TokenBucket<T> implements Spender<T> {
     if (this.#timer === null && (ext.throttled || this.auto)) this.#arm(node, now);
   }
 
+  /** The current `limit`, `#full` rescaled to it if it changed. */
+  #rescale(): number {
+    const limit = this.rate.limit;
+    if (limit !== this.#scale) {
+      this.#full = (this.#full / this.#scale) * limit;
+      this.#scale = limit;
+    }
+    return limit;
+  }
+
+  /** Whether a token is there at `now` (compared multiplied by `limit`: exact). */
+  #has(now: number): boolean {
+    const { interval, burst } = this.rate;
+    return now * this.#rescale() >= this.#full - (burst - 1) * interval;
+  }
+
+  /** When the next token is there (at or before now: one is). */
+  #nextAt(): number {
+    const { interval, burst } = this.rate;
+    return (this.#full - (burst - 1) * interval) / this.#rescale();
+  }
+
+  /** When the bucket is full again. */
+  #fullAt(): number {
+    return this.#full / this.#rescale();
+  }
+
   /** Wakes the node when its next token is due (throttled) or, for a branch of `push`, when it is full again. */
   #arm(node: QueueNode<T>, now: number): void {
     const throttled = (node._extras as NodeExtras<T>).throttled;
-    const at = throttled ? this.#full - this.rate._tolerance : this.#full;
+    const at = throttled ? this.#nextAt() : this.#fullAt();
     let buckets = pending.get(this.host);
     if (buckets === undefined) {
       const live = (buckets = new Set());
@@ -64,7 +95,7 @@ export class TokenBucket<T> implements Spender<T> {
       });
     }
     buckets.add(this as TokenBucket<never>);
-    this.#timer = this.rate.clock.schedule(() => this.#wake(node), Math.max(0, at - now));
+    this.#timer = this.rate.clock.schedule(() => this.#wake(node), Math.max(0, Math.ceil(at - now)));
   }
 
   #wake(node: QueueNode<T>): void {
@@ -72,9 +103,9 @@ export class TokenBucket<T> implements Spender<T> {
     const ext = node._extras;
     if (ext === null || ext.bucket !== this) return; // replaced by another rate
     const now = this.rate.clock.now();
-    const woke = ext.throttled && now >= this.#full - this.rate._tolerance;
+    const woke = ext.throttled && this.#has(now);
     if (woke) ext.throttled = false;
-    if (this.auto && now >= this.#full) {
+    if (this.auto && now * this.#rescale() >= this.#full) {
       ext.bucket = null; // as a new one: the branch may be pruned now
       node._parent?._childIdle(node);
     } else if (ext.throttled || this.auto) this.#arm(node, now);

@@ -97,16 +97,6 @@ export class RateLimit {
     return this.#scheduler;
   }
 
-  /** @internal */
-  get _period(): number {
-    return this.#interval / this.#limit;
-  }
-
-  /** @internal */
-  get _tolerance(): number {
-    return ((this.#burst - 1) * this.#interval) / this.#limit;
-  }
-
   /** @internal Gives `node` a new, full bucket of this rate; a throttled node is let go at once. */
   _apply<T>(node: QueueNode<T>, host: RateHost): void {
     TokenBucket.replace(node, new TokenBucket<T>(this, host, false), host);
