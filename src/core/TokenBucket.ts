@@ -14,28 +14,35 @@ export interface TokenRate {
 /** Per host, the buckets with a pending wake-up, cancelled when the host tears down. */
 const pending = new WeakMap<RateHost, Set<TokenBucket<never>>>();
 
+/** @internal Where a bucket of a branch that `push` created reports that it is empty and not full: `PathRates`. */
+export interface Lingering<T> {
+  linger(node: QueueNode<T>, bucket: TokenBucket<T>): void;
+}
+
 /**
  * @internal One node's token bucket for a `RateLimit`, in the virtual-scheduling form of the generic cell rate
  * algorithm: one number, `#full`, the time at which the bucket is full again, kept multiplied by `limit` so that with
  * whole times, intervals and limits every comparison is exact (`interval / limit` is not rounded); wake-ups are rounded
- * up to whole time units for the same reason. Each event taken from below the node
- * spends a token; a node out of tokens is throttled (out of its parent's rotation, as at a cap) and woken when its next
- * token is due, at the back of the rotation. The `RateLimit` is read at each spend, so a change applies from the next.
+ * up to whole time units for the same reason. Each event taken from below the node spends a token; a node out of
+ * tokens is throttled (out of its parent's rotation, as at a cap) and woken when its next token is due, at the back of
+ * the rotation. The `RateLimit` is read at each spend, so a change applies from the next.
  *
- * A bucket of a branch that `push` created (`auto`) is dropped once full, as a new one would be: until then the branch
- * is not pruned, so a key that empties and comes back finds its tokens spent.
+ * A bucket of a branch that `push` created (`owner` set) is dropped once full, as a new one would be: until then the
+ * branch is not pruned, so a key that empties and comes back finds its tokens spent. An empty branch waits for that in
+ * its owner's list, which one wake-up at a time sweeps: no timer per branch.
  */
 export class TokenBucket<T> implements Spender<T> {
   /** (The time the bucket is full again) × `#scale`. */
   #full = -Infinity;
   /** The `limit` `#full` is multiplied by (the rate may change). */
   #scale = 1;
+  /** The wake-up of a throttled node. */
   #timer: { unsubscribe(): void } | null = null;
 
   constructor(
     readonly rate: TokenRate,
     readonly host: RateHost,
-    readonly auto: boolean,
+    readonly owner: Lingering<T> | null,
   ) {}
 
   /**
@@ -47,12 +54,27 @@ export class TokenBucket<T> implements Spender<T> {
     const limit = this.#rescale();
     this.#full = Math.max(this.#full, now * limit) + this.rate.interval;
     const ext = node._extras as NodeExtras<T>;
-    if (!this.#has(now)) {
+    if (!this.has(now)) {
       ext.throttled = true;
       if (tell) node._parent?._childIdle(node);
-    }
-    // One wake-up at a time: when it comes, it looks again (spends meanwhile moved the times on).
-    if (this.#timer === null && (ext.throttled || this.auto)) this.#arm(node, now);
+      if (this.#timer === null) this.#arm(node, now);
+    } else if (this.owner !== null && !node._readyBelow) this.owner.linger(node, this);
+  }
+
+  /** Whether a token is there at `now` (compared multiplied by `limit`: exact). */
+  has(now: number): boolean {
+    const { interval, burst } = this.rate;
+    return now * this.#rescale() >= this.#full - (burst - 1) * interval;
+  }
+
+  /** Whether the bucket is full at `now`. */
+  full(now: number): boolean {
+    return now * this.#rescale() >= this.#full;
+  }
+
+  /** When the bucket is full again. */
+  fullAt(): number {
+    return this.#full / this.#rescale();
   }
 
   /** The current `limit`, `#full` rescaled to it if it changed. */
@@ -65,27 +87,10 @@ export class TokenBucket<T> implements Spender<T> {
     return limit;
   }
 
-  /** Whether a token is there at `now` (compared multiplied by `limit`: exact). */
-  #has(now: number): boolean {
-    const { interval, burst } = this.rate;
-    return now * this.#rescale() >= this.#full - (burst - 1) * interval;
-  }
-
-  /** When the next token is there (at or before now: one is). */
-  #nextAt(): number {
-    const { interval, burst } = this.rate;
-    return (this.#full - (burst - 1) * interval) / this.#rescale();
-  }
-
-  /** When the bucket is full again. */
-  #fullAt(): number {
-    return this.#full / this.#rescale();
-  }
-
-  /** Wakes the node when its next token is due (throttled) or, for a branch of `push`, when it is full again. */
+  /** Wakes the throttled node when its next token is due. */
   #arm(node: QueueNode<T>, now: number): void {
-    const throttled = (node._extras as NodeExtras<T>).throttled;
-    const at = throttled ? this.#nextAt() : this.#fullAt();
+    const { interval, burst } = this.rate;
+    const at = (this.#full - (burst - 1) * interval) / this.#rescale();
     let buckets = pending.get(this.host);
     if (buckets === undefined) {
       const live = (buckets = new Set());
@@ -101,18 +106,16 @@ export class TokenBucket<T> implements Spender<T> {
   #wake(node: QueueNode<T>): void {
     this.#cancel();
     const ext = node._extras;
-    if (ext === null || ext.bucket !== this) return; // replaced by another rate
+    if (ext === null || ext.bucket !== this || !ext.throttled) return; // replaced by another rate
     const now = this.rate.clock.now();
-    const woke = ext.throttled && this.#has(now);
-    if (woke) ext.throttled = false;
-    if (this.auto && now * this.#rescale() >= this.#full) {
-      ext.bucket = null; // as a new one: the branch may be pruned now
-      node._parent?._childIdle(node);
-    } else if (ext.throttled || this.auto) this.#arm(node, now);
-    if (woke) {
-      node._parent?._childReady(node); // rejoins at the back
-      this.host.arrived();
+    if (!this.has(now)) {
+      this.#arm(node, now); // the rate changed meanwhile
+      return;
     }
+    ext.throttled = false;
+    node._parent?._childReady(node); // rejoins at the back
+    if (this.owner !== null && !node._readyBelow) this.owner.linger(node, this);
+    this.host.arrived();
   }
 
   /**

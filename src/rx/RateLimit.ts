@@ -99,7 +99,7 @@ export class RateLimit {
 
   /** @internal Gives `node` a new, full bucket of this rate; a throttled node is let go at once. */
   _apply<T>(node: QueueNode<T>, host: RateHost): void {
-    TokenBucket.replace(node, new TokenBucket<T>(this, host, false), host);
+    TokenBucket.replace(node, new TokenBucket<T>(this, host, null), host);
   }
 
   /**
