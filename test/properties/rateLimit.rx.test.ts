@@ -1,14 +1,15 @@
 import fc from 'fast-check';
-import { Subject, map, timer } from 'rxjs';
+import { Subject, finalize, map, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { RateLimit, fairMergeMap, rateLimited } from '../../src/index.js';
 import { runMarbles } from '../support/marbles.js';
 
 /**
  * Properties of rate limits in virtual time: random arrivals over a few hosts, random projection durations, random
- * token buckets per host, with `by` and with `rateLimited` nodes. Checked: every event is dispatched exactly once, and
- * the token bucket's bound holds for every host: any k consecutive dispatches of a host span at least the time k -
- * burst tokens take to come back, `(k - burst) × interval / limit`.
+ * token buckets per host, with `by` and with `rateLimited` nodes. Checked: every event is dispatched exactly once; the
+ * token bucket's bound holds for every host (any k consecutive dispatches of a host span at least the time k - burst
+ * tokens take to come back, `(k - burst) × interval / limit`); and work conservation: at the end of every frame, while
+ * a slot is free, every host with a queued event has no token (its bucket replayed from its dispatch times).
  */
 
 interface Arrival {
@@ -36,16 +37,28 @@ const rateArb = fc.record({
 
 type Options = { limit: number; interval: number; burst: number };
 
+/** Whether a bucket of `rate` has a token at `now`, after dispatches at `times` (the algorithm replayed, exact). */
+function hasToken(rate: Options, times: readonly number[], now: number): boolean {
+  let full = -Infinity; // (time the bucket is full again) × limit
+  for (const t of times) full = Math.max(full, t * rate.limit) + rate.interval;
+  return now * rate.limit >= full - (rate.burst - 1) * rate.interval;
+}
+
 /** Runs the workload; returns each event's dispatch frame, by id. */
 function run(arrivals: readonly Arrival[], rates: readonly Options[], concurrency: number, byTree: boolean): number[] {
   const dispatched: number[] = arrivals.map(() => -1);
   runMarbles(({ testScheduler }) => {
     const hosts = [0, 1, 2].map(() => new Subject<number>());
     const limits = rates.map((r) => new RateLimit(r));
+    let active = 0;
     const project = (id: number) => {
       expect(dispatched[id]).toBe(-1); // exactly once
       dispatched[id] = testScheduler.now();
-      return timer((arrivals[id] as Arrival).duration).pipe(map(() => id));
+      active++;
+      return timer((arrivals[id] as Arrival).duration).pipe(
+        map(() => id),
+        finalize(() => active--),
+      );
     };
     if (byTree) {
       const flat = new Subject<number>();
@@ -68,6 +81,24 @@ function run(arrivals: readonly Arrival[], rates: readonly Options[], concurrenc
       node.pipe(fairMergeMap(project, concurrency)).subscribe();
     }
     arrivals.forEach((a, id) => testScheduler.schedule(() => (hosts[a.host] as Subject<number>).next(id), a.frame));
+    // Work conservation, half a frame after each frame: everything of that frame (arrivals, completions, wake-ups,
+    // which come at whole frames) has happened.
+    for (let frame = 0; frame <= 200; frame++) {
+      testScheduler.schedule(() => {
+        if (active >= concurrency) return;
+        for (const host of [0, 1, 2]) {
+          const mine = arrivals.map((a, id) => (a.host === host ? id : -1)).filter((id) => id >= 0);
+          const queued = mine.filter(
+            (id) => (arrivals[id] as Arrival).frame <= frame && (dispatched[id] as number) < 0,
+          );
+          if (queued.length === 0) continue;
+          const times = mine.map((id) => dispatched[id] as number).filter((t) => t >= 0);
+          expect(hasToken(rates[host] as Options, times, frame), `frame ${frame}: host ${host} idle with a token`).toBe(
+            false,
+          );
+        }
+      }, frame + 0.5);
+    }
   });
   return dispatched;
 }
