@@ -47,28 +47,29 @@ export class PathRates<T> implements Spender<T>, Lingering<T> {
 
   linger(node: QueueNode<T>, bucket: TokenBucket<T>): void {
     this.#lingering.set(node, bucket);
-    if (this.#timer === null && !this.#stopped) this.#arm(bucket.fullAt());
+    if (this.#timer === null && !this.#stopped) this.#arm(bucket);
   }
 
-  #arm(at: number): void {
-    const clock = (this.rates.find((rate) => rate !== undefined) as TokenRate).clock;
-    this.#timer = clock.schedule(() => this.#sweep(clock.now()), Math.max(0, Math.ceil(at - clock.now())));
+  /** One wake-up for all: when `bucket` is full again, on its clock. */
+  #arm(bucket: TokenBucket<T>): void {
+    const clock = bucket.rate.clock;
+    this.#timer = clock.schedule(() => this.#sweep(), Math.max(0, Math.ceil(bucket.fullAt() - clock.now())));
   }
 
   /** Drops the full buckets of empty branches (which may then be pruned), and waits for the latest of the others. */
-  #sweep(now: number): void {
+  #sweep(): void {
     this.#timer = null;
-    let latest = -Infinity;
+    let latest: TokenBucket<T> | null = null;
     for (const [node, bucket] of this.#lingering) {
       const ext = node._extras;
       if (ext === null || ext.bucket !== bucket || node._parent === null || node._readyBelow || ext.throttled) {
         this.#lingering.delete(node); // gone, busy again (its next spend reports it), or waiting for its token
-      } else if (bucket.full(now)) {
+      } else if (bucket.full(bucket.rate.clock.now())) {
         this.#lingering.delete(node);
         ext.bucket = null; // as a new one: the branch may be pruned now
         node._parent._childIdle(node);
-      } else latest = Math.max(latest, bucket.fullAt());
+      } else if (latest === null || bucket.fullAt() > latest.fullAt()) latest = bucket;
     }
-    if (this.#lingering.size > 0) this.#arm(latest);
+    if (latest !== null) this.#arm(latest);
   }
 }

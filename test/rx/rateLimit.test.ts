@@ -2,6 +2,7 @@ import { Subject, VirtualTimeScheduler, asyncScheduler, of, type SchedulerLike, 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { manualProjection as manual } from '../support/manualProjection.js';
 import {
+  FairStats,
   RateLimit,
   byPriority,
   fairMergeMap,
@@ -125,17 +126,29 @@ describe('RateLimit', () => {
       const events = new Subject<string>();
       const m = manual();
       const perHost = new RateLimit({ limit: 1, interval: 10, scheduler });
-      events.pipe(fairMergeMap(m.project, { concurrency: 4, by: (v) => [v[0]], rates: [perHost] })).subscribe();
+      const stats = new FairStats<string>();
+      const notifier = new Subject<void>();
+      const seen: unknown[][] = [];
+      stats.snapshots(notifier).subscribe((snapshot) => seen.push(snapshot.keys.map((k) => k.key)));
+      /** The hosts in the tree: a second snapshot right after a first lists no key that only dispatched. */
+      const inTree = (): unknown[] => {
+        notifier.next();
+        notifier.next();
+        return seen[seen.length - 1] as unknown[];
+      };
+      events.pipe(fairMergeMap(m.project, { concurrency: 4, by: (v) => [v[0]], rates: [perHost], stats })).subscribe();
       events.next('a1');
       m.finish('a1');
       to(5);
-      events.next('a2'); // the branch of host a is empty, but its token is spent until 10
+      expect(inTree()).toEqual(['a']); // empty, kept: its bucket is not full
+      events.next('a2'); // its token is spent until 10
       events.next('b1');
       expect(m.started).toEqual(['a1', 'b1']);
       to(10);
       expect(m.started).toEqual(['a1', 'b1', 'a2']);
       m.finish('a2', 'b1');
       to(30); // full again: pruned; a new branch starts with a full bucket
+      expect(inTree()).toEqual([]);
       events.next('a3');
       expect(m.started).toEqual(['a1', 'b1', 'a2', 'a3']);
     });
