@@ -14,7 +14,10 @@ export interface RateLimitedOptions<K, T = unknown> extends RoundRobinOptions<K,
    * subscription. See {@link RateLimit} and {@link RateLimited.setRate}.
    */
   readonly rates?: ReadonlyMap<K, RateLimit> | Readonly<Record<string, RateLimit>>;
-  /** This node's own rate limit, wherever it sits (its parent's `rates` entry for it counts instead, while set). */
+  /**
+   * This node's own rate limit, wherever it sits. A node has one bucket: if its parent sets a rate for it too, the
+   * parent's counts when subscribed, and afterwards the one set last.
+   */
   readonly rate?: RateLimit;
 }
 
