@@ -4,10 +4,20 @@ import { StreamReader } from './StreamReader.js';
 import type { AvailabilityPatch, WeightsPatch } from './schemas.js';
 import type { Topology } from './topology.js';
 
+/** A scheduler took a shard (it serves its hosts from now on) or let go of it (its last action there ended). */
+export interface ShardRecord {
+  readonly type: 'shard';
+  readonly shard: number;
+  readonly state: 'taken' | 'left';
+  /** The scheduler process. */
+  readonly by: string;
+}
+
 /** What the registry (the control stream) holds, in order. */
 export type ControlMessage =
-  /** A host has a queue: schedulers consume it. */
+  /** A host has a backlog queue: its shard's scheduler consumes it. */
   | { readonly type: 'host'; readonly host: string }
+  | ShardRecord
   /** A VM has a parked queue: schedulers consume it while the VM is available. */
   | { readonly type: 'parked'; readonly host: string; readonly vm: string }
   /** An availability change, in force from here on. */

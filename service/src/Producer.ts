@@ -38,7 +38,7 @@ export class Producer {
       const confirm = await connection.createConfirmChannel();
       confirm.on('error', () => {});
       await assertTopology(confirm, t);
-      return new Producer(connection, new EventPublisher(confirm, new ConfirmPublisher(confirm), t));
+      return new Producer(connection, new EventPublisher(new ConfirmPublisher(confirm), t));
     } catch (error) {
       await connection.close().catch(() => {});
       throw error;

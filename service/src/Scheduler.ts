@@ -7,9 +7,10 @@ import { brokerUrls, type BrokerUrls } from './connectBroker.js';
 import { Completions } from './Completions.js';
 import { Consumers } from './Consumers.js';
 import { ControlStream, publishControl, type ControlMessage } from './ControlStream.js';
-import type { Delivery } from './Delivery.js';
+import type { Delivery, Source } from './Delivery.js';
 import { DispatchStats, type HostActivity } from './DispatchStats.js';
 import { FairTree } from './FairTree.js';
+import { HostQueues } from './HostQueues.js';
 import { ParkedQueues } from './ParkedQueues.js';
 import { ActionTimeoutError, MAX_ACTION_TIMEOUT, runAction, type EventHandler } from './runAction.js';
 import {
@@ -22,7 +23,20 @@ import {
   type FairEvent,
 } from './schemas.js';
 import { Settlement, type SettlementCounts } from './Settlement.js';
-import { headers, hostQueue, parkedQueue, topology, type Topology, type TopologyOptions } from './topology.js';
+import { schedulerId } from './schedulerId.js';
+import { ShardOwnership } from './ShardOwnership.js';
+import {
+  HEARTBEAT_SECONDS,
+  SHARDS,
+  headers,
+  hostQueue,
+  parkedQueue,
+  shardOf,
+  shardQueue,
+  topology,
+  type Topology,
+  type TopologyOptions,
+} from './topology.js';
 
 export interface SchedulerOptions extends TopologyOptions {
   /**
@@ -37,8 +51,9 @@ export interface SchedulerOptions extends TopologyOptions {
    */
   readonly concurrency?: number;
   /**
-   * Messages fetched ahead from each host's queue (and each parked queue): what the fair tree can choose from for
-   * that host. Memory holds at most this many events per host.
+   * Messages fetched ahead from each queue (each shard, host backlog queue and parked queue), and the most events of
+   * one host held in memory from its shard: a host with more has the rest moved to its own backlog queue, out of
+   * the other hosts' way.
    * @default the concurrency, at most 64
    */
   readonly prefetch?: number;
@@ -52,7 +67,7 @@ export interface SchedulerOptions extends TopologyOptions {
   /**
    * Most actions running at once for one host and for one VM (the library's caps, per depth): `{ host: 2, vm: 1 }`
    * never runs two actions of one VM together. A host or VM at its cap is skipped, and the others keep every free
-   * slot busy. They hold within this scheduler: with several schedulers consuming one host, each keeps its own.
+   * slot busy. They hold across schedulers: a host is served by one scheduler at a time (its shard's).
    * @default no caps
    */
   readonly caps?: { readonly host?: number; readonly vm?: number };
@@ -96,6 +111,11 @@ export interface Dispatch {
 export interface SchedulerStats extends SettlementCounts {
   readonly consuming: boolean;
   readonly concurrency: number;
+  /** This scheduler process, as the control stream's shard records name it. */
+  readonly id: string;
+  /** The shards it serves now (of `SHARDS`): their hosts' events run here. */
+  readonly shards: readonly number[];
+  /** Hosts with a backlog queue of their own (a paused or busy host's events, moved out of its shard). */
   readonly hosts: number;
   readonly queued: Record<string, Record<string, number>>;
   readonly active: number;
@@ -105,16 +125,19 @@ export interface SchedulerStats extends SettlementCounts {
 }
 
 /**
- * The scheduler service: consumes every host's queue with a small prefetch each, queues the events in a fair tree
- * (host -> VM -> policy) and runs `handle(event)` for them with `fairMergeMap` under `concurrency`. A message is
- * acknowledged only once its action finished (at-least-once: a crash loses nothing); a failed action is retried
- * with backoff through the broker, then dead-lettered with the reason; a malformed message is dead-lettered at once.
+ * The scheduler service: serves the shards the broker gives it (`ShardOwnership`: one scheduler per shard at a time,
+ * spread evenly over the live ones), queues their events in a fair tree (host -> VM -> policy) and runs
+ * `handle(event)` for them with `fairMergeMap` under `concurrency`. A message is acknowledged only once its action
+ * finished (at-least-once: a crash loses nothing); a failed action is retried with backoff through the broker, then
+ * dead-lettered with the reason; a malformed message is dead-lettered at once.
  *
- * Availability comes from the control stream (shared and durable): a paused VM's events are parked in its own
- * queue, so they hold none of the host's prefetch, and come back once it is ACTIVE; a paused host is not consumed.
+ * A host holds at most `prefetch` events in memory from its shard: beyond that, and while it is paused, its events
+ * are moved to its own backlog queue, so that they never stand in front of another host's. Availability comes from
+ * the control stream (shared and durable): a paused VM's events are parked in its own queue, so they hold none of
+ * the host's prefetch, and come back once it is ACTIVE.
  *
  * A lost connection is re-established with backoff, and consuming starts over (what was in memory is redelivered
- * by the broker). Several schedulers can consume the same hosts: each message goes to one of them.
+ * by the broker).
  */
 export class Scheduler {
   readonly topology: Topology;
@@ -125,9 +148,19 @@ export class Scheduler {
 
   readonly #options: SchedulerOptions;
   readonly #log: (line: string) => void;
+  /** This process, in the control stream's shard records. */
+  readonly id = schedulerId();
   /** The VMs that have a parked queue. */
   readonly #parked: ParkedQueues;
-  /** The hosts known, and what each session consumes of them as availability changes. */
+  /** The hosts that have a backlog queue. */
+  readonly #hostQueues: HostQueues;
+  /** The shards this scheduler serves. */
+  readonly #ownership: ShardOwnership;
+  /** The ids of the actions running (with dedupe on). */
+  readonly #runningIds = new Set<string>();
+  /** Actions running, by shard, across sessions: a shard is let go of once its count is 0. */
+  readonly #running = new Array<number>(SHARDS).fill(0);
+  /** What each session consumes of the hosts' own queues as shards and availability change. */
   readonly #consumers: Consumers;
   /** The broker, one session at a time, reconnected when lost. */
   readonly #connection: BrokerConnection;
@@ -192,13 +225,28 @@ export class Scheduler {
     this.#options = options;
     this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.#parked = new ParkedQueues(this.topology);
-    this.#settlement = new Settlement(this.topology, this.#parked, this.#log, () => this.#changed());
+    this.#hostQueues = new HostQueues(this.topology);
+    this.#settlement = new Settlement(this.topology, this.#parked, this.#hostQueues, this.#log, () => this.#changed());
+    this.#ownership = new ShardOwnership({
+      topology: this.topology,
+      id: this.id,
+      // A scheduler cut off notices within three heartbeats and stops dispatching; what it started ends within the
+      // action timeout.
+      takeoverDelay: actionTimeout + 3 * HEARTBEAT_SECONDS * 1000,
+      running: (shard) => this.#running[shard] ?? 0,
+      deliver: (session, shard, message) => this.#receive(session, shardQueue(this.topology, shard), 'shard', message),
+      served: (session, shard) => this.#consumers.shard(session, shard),
+      log: this.#log,
+      changed: () => this.#changed(),
+    });
     this.#consumers = new Consumers({
       topology: this.topology,
       availability: this.availability,
+      hostQueues: this.#hostQueues,
       parkedQueues: this.#parked,
       settlement: this.#settlement,
-      receive: (session, queue, parked, message) => this.#receive(session, queue, parked, message),
+      serves: (host) => this.#ownership.serves(shardOf(host)),
+      receive: (session, queue, source, message) => this.#receive(session, queue, source, message),
       log: this.#log,
       changed: () => this.#changed(),
     });
@@ -211,7 +259,7 @@ export class Scheduler {
       setup: {
         dispatch: () => this.#dispatch(),
         control: (session, message) => this.#onControl(session, message),
-        consume: (session) => this.#consumers.consumeAll(session),
+        consume: (session) => this.#consume(session),
       },
     });
   }
@@ -239,9 +287,9 @@ export class Scheduler {
     return this.#dispatches$;
   }
 
-  /** Hosts it knows, from the control stream. */
-  get hosts(): ReadonlySet<string> {
-    return this.#consumers.hosts;
+  /** The shards it serves now (their hosts' events run here). */
+  get shards(): readonly number[] {
+    return this.#ownership.served();
   }
 
   /**
@@ -263,12 +311,17 @@ export class Scheduler {
     if (!(await this.#connection.stopping())) return;
     clearInterval(this.#sweepTimer);
     const session = this.#connection.session;
+    let served: number[] = [];
     if (session !== undefined && !session.closed) {
       session.live = false;
+      // Out of the shards' lines first: the schedulers that take them wait until this one says it let go.
+      served = await this.#ownership.leaveAll(session);
       await this.#consumers.cancelAll(session);
       for (const delivery of session.tree.clear()) this.#settlement.nack(delivery);
     }
+    this.#ownership.stop();
     await this.#whenIdle(timeoutMs);
+    if (session !== undefined && !session.closed) await this.#ownership.sayLeft(session, served, 0);
     await this.#connection.stopped(session, 'the scheduler is stopping');
   }
 
@@ -302,15 +355,21 @@ export class Scheduler {
     await (session.control as ControlStream).sync(session.publisher);
   }
 
-  /** Messages waiting in the broker, by host (its queue) and by parked VM (`host/vm`). */
-  async queueDepths(): Promise<{ hosts: Record<string, number>; parked: Record<string, number> }> {
+  /**
+   * Messages waiting in the broker: in the shards (all hosts), by host in its backlog queue, and by parked VM
+   * (`host/vm`).
+   */
+  async queueDepths(): Promise<{ shards: number; hosts: Record<string, number>; parked: Record<string, number> }> {
     const session = this.#connection.usable();
     const channel = await session.connection.createChannel();
     channel.on('error', () => {});
+    let shards = 0;
     const hosts: Record<string, number> = {};
     const parked: Record<string, number> = {};
     try {
-      for (const host of this.#consumers.hosts)
+      for (let shard = 0; shard < SHARDS; shard++)
+        shards += (await channel.checkQueue(shardQueue(this.topology, shard))).messageCount;
+      for (const host of this.#hostQueues)
         hosts[host] = (await channel.checkQueue(hostQueue(this.topology, host))).messageCount;
       for (const [host, vms] of this.#parked.byHost()) {
         for (const vm of vms)
@@ -319,7 +378,7 @@ export class Scheduler {
     } finally {
       await channel.close().catch(() => {});
     }
-    return { hosts, parked };
+    return { shards, hosts, parked };
   }
 
   /**
@@ -347,7 +406,9 @@ export class Scheduler {
     return {
       consuming: this.consuming,
       concurrency: this.concurrency,
-      hosts: this.#consumers.hosts.size,
+      id: this.id,
+      shards: this.#ownership.served(),
+      hosts: [...this.#hostQueues].length,
       queued: this.#connection.session?.tree.counts() ?? {},
       active: this.#active,
       ...this.#settlement.counts,
@@ -389,10 +450,23 @@ export class Scheduler {
     return { tree, subscription, fairStats };
   }
 
+  /**
+   * Starts consuming on a session that just became live: in every shard's line; the hosts' own queues follow as
+   * shards are served. The shards a lost session served are let go of once their actions end.
+   */
+  async #consume(session: Session): Promise<void> {
+    const lost = this.#ownership.served();
+    await this.#ownership.attach(session);
+    if (lost.length > 0) void this.#ownership.sayLeft(session, lost, this.actionTimeout);
+  }
+
   // --- control stream -----------------------------------------------------------------------------------------
 
   #onControl(session: Session, message: ControlMessage): void {
     switch (message.type) {
+      case 'shard':
+        this.#ownership.record(message);
+        return;
       case 'host':
         if (typeof message.host === 'string') this.#consumers.addHost(session, message.host);
         return;
@@ -435,21 +509,27 @@ export class Scheduler {
   // --- messages -----------------------------------------------------------------------------------------------
 
   /** Takes a message consumed: dead-letters it if it is no valid event of its queue, else on its way to the tree. */
-  #receive(session: Session, queue: string, parked: boolean, message: ConsumeMessage): void {
+  #receive(session: Session, queue: string, source: Source, message: ConsumeMessage): void {
+    const channel = source === 'shard' ? session.shards : session.consumer;
     let event: FairEvent;
     try {
       event = parseEvent(message.content);
     } catch (error) {
       void this.#settlement.malformed(
-        { message, queue, session, settled: false },
+        { message, queue, session, channel, settled: false },
         `malformed: ${(error as Error).message}`,
       );
       return;
     }
-    const expected = parked ? parkedQueue(this.topology, event.host, event.vm) : hostQueue(this.topology, event.host);
+    const expected =
+      source === 'shard'
+        ? shardQueue(this.topology, shardOf(event.host))
+        : source === 'host'
+          ? hostQueue(this.topology, event.host)
+          : parkedQueue(this.topology, event.host, event.vm);
     if (expected !== queue) {
       void this.#settlement.malformed(
-        { message, queue, session, settled: false },
+        { message, queue, session, channel, settled: false },
         `misrouted: the event names host "${event.host}", VM "${event.vm}", but came from ${queue}`,
       );
       return;
@@ -458,8 +538,9 @@ export class Scheduler {
       event,
       message,
       queue,
-      parked,
+      source,
       session,
+      channel,
       received: performance.now(),
       published: publishedAt(message),
       settled: false,
@@ -480,14 +561,32 @@ export class Scheduler {
     this.#take(delivery);
   }
 
-  /** Queues a received event in the tree, or moves it out of the way if its VM was paused meanwhile. */
+  /**
+   * Queues a received event in the tree, or moves it out of the way: out of its shard into its host's backlog queue
+   * when the host has one (its older events are there), is paused, or holds its share of memory already; into its
+   * VM's parked queue when the VM is paused.
+   */
   #take(delivery: Delivery): void {
-    const { event, parked, session } = delivery;
+    const { event, source, session } = delivery;
+    const { host, vm } = event;
     if (delivery.settled) return;
     if (!session.live || this.#connection.state === 'stopping') return this.#settlement.nack(delivery);
-    if (!this.availability.isRunnable(event.host, event.vm)) {
+    // A host's own queues are consumed only while its shard is served here: one let go of meanwhile takes them back.
+    if (source !== 'shard' && !this.#ownership.serves(shardOf(host))) return this.#settlement.nack(delivery);
+    if (
+      source === 'shard' &&
+      (this.#hostQueues.has(host) ||
+        !this.availability.isHostActive(host) ||
+        session.tree.queued(host) >= this.prefetch)
+    ) {
+      this.#hostQueues.mark(host);
+      void this.#settlement.divert(delivery);
+      return;
+    }
+    if (!this.availability.isRunnable(host, vm)) {
       // Paused while this message was on its way: a host's queue is being cancelled, a parked one too.
-      if (parked || !this.availability.isHostActive(event.host)) this.#settlement.nack(delivery);
+      if (source !== 'shard' && (source === 'parked' || !this.availability.isHostActive(host)))
+        this.#settlement.nack(delivery);
       else void this.#settlement.park(delivery);
       return;
     }
@@ -500,11 +599,20 @@ export class Scheduler {
     const { event, session } = delivery;
     if (session.closed) return;
     if (!this.availability.isRunnable(event.host, event.vm)) {
-      if (delivery.parked) this.#settlement.nack(delivery);
+      if (delivery.source === 'parked') this.#settlement.nack(delivery);
       else await this.#settlement.park(delivery);
       return;
     }
+    const completions = this.#completions;
+    if (completions !== undefined) {
+      // A second copy (an event moved out of its shard, then redelivered there after a lost connection) is skipped
+      // here too: it may have been taken while the first was still running.
+      if (completions.has(event.id) || this.#runningIds.has(event.id)) return this.#settlement.skip(delivery);
+      this.#runningIds.add(event.id);
+    }
+    const shard = shardOf(event.host);
     this.#active++;
+    (this.#running[shard] as number)++;
     const now = performance.now();
     // End to end from the producer's clock: skew between the machines adds to it (a negative wait counts as 0).
     const endToEndMs = delivery.published === undefined ? undefined : Math.max(0, Date.now() - delivery.published);
@@ -514,6 +622,8 @@ export class Scheduler {
     this.#changed();
     const result = await runAction(this.#options.handle, event, this.actionTimeout, session.end.signal);
     this.#active--;
+    (this.#running[shard] as number)--;
+    this.#runningIds.delete(event.id);
     this.#dispatchStats.finished(event.host, event.vm);
     if (result.ok && this.#completions !== undefined) {
       // Recorded before the ack, so that a redelivery finds the record if the ack is lost. The slot is free

@@ -1,5 +1,6 @@
 import type { Message, Options } from 'amqplib';
 import type { Delivery, Received } from './Delivery.js';
+import type { HostQueues } from './HostQueues.js';
 import type { ParkedQueues } from './ParkedQueues.js';
 import { ActionTimeoutError } from './runAction.js';
 import { headers, hostKey, type Topology } from './topology.js';
@@ -18,6 +19,8 @@ export interface SettlementCounts {
   readonly malformed: number;
   /** Events moved to a paused VM's parked queue. */
   readonly parked: number;
+  /** Events moved out of their shard into their host's backlog queue (a paused or busy host). */
+  readonly moved: number;
   /** Events of a `latest` policy replaced by a newer one before they ran (acknowledged). */
   readonly conflated: number;
   /** Redelivered events not run again because they were done already (acknowledged). */
@@ -35,7 +38,8 @@ export interface Republish {
  * The end of each message the scheduler took: acknowledged once its action is done (or it is moved elsewhere and
  * the broker confirmed the copy), or handed back to its queue. A failed attempt waits for its backoff in a retry
  * queue; after the last one, and for a message that is no valid event, it is dead-lettered with the reason. A
- * paused VM's event is moved to its parked queue.
+ * paused VM's event is moved to its parked queue, and a paused or busy host's event out of its shard into the
+ * host's backlog queue.
  *
  * A message is settled once: on the channel it came on, and not at all once that channel's connection is closed
  * (the broker delivers it again).
@@ -48,6 +52,7 @@ export class Settlement {
     timedOut: 0,
     malformed: 0,
     parked: 0,
+    moved: 0,
     conflated: 0,
     skipped: 0,
   };
@@ -55,6 +60,7 @@ export class Settlement {
   constructor(
     readonly topology: Topology,
     readonly parkedQueues: ParkedQueues,
+    readonly hostQueues: HostQueues,
     /** Where a failed park is told. */
     readonly log: (line: string) => void,
     /** Called after each message settled (and what `counts` tell changed). */
@@ -119,6 +125,29 @@ export class Settlement {
     }
   }
 
+  /**
+   * Moves an event out of its shard into its host's backlog queue (declared and announced on the first): published
+   * with a confirm, then acknowledged. The caller has marked the host (`HostQueues.add`) before, so that every later
+   * event of it follows, in order.
+   */
+  async divert(delivery: Delivery): Promise<void> {
+    const { event, session, message } = delivery;
+    try {
+      await this.hostQueues.declare(session, event.host);
+      await session.publisher.sendToQueue(
+        this.hostQueues.queue(event.host),
+        message.content,
+        copiedProperties(message),
+      );
+      this.#counts.moved++;
+      this.ack(delivery);
+    } catch (error) {
+      if (!session.closed)
+        this.log(`rxjs-fair: could not move an event of ${event.host} to its queue: ${(error as Error).message}`);
+      this.nack(delivery);
+    }
+  }
+
   /** Dead-letters a message that is no valid event (malformed, or misrouted), then acknowledges it. */
   async malformed(received: Received, reason: string): Promise<void> {
     const { message, session } = received;
@@ -136,7 +165,7 @@ export class Settlement {
     if (received.settled || received.session.closed) return;
     received.settled = true;
     try {
-      received.session.consumer.ack(received.message);
+      received.channel.ack(received.message);
     } catch {
       // the channel closed: the broker redelivers the message
     }
@@ -148,7 +177,7 @@ export class Settlement {
     if (received.settled || received.session.closed) return;
     received.settled = true;
     try {
-      received.session.consumer.nack(received.message, false, true);
+      received.channel.nack(received.message, false, true);
     } catch {
       // the channel closed: the broker requeues it anyway
     }

@@ -21,8 +21,12 @@ import { compareNames, type HostRow, type HostState, type PausedRow, type StatsS
 import type { HostActivity } from './DispatchStats.js';
 import type { SchedulerStats } from './Scheduler.js';
 
-/** Messages ready in the broker, by host and by parked VM (`host/vm`): what `Scheduler.queueDepths()` answers. */
+/**
+ * Messages ready in the broker: in the shards (all hosts), by host in its backlog queue, and by parked VM
+ * (`host/vm`): what `Scheduler.queueDepths()` answers.
+ */
 export interface QueueDepths {
+  readonly shards: number;
   readonly hosts: Readonly<Record<string, number>>;
   readonly parked: Readonly<Record<string, number>>;
 }
@@ -203,7 +207,7 @@ class SnapshotModel {
 
     let inBroker: number | null = null;
     if (depths !== undefined) {
-      inBroker = 0;
+      inBroker = depths.shards;
       for (const count of Object.values(depths.hosts)) inBroker += count;
       for (const count of Object.values(depths.parked)) inBroker += count;
     }
