@@ -15,6 +15,7 @@
 #                                 node: `DIR URL`
 #   broker.sh kill DIR            kill -9 of that node's Erlang VM (its data stays; `restart DIR` brings it back)
 #   broker.sh cluster-stop DIR... stops every node, kills what is left of them and their epmd, removes the folders
+#   broker.sh ctl DIR ARGS...     rabbitmqctl ARGS for the node of DIR (`ctl DIR list_queues name pid`), at most 60 s
 #
 # Ports are picked free on 127.0.0.1 (RABBITMQ_TEST_PORT fixes the AMQP port of `start`). Every step has a time limit.
 set -euo pipefail
@@ -248,8 +249,15 @@ case "${1:-}" in
   cluster-start) cluster_start ;;
   kill) kill_node "${2:-}" ;;
   cluster-stop) shift; cluster_stop "$@" ;;
+  ctl)
+    [ -f "${2:-}/nodename" ] || { log "usage: broker.sh ctl DIR ARGS..."; exit 2; }
+    broker_env "$2"
+    shift 2
+    timeout 60 rabbitmqctl "$@"
+    ;;
   *)
-    echo "usage: broker.sh install | start | restart DIR | stop DIR | cluster-start | kill DIR | cluster-stop DIR..." >&2
+    echo "usage: broker.sh install | start | restart DIR | stop DIR | cluster-start | kill DIR | cluster-stop DIR... |" \
+      "ctl DIR ARGS..." >&2
     exit 2
     ;;
 esac
