@@ -101,7 +101,7 @@ start() {
 boot() {
   local d=$1
   rm -f "$RABBITMQ_PID_FILE" # a killed node's pid file names a VM that is gone: `rabbitmqctl wait` would follow it
-  if ! rabbitmq-server -detached >"$d/log/start.out" 2>&1 \
+  if ! timeout 60 rabbitmq-server -detached >"$d/log/start.out" 2>&1 \
      || ! timeout 90 rabbitmqctl wait "$RABBITMQ_PID_FILE" --timeout 60 >"$d/log/wait.out" 2>&1 \
      || ! timeout 30 rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
     log "the broker did not start; its logs:"
