@@ -5,7 +5,7 @@ import type { Source } from './Delivery.js';
 import type { HostQueues } from './HostQueues.js';
 import type { ParkedQueues } from './ParkedQueues.js';
 import type { Settlement } from './Settlement.js';
-import { assertHostQueue, shardOf, type Topology } from './topology.js';
+import { assertHostQueue, assertParkedQueue, shardOf, type Topology } from './topology.js';
 
 export interface ConsumersOptions {
   readonly topology: Topology;
@@ -170,9 +170,12 @@ export class Consumers {
     let delay = 100;
     const attempt = async () => {
       if (session.closed) return;
-      await this.reconcile(session, host);
-      // Consumed again, or no longer to be consumed (its host or VM was paused meanwhile).
       const vm = [...parkedQueues.vmsOf(host)].find((name) => parkedQueues.queue(host, name) === queue);
+      // Declared first on a channel of its own: while the queue's node is down, the broker refuses the declaration
+      // (404, "home node ... is down") and closes the channel it came on; on the session's own channels that would
+      // end the session, and every reconnection would end the same way at once.
+      if (await this.#declarable(session, host, vm)) await this.reconcile(session, host);
+      // Consumed again, or no longer to be consumed (its host or VM was paused meanwhile).
       const back = vm === undefined ? session.hostConsumers.has(host) : session.parkedConsumers.has(queue);
       const wanted =
         serves(host) && (vm === undefined ? availability.isHostActive(host) : availability.isRunnable(host, vm));
@@ -187,5 +190,23 @@ export class Consumers {
       setTimeout(() => void attempt(), wait).unref();
     };
     void attempt();
+  }
+
+  /** Whether a host's queue (or a parked one, with `vm`) can be declared now, tried on a channel of its own. */
+  async #declarable(session: Session, host: string, vm: string | undefined): Promise<boolean> {
+    const { topology } = this.options;
+    try {
+      const channel = await session.connection.createChannel();
+      channel.on('error', () => {});
+      try {
+        if (vm === undefined) await assertHostQueue(channel, topology, host);
+        else await assertParkedQueue(channel, topology, host, vm);
+      } finally {
+        await channel.close().catch(() => {});
+      }
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
