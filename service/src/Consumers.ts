@@ -4,6 +4,7 @@ import type { Session } from './BrokerConnection.js';
 import type { Source } from './Delivery.js';
 import type { HostQueues } from './HostQueues.js';
 import type { ParkedQueues } from './ParkedQueues.js';
+import { publishControl } from './ControlStream.js';
 import type { Settlement } from './Settlement.js';
 import { assertHostQueue, assertParkedQueue, shardOf, type Topology } from './topology.js';
 
@@ -14,6 +15,8 @@ export interface ConsumersOptions {
   readonly parkedQueues: ParkedQueues;
   /** Hands back (moves, parks or requeues) the events in memory of what is paused or let go of. */
   readonly settlement: Settlement;
+  /** This scheduler, in the control stream's records. */
+  readonly id: string;
   /** Whether this scheduler serves the host's shard now: only then are its queues consumed. */
   readonly serves: (host: string) => boolean;
   /** Takes each message consumed: the scheduler's intake. */
@@ -67,6 +70,56 @@ export class Consumers {
     await Promise.all(tags.map((tag) => session.consumer.cancel(tag).catch(() => {})));
   }
 
+  /** A backlog queue retired, as the control stream tells: no longer consumed. */
+  retireHost(session: Session, host: string): void {
+    this.options.hostQueues.remove(host);
+    if (session.live) void this.reconcile(session, host);
+  }
+
+  /**
+   * Retires a host's drained backlog queue, so that its events stay in its shard again: stops consuming it (every
+   * delivery of it is in once the cancel is confirmed), and deletes it if nothing of it is in memory, running or
+   * unsettled, and the broker has nothing left in it; then says so on the control stream. Otherwise it is consumed
+   * again. Resolves with whether it was retired. Runs in the host's chain of reconciliations.
+   */
+  retire(session: Session, host: string): Promise<boolean> {
+    let retired = false;
+    const previous = this.#reconciling.get(host) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        retired = await this.#retireNow(session, host);
+      })
+      .catch((error: unknown) => {
+        if (!session.closed)
+          this.options.log(`rxjs-fair: could not retire the queue of host ${host}: ${(error as Error).message}`);
+      });
+    this.#reconciling.set(host, next);
+    void next.then(() => {
+      if (this.#reconciling.get(host) === next) this.#reconciling.delete(host);
+    });
+    return next.then(() => retired);
+  }
+
+  async #retireNow(session: Session, host: string): Promise<boolean> {
+    const { hostQueues, settlement, topology, serves, availability } = this.options;
+    const queue = hostQueues.queue(host);
+    const idle = () =>
+      session.tree.queued(host) === 0 && settlement.moving(host) === 0 && settlement.unsettled(session, queue) === 0;
+    if (session.closed || !session.live || !serves(host) || !availability.isHostActive(host)) return false;
+    if (!hostQueues.has(host) || !idle()) return false;
+    const tag = session.hostConsumers.get(host);
+    session.hostConsumers.delete(host);
+    if (tag !== undefined) await session.consumer.cancel(tag);
+    if (idle() && (await deleteIfEmpty(session, queue))) {
+      hostQueues.remove(host);
+      session.declared.delete(queue); // declared and announced anew if the host needs it again
+      await publishControl(session.publisher, topology, { type: 'retired', host, by: this.options.id });
+      return true;
+    }
+    await this.#reconcileNow(session, host);
+    return false;
+  }
+
   /** Resolves once the reconciliation of a host under way, if any, is over. */
   async reconciled(host: string): Promise<void> {
     await this.#reconciling.get(host);
@@ -105,8 +158,10 @@ export class Consumers {
       for (const vm of parkedVms) await this.#stopParked(session, host, vm);
       for (const delivery of tree.deleteHost(host)) {
         // A paused host's events from its shard move to its backlog queue; the rest go back where they came from.
-        if (served && delivery.source === 'shard') void settlement.divert(delivery);
-        else settlement.nack(delivery);
+        if (served && delivery.source === 'shard') {
+          hostQueues.mark(host);
+          void settlement.divert(delivery);
+        } else settlement.nack(delivery);
       }
       return;
     }
@@ -208,5 +263,24 @@ export class Consumers {
     } catch {
       return false;
     }
+  }
+}
+
+/**
+ * Deletes a queue if the broker holds nothing in it, asked on a channel of its own (quorum queues have no
+ * `if-empty` deletion). Only the scheduler that serves the host's shard publishes to it, and it moves nothing there
+ * meanwhile, so nothing arrives between the look and the deletion. Resolves with whether it was deleted.
+ */
+async function deleteIfEmpty(session: Session, queue: string): Promise<boolean> {
+  try {
+    const channel = await session.connection.createChannel();
+    channel.on('error', () => {});
+    const { messageCount, consumerCount } = await channel.checkQueue(queue);
+    const empty = messageCount === 0 && consumerCount === 0;
+    if (empty) await channel.deleteQueue(queue);
+    await channel.close().catch(() => {});
+    return empty;
+  } catch {
+    return false;
   }
 }

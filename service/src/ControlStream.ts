@@ -17,6 +17,8 @@ export interface ShardRecord {
 export type ControlMessage =
   /** A host has a backlog queue: its shard's scheduler consumes it. */
   | { readonly type: 'host'; readonly host: string }
+  /** A host's backlog queue was drained and deleted: its events stay in its shard again. */
+  | { readonly type: 'retired'; readonly host: string; readonly by: string }
   | ShardRecord
   /** A VM has a parked queue: schedulers consume it while the VM is available. */
   | { readonly type: 'parked'; readonly host: string; readonly vm: string }

@@ -13,6 +13,8 @@ export interface Received {
   readonly channel: Channel;
   /** Acknowledged or handed back already: a message is settled once, or its channel fails. */
   settled: boolean;
+  /** Counted by `Settlement.hold` until it is settled (a host's backlog queue is deleted only when none is). */
+  held?: boolean;
 }
 
 /** Where a message came from: its host's shard, the host's backlog queue, or its VM's parked queue. */

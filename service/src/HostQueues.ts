@@ -6,8 +6,9 @@ import { assertHostQueue, hostQueue, type Topology } from './topology.js';
  * The hosts' backlog queues (`<ns>.host.<host>`): a host's events are moved there out of its shard while the host is
  * paused or holds more than its share of the scheduler's memory, so that they never stand in front of another
  * host's events. Once a host has one, every later event of it goes there too (its order is kept), and its shard's
- * scheduler consumes it while the host is ACTIVE. Which hosts have one is shared by every scheduler through the
- * control stream: a queue is announced there once, when it is first declared.
+ * scheduler consumes it while the host is ACTIVE, until it is drained: then it is deleted (retired), and the host's
+ * events stay in its shard again. Which hosts have one is shared by every scheduler through the control stream: a
+ * queue is announced there when it is declared, and retired there.
  */
 export class HostQueues {
   /** Hosts whose backlog queue was announced on the control stream. */
@@ -27,6 +28,12 @@ export class HostQueues {
   /** From now on, the host's events go to its backlog queue (before the announcement is read back). */
   mark(host: string): void {
     this.#marked.add(host);
+  }
+
+  /** The host's backlog queue is gone (retired, as the control stream says, or by this process). */
+  remove(host: string): void {
+    this.#announced.delete(host);
+    this.#marked.delete(host);
   }
 
   /** Whether the host's events go to its backlog queue (it has one). */

@@ -156,6 +156,9 @@ export class Scheduler {
   readonly #hostQueues: HostQueues;
   /** The shards this scheduler serves. */
   readonly #ownership: ShardOwnership;
+  /** Hosts whose backlog queue is being retired: their shard's events wait for the outcome. */
+  readonly #retiring = new Map<string, Promise<boolean>>();
+  readonly #retireTimers = new Map<string, NodeJS.Timeout>();
   /** The ids of the actions running (with dedupe on). */
   readonly #runningIds = new Set<string>();
   /** Actions running, by shard, across sessions: a shard is let go of once its count is 0. */
@@ -240,6 +243,7 @@ export class Scheduler {
       changed: () => this.#changed(),
     });
     this.#consumers = new Consumers({
+      id: this.id,
       topology: this.topology,
       availability: this.availability,
       hostQueues: this.#hostQueues,
@@ -467,6 +471,11 @@ export class Scheduler {
       case 'shard':
         this.#ownership.record(message);
         return;
+      case 'retired':
+        // Its own are applied as they happen: read back, one could undo a later move of the host's events.
+        if (typeof message.host === 'string' && message.by !== this.id)
+          this.#consumers.retireHost(session, message.host);
+        return;
       case 'host':
         if (typeof message.host === 'string') this.#consumers.addHost(session, message.host);
         return;
@@ -511,14 +520,14 @@ export class Scheduler {
   /** Takes a message consumed: dead-letters it if it is no valid event of its queue, else on its way to the tree. */
   #receive(session: Session, queue: string, source: Source, message: ConsumeMessage): void {
     const channel = source === 'shard' ? session.shards : session.consumer;
+    const received = { message, queue, session, channel, settled: false };
+    // A backlog queue is retired only once nothing taken from it is left unsettled.
+    if (source === 'host') this.#settlement.hold(received);
     let event: FairEvent;
     try {
       event = parseEvent(message.content);
     } catch (error) {
-      void this.#settlement.malformed(
-        { message, queue, session, channel, settled: false },
-        `malformed: ${(error as Error).message}`,
-      );
+      void this.#settlement.malformed(received, `malformed: ${(error as Error).message}`);
       return;
     }
     const expected =
@@ -529,22 +538,17 @@ export class Scheduler {
           : parkedQueue(this.topology, event.host, event.vm);
     if (expected !== queue) {
       void this.#settlement.malformed(
-        { message, queue, session, channel, settled: false },
+        received,
         `misrouted: the event names host "${event.host}", VM "${event.vm}", but came from ${queue}`,
       );
       return;
     }
-    const delivery: Delivery = {
+    const delivery: Delivery = Object.assign(received, {
       event,
-      message,
-      queue,
       source,
-      session,
-      channel,
       received: performance.now(),
       published: publishedAt(message),
-      settled: false,
-    };
+    });
     if (!session.live || this.#connection.state === 'stopping') return this.#settlement.nack(delivery);
     const completions = this.#completions;
     if (completions !== undefined) {
@@ -573,6 +577,12 @@ export class Scheduler {
     if (!session.live || this.#connection.state === 'stopping') return this.#settlement.nack(delivery);
     // A host's own queues are consumed only while its shard is served here: one let go of meanwhile takes them back.
     if (source !== 'shard' && !this.#ownership.serves(shardOf(host))) return this.#settlement.nack(delivery);
+    const retiring = this.#retiring.get(host);
+    if (source === 'shard' && retiring !== undefined) {
+      // Whether it goes to the backlog queue depends on whether that queue is still there.
+      void retiring.then(() => this.#take(delivery));
+      return;
+    }
     if (
       source === 'shard' &&
       (this.#hostQueues.has(host) ||
@@ -625,6 +635,7 @@ export class Scheduler {
     (this.#running[shard] as number)--;
     this.#runningIds.delete(event.id);
     this.#dispatchStats.finished(event.host, event.vm);
+    if (this.#hostQueues.has(event.host)) this.#retireLater(session, event.host);
     if (result.ok && this.#completions !== undefined) {
       // Recorded before the ack, so that a redelivery finds the record if the ack is lost. The slot is free
       // meanwhile: the message is still held (within the prefetch) until its record is confirmed.
@@ -642,6 +653,28 @@ export class Scheduler {
     if (!(result.reason instanceof ActionTimeoutError) && session.end.signal.aborted)
       return this.#settlement.nack(delivery);
     await this.#settlement.fail(delivery, result.reason);
+  }
+
+  /**
+   * Retires a host's backlog queue once the host is back to what its shard can hold: when nothing of it is left in
+   * memory (checked half a second after its last action, and again while its last messages settle).
+   */
+  #retireLater(session: Session, host: string): void {
+    if (this.#retireTimers.has(host)) return;
+    const timer = setTimeout(() => {
+      this.#retireTimers.delete(host);
+      if (session.closed || !this.#hostQueues.has(host) || session.tree.queued(host) > 0) return;
+      const queue = this.#hostQueues.queue(host);
+      if (this.#settlement.moving(host) > 0 || this.#settlement.unsettled(session, queue) > 0) {
+        this.#retireLater(session, host);
+        return;
+      }
+      const retiring = this.#consumers.retire(session, host);
+      this.#retiring.set(host, retiring);
+      void retiring.then(() => this.#retiring.delete(host));
+    }, 500);
+    timer.unref();
+    this.#retireTimers.set(host, timer);
   }
 
   /** Tells `changes`, while anyone listens. */

@@ -1,4 +1,5 @@
 import type { Message, Options } from 'amqplib';
+import type { Session } from './BrokerConnection.js';
 import type { Delivery, Received } from './Delivery.js';
 import type { HostQueues } from './HostQueues.js';
 import type { ParkedQueues } from './ParkedQueues.js';
@@ -67,8 +68,31 @@ export class Settlement {
     readonly changed: () => void,
   ) {}
 
+  /** Moves to a host's backlog queue under way, by host. */
+  readonly #moving = new Map<string, number>();
+  /** Messages taken and not yet settled, by session and queue (those given to `hold`). */
+  readonly #unsettled = new WeakMap<Session, Map<string, number>>();
+
   get counts(): SettlementCounts {
     return this.#counts;
+  }
+
+  /** Moves of a host's events to its backlog queue under way. */
+  moving(host: string): number {
+    return this.#moving.get(host) ?? 0;
+  }
+
+  /** Counts a message taken from its queue until it is settled (see `unsettled`). */
+  hold(received: Received): void {
+    received.held = true;
+    let counts = this.#unsettled.get(received.session);
+    if (counts === undefined) this.#unsettled.set(received.session, (counts = new Map()));
+    counts.set(received.queue, (counts.get(received.queue) ?? 0) + 1);
+  }
+
+  /** Messages of a queue taken on a session, given to `hold`, and not yet settled. */
+  unsettled(session: Session, queue: string): number {
+    return this.#unsettled.get(session)?.get(queue) ?? 0;
   }
 
   /** An action done: acknowledged. */
@@ -132,6 +156,7 @@ export class Settlement {
    */
   async divert(delivery: Delivery): Promise<void> {
     const { event, session, message } = delivery;
+    this.#moving.set(event.host, this.moving(event.host) + 1);
     try {
       await this.hostQueues.declare(session, event.host);
       await session.publisher.sendToQueue(
@@ -145,6 +170,10 @@ export class Settlement {
       if (!session.closed)
         this.log(`rxjs-fair: could not move an event of ${event.host} to its queue: ${(error as Error).message}`);
       this.nack(delivery);
+    } finally {
+      const left = this.moving(event.host) - 1;
+      if (left === 0) this.#moving.delete(event.host);
+      else this.#moving.set(event.host, left);
     }
   }
 
@@ -164,6 +193,7 @@ export class Settlement {
   ack(received: Received): void {
     if (received.settled || received.session.closed) return;
     received.settled = true;
+    if (received.held === true) this.#release(received);
     try {
       received.channel.ack(received.message);
     } catch {
@@ -176,12 +206,20 @@ export class Settlement {
   nack(received: Received): void {
     if (received.settled || received.session.closed) return;
     received.settled = true;
+    if (received.held === true) this.#release(received);
     try {
       received.channel.nack(received.message, false, true);
     } catch {
       // the channel closed: the broker requeues it anyway
     }
     this.changed();
+  }
+
+  #release(received: Received): void {
+    const counts = this.#unsettled.get(received.session);
+    const left = (counts?.get(received.queue) ?? 0) - 1;
+    if (left <= 0) counts?.delete(received.queue);
+    else counts?.set(received.queue, left);
   }
 }
 
