@@ -23,6 +23,7 @@ import {
   type FairEvent,
 } from './schemas.js';
 import { Settlement, type SettlementCounts } from './Settlement.js';
+import type { QueueDepths } from './statsStream.js';
 import { schedulerId } from './schedulerId.js';
 import { ShardOwnership } from './ShardOwnership.js';
 import {
@@ -361,28 +362,42 @@ export class Scheduler {
 
   /**
    * Messages waiting in the broker: in the shards (all hosts), by host in its backlog queue, and by parked VM
-   * (`host/vm`).
+   * (`host/vm`). One round trip per queue, so at most 1,000 backlog and parked queues are looked at (`omitted`: how
+   * many more there are).
    */
-  async queueDepths(): Promise<{ shards: number; hosts: Record<string, number>; parked: Record<string, number> }> {
+  async queueDepths(): Promise<QueueDepths> {
     const session = this.#connection.usable();
     const channel = await session.connection.createChannel();
     channel.on('error', () => {});
     let shards = 0;
     const hosts: Record<string, number> = {};
     const parked: Record<string, number> = {};
+    let looks = 0;
+    let omitted = 0;
+    const look = async (queue: string): Promise<number | undefined> => {
+      if (looks++ >= 1000) {
+        omitted++;
+        return undefined;
+      }
+      return (await channel.checkQueue(queue)).messageCount;
+    };
     try {
       for (let shard = 0; shard < SHARDS; shard++)
         shards += (await channel.checkQueue(shardQueue(this.topology, shard))).messageCount;
-      for (const host of this.#hostQueues)
-        hosts[host] = (await channel.checkQueue(hostQueue(this.topology, host))).messageCount;
+      for (const host of this.#hostQueues) {
+        const depth = await look(hostQueue(this.topology, host));
+        if (depth !== undefined) hosts[host] = depth;
+      }
       for (const [host, vms] of this.#parked.byHost()) {
-        for (const vm of vms)
-          parked[`${host}/${vm}`] = (await channel.checkQueue(parkedQueue(this.topology, host, vm))).messageCount;
+        for (const vm of vms) {
+          const depth = await look(parkedQueue(this.topology, host, vm));
+          if (depth !== undefined) parked[`${host}/${vm}`] = depth;
+        }
       }
     } finally {
       await channel.close().catch(() => {});
     }
-    return { shards, hosts, parked };
+    return omitted === 0 ? { shards, hosts, parked } : { shards, hosts, parked, omitted };
   }
 
   /**

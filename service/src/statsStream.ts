@@ -29,6 +29,8 @@ export interface QueueDepths {
   readonly shards: number;
   readonly hosts: Readonly<Record<string, number>>;
   readonly parked: Readonly<Record<string, number>>;
+  /** Backlog and parked queues not looked at (one round trip each, so at most 1,000 are). */
+  readonly omitted?: number;
 }
 
 /** What the stats stream reads: a `Scheduler` (or a stand-in in tests). */
