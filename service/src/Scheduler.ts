@@ -672,7 +672,7 @@ export class Scheduler {
 
   /**
    * Retires a host's backlog queue once the host is back to what its shard can hold: when nothing of it is left in
-   * memory (checked half a second after its last action, and again while its last messages settle).
+   * memory (checked `RETIRE_AFTER_MS` after its last action, and again while its last messages settle).
    */
   #retireLater(session: Session, host: string): void {
     if (this.#retireTimers.has(host)) return;
@@ -687,7 +687,7 @@ export class Scheduler {
       const retiring = this.#consumers.retire(session, host);
       this.#retiring.set(host, retiring);
       void retiring.then(() => this.#retiring.delete(host));
-    }, 500);
+    }, RETIRE_AFTER_MS);
     timer.unref();
     this.#retireTimers.set(host, timer);
   }
@@ -713,6 +713,12 @@ export class Scheduler {
     });
   }
 }
+
+/**
+ * How long a host with a backlog queue has nothing in memory before the queue is retired: long enough that a host
+ * busy in bursts keeps its queue (each retirement and new queue is a record in the control stream).
+ */
+const RETIRE_AFTER_MS = 2000;
 
 /** Checks a limit of `caps` where it enters: a positive integer, or Infinity for none. */
 function checkLimit(limit: unknown, what: string): asserts limit is number {
