@@ -31,7 +31,7 @@ export function parseStatsQuery(query: Record<string, unknown>): number {
  * stays small however many hosts there are; the totals and counts stay whole.
  */
 export function statsView(body: StatsBody, limit: number): StatsView {
-  const depths = 'shards' in body.inBroker ? body.inBroker : undefined;
+  const depths: QueueDepths | undefined = 'shards' in body.inBroker ? (body.inBroker as QueueDepths) : undefined;
   const backlog = new Map<string, number>();
   const add = (host: string, n: number) => backlog.set(host, (backlog.get(host) ?? 0) + n);
   for (const [host, vms] of Object.entries(body.queued)) for (const n of Object.values(vms)) add(host, n);
