@@ -74,8 +74,8 @@ const RENEW_MS = 10 * 60_000;
  * in a process that is gone. Either way no host of the shard ever runs actions on two schedulers at once.
  *
  * Spreading: each scheduler serves at most its share, `ceil(SHARDS / live schedulers)` (the live ones are the
- * consumers of `<ns>.schedulers`); one that serves more lets go of one at a time and joins the back of that shard's
- * line, so the shard goes to the next scheduler waiting.
+ * consumers of `<ns>.schedulers`); one that serves more lets go of the extra ones and joins the back of their lines,
+ * so each goes to the next scheduler waiting.
  */
 export class ShardOwnership {
   #session: Session | undefined;
@@ -349,13 +349,11 @@ export class ShardOwnership {
       const share = Math.ceil(SHARDS / Math.max(1, consumerCount));
       const held = this.#slots.filter((slot) => slot.state === 'serving' || slot.state === 'taking').length;
       if (held <= share || this.#slots.some((slot) => slot.state === 'leaving')) return;
-      // The one with the fewest actions running is let go of soonest.
-      let pick = -1;
-      for (const [shard, slot] of this.#slots.entries()) {
-        if (slot.state !== 'serving') continue;
-        if (pick < 0 || this.options.running(shard) < this.options.running(pick)) pick = shard;
-      }
-      if (pick >= 0) await this.#letGo(session, pick, this.#slots[pick] as Slot);
+      // Those with the fewest actions running are let go of soonest.
+      const { running } = this.options;
+      const serving = this.#slots.flatMap((slot, shard) => (slot.state === 'serving' ? [shard] : []));
+      const picks = serving.sort((a, b) => running(a) - running(b)).slice(0, held - share);
+      await Promise.all(picks.map((shard) => this.#letGo(session, shard, this.#slots[shard] as Slot)));
     } catch (error) {
       if (!session.closed) this.options.log(`rxjs-fair: could not rebalance shards: ${(error as Error).message}`);
     } finally {
