@@ -5,9 +5,11 @@ import type { FairSnapshot } from 'rxjs-fair';
 import type { Completions } from './Completions.js';
 import { ConfirmPublisher } from './ConfirmPublisher.js';
 import { connectBroker, redactUrl } from './connectBroker.js';
+import { newestSnapshot, type ControlSnapshot } from './ControlSnapshot.js';
 import { ControlStream, type ControlMessage } from './ControlStream.js';
 import type { Delivery } from './Delivery.js';
 import { EventPublisher } from './EventPublisher.js';
+import type { StreamStart } from './StreamReader.js';
 import type { FairTree } from './FairTree.js';
 import { assertTopology, type Topology } from './topology.js';
 
@@ -52,8 +54,13 @@ export type ConnectionState = 'idle' | 'starting' | 'running' | 'reconnecting' |
 export interface SessionSetup {
   /** The session's fair tree and the dispatch from it, before any message arrives. */
   dispatch(): Pick<Session, 'tree' | 'subscription' | 'fairStats'>;
-  /** Applies a message of the control stream, read on `session`. */
-  control(session: Session, message: ControlMessage): void;
+  /** Applies a message of the control stream, read on `session`, at its offset in the stream. */
+  control(session: Session, message: ControlMessage, offset: number): void;
+  /**
+   * Applies the registry's newest snapshot, on the first session, before the records after it; false if it is not
+   * valid (nothing applied: the stream is read from its first record).
+   */
+  snapshot(session: Session, snapshot: ControlSnapshot): boolean;
   /** Starts consuming on a session that just became live. */
   consume(session: Session): Promise<void>;
 }
@@ -85,6 +92,8 @@ export class BrokerConnection {
   #url = '';
   /** The first connection's set-up, while `start()` runs it. */
   #starting: Promise<void> | undefined;
+  /** The offset of the last record of the control stream read, on any session (-1: none yet). */
+  #controlOffset = -1;
 
   constructor(readonly options: BrokerConnectionOptions) {}
 
@@ -192,9 +201,19 @@ export class BrokerConnection {
         endsSession(channel);
       }
       this.#session = session;
-      const control = new ControlStream(connection, t, (message) => setup.control(current, message));
+      const control = new ControlStream(connection, t, (message, offset) => {
+        if (Number.isInteger(offset)) this.#controlOffset = offset;
+        setup.control(current, message, offset);
+      });
       session.control = control;
-      endsSession(await control.start());
+      // A new connection reads on from where the last one stopped; the first, from the newest snapshot.
+      let from: StreamStart = 'first';
+      if (this.#controlOffset < 0) {
+        const snapshot = await newestSnapshot(connection, t, publisher);
+        if (snapshot !== undefined && setup.snapshot(current, snapshot)) this.#controlOffset = snapshot.offset;
+      }
+      if (this.#controlOffset >= 0) from = { offset: this.#controlOffset + 1 };
+      endsSession(await control.start(from));
       await control.sync(publisher);
       // Read before consuming: a message redelivered at once must find the ids done before it.
       if (completions !== undefined) endsSession(await completions.attach(connection, publisher));

@@ -41,6 +41,11 @@ export class HostQueues {
     return this.#announced.has(host) || this.#marked.has(host);
   }
 
+  /** Hosts whose backlog queue was announced on the control stream (not those only marked by this process). */
+  announced(): IterableIterator<string> {
+    return this.#announced.values();
+  }
+
   /** Hosts with a backlog queue. */
   *[Symbol.iterator](): IterableIterator<string> {
     yield* this.#announced;

@@ -6,6 +6,7 @@ import { BrokerConnection, type Session } from './BrokerConnection.js';
 import { brokerUrls, type BrokerUrls } from './connectBroker.js';
 import { Completions } from './Completions.js';
 import { Consumers } from './Consumers.js';
+import { publishSnapshot, type ControlSnapshot } from './ControlSnapshot.js';
 import { ControlStream, publishControl, type ControlMessage } from './ControlStream.js';
 import type { Delivery, Source } from './Delivery.js';
 import { DispatchStats, type HostActivity } from './DispatchStats.js';
@@ -157,6 +158,10 @@ export class Scheduler {
   readonly #hostQueues: HostQueues;
   /** The shards this scheduler serves. */
   readonly #ownership: ShardOwnership;
+  /** Records of the control stream read since the newest snapshot this scheduler knows, and its own threshold. */
+  #sinceSnapshot = 0;
+  readonly #snapshotEvery = 1000 + Math.floor(Math.random() * 1000);
+  #snapshotting = false;
   /** Hosts whose backlog queue is being retired: their shard's events wait for the outcome. */
   readonly #retiring = new Map<string, Promise<boolean>>();
   readonly #retireTimers = new Map<string, NodeJS.Timeout>();
@@ -263,7 +268,11 @@ export class Scheduler {
       log: this.#log,
       setup: {
         dispatch: () => this.#dispatch(),
-        control: (session, message) => this.#onControl(session, message),
+        control: (session, message, offset) => {
+          this.#onControl(session, message);
+          this.#recorded(session, offset);
+        },
+        snapshot: (session, snapshot) => this.#applySnapshot(session, snapshot),
         consume: (session) => this.#consume(session),
       },
     });
@@ -480,6 +489,68 @@ export class Scheduler {
   }
 
   // --- control stream -----------------------------------------------------------------------------------------
+
+  /**
+   * Counts the records read since the newest snapshot this scheduler knows, and appends a new snapshot after a
+   * thousand or so (each scheduler at its own count, so that they seldom write together; two that do write two
+   * snapshots, both right).
+   */
+  #recorded(session: Session, offset: number): void {
+    if (!Number.isInteger(offset) || ++this.#sinceSnapshot < this.#snapshotEvery || this.#snapshotting) return;
+    this.#snapshotting = true;
+    const snapshot: ControlSnapshot = {
+      type: 'snapshot',
+      offset,
+      availability: this.availability.toJSON(),
+      weights: Object.fromEntries(this.#weights),
+      hosts: [...this.#hostQueues.announced()],
+      parked: Object.fromEntries([...this.#parked.byHost()].map(([host, vms]) => [host, [...vms]])),
+      shards: this.#ownership.holders(),
+    };
+    void publishSnapshot(session.publisher, this.topology, snapshot).then(
+      () => {
+        this.#sinceSnapshot = 0;
+        this.#snapshotting = false;
+      },
+      () => (this.#snapshotting = false), // tried again after the next record
+    );
+  }
+
+  /**
+   * The registry as the newest snapshot tells it, before the records after it (the first session only); false, and
+   * nothing applied, if it is not valid.
+   */
+  #applySnapshot(session: Session, snapshot: ControlSnapshot): boolean {
+    let availability: AvailabilityPatch;
+    let weights: WeightsPatch;
+    try {
+      availability = checkAvailability(snapshot.availability);
+      weights = checkWeights(snapshot.weights);
+      const names = (value: unknown) => Array.isArray(value) && value.every((name) => typeof name === 'string');
+      const { hosts, parked, shards } = snapshot as Partial<ControlSnapshot>;
+      if (!names(hosts) || parked === null || typeof parked !== 'object' || !Object.values(parked).every(names))
+        throw new TypeError('hosts or parked VMs are not lists of names');
+      if (!Array.isArray(shards) || !shards.every((s) => Number.isInteger(s?.shard) && typeof s.by === 'string'))
+        throw new TypeError('shards are not a list of holders');
+    } catch (error) {
+      // Written by a scheduler of this service, so not expected: said, and the whole stream is read instead.
+      this.#log(`rxjs-fair: skipped the control stream's snapshot at ${snapshot.offset}: ${(error as Error).message}`);
+      return false;
+    }
+    this.availability.apply(availability);
+    for (const [host, weight] of Object.entries(weights)) {
+      this.#weights.set(host, weight);
+      session.tree.setWeight(host, weight);
+    }
+    for (const host of snapshot.hosts) this.#hostQueues.add(host);
+    for (const [host, vms] of Object.entries(snapshot.parked)) for (const vm of vms) this.#parked.add(host, vm);
+    for (const { shard, by, left } of snapshot.shards) {
+      this.#ownership.record({ type: 'shard', shard, state: 'taken', by });
+      if (left) this.#ownership.record({ type: 'shard', shard, state: 'left', by });
+    }
+    this.#sinceSnapshot = 0;
+    return true;
+  }
 
   #onControl(session: Session, message: ControlMessage): void {
     switch (message.type) {

@@ -115,6 +115,11 @@ export class ShardOwnership {
     }
   }
 
+  /** Who took each shard last and whether it let go since: the control stream's records, for a snapshot. */
+  holders(): { shard: number; by: string; left: boolean }[] {
+    return [...this.#holders].map(([shard, { by, left }]) => ({ shard, by, left }));
+  }
+
   /** Joins every shard's line on a new session, and the live schedulers' queue. */
   async attach(session: Session): Promise<void> {
     this.#session = session;

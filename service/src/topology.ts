@@ -14,9 +14,11 @@ import type { Channel, Options } from 'amqplib';
  *   backlog in the broker. Consumed by the shard's scheduler while the host is ACTIVE.
  * - `<ns>.schedulers`: a queue every scheduler consumes and nobody publishes to: its consumers are the live
  *   schedulers, which is how each one knows its share of the shards.
- * - `<ns>.control`, a stream: the registry that every scheduler reads in full on start. It holds the hosts with a
- *   backlog queue, the parked queues, every availability and weights change in order (so they are durable and
- *   shared), and which scheduler took or let go of each shard.
+ * - `<ns>.control`, a stream: the registry that every scheduler reads on start. It holds the hosts with a backlog
+ *   queue, the parked queues, every availability and weights change in order (so they are durable and shared), and
+ *   which scheduler took or let go of each shard.
+ * - `<ns>.snapshots`, a stream: the registry's state at an offset, written every thousand or so records, so that a
+ *   scheduler reads the newest snapshot and the records after it, not the registry's whole history.
  * - `<ns>.done`, a stream kept an hour: the ids of the events done, so that a redelivered one is not run again.
  * - `<ns>.parked.<host>.<vm>`: a paused VM's events, moved out of the way so that they hold none of what the
  *   scheduler fetches for the rest of the host; consumed again once the VM is back.
@@ -32,6 +34,8 @@ export interface Topology {
   readonly namespace: string;
   readonly events: string;
   readonly control: string;
+  /** The registry's snapshots: a scheduler starts from the newest, not from the registry's first message. */
+  readonly snapshots: string;
   readonly done: string;
   readonly retry: string;
   readonly dead: string;
@@ -117,6 +121,7 @@ export function topology(options: TopologyOptions = {}): Topology {
     namespace,
     events: `${namespace}.events`,
     control: `${namespace}.control`,
+    snapshots: `${namespace}.snapshots`,
     done: `${namespace}.done`,
     retry: `${namespace}.retry`,
     dead: `${namespace}.dead`,
@@ -176,6 +181,15 @@ export async function assertTopology(channel: Channel, t: Topology): Promise<voi
   for (let shard = 0; shard < SHARDS; shard++) await assertShardQueue(channel, t, shard);
   await channel.assertQueue(t.schedulers, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   await channel.assertQueue(t.control, { durable: true, arguments: { 'x-queue-type': 'stream' } });
+  // Read in full on start, for its newest snapshot: kept small (the broker trims a segment at a time).
+  await channel.assertQueue(t.snapshots, {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'stream',
+      'x-max-length-bytes': 16 * 1024 * 1024,
+      'x-stream-max-segment-size-bytes': 2 * 1024 * 1024,
+    },
+  });
   // Small segments, so that the hour's retention lets old ids go (a stream is trimmed a whole segment at a time).
   await channel.assertQueue(t.done, {
     durable: true,
