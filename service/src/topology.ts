@@ -162,15 +162,24 @@ export function retryQueue(t: Topology, delay: number): string {
   return `${t.retry}.${delay}`;
 }
 
-/** A replicated queue with one consumer at a time (`x-single-active-consumer`): the others wait their turn. */
-const quorum: Options.AssertQueue = {
-  durable: true,
-  arguments: {
-    'x-queue-type': 'quorum',
-    'x-single-active-consumer': true,
-    'x-delivery-limit': DELIVERY_LIMIT,
-  },
-};
+/**
+ * A queue of events: replicated, one consumer at a time (`x-single-active-consumer`: the others wait their turn),
+ * and what is handed back `DELIVERY_LIMIT` times dead-lettered (poison; the broker's `x-death` reason is
+ * `delivery_limit`), at least once: kept until the dead-letter queue has it.
+ */
+function eventQueue(t: Topology): Options.AssertQueue {
+  return {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'quorum',
+      'x-single-active-consumer': true,
+      'x-delivery-limit': DELIVERY_LIMIT,
+      'x-dead-letter-exchange': t.dead,
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
+    },
+  };
+}
 
 /** Declares the exchanges and queues every process needs (idempotent). */
 export async function assertTopology(channel: Channel, t: Topology): Promise<void> {
@@ -216,24 +225,20 @@ export async function assertTopology(channel: Channel, t: Topology): Promise<voi
 /** Declares a shard's queue and binds it by the shard's routing key (idempotent). */
 export async function assertShardQueue(channel: Channel, t: Topology, shard: number): Promise<void> {
   const queue = shardQueue(t, shard);
-  // What is handed back too often is dead-lettered (poison), with the broker's `x-death` reason `delivery_limit`.
-  await channel.assertQueue(queue, {
-    durable: true,
-    arguments: { ...quorum.arguments, 'x-dead-letter-exchange': t.dead },
-  });
+  await channel.assertQueue(queue, eventQueue(t));
   await channel.bindQueue(queue, t.events, shardKey(shard));
 }
 
 /** Declares a host's backlog queue (idempotent); only its shard's scheduler publishes to it. */
 export async function assertHostQueue(channel: Channel, t: Topology, host: string): Promise<string> {
   const queue = hostQueue(t, host);
-  await channel.assertQueue(queue, quorum);
+  await channel.assertQueue(queue, eventQueue(t));
   return queue;
 }
 
 export async function assertParkedQueue(channel: Channel, t: Topology, host: string, vm: string): Promise<string> {
   const queue = parkedQueue(t, host, vm);
-  await channel.assertQueue(queue, quorum);
+  await channel.assertQueue(queue, eventQueue(t));
   return queue;
 }
 
