@@ -98,11 +98,6 @@ export class ShardOwnership {
     return this.#slots.flatMap((slot, shard) => (slot.state === 'serving' ? [shard] : []));
   }
 
-  /** States of every shard, for stats. */
-  states(): ShardState[] {
-    return this.#slots.map((slot) => slot.state);
-  }
-
   /** A record of the control stream: who took or let go of a shard. */
   record(record: ShardRecord): void {
     const { shard, by } = record;
