@@ -138,6 +138,13 @@ export function renderSection(r) {
   const drainRatio = high.eventsPerSecond / low.eventsPerSecond;
   const produceRatio = high.produce / low.produce;
   const statsGrowth = high.stats.bytes / low.stats.bytes;
+  para(
+    "The broker's own memory when each row began (`erlang:memory(total)` after a GC, before its idle measurement): " +
+      `${scale.map((s) => `${bytes(s.idle.before)} (${int(s.hosts)} hosts)`).join(', ')}. The rows run in that order ` +
+      "and each deletes its namespaces' queues, but the broker does not give all of it back, so *broker memory after " +
+      'produce* of a later row includes what the earlier ones left; *per idle host* is a difference within its row.',
+  );
+  line();
   line(`Targets (issue 17), from this run (${int(low.hosts)} against ${int(high.hosts)} hosts):`);
   line();
   table(
