@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderSection } from './service/report.mjs';
 
 const CASE_ORDER = ['1', '1L', '2', '3', '4', '4s', '4k', '4ks', '5', '6', '7', '8'];
 
@@ -363,15 +364,10 @@ function render({ meta, runs }) {
     table(featureRows.head, featureRows.rows);
   }
 
+  // The service's section, from its own benchmark's record, if it was run (bench/service/report.mjs).
   const service = readServiceResults();
   if (service !== undefined) {
-    line('## The service through RabbitMQ (`npm run bench:service`)');
-    line();
-    line('End-to-end events/s through a real broker, the scheduler against amqplib alone (consume + ack with the same');
-    line('prefetch, no scheduler), in the same run; target: at least 70 %. Measured separately from the tables above.');
-    line();
-    for (const l of renderServiceTable(service)) line(l);
-    line();
+    for (const l of renderSection(service)) line(l);
   }
 
   line('## Files');
@@ -592,25 +588,10 @@ function evaluateTargets({ cfg, cases, cells, cellMed, groups, runs, med }) {
   return t;
 }
 
-/** The service benchmark's record (test/integration/benchService.ts), if it was run. */
+/** The service benchmark's record (bench/service/run.ts), if it was run. */
 function readServiceResults() {
-  const path = join(dirname(fileURLToPath(import.meta.url)), 'service-results.json');
+  const path = join(dirname(fileURLToPath(import.meta.url)), 'service', 'results.json');
   return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
-}
-
-/** The service benchmark's table, as Markdown lines. */
-export function renderServiceTable(r) {
-  const fmt = (n) => Math.round(n).toLocaleString('en-US');
-  const { plain, scheduler, publish } = r.medians;
-  return [
-    `${r.events.toLocaleString('en-US')} persistent events over ${r.hosts} host queues, prefetch ${r.prefetch} per queue, median of ${r.rounds} rounds (Node ${r.node}, RabbitMQ on 127.0.0.1, ${r.date.slice(0, 10)}).`,
-    '',
-    '| consumer | events/s | vs amqplib alone |',
-    '|---|---:|---:|',
-    `| amqplib alone (consume + ack) | ${fmt(plain)} | 100 % |`,
-    `| rxjs-fair Scheduler (parse, fair tree, fairMergeMap ${r.concurrency}, no-op handler, ack) | ${fmt(scheduler)} | ${Math.round((100 * scheduler) / plain)} % |`,
-    `| (publishing them: Producer, batched confirms) | ${fmt(publish)} | |`,
-  ];
 }
 
 // `node bench/report.mjs`: regenerate BENCHMARKS.md from bench/results.json.

@@ -1,18 +1,24 @@
+import { setMaxListeners } from 'node:events';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import type { Subject, Subscription } from 'rxjs';
 import type { FairSnapshot } from 'rxjs-fair';
 import type { Completions } from './Completions.js';
 import { ConfirmPublisher } from './ConfirmPublisher.js';
 import { connectBroker, redactUrl } from './connectBroker.js';
+import { newestSnapshot, type ControlSnapshot } from './ControlSnapshot.js';
 import { ControlStream, type ControlMessage } from './ControlStream.js';
 import type { Delivery } from './Delivery.js';
 import { EventPublisher } from './EventPublisher.js';
+import type { StreamStart } from './StreamReader.js';
 import type { FairTree } from './FairTree.js';
 import { assertTopology, type Topology } from './topology.js';
 
 /** Everything that lives as long as one broker connection. */
 export interface Session {
   readonly connection: ChannelModel;
+  /** Consumes the shards: each consumer holds up to 4 x prefetch events, and the shard's token. */
+  readonly shards: Channel;
+  /** Consumes the hosts' backlog queues and parked queues, `prefetch` each. */
   readonly consumer: Channel;
   readonly confirm: ConfirmChannel;
   readonly publisher: ConfirmPublisher;
@@ -29,11 +35,11 @@ export interface Session {
   /** The library's live stats of this session's dispatch, watched for its whole life (see `fairSnapshot`). */
   readonly fairStats: { readonly tick: Subject<void>; last: FairSnapshot | null };
   control?: ControlStream;
-  /** Consumer tags: a host's queue by host, parked queues by queue name. */
+  /** Consumer tags: a host's backlog queue by host, parked queues by queue name. */
   readonly hostConsumers: Map<string, string>;
   readonly parkedConsumers: Map<string, string>;
-  /** Parked queues declared on this connection. */
-  readonly parkedDeclared: Map<string, Promise<void>>;
+  /** Backlog and parked queues declared on this connection. */
+  readonly declared: Map<string, Promise<void>>;
   /** Set once consuming has begun (hosts are reconciled as they are announced from then on). */
   live: boolean;
   /** Set when this process closes the session on purpose (its channels' closing is then expected). */
@@ -48,8 +54,13 @@ export type ConnectionState = 'idle' | 'starting' | 'running' | 'reconnecting' |
 export interface SessionSetup {
   /** The session's fair tree and the dispatch from it, before any message arrives. */
   dispatch(): Pick<Session, 'tree' | 'subscription' | 'fairStats'>;
-  /** Applies a message of the control stream, read on `session`. */
-  control(session: Session, message: ControlMessage): void;
+  /** Applies a message of the control stream, read on `session`, at its offset in the stream. */
+  control(session: Session, message: ControlMessage, offset: number): void;
+  /**
+   * Applies the registry's newest snapshot, on the first session, before the records after it; false if it is not
+   * valid (nothing applied: the stream is read from its first record).
+   */
+  snapshot(session: Session, snapshot: ControlSnapshot): boolean;
   /** Starts consuming on a session that just became live. */
   consume(session: Session): Promise<void>;
 }
@@ -81,6 +92,8 @@ export class BrokerConnection {
   #url = '';
   /** The first connection's set-up, while `start()` runs it. */
   #starting: Promise<void> | undefined;
+  /** The offset of the last record of the control stream read, on any session (-1: none yet). */
+  #controlOffset = -1;
 
   constructor(readonly options: BrokerConnectionOptions) {}
 
@@ -151,22 +164,27 @@ export class BrokerConnection {
       declare.on('error', () => {}); // a failed declaration rejects its call too
       await assertTopology(declare, t);
       await declare.close();
+      // A shard fetches more than one host may hold (`prefetch`): a busy host's events beyond that are moved out of
+      // the way, and the others' still find room. One more for the shard's token, which takes no event's place.
+      const shards = await connection.createChannel();
+      await shards.prefetch(4 * this.options.prefetch + 1);
       const consumer = await connection.createChannel();
       await consumer.prefetch(this.options.prefetch);
       const confirm = await connection.createConfirmChannel();
       const publisher = new ConfirmPublisher(confirm);
       session = {
         connection,
+        shards,
         consumer,
         confirm,
         publisher,
-        events: new EventPublisher(confirm, publisher, t),
+        events: new EventPublisher(publisher, t),
         ...setup.dispatch(),
-        end: new AbortController(),
+        end: endController(),
         cancelled: new Set(),
         hostConsumers: new Map(),
         parkedConsumers: new Map(),
-        parkedDeclared: new Map(),
+        declared: new Map(),
         live: false,
         closing: false,
         closed: false,
@@ -178,14 +196,24 @@ export class BrokerConnection {
         channel.on('close', () => {
           if (!current.closing) void current.connection.close().catch(() => {});
         });
-      for (const channel of [consumer, confirm]) {
+      for (const channel of [shards, consumer, confirm]) {
         channel.on('error', () => {});
         endsSession(channel);
       }
       this.#session = session;
-      const control = new ControlStream(connection, t, (message) => setup.control(current, message));
+      const control = new ControlStream(connection, t, (message, offset) => {
+        if (Number.isInteger(offset)) this.#controlOffset = offset;
+        setup.control(current, message, offset);
+      });
       session.control = control;
-      endsSession(await control.start());
+      // A new connection reads on from where the last one stopped; the first, from the newest snapshot.
+      let from: StreamStart = 'first';
+      if (this.#controlOffset < 0) {
+        const snapshot = await newestSnapshot(connection, t, publisher);
+        if (snapshot !== undefined && setup.snapshot(current, snapshot)) this.#controlOffset = snapshot.offset;
+      }
+      if (this.#controlOffset >= 0) from = { offset: this.#controlOffset + 1 };
+      endsSession(await control.start(from));
       await control.sync(publisher);
       // Read before consuming: a message redelivered at once must find the ids done before it.
       if (completions !== undefined) endsSession(await completions.attach(connection, publisher));
@@ -205,6 +233,7 @@ export class BrokerConnection {
     session.end.abort(new Error(reason));
     // Each channel first: closing one waits for the broker to process what was sent on it (the last acks), where
     // closing the connection straight away could overtake them, and the broker would redeliver those messages.
+    await session.shards.close().catch(() => {});
     await session.consumer.close().catch(() => {});
     await session.confirm.close().catch(() => {});
     session.closed = true;
@@ -252,4 +281,11 @@ export class BrokerConnection {
       }
     }
   }
+}
+
+/** The session's end: every running action listens to it (one listener each), so no listener limit. */
+function endController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

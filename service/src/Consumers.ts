@@ -1,48 +1,49 @@
 import type { ConsumeMessage } from 'amqplib';
 import type { Availability } from './Availability.js';
-import type { ParkedQueues } from './ParkedQueues.js';
 import type { Session } from './BrokerConnection.js';
+import type { Source } from './Delivery.js';
+import type { HostQueues } from './HostQueues.js';
+import type { ParkedQueues } from './ParkedQueues.js';
+import { publishControl } from './ControlStream.js';
 import type { Settlement } from './Settlement.js';
-import { assertHostQueue, type Topology } from './topology.js';
+import { assertHostQueue, assertParkedQueue, shardOf, type Topology } from './topology.js';
 
 export interface ConsumersOptions {
   readonly topology: Topology;
   readonly availability: Availability;
+  readonly hostQueues: HostQueues;
   readonly parkedQueues: ParkedQueues;
-  /** Hands back (parks or requeues) the events in memory of what is paused. */
+  /** Hands back (moves, parks or requeues) the events in memory of what is paused or let go of. */
   readonly settlement: Settlement;
+  /** This scheduler, in the control stream's records. */
+  readonly id: string;
+  /** Whether this scheduler serves the host's shard now: only then are its queues consumed. */
+  readonly serves: (host: string) => boolean;
   /** Takes each message consumed: the scheduler's intake. */
-  readonly receive: (session: Session, queue: string, parked: boolean, message: ConsumeMessage) => void;
+  readonly receive: (session: Session, queue: string, source: Source, message: ConsumeMessage) => void;
   readonly log: (line: string) => void;
   /** Called when `consuming` may have changed (a consumer cancelled by the broker, or back). */
   readonly changed: () => void;
 }
 
 /**
- * The consumers that follow availability: on each session, every known host's queue is consumed while the host
- * is ACTIVE, and each parked queue while its VM is; what is paused is not consumed, and its events in memory are
- * handed back. A consumer the broker cancels (its queue deleted, or its node gone) is consumed again, with backoff.
+ * The consumers of the hosts' own queues, following availability and the shards served: on each session, a host's
+ * backlog queue is consumed while its shard is served here and the host is ACTIVE, and each parked queue while its
+ * VM is too; what is paused or let go of is not consumed, and its events in memory are handed back. A consumer the
+ * broker cancels (its queue deleted, or its node gone) is consumed again, with backoff.
  *
- * The hosts come from the control stream, as do the parked queues (`ParkedQueues`); the consumer tags live on the
- * session, as long as its channel.
+ * The backlog and parked queues come from the control stream (`HostQueues`, `ParkedQueues`); the consumer tags live
+ * on the session, as long as its channel.
  */
 export class Consumers {
-  /** Hosts announced on the control stream. */
-  readonly #hosts = new Set<string>();
   /** Per-host chain of reconciliations, so that two never interleave for one host. */
   readonly #reconciling = new Map<string, Promise<void>>();
 
   constructor(readonly options: ConsumersOptions) {}
 
-  /** Hosts known, from the control stream. */
-  get hosts(): ReadonlySet<string> {
-    return this.#hosts;
-  }
-
-  /** A host announced on the control stream: consumed from now on, if the session consumes already. */
+  /** A backlog queue announced on the control stream: consumed from now on, if its shard is served here. */
   addHost(session: Session, host: string): void {
-    if (this.#hosts.has(host)) return;
-    this.#hosts.add(host);
+    if (!this.options.hostQueues.add(host)) return;
     if (session.live) void this.reconcile(session, host);
   }
 
@@ -52,9 +53,13 @@ export class Consumers {
     if (session.live) void this.reconcile(session, host);
   }
 
-  /** Starts consuming on a session that just became live: every known host, and its parked queues. */
-  async consumeAll(session: Session): Promise<void> {
-    await Promise.all([...this.#hosts].map((host) => this.reconcile(session, host)));
+  /** A shard served from now on, or no longer: every host of it known is consumed, or handed back. */
+  async shard(session: Session, shard: number): Promise<void> {
+    const hosts = new Set<string>();
+    for (const host of this.options.hostQueues) if (shardOf(host) === shard) hosts.add(host);
+    for (const [host] of this.options.parkedQueues.byHost()) if (shardOf(host) === shard) hosts.add(host);
+    for (const host of session.tree.hosts()) if (shardOf(host) === shard) hosts.add(host);
+    await Promise.all([...hosts].map((host) => this.reconcile(session, host)));
   }
 
   /** Cancels every consumer of a session (the scheduler stops). */
@@ -65,15 +70,65 @@ export class Consumers {
     await Promise.all(tags.map((tag) => session.consumer.cancel(tag).catch(() => {})));
   }
 
+  /** A backlog queue retired, as the control stream tells: no longer consumed. */
+  retireHost(session: Session, host: string): void {
+    this.options.hostQueues.remove(host);
+    if (session.live) void this.reconcile(session, host);
+  }
+
+  /**
+   * Retires a host's drained backlog queue, so that its events stay in its shard again: stops consuming it (every
+   * delivery of it is in once the cancel is confirmed), and deletes it if nothing of it is in memory, running or
+   * unsettled, and the broker has nothing left in it; then says so on the control stream. Otherwise it is consumed
+   * again. Resolves with whether it was retired. Runs in the host's chain of reconciliations.
+   */
+  retire(session: Session, host: string): Promise<boolean> {
+    let retired = false;
+    const previous = this.#reconciling.get(host) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        retired = await this.#retireNow(session, host);
+      })
+      .catch((error: unknown) => {
+        if (!session.closed)
+          this.options.log(`rxjs-fair: could not retire the queue of host ${host}: ${(error as Error).message}`);
+      });
+    this.#reconciling.set(host, next);
+    void next.then(() => {
+      if (this.#reconciling.get(host) === next) this.#reconciling.delete(host);
+    });
+    return next.then(() => retired);
+  }
+
+  async #retireNow(session: Session, host: string): Promise<boolean> {
+    const { hostQueues, settlement, topology, serves, availability } = this.options;
+    const queue = hostQueues.queue(host);
+    const idle = () =>
+      session.tree.queued(host) === 0 && settlement.moving(host) === 0 && settlement.unsettled(session, queue) === 0;
+    if (session.closed || !session.live || !serves(host) || !availability.isHostActive(host)) return false;
+    if (!hostQueues.has(host) || !idle()) return false;
+    const tag = session.hostConsumers.get(host);
+    session.hostConsumers.delete(host);
+    if (tag !== undefined) await session.consumer.cancel(tag);
+    if (idle() && (await deleteIfEmpty(session, queue))) {
+      hostQueues.remove(host);
+      session.declared.delete(queue); // declared and announced anew if the host needs it again
+      await publishControl(session.publisher, topology, { type: 'retired', host, by: this.options.id });
+      return true;
+    }
+    await this.#reconcileNow(session, host);
+    return false;
+  }
+
   /** Resolves once the reconciliation of a host under way, if any, is over. */
   async reconciled(host: string): Promise<void> {
     await this.#reconciling.get(host);
   }
 
   /**
-   * Makes what the session consumes for a host match the availability: the host's queue while the host is
-   * ACTIVE, each parked queue while its VM is ACTIVE; events in memory of what is paused are handed back (parked,
-   * or requeued). Runs one at a time per host.
+   * Makes what the session consumes for a host match its shard and availability: the host's backlog queue while its
+   * shard is served here and the host is ACTIVE, each parked queue while its VM is ACTIVE too; events in memory of
+   * what is paused are handed back (moved out of the shard, parked, or requeued). Runs one at a time per host.
    */
   reconcile(session: Session, host: string): Promise<void> {
     const previous = this.#reconciling.get(host) ?? Promise.resolve();
@@ -92,21 +147,28 @@ export class Consumers {
 
   async #reconcileNow(session: Session, host: string): Promise<void> {
     if (session.closed || !session.live) return;
-    const { availability, parkedQueues, settlement, topology } = this.options;
+    const { availability, hostQueues, parkedQueues, settlement, topology, serves } = this.options;
     const { consumer, tree } = session;
     const parkedVms = parkedQueues.vmsOf(host);
-    if (!availability.isHostActive(host)) {
+    const served = serves(host);
+    if (!served || !availability.isHostActive(host)) {
       const tag = session.hostConsumers.get(host);
       session.hostConsumers.delete(host);
       if (tag !== undefined) await consumer.cancel(tag);
       for (const vm of parkedVms) await this.#stopParked(session, host, vm);
-      for (const delivery of tree.deleteHost(host)) settlement.nack(delivery);
+      for (const delivery of tree.deleteHost(host)) {
+        // A paused host's events from its shard move to its backlog queue; the rest go back where they came from.
+        if (served && delivery.source === 'shard') {
+          hostQueues.mark(host);
+          void settlement.divert(delivery);
+        } else settlement.nack(delivery);
+      }
       return;
     }
-    if (this.#hosts.has(host) && !session.hostConsumers.has(host)) {
+    if (hostQueues.has(host) && !session.hostConsumers.has(host)) {
       const queue = await assertHostQueue(consumer, topology, host);
-      if (session.closed || !session.live || !availability.isHostActive(host)) return;
-      session.hostConsumers.set(host, await this.#consume(session, host, queue, false));
+      if (session.closed || !session.live || !serves(host) || !availability.isHostActive(host)) return;
+      session.hostConsumers.set(host, await this.#consume(session, host, queue, 'host'));
     }
     for (const vm of new Set([...parkedVms, ...tree.vms(host)])) {
       if (availability.isRunnable(host, vm)) {
@@ -115,7 +177,7 @@ export class Consumers {
       }
       await this.#stopParked(session, host, vm);
       for (const delivery of tree.deleteVm(host, vm)) {
-        if (delivery.parked) settlement.nack(delivery);
+        if (delivery.source === 'parked') settlement.nack(delivery);
         else void settlement.park(delivery);
       }
     }
@@ -126,8 +188,8 @@ export class Consumers {
     const queue = parkedQueues.queue(host, vm);
     if (session.parkedConsumers.has(queue)) return;
     await parkedQueues.declare(session, host, vm);
-    if (session.closed || !session.live || !availability.isRunnable(host, vm)) return;
-    session.parkedConsumers.set(queue, await this.#consume(session, host, queue, true));
+    if (session.closed || !session.live || !this.options.serves(host) || !availability.isRunnable(host, vm)) return;
+    session.parkedConsumers.set(queue, await this.#consume(session, host, queue, 'parked'));
   }
 
   async #stopParked(session: Session, host: string, vm: string): Promise<void> {
@@ -139,11 +201,11 @@ export class Consumers {
   }
 
   /** Consumes a queue on the session's channel; returns the consumer tag. */
-  async #consume(session: Session, host: string, queue: string, parked: boolean): Promise<string> {
+  async #consume(session: Session, host: string, queue: string, source: Source): Promise<string> {
     const { consumerTag } = await session.consumer.consume(queue, (message) => {
-      if (message !== null) return this.options.receive(session, queue, parked, message);
+      if (message !== null) return this.options.receive(session, queue, source, message);
       // The broker cancelled this consumer.
-      if (parked) session.parkedConsumers.delete(queue);
+      if (source === 'parked') session.parkedConsumers.delete(queue);
       else session.hostConsumers.delete(host);
       this.#consumeAgain(session, host, queue);
     });
@@ -155,7 +217,7 @@ export class Consumers {
    * declaring the queue anew if need be, with backoff until it works; not `consuming` meanwhile.
    */
   #consumeAgain(session: Session, host: string, queue: string): void {
-    const { availability, parkedQueues, log, changed } = this.options;
+    const { availability, parkedQueues, log, changed, serves } = this.options;
     if (session.cancelled.has(queue) || session.closed) return;
     session.cancelled.add(queue);
     log(`rxjs-fair: the broker cancelled the consumer of ${queue}; consuming it again`);
@@ -163,11 +225,15 @@ export class Consumers {
     let delay = 100;
     const attempt = async () => {
       if (session.closed) return;
-      await this.reconcile(session, host);
-      // Consumed again, or no longer to be consumed (its host or VM was paused meanwhile).
       const vm = [...parkedQueues.vmsOf(host)].find((name) => parkedQueues.queue(host, name) === queue);
+      // Declared first on a channel of its own: while the queue's node is down, the broker refuses the declaration
+      // (404, "home node ... is down") and closes the channel it came on; on the session's own channels that would
+      // end the session, and every reconnection would end the same way at once.
+      if (await this.#declarable(session, host, vm)) await this.reconcile(session, host);
+      // Consumed again, or no longer to be consumed (its host or VM was paused meanwhile).
       const back = vm === undefined ? session.hostConsumers.has(host) : session.parkedConsumers.has(queue);
-      const wanted = vm === undefined ? availability.isHostActive(host) : availability.isRunnable(host, vm);
+      const wanted =
+        serves(host) && (vm === undefined ? availability.isHostActive(host) : availability.isRunnable(host, vm));
       if (back || !wanted) {
         session.cancelled.delete(queue);
         if (back) log(`rxjs-fair: consuming ${queue} again`);
@@ -179,5 +245,42 @@ export class Consumers {
       setTimeout(() => void attempt(), wait).unref();
     };
     void attempt();
+  }
+
+  /** Whether a host's queue (or a parked one, with `vm`) can be declared now, tried on a channel of its own. */
+  async #declarable(session: Session, host: string, vm: string | undefined): Promise<boolean> {
+    const { topology } = this.options;
+    try {
+      const channel = await session.connection.createChannel();
+      channel.on('error', () => {});
+      try {
+        if (vm === undefined) await assertHostQueue(channel, topology, host);
+        else await assertParkedQueue(channel, topology, host, vm);
+      } finally {
+        await channel.close().catch(() => {});
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/**
+ * Deletes a queue if the broker holds nothing in it, asked on a channel of its own (quorum queues have no
+ * `if-empty` deletion). Only the scheduler that serves the host's shard publishes to it, and it moves nothing there
+ * meanwhile, so nothing arrives between the look and the deletion. Resolves with whether it was deleted.
+ */
+async function deleteIfEmpty(session: Session, queue: string): Promise<boolean> {
+  try {
+    const channel = await session.connection.createChannel();
+    channel.on('error', () => {});
+    const { messageCount, consumerCount } = await channel.checkQueue(queue);
+    const empty = messageCount === 0 && consumerCount === 0;
+    if (empty) await channel.deleteQueue(queue);
+    await channel.close().catch(() => {});
+    return empty;
+  } catch {
+    return false;
   }
 }

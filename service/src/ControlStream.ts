@@ -1,13 +1,25 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { ConfirmPublisher } from './ConfirmPublisher.js';
-import { StreamReader } from './StreamReader.js';
+import { StreamReader, type StreamStart } from './StreamReader.js';
 import type { AvailabilityPatch, WeightsPatch } from './schemas.js';
 import type { Topology } from './topology.js';
 
+/** A scheduler took a shard (it serves its hosts from now on) or let go of it (its last action there ended). */
+export interface ShardRecord {
+  readonly type: 'shard';
+  readonly shard: number;
+  readonly state: 'taken' | 'left';
+  /** The scheduler process. */
+  readonly by: string;
+}
+
 /** What the registry (the control stream) holds, in order. */
 export type ControlMessage =
-  /** A host has a queue: schedulers consume it. */
+  /** A host has a backlog queue: its shard's scheduler consumes it. */
   | { readonly type: 'host'; readonly host: string }
+  /** A host's backlog queue was drained and deleted: its events stay in its shard again. */
+  | { readonly type: 'retired'; readonly host: string; readonly by: string }
+  | ShardRecord
   /** A VM has a parked queue: schedulers consume it while the VM is available. */
   | { readonly type: 'parked'; readonly host: string; readonly vm: string }
   /** An availability change, in force from here on. */
@@ -24,8 +36,9 @@ export function publishControl(publisher: ConfirmPublisher, t: Topology, message
 }
 
 /**
- * Reads the control stream from its first message, then follows it, handing each message of the registry to
- * `onMessage`. `sync()` returns once everything written before the call has been read.
+ * Reads the control stream from a start (its first message, or just after a snapshot or what an earlier connection
+ * read), then follows it, handing each message of the registry to `onMessage` with its offset. `sync()` returns once
+ * everything written before the call has been read.
  */
 export class ControlStream {
   readonly #reader: StreamReader;
@@ -33,14 +46,14 @@ export class ControlStream {
   constructor(
     readonly connection: ChannelModel,
     readonly topology: Topology,
-    readonly onMessage: (message: ControlMessage) => void,
+    readonly onMessage: (message: ControlMessage, offset: number) => void,
   ) {
     this.#reader = new StreamReader(connection, topology.control, (message) => this.#read(message));
   }
 
   /** Starts reading; returns the channel it reads on. */
-  start(): Promise<Channel> {
-    return this.#reader.start('first');
+  start(from: StreamStart = 'first'): Promise<Channel> {
+    return this.#reader.start(from);
   }
 
   sync(publisher: ConfirmPublisher, timeoutMs?: number): Promise<void> {
@@ -59,6 +72,6 @@ export class ControlStream {
       return; // not ours: the stream is append-only, so a stray message is skipped, not dead-lettered
     }
     if (value === null || typeof value !== 'object') return;
-    this.onMessage(value);
+    this.onMessage(value, Number(message.properties.headers?.['x-stream-offset']));
   }
 }

@@ -1,44 +1,21 @@
-import type { Channel } from 'amqplib';
 import type { ConfirmPublisher } from './ConfirmPublisher.js';
 import { publishControl } from './ControlStream.js';
 import type { AvailabilityPatch, FairEvent } from './schemas.js';
-import { assertHostQueue, headers, hostKey, type Topology } from './topology.js';
+import { headers, hostKey, type Topology } from './topology.js';
 
 /**
- * Puts events into the broker, under their host. Before its first event for a host it announces the host on the
- * control stream and declares the host's queue, so no event is ever unroutable and every scheduler, including
- * those started later, finds the queue. Used by the producer and by the REST endpoint.
+ * Puts events into the broker, each into its host's shard (declared with the topology, so never unroutable): nothing
+ * to declare or announce per host, so a new host costs the broker nothing. Used by the producer and by the REST
+ * endpoint.
  */
 export class EventPublisher {
-  /** Hosts announced and declared by this publisher, and those in progress. */
-  readonly #hosts = new Map<string, Promise<void>>();
-  readonly #ready = new Set<string>();
-
   constructor(
-    /** For declaring queues. */
-    readonly channel: Channel,
     readonly publisher: ConfirmPublisher,
     readonly topology: Topology,
   ) {}
 
-  /** Announces a host and declares its queue, once per publisher. */
-  ensureHost(host: string): Promise<void> {
-    let done = this.#hosts.get(host);
-    if (done === undefined) {
-      done = (async () => {
-        await publishControl(this.publisher, this.topology, { type: 'host', host });
-        await assertHostQueue(this.channel, this.topology, host);
-        this.#ready.add(host);
-      })();
-      done.catch(() => this.#hosts.delete(host)); // a later call tries again
-      this.#hosts.set(host, done);
-    }
-    return done;
-  }
-
   /** Publishes one event; resolves once the broker confirmed it (it is then durably queued). */
   async publish(event: FairEvent): Promise<void> {
-    if (!this.#ready.has(event.host)) await this.ensureHost(event.host);
     await this.publisher.ready();
     const now = Date.now();
     return this.publisher.publish(this.topology.events, hostKey(event.host), Buffer.from(JSON.stringify(event)), {

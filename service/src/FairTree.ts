@@ -101,6 +101,16 @@ export class FairTree<T> {
     return items;
   }
 
+  /** Items of a host queued (not yet dispatched). */
+  queued(host: string): number {
+    return this.#hosts.get(host)?.node.size ?? 0;
+  }
+
+  /** Hosts that have a branch. */
+  hosts(): IterableIterator<string> {
+    return this.#hosts.keys();
+  }
+
   /** VMs of a host that have a branch. */
   vms(host: string): string[] {
     return [...(this.#hosts.get(host)?.vms.keys() ?? [])];

@@ -39,7 +39,7 @@ export class ParkedQueues {
   /** Declares a VM's parked queue on a session's connection (once per connection), and announces it if it is new. */
   declare(session: Session, host: string, vm: string): Promise<void> {
     const queue = this.queue(host, vm);
-    let declared = session.parkedDeclared.get(queue);
+    let declared = session.declared.get(queue);
     if (declared === undefined) {
       declared = (async () => {
         await assertParkedQueue(session.confirm, this.topology, host, vm);
@@ -47,8 +47,8 @@ export class ParkedQueues {
           await publishControl(session.publisher, this.topology, { type: 'parked', host, vm });
         }
       })();
-      declared.catch(() => session.parkedDeclared.delete(queue));
-      session.parkedDeclared.set(queue, declared);
+      declared.catch(() => session.declared.delete(queue));
+      session.declared.set(queue, declared);
     }
     return declared;
   }

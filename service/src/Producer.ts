@@ -12,8 +12,7 @@ export interface ProducerOptions extends TopologyOptions {
 
 /**
  * Publishes events and availability changes to the broker, each confirmed by the broker (pipelined, not one
- * round trip per event). The events go to their host's queue, which it declares and announces before its first
- * event for that host.
+ * round trip per event). Each event goes to its host's shard: nothing is declared or announced per host.
  *
  * @example
  * const producer = await Producer.connect({ url: 'amqp://guest:guest@127.0.0.1:5672' });
@@ -38,7 +37,7 @@ export class Producer {
       const confirm = await connection.createConfirmChannel();
       confirm.on('error', () => {});
       await assertTopology(confirm, t);
-      return new Producer(connection, new EventPublisher(confirm, new ConfirmPublisher(confirm), t));
+      return new Producer(connection, new EventPublisher(new ConfirmPublisher(confirm), t));
     } catch (error) {
       await connection.close().catch(() => {});
       throw error;

@@ -6,10 +6,12 @@ import { BrokerConnection, type Session } from './BrokerConnection.js';
 import { brokerUrls, type BrokerUrls } from './connectBroker.js';
 import { Completions } from './Completions.js';
 import { Consumers } from './Consumers.js';
+import { publishSnapshot, type ControlSnapshot } from './ControlSnapshot.js';
 import { ControlStream, publishControl, type ControlMessage } from './ControlStream.js';
-import type { Delivery } from './Delivery.js';
+import type { Delivery, Source } from './Delivery.js';
 import { DispatchStats, type HostActivity } from './DispatchStats.js';
 import { FairTree } from './FairTree.js';
+import { HostQueues } from './HostQueues.js';
 import { ParkedQueues } from './ParkedQueues.js';
 import { ActionTimeoutError, MAX_ACTION_TIMEOUT, runAction, type EventHandler } from './runAction.js';
 import {
@@ -22,7 +24,21 @@ import {
   type FairEvent,
 } from './schemas.js';
 import { Settlement, type SettlementCounts } from './Settlement.js';
-import { headers, hostQueue, parkedQueue, topology, type Topology, type TopologyOptions } from './topology.js';
+import type { QueueDepths } from './statsStream.js';
+import { schedulerId } from './schedulerId.js';
+import { ShardOwnership } from './ShardOwnership.js';
+import {
+  HEARTBEAT_SECONDS,
+  SHARDS,
+  headers,
+  hostQueue,
+  parkedQueue,
+  shardOf,
+  shardQueue,
+  topology,
+  type Topology,
+  type TopologyOptions,
+} from './topology.js';
 
 export interface SchedulerOptions extends TopologyOptions {
   /**
@@ -37,8 +53,9 @@ export interface SchedulerOptions extends TopologyOptions {
    */
   readonly concurrency?: number;
   /**
-   * Messages fetched ahead from each host's queue (and each parked queue): what the fair tree can choose from for
-   * that host. Memory holds at most this many events per host.
+   * Messages fetched ahead from each queue (each shard, host backlog queue and parked queue), and the most events of
+   * one host held in memory from its shard: a host with more has the rest moved to its own backlog queue, out of
+   * the other hosts' way.
    * @default the concurrency, at most 64
    */
   readonly prefetch?: number;
@@ -52,7 +69,7 @@ export interface SchedulerOptions extends TopologyOptions {
   /**
    * Most actions running at once for one host and for one VM (the library's caps, per depth): `{ host: 2, vm: 1 }`
    * never runs two actions of one VM together. A host or VM at its cap is skipped, and the others keep every free
-   * slot busy. They hold within this scheduler: with several schedulers consuming one host, each keeps its own.
+   * slot busy. They hold across schedulers: a host is served by one scheduler at a time (its shard's).
    * @default no caps
    */
   readonly caps?: { readonly host?: number; readonly vm?: number };
@@ -96,6 +113,11 @@ export interface Dispatch {
 export interface SchedulerStats extends SettlementCounts {
   readonly consuming: boolean;
   readonly concurrency: number;
+  /** This scheduler process, as the control stream's shard records name it. */
+  readonly id: string;
+  /** The shards it serves now (of `SHARDS`): their hosts' events run here. */
+  readonly shards: readonly number[];
+  /** Hosts with a backlog queue of their own (a paused or busy host's events, moved out of its shard). */
   readonly hosts: number;
   readonly queued: Record<string, Record<string, number>>;
   readonly active: number;
@@ -105,16 +127,19 @@ export interface SchedulerStats extends SettlementCounts {
 }
 
 /**
- * The scheduler service: consumes every host's queue with a small prefetch each, queues the events in a fair tree
- * (host -> VM -> policy) and runs `handle(event)` for them with `fairMergeMap` under `concurrency`. A message is
- * acknowledged only once its action finished (at-least-once: a crash loses nothing); a failed action is retried
- * with backoff through the broker, then dead-lettered with the reason; a malformed message is dead-lettered at once.
+ * The scheduler service: serves the shards the broker gives it (`ShardOwnership`: one scheduler per shard at a time,
+ * spread evenly over the live ones), queues their events in a fair tree (host -> VM -> policy) and runs
+ * `handle(event)` for them with `fairMergeMap` under `concurrency`. A message is acknowledged only once its action
+ * finished (at-least-once: a crash loses nothing); a failed action is retried with backoff through the broker, then
+ * dead-lettered with the reason; a malformed message is dead-lettered at once.
  *
- * Availability comes from the control stream (shared and durable): a paused VM's events are parked in its own
- * queue, so they hold none of the host's prefetch, and come back once it is ACTIVE; a paused host is not consumed.
+ * A host holds at most `prefetch` events in memory from its shard: beyond that, and while it is paused, its events
+ * are moved to its own backlog queue, so that they never stand in front of another host's. Availability comes from
+ * the control stream (shared and durable): a paused VM's events are parked in its own queue, so they hold none of
+ * the host's prefetch, and come back once it is ACTIVE.
  *
  * A lost connection is re-established with backoff, and consuming starts over (what was in memory is redelivered
- * by the broker). Several schedulers can consume the same hosts: each message goes to one of them.
+ * by the broker).
  */
 export class Scheduler {
   readonly topology: Topology;
@@ -125,9 +150,26 @@ export class Scheduler {
 
   readonly #options: SchedulerOptions;
   readonly #log: (line: string) => void;
+  /** This process, in the control stream's shard records. */
+  readonly id = schedulerId();
   /** The VMs that have a parked queue. */
   readonly #parked: ParkedQueues;
-  /** The hosts known, and what each session consumes of them as availability changes. */
+  /** The hosts that have a backlog queue. */
+  readonly #hostQueues: HostQueues;
+  /** The shards this scheduler serves. */
+  readonly #ownership: ShardOwnership;
+  /** Records of the control stream read since the newest snapshot this scheduler knows, and its own threshold. */
+  #sinceSnapshot = 0;
+  readonly #snapshotEvery = 1000 + Math.floor(Math.random() * 1000);
+  #snapshotting = false;
+  /** Hosts whose backlog queue is being retired: their shard's events wait for the outcome. */
+  readonly #retiring = new Map<string, Promise<boolean>>();
+  readonly #retireTimers = new Map<string, NodeJS.Timeout>();
+  /** The ids of the actions running (with dedupe on). */
+  readonly #runningIds = new Set<string>();
+  /** Actions running, by shard, across sessions: a shard is let go of once its count is 0. */
+  readonly #running = new Array<number>(SHARDS).fill(0);
+  /** What each session consumes of the hosts' own queues as shards and availability change. */
   readonly #consumers: Consumers;
   /** The broker, one session at a time, reconnected when lost. */
   readonly #connection: BrokerConnection;
@@ -192,13 +234,29 @@ export class Scheduler {
     this.#options = options;
     this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.#parked = new ParkedQueues(this.topology);
-    this.#settlement = new Settlement(this.topology, this.#parked, this.#log, () => this.#changed());
+    this.#hostQueues = new HostQueues(this.topology);
+    this.#settlement = new Settlement(this.topology, this.#parked, this.#hostQueues, this.#log, () => this.#changed());
+    this.#ownership = new ShardOwnership({
+      topology: this.topology,
+      id: this.id,
+      // A scheduler cut off notices within three heartbeats and stops dispatching; what it started ends within the
+      // action timeout.
+      takeoverDelay: actionTimeout + 3 * HEARTBEAT_SECONDS * 1000,
+      running: (shard) => this.#running[shard] ?? 0,
+      deliver: (session, shard, message) => this.#receive(session, shardQueue(this.topology, shard), 'shard', message),
+      served: (session, shard) => this.#consumers.shard(session, shard),
+      log: this.#log,
+      changed: () => this.#changed(),
+    });
     this.#consumers = new Consumers({
+      id: this.id,
       topology: this.topology,
       availability: this.availability,
+      hostQueues: this.#hostQueues,
       parkedQueues: this.#parked,
       settlement: this.#settlement,
-      receive: (session, queue, parked, message) => this.#receive(session, queue, parked, message),
+      serves: (host) => this.#ownership.serves(shardOf(host)),
+      receive: (session, queue, source, message) => this.#receive(session, queue, source, message),
       log: this.#log,
       changed: () => this.#changed(),
     });
@@ -210,8 +268,12 @@ export class Scheduler {
       log: this.#log,
       setup: {
         dispatch: () => this.#dispatch(),
-        control: (session, message) => this.#onControl(session, message),
-        consume: (session) => this.#consumers.consumeAll(session),
+        control: (session, message, offset) => {
+          this.#onControl(session, message);
+          this.#recorded(session, offset);
+        },
+        snapshot: (session, snapshot) => this.#applySnapshot(session, snapshot),
+        consume: (session) => this.#consume(session),
       },
     });
   }
@@ -239,9 +301,9 @@ export class Scheduler {
     return this.#dispatches$;
   }
 
-  /** Hosts it knows, from the control stream. */
-  get hosts(): ReadonlySet<string> {
-    return this.#consumers.hosts;
+  /** The shards it serves now (their hosts' events run here). */
+  get shards(): readonly number[] {
+    return this.#ownership.served();
   }
 
   /**
@@ -263,12 +325,17 @@ export class Scheduler {
     if (!(await this.#connection.stopping())) return;
     clearInterval(this.#sweepTimer);
     const session = this.#connection.session;
+    let served: number[] = [];
     if (session !== undefined && !session.closed) {
       session.live = false;
+      // Out of the shards' lines first: the schedulers that take them wait until this one says it let go.
+      served = await this.#ownership.leaveAll(session);
       await this.#consumers.cancelAll(session);
       for (const delivery of session.tree.clear()) this.#settlement.nack(delivery);
     }
+    this.#ownership.stop();
     await this.#whenIdle(timeoutMs);
+    if (session !== undefined && !session.closed) await this.#ownership.sayLeft(session, served, 0);
     await this.#connection.stopped(session, 'the scheduler is stopping');
   }
 
@@ -302,24 +369,44 @@ export class Scheduler {
     await (session.control as ControlStream).sync(session.publisher);
   }
 
-  /** Messages waiting in the broker, by host (its queue) and by parked VM (`host/vm`). */
-  async queueDepths(): Promise<{ hosts: Record<string, number>; parked: Record<string, number> }> {
+  /**
+   * Messages waiting in the broker: in the shards (all hosts), by host in its backlog queue, and by parked VM
+   * (`host/vm`). One round trip per queue, so at most 1,000 backlog and parked queues are looked at (`omitted`: how
+   * many more there are).
+   */
+  async queueDepths(): Promise<QueueDepths> {
     const session = this.#connection.usable();
     const channel = await session.connection.createChannel();
     channel.on('error', () => {});
+    let shards = 0;
     const hosts: Record<string, number> = {};
     const parked: Record<string, number> = {};
+    let looks = 0;
+    let omitted = 0;
+    const look = async (queue: string): Promise<number | undefined> => {
+      if (looks++ >= 1000) {
+        omitted++;
+        return undefined;
+      }
+      return (await channel.checkQueue(queue)).messageCount;
+    };
     try {
-      for (const host of this.#consumers.hosts)
-        hosts[host] = (await channel.checkQueue(hostQueue(this.topology, host))).messageCount;
+      for (let shard = 0; shard < SHARDS; shard++)
+        shards += (await channel.checkQueue(shardQueue(this.topology, shard))).messageCount;
+      for (const host of this.#hostQueues) {
+        const depth = await look(hostQueue(this.topology, host));
+        if (depth !== undefined) hosts[host] = depth;
+      }
       for (const [host, vms] of this.#parked.byHost()) {
-        for (const vm of vms)
-          parked[`${host}/${vm}`] = (await channel.checkQueue(parkedQueue(this.topology, host, vm))).messageCount;
+        for (const vm of vms) {
+          const depth = await look(parkedQueue(this.topology, host, vm));
+          if (depth !== undefined) parked[`${host}/${vm}`] = depth;
+        }
       }
     } finally {
       await channel.close().catch(() => {});
     }
-    return { hosts, parked };
+    return omitted === 0 ? { shards, hosts, parked } : { shards, hosts, parked, omitted };
   }
 
   /**
@@ -347,7 +434,9 @@ export class Scheduler {
     return {
       consuming: this.consuming,
       concurrency: this.concurrency,
-      hosts: this.#consumers.hosts.size,
+      id: this.id,
+      shards: this.#ownership.served(),
+      hosts: [...this.#hostQueues].length,
       queued: this.#connection.session?.tree.counts() ?? {},
       active: this.#active,
       ...this.#settlement.counts,
@@ -389,10 +478,90 @@ export class Scheduler {
     return { tree, subscription, fairStats };
   }
 
+  /**
+   * Starts consuming on a session that just became live: in every shard's line; the hosts' own queues follow as
+   * shards are served. The shards a lost session served are let go of once their actions end.
+   */
+  async #consume(session: Session): Promise<void> {
+    const lost = this.#ownership.served();
+    await this.#ownership.attach(session);
+    if (lost.length > 0) void this.#ownership.sayLeft(session, lost, this.actionTimeout);
+  }
+
   // --- control stream -----------------------------------------------------------------------------------------
+
+  /**
+   * Counts the records read since the newest snapshot this scheduler knows, and appends a new snapshot after a
+   * thousand or so (each scheduler at its own count, so that they seldom write together; two that do write two
+   * snapshots, both right).
+   */
+  #recorded(session: Session, offset: number): void {
+    if (!Number.isInteger(offset) || ++this.#sinceSnapshot < this.#snapshotEvery || this.#snapshotting) return;
+    this.#snapshotting = true;
+    const snapshot: ControlSnapshot = {
+      type: 'snapshot',
+      offset,
+      availability: this.availability.toJSON(),
+      weights: Object.fromEntries(this.#weights),
+      hosts: [...this.#hostQueues.announced()],
+      parked: Object.fromEntries([...this.#parked.byHost()].map(([host, vms]) => [host, [...vms]])),
+      shards: this.#ownership.holders(),
+    };
+    void publishSnapshot(session.publisher, this.topology, snapshot).then(
+      () => {
+        this.#sinceSnapshot = 0;
+        this.#snapshotting = false;
+      },
+      () => (this.#snapshotting = false), // tried again after the next record
+    );
+  }
+
+  /**
+   * The registry as the newest snapshot tells it, before the records after it (the first session only); false, and
+   * nothing applied, if it is not valid.
+   */
+  #applySnapshot(session: Session, snapshot: ControlSnapshot): boolean {
+    let availability: AvailabilityPatch;
+    let weights: WeightsPatch;
+    try {
+      availability = checkAvailability(snapshot.availability);
+      weights = checkWeights(snapshot.weights);
+      const names = (value: unknown) => Array.isArray(value) && value.every((name) => typeof name === 'string');
+      const { hosts, parked, shards } = snapshot as Partial<ControlSnapshot>;
+      if (!names(hosts) || parked === null || typeof parked !== 'object' || !Object.values(parked).every(names))
+        throw new TypeError('hosts or parked VMs are not lists of names');
+      if (!Array.isArray(shards) || !shards.every((s) => Number.isInteger(s?.shard) && typeof s.by === 'string'))
+        throw new TypeError('shards are not a list of holders');
+    } catch (error) {
+      // Written by a scheduler of this service, so not expected: said, and the whole stream is read instead.
+      this.#log(`rxjs-fair: skipped the control stream's snapshot at ${snapshot.offset}: ${(error as Error).message}`);
+      return false;
+    }
+    this.availability.apply(availability);
+    for (const [host, weight] of Object.entries(weights)) {
+      this.#weights.set(host, weight);
+      session.tree.setWeight(host, weight);
+    }
+    for (const host of snapshot.hosts) this.#hostQueues.add(host);
+    for (const [host, vms] of Object.entries(snapshot.parked)) for (const vm of vms) this.#parked.add(host, vm);
+    for (const { shard, by, left } of snapshot.shards) {
+      this.#ownership.record({ type: 'shard', shard, state: 'taken', by });
+      if (left) this.#ownership.record({ type: 'shard', shard, state: 'left', by });
+    }
+    this.#sinceSnapshot = 0;
+    return true;
+  }
 
   #onControl(session: Session, message: ControlMessage): void {
     switch (message.type) {
+      case 'shard':
+        this.#ownership.record(message);
+        return;
+      case 'retired':
+        // Its own are applied as they happen: read back, one could undo a later move of the host's events.
+        if (typeof message.host === 'string' && message.by !== this.id)
+          this.#consumers.retireHost(session, message.host);
+        return;
       case 'host':
         if (typeof message.host === 'string') this.#consumers.addHost(session, message.host);
         return;
@@ -435,35 +604,37 @@ export class Scheduler {
   // --- messages -----------------------------------------------------------------------------------------------
 
   /** Takes a message consumed: dead-letters it if it is no valid event of its queue, else on its way to the tree. */
-  #receive(session: Session, queue: string, parked: boolean, message: ConsumeMessage): void {
+  #receive(session: Session, queue: string, source: Source, message: ConsumeMessage): void {
+    const channel = source === 'shard' ? session.shards : session.consumer;
+    const received = { message, queue, session, channel, settled: false };
+    // A backlog queue is retired only once nothing taken from it is left unsettled.
+    if (source === 'host') this.#settlement.hold(received);
     let event: FairEvent;
     try {
       event = parseEvent(message.content);
     } catch (error) {
-      void this.#settlement.malformed(
-        { message, queue, session, settled: false },
-        `malformed: ${(error as Error).message}`,
-      );
+      void this.#settlement.malformed(received, `malformed: ${(error as Error).message}`);
       return;
     }
-    const expected = parked ? parkedQueue(this.topology, event.host, event.vm) : hostQueue(this.topology, event.host);
+    const expected =
+      source === 'shard'
+        ? shardQueue(this.topology, shardOf(event.host))
+        : source === 'host'
+          ? hostQueue(this.topology, event.host)
+          : parkedQueue(this.topology, event.host, event.vm);
     if (expected !== queue) {
       void this.#settlement.malformed(
-        { message, queue, session, settled: false },
+        received,
         `misrouted: the event names host "${event.host}", VM "${event.vm}", but came from ${queue}`,
       );
       return;
     }
-    const delivery: Delivery = {
+    const delivery: Delivery = Object.assign(received, {
       event,
-      message,
-      queue,
-      parked,
-      session,
+      source,
       received: performance.now(),
       published: publishedAt(message),
-      settled: false,
-    };
+    });
     if (!session.live || this.#connection.state === 'stopping') return this.#settlement.nack(delivery);
     const completions = this.#completions;
     if (completions !== undefined) {
@@ -480,14 +651,38 @@ export class Scheduler {
     this.#take(delivery);
   }
 
-  /** Queues a received event in the tree, or moves it out of the way if its VM was paused meanwhile. */
+  /**
+   * Queues a received event in the tree, or moves it out of the way: out of its shard into its host's backlog queue
+   * when the host has one (its older events are there), is paused, or holds its share of memory already; into its
+   * VM's parked queue when the VM is paused.
+   */
   #take(delivery: Delivery): void {
-    const { event, parked, session } = delivery;
+    const { event, source, session } = delivery;
+    const { host, vm } = event;
     if (delivery.settled) return;
     if (!session.live || this.#connection.state === 'stopping') return this.#settlement.nack(delivery);
-    if (!this.availability.isRunnable(event.host, event.vm)) {
+    // A host's own queues are consumed only while its shard is served here: one let go of meanwhile takes them back.
+    if (source !== 'shard' && !this.#ownership.serves(shardOf(host))) return this.#settlement.nack(delivery);
+    const retiring = this.#retiring.get(host);
+    if (source === 'shard' && retiring !== undefined) {
+      // Whether it goes to the backlog queue depends on whether that queue is still there.
+      void retiring.then(() => this.#take(delivery));
+      return;
+    }
+    if (
+      source === 'shard' &&
+      (this.#hostQueues.has(host) ||
+        !this.availability.isHostActive(host) ||
+        session.tree.queued(host) >= this.prefetch)
+    ) {
+      this.#hostQueues.mark(host);
+      void this.#settlement.divert(delivery);
+      return;
+    }
+    if (!this.availability.isRunnable(host, vm)) {
       // Paused while this message was on its way: a host's queue is being cancelled, a parked one too.
-      if (parked || !this.availability.isHostActive(event.host)) this.#settlement.nack(delivery);
+      if (source !== 'shard' && (source === 'parked' || !this.availability.isHostActive(host)))
+        this.#settlement.nack(delivery);
       else void this.#settlement.park(delivery);
       return;
     }
@@ -500,11 +695,20 @@ export class Scheduler {
     const { event, session } = delivery;
     if (session.closed) return;
     if (!this.availability.isRunnable(event.host, event.vm)) {
-      if (delivery.parked) this.#settlement.nack(delivery);
+      if (delivery.source === 'parked') this.#settlement.nack(delivery);
       else await this.#settlement.park(delivery);
       return;
     }
+    const completions = this.#completions;
+    if (completions !== undefined) {
+      // A second copy (an event moved out of its shard, then redelivered there after a lost connection) is skipped
+      // here too: it may have been taken while the first was still running.
+      if (completions.has(event.id) || this.#runningIds.has(event.id)) return this.#settlement.skip(delivery);
+      this.#runningIds.add(event.id);
+    }
+    const shard = shardOf(event.host);
     this.#active++;
+    (this.#running[shard] as number)++;
     const now = performance.now();
     // End to end from the producer's clock: skew between the machines adds to it (a negative wait counts as 0).
     const endToEndMs = delivery.published === undefined ? undefined : Math.max(0, Date.now() - delivery.published);
@@ -514,7 +718,10 @@ export class Scheduler {
     this.#changed();
     const result = await runAction(this.#options.handle, event, this.actionTimeout, session.end.signal);
     this.#active--;
+    (this.#running[shard] as number)--;
+    this.#runningIds.delete(event.id);
     this.#dispatchStats.finished(event.host, event.vm);
+    if (this.#hostQueues.has(event.host)) this.#retireLater(session, event.host);
     if (result.ok && this.#completions !== undefined) {
       // Recorded before the ack, so that a redelivery finds the record if the ack is lost. The slot is free
       // meanwhile: the message is still held (within the prefetch) until its record is confirmed.
@@ -532,6 +739,28 @@ export class Scheduler {
     if (!(result.reason instanceof ActionTimeoutError) && session.end.signal.aborted)
       return this.#settlement.nack(delivery);
     await this.#settlement.fail(delivery, result.reason);
+  }
+
+  /**
+   * Retires a host's backlog queue once the host is back to what its shard can hold: when nothing of it is left in
+   * memory (checked `RETIRE_AFTER_MS` after its last action, and again while its last messages settle).
+   */
+  #retireLater(session: Session, host: string): void {
+    if (this.#retireTimers.has(host)) return;
+    const timer = setTimeout(() => {
+      this.#retireTimers.delete(host);
+      if (session.closed || !this.#hostQueues.has(host) || session.tree.queued(host) > 0) return;
+      const queue = this.#hostQueues.queue(host);
+      if (this.#settlement.moving(host) > 0 || this.#settlement.unsettled(session, queue) > 0) {
+        this.#retireLater(session, host);
+        return;
+      }
+      const retiring = this.#consumers.retire(session, host);
+      this.#retiring.set(host, retiring);
+      void retiring.then(() => this.#retiring.delete(host));
+    }, RETIRE_AFTER_MS);
+    timer.unref();
+    this.#retireTimers.set(host, timer);
   }
 
   /** Tells `changes`, while anyone listens. */
@@ -555,6 +784,12 @@ export class Scheduler {
     });
   }
 }
+
+/**
+ * How long a host with a backlog queue has nothing in memory before the queue is retired: long enough that a host
+ * busy in bursts keeps its queue (each retirement and new queue is a record in the control stream).
+ */
+const RETIRE_AFTER_MS = 2000;
 
 /** Checks a limit of `caps` where it enters: a positive integer, or Infinity for none. */
 function checkLimit(limit: unknown, what: string): asserts limit is number {

@@ -1,5 +1,7 @@
 import type { Message, Options } from 'amqplib';
+import type { Session } from './BrokerConnection.js';
 import type { Delivery, Received } from './Delivery.js';
+import type { HostQueues } from './HostQueues.js';
 import type { ParkedQueues } from './ParkedQueues.js';
 import { ActionTimeoutError } from './runAction.js';
 import { headers, hostKey, type Topology } from './topology.js';
@@ -18,6 +20,8 @@ export interface SettlementCounts {
   readonly malformed: number;
   /** Events moved to a paused VM's parked queue. */
   readonly parked: number;
+  /** Events moved out of their shard into their host's backlog queue (a paused or busy host). */
+  readonly moved: number;
   /** Events of a `latest` policy replaced by a newer one before they ran (acknowledged). */
   readonly conflated: number;
   /** Redelivered events not run again because they were done already (acknowledged). */
@@ -35,7 +39,8 @@ export interface Republish {
  * The end of each message the scheduler took: acknowledged once its action is done (or it is moved elsewhere and
  * the broker confirmed the copy), or handed back to its queue. A failed attempt waits for its backoff in a retry
  * queue; after the last one, and for a message that is no valid event, it is dead-lettered with the reason. A
- * paused VM's event is moved to its parked queue.
+ * paused VM's event is moved to its parked queue, and a paused or busy host's event out of its shard into the
+ * host's backlog queue.
  *
  * A message is settled once: on the channel it came on, and not at all once that channel's connection is closed
  * (the broker delivers it again).
@@ -48,6 +53,7 @@ export class Settlement {
     timedOut: 0,
     malformed: 0,
     parked: 0,
+    moved: 0,
     conflated: 0,
     skipped: 0,
   };
@@ -55,14 +61,38 @@ export class Settlement {
   constructor(
     readonly topology: Topology,
     readonly parkedQueues: ParkedQueues,
+    readonly hostQueues: HostQueues,
     /** Where a failed park is told. */
     readonly log: (line: string) => void,
     /** Called after each message settled (and what `counts` tell changed). */
     readonly changed: () => void,
   ) {}
 
+  /** Moves to a host's backlog queue under way, by host. */
+  readonly #moving = new Map<string, number>();
+  /** Messages taken and not yet settled, by session and queue (those given to `hold`). */
+  readonly #unsettled = new WeakMap<Session, Map<string, number>>();
+
   get counts(): SettlementCounts {
     return this.#counts;
+  }
+
+  /** Moves of a host's events to its backlog queue under way. */
+  moving(host: string): number {
+    return this.#moving.get(host) ?? 0;
+  }
+
+  /** Counts a message taken from its queue until it is settled (see `unsettled`). */
+  hold(received: Received): void {
+    received.held = true;
+    let counts = this.#unsettled.get(received.session);
+    if (counts === undefined) this.#unsettled.set(received.session, (counts = new Map()));
+    counts.set(received.queue, (counts.get(received.queue) ?? 0) + 1);
+  }
+
+  /** Messages of a queue taken on a session, given to `hold`, and not yet settled. */
+  unsettled(session: Session, queue: string): number {
+    return this.#unsettled.get(session)?.get(queue) ?? 0;
   }
 
   /** An action done: acknowledged. */
@@ -119,6 +149,34 @@ export class Settlement {
     }
   }
 
+  /**
+   * Moves an event out of its shard into its host's backlog queue (declared and announced on the first): published
+   * with a confirm, then acknowledged. The caller has marked the host (`HostQueues.add`) before, so that every later
+   * event of it follows, in order.
+   */
+  async divert(delivery: Delivery): Promise<void> {
+    const { event, session, message } = delivery;
+    this.#moving.set(event.host, this.moving(event.host) + 1);
+    try {
+      await this.hostQueues.declare(session, event.host);
+      await session.publisher.sendToQueue(
+        this.hostQueues.queue(event.host),
+        message.content,
+        copiedProperties(message),
+      );
+      this.#counts.moved++;
+      this.ack(delivery);
+    } catch (error) {
+      if (!session.closed)
+        this.log(`rxjs-fair: could not move an event of ${event.host} to its queue: ${(error as Error).message}`);
+      this.nack(delivery);
+    } finally {
+      const left = this.moving(event.host) - 1;
+      if (left === 0) this.#moving.delete(event.host);
+      else this.#moving.set(event.host, left);
+    }
+  }
+
   /** Dead-letters a message that is no valid event (malformed, or misrouted), then acknowledges it. */
   async malformed(received: Received, reason: string): Promise<void> {
     const { message, session } = received;
@@ -135,8 +193,9 @@ export class Settlement {
   ack(received: Received): void {
     if (received.settled || received.session.closed) return;
     received.settled = true;
+    if (received.held === true) this.#release(received);
     try {
-      received.session.consumer.ack(received.message);
+      received.channel.ack(received.message);
     } catch {
       // the channel closed: the broker redelivers the message
     }
@@ -147,12 +206,20 @@ export class Settlement {
   nack(received: Received): void {
     if (received.settled || received.session.closed) return;
     received.settled = true;
+    if (received.held === true) this.#release(received);
     try {
-      received.session.consumer.nack(received.message, false, true);
+      received.channel.nack(received.message, false, true);
     } catch {
       // the channel closed: the broker requeues it anyway
     }
     this.changed();
+  }
+
+  #release(received: Received): void {
+    const counts = this.#unsettled.get(received.session);
+    const left = (counts?.get(received.queue) ?? 0) - 1;
+    if (left <= 0) counts?.delete(received.queue);
+    else counts?.set(received.queue, left);
   }
 }
 

@@ -5,8 +5,8 @@ import type { ConfirmPublisher } from './ConfirmPublisher.js';
 /** The header of a reader's marker: a message that tells its writer it has read everything written before it. */
 const MARKER = 'x-rxjs-fair-marker';
 
-/** Where reading starts: the stream's first message, or its first one appended at or after a time (ms). */
-export type StreamStart = 'first' | { readonly since: number };
+/** Where reading starts: the stream's first message, its first one appended at or after a time (ms), or an offset. */
+export type StreamStart = 'first' | { readonly since: number } | { readonly offset: number };
 
 /**
  * Reads a RabbitMQ stream from a start, then follows it. `sync()` returns once everything appended before the call
@@ -35,7 +35,12 @@ export class StreamReader {
     });
     await channel.prefetch(1000);
     // A stream offset by time is an AMQP timestamp, in seconds: amqplib sends one for a `timestamp`-typed value.
-    const offset = from === 'first' ? 'first' : { '!': 'timestamp', value: Math.floor(from.since / 1000) };
+    const offset =
+      typeof from === 'string'
+        ? from
+        : 'offset' in from
+          ? from.offset
+          : { '!': 'timestamp', value: Math.floor(from.since / 1000) };
     await channel.consume(this.stream, (message) => this.#read(channel, message), {
       noAck: false,
       arguments: { 'x-stream-offset': offset },

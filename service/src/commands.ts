@@ -82,7 +82,7 @@ export function registerServiceCommands(program: Command): Command {
     )
     .option(
       '--prefetch <n>',
-      'messages fetched ahead per host queue (default: the concurrency, at most 64)',
+      'events of one host held in memory before the rest is moved out of its shard, and the prefetch of each host or parked queue (default: the concurrency, at most 64)',
       positiveInteger(65535),
     )
     .option(

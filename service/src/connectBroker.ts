@@ -1,4 +1,5 @@
 import { connect, type ChannelModel } from 'amqplib';
+import { HEARTBEAT_SECONDS } from './topology.js';
 
 /** One broker URL, or the nodes of a cluster: a list, or one string of URLs separated by commas. */
 export type BrokerUrls = string | readonly string[];
@@ -25,6 +26,13 @@ export function brokerUrls(urls: BrokerUrls): string[] {
   return list as string[];
 }
 
+/** The URL with the service's heartbeat, unless it asks for one of its own (`?heartbeat=`). */
+function withHeartbeat(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('heartbeat')) parsed.searchParams.set('heartbeat', String(HEARTBEAT_SECONDS));
+  return parsed.toString();
+}
+
 /**
  * Connects to RabbitMQ: to the first node of `urls` that answers, starting with `urls[from]` (so that a reconnection
  * tries the other nodes before the one it lost). A failure is one line that names each broker (without its
@@ -44,7 +52,7 @@ export async function connectBroker(
     try {
       // noDelay: the service writes many small frames (acks, confirms of small messages); Nagle's algorithm would
       // hold each behind the broker's delayed TCP ack, costing tens of milliseconds a round trip.
-      const connection = await connect(url, {
+      const connection = await connect(withHeartbeat(url), {
         timeout: timeoutMs,
         noDelay: true,
         clientProperties: { connection_name: 'rxjs-fair' },

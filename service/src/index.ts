@@ -65,8 +65,11 @@ export {
   hostQueue,
   parkedQueue,
   retryQueue,
+  shardQueue,
+  shardOf,
   hostKey,
   headers,
+  SHARDS,
   type Topology,
   type TopologyOptions,
 } from './topology.js';

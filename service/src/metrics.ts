@@ -41,6 +41,7 @@ const COUNTED = {
   malformed: ['events_malformed', 'Messages dead-lettered because they are not a valid event.'],
   timedOut: ['action_timeouts', 'Attempts that failed because the action outlived the action timeout.'],
   parked: ['events_parked', "Events moved to a paused VM's parked queue."],
+  moved: ['events_moved', "Events moved out of their shard into their host's backlog queue (a paused or busy host)."],
   conflated: ['events_conflated', 'Events of a latest policy replaced by a newer one before they ran.'],
   skipped: ['redeliveries_skipped', 'Redelivered events not run again because they were done already.'],
 } as const;
@@ -99,7 +100,11 @@ export function createMetrics(
     "Messages ready in the hosts' queues in the broker (as of the last look).",
     (s) => s.totals.inBroker,
   );
-  gauge('hosts', 'Hosts known from the control stream.', (s) => s.totals.hosts);
+  gauge(
+    'hosts',
+    'Hosts this scheduler knows: queued, running, paused, or with a backlog queue.',
+    (s) => s.totals.hosts,
+  );
   gauge('busy_hosts', 'Hosts with a backlog or a running action, and not paused.', (s) => s.fairness.busyHosts);
   gauge(
     'fairness_jain',

@@ -5,6 +5,7 @@ import { defaultDashboardDir, registerDashboard } from './dashboardRoutes.js';
 import { createMetrics, type MetricsOptions } from './metrics.js';
 import type { Scheduler } from './Scheduler.js';
 import { statsStream, type StatsStreamOptions } from './statsStream.js';
+import { parseStatsQuery, statsView } from './statsView.js';
 import { checkAvailability, checkEvents, checkWeights, InvalidInputError } from './schemas.js';
 
 export interface RestServerOptions {
@@ -63,7 +64,7 @@ export interface RestServer {
  * - `PUT /weights`: host weights (`{ "<host>": turns }`); 200 `{ weights }` once they are in force (durable, shared).
  * - `GET /stats`: what the scheduler holds and has done, the library's `FairStats` snapshot (`library`: per host and
  *   VM queued and active, per host dispatches and waits since the previous `GET /stats`, Jain's index), and what
- *   waits in the broker per host.
+ *   waits in the broker; the per-host parts cut to the `?hosts=` (100) busiest.
  * - `GET /metrics`: Prometheus metrics (`rxjs_fair_*`), token required like the API.
  * - `GET /health`: 200 while it consumes from the broker, 503 otherwise; no token needed.
  * - `GET /`: the dashboard page (no token to load it; it asks for the token), and `GET /dashboard/stream`, its
@@ -138,11 +139,17 @@ export function createRestServer(scheduler: Scheduler, options: RestServerOption
     return reply.code(200).send({ weights: scheduler.stats().weights });
   });
 
-  app.get('/stats', async () => ({
-    ...scheduler.stats(),
-    library: scheduler.fairSnapshot(),
-    inBroker: await scheduler.queueDepths().catch(() => ({})),
-  }));
+  app.get('/stats', async (request) => {
+    const hosts = parseStatsQuery(request.query as Record<string, unknown>);
+    return statsView(
+      {
+        ...scheduler.stats(),
+        library: scheduler.fairSnapshot(),
+        inBroker: await scheduler.queueDepths().catch(() => ({})),
+      },
+      hosts,
+    );
+  });
 
   // One stats stream for the dashboard's clients and the metrics: the broker's queues are read once for all.
   const snapshots = statsStream(scheduler, options.stats);

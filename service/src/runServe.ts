@@ -2,6 +2,7 @@ import type { ServeFlags } from './commands.js';
 import { redactUrls } from './connectBroker.js';
 import { loadHandler } from './loadHandler.js';
 import { Scheduler } from './Scheduler.js';
+import { SHARDS } from './topology.js';
 
 /**
  * `rxjs-fair serve`: loads the handler, starts the scheduler (and the REST API with `--http`), prints one line
@@ -62,7 +63,7 @@ export async function runServe(flags: ServeFlags, out: NodeJS.WritableStream = p
     }
   }
   out.write(
-    `rxjs-fair serve: consuming from ${redactUrls(flags.amqp)} (${scheduler.hosts.size} host queues, concurrency ${scheduler.concurrency}, prefetch ${scheduler.prefetch} per host${httpLine})\n`,
+    `rxjs-fair serve: consuming from ${redactUrls(flags.amqp)} (${SHARDS} shards, concurrency ${scheduler.concurrency}, prefetch ${scheduler.prefetch}${httpLine})\n`,
   );
   await stopped;
 }

@@ -21,10 +21,16 @@ import { compareNames, type HostRow, type HostState, type PausedRow, type StatsS
 import type { HostActivity } from './DispatchStats.js';
 import type { SchedulerStats } from './Scheduler.js';
 
-/** Messages ready in the broker, by host and by parked VM (`host/vm`): what `Scheduler.queueDepths()` answers. */
+/**
+ * Messages ready in the broker: in the shards (all hosts), by host in its backlog queue, and by parked VM
+ * (`host/vm`): what `Scheduler.queueDepths()` answers.
+ */
 export interface QueueDepths {
+  readonly shards: number;
   readonly hosts: Readonly<Record<string, number>>;
   readonly parked: Readonly<Record<string, number>>;
+  /** Backlog and parked queues not looked at (one round trip each, so at most 1,000 are). */
+  readonly omitted?: number;
 }
 
 /** What the stats stream reads: a `Scheduler` (or a stand-in in tests). */
@@ -203,7 +209,7 @@ class SnapshotModel {
 
     let inBroker: number | null = null;
     if (depths !== undefined) {
-      inBroker = 0;
+      inBroker = depths.shards;
       for (const count of Object.values(depths.hosts)) inBroker += count;
       for (const count of Object.values(depths.parked)) inBroker += count;
     }

@@ -4,6 +4,7 @@ import type { ConsumeMessage, MessageProperties } from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import type { Delivery } from '../src/Delivery.js';
 import { ParkedQueues } from '../src/ParkedQueues.js';
+import { HostQueues } from '../src/HostQueues.js';
 import type { Session } from '../src/BrokerConnection.js';
 import {
   afterFailure,
@@ -14,7 +15,7 @@ import {
   type SettlementCounts,
 } from '../src/Settlement.js';
 import { ActionTimeoutError } from '../src/runAction.js';
-import { headers, hostKey, parkedQueue, topology } from '../src/topology.js';
+import { headers, hostKey, hostQueue, parkedQueue, topology } from '../src/topology.js';
 
 const t = topology({ namespace: 'test', maxAttempts: 3, retryDelay: 100 }); // retries after 100 ms, then 200 ms
 
@@ -178,7 +179,7 @@ function fakeSession(confirm = true) {
       publish,
       sendToQueue: (queue: string, content: Buffer, options: object) => publish('', queue, content, options),
     },
-    parkedDeclared: new Map(),
+    declared: new Map(),
   } as unknown as Session;
   return { session, settled, published };
 }
@@ -187,8 +188,9 @@ const delivery = (session: Session, headersIn: Record<string, unknown> = {}): De
   event: { id: 'e1', host: 'h', vm: 'v', policy: 'p', action: 'a' },
   message: message({ headers: headersIn }),
   queue: 'test.host.h',
-  parked: false,
+  source: 'shard',
   session,
+  channel: session.consumer,
   received: 0,
   published: undefined,
   settled: false,
@@ -202,6 +204,7 @@ function settlement() {
   const s = new Settlement(
     t,
     parked,
+    new HostQueues(t),
     (line) => logged.push(line),
     () => changes++,
   );
@@ -215,6 +218,7 @@ const zero: SettlementCounts = {
   timedOut: 0,
   malformed: 0,
   parked: 0,
+  moved: 0,
   conflated: 0,
   skipped: 0,
 };
@@ -288,7 +292,10 @@ describe('Settlement', () => {
   it('dead-letters a malformed message with the reason and its queue', async () => {
     const { s } = settlement();
     const { session, settled, published } = fakeSession();
-    await s.malformed({ message: message(), queue: 'test.host.h', session, settled: false }, 'malformed: no');
+    await s.malformed(
+      { message: message(), queue: 'test.host.h', session, channel: session.consumer, settled: false },
+      'malformed: no',
+    );
     expect(published).toEqual([
       {
         exchange: t.dead,
@@ -307,6 +314,21 @@ describe('Settlement', () => {
     expect(published).toEqual([{ exchange: '', routingKey: parkedQueue(t, 'h', 'v'), headers: { mine: 1 } }]);
     expect(settled).toEqual(['ack']);
     expect(s.counts).toEqual({ ...zero, parked: 1 });
+  });
+
+  it("moves a host's event to its backlog queue, announcing the queue once, then acknowledges it", async () => {
+    const { s } = settlement();
+    const { session, settled, published } = fakeSession();
+    s.hostQueues.mark('h'); // by the intake before its first move, so that later events follow
+    await s.divert(delivery(session, { mine: 1 }));
+    await s.divert(delivery(session, { mine: 2 }));
+    expect(published).toEqual([
+      { exchange: '', routingKey: t.control, headers: {} },
+      { exchange: '', routingKey: hostQueue(t, 'h'), headers: { mine: 1 } },
+      { exchange: '', routingKey: hostQueue(t, 'h'), headers: { mine: 2 } },
+    ]);
+    expect(settled).toEqual(['ack', 'ack']);
+    expect(s.counts).toEqual({ ...zero, moved: 2 });
   });
 
   it('hands a park back, and says why, when the broker does not confirm it', async () => {

@@ -19,6 +19,8 @@ import { createTestScheduler } from '../../test/support/marbles.js';
 const baseStats: SchedulerStats = {
   consuming: true,
   concurrency: 4,
+  id: 'test',
+  shards: [],
   hosts: 0,
   queued: {},
   active: 0,
@@ -28,6 +30,7 @@ const baseStats: SchedulerStats = {
   timedOut: 0,
   malformed: 0,
   parked: 0,
+  moved: 0,
   conflated: 0,
   skipped: 0,
   weights: {},
@@ -40,7 +43,7 @@ function fakeSource(changes: Observable<unknown> = NEVER) {
     changes,
     current: { ...baseStats } as SchedulerStats,
     activityNow: new Map<string, HostActivity>(),
-    depths: { hosts: {}, parked: {} } as QueueDepths,
+    depths: { shards: 0, hosts: {}, parked: {} } as QueueDepths,
     reads: 0,
     depthReads: 0,
     stats() {
@@ -194,7 +197,7 @@ describe('statsStream', () => {
       malformed: 1,
       availability: { down: 'MAINTENANCE', quiet: { vm9: 'DOWN' } },
     };
-    source.depths = { hosts: { noisy: 100, quiet: 0, idle: 0, down: 7 }, parked: { 'quiet/vm9': 3 } };
+    source.depths = { shards: 0, hosts: { noisy: 100, quiet: 0, idle: 0, down: 7 }, parked: { 'quiet/vm9': 3 } };
     const snapshots: StatsSnapshot[] = [];
     scheduler.run(({ cold }) => {
       const stream = statsStream(source, {
@@ -238,7 +241,7 @@ describe('statsStream', () => {
   it('keeps the last broker look when the broker is away', () => {
     const scheduler = createTestScheduler();
     const source = fakeSource();
-    source.depths = { hosts: { h: 5 }, parked: {} };
+    source.depths = { shards: 0, hosts: { h: 5 }, parked: {} };
     let fail = false;
     const failing: StatsSource = {
       ...source,

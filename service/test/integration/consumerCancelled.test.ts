@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { hostQueue, Producer, Scheduler, topology, type FairEvent } from '../../src/index.js';
+import { Producer, Scheduler, shardOf, shardQueue, topology, type FairEvent } from '../../src/index.js';
 import { startRestServer } from '../../src/restServer.js';
 import { amqpUrl, rawConnection, uniqueNamespace, waitFor } from './helpers.js';
 
@@ -11,7 +11,7 @@ afterEach(async () => {
 const event = (id: string, host: string): FairEvent => ({ id, host, vm: 'vm1', policy: 'heal', action: 'heal' });
 
 describe.skipIf(amqpUrl === '')('a consumer the broker cancels (real broker)', () => {
-  it('is consumed again, with a log line and not `consuming` (so /health 503) until then, and no other host is held up', async () => {
+  it('is consumed again (a shard), with a log line and not `consuming` (so /health 503) until then, and no other host is held up', async () => {
     const namespace = uniqueNamespace('cancelled');
     const t = topology({ namespace });
     const done: string[] = [];
@@ -43,7 +43,9 @@ describe.skipIf(amqpUrl === '')('a consumer the broker cancels (real broker)', (
     const states: boolean[] = [];
     const watching = scheduler.changes.subscribe(() => states.push(scheduler.consuming));
     cleanup.push(async () => watching.unsubscribe());
-    await channel.deleteQueue(hostQueue(t, 'h1'));
+    expect(shardOf('h1')).not.toBe(shardOf('h2'));
+    const queue = shardQueue(t, shardOf('h1'));
+    await channel.deleteQueue(queue);
 
     await waitFor('the cancel to be logged', () => log.some((line) => line.includes('cancelled the consumer')));
     await waitFor(
@@ -52,10 +54,10 @@ describe.skipIf(amqpUrl === '')('a consumer the broker cancels (real broker)', (
       10_000,
       () => log,
     );
-    expect(log).toContain(`rxjs-fair: the broker cancelled the consumer of ${hostQueue(t, 'h1')}; consuming it again`);
-    expect(log).toContain(`rxjs-fair: consuming ${hostQueue(t, 'h1')} again`);
+    expect(log).toContain(`rxjs-fair: the broker cancelled the consumer of ${queue}; consuming it again`);
+    expect(log).toContain(`rxjs-fair: consuming ${queue} again`);
 
-    // The queue is declared again and bound: new events of the host run, and the other host never stopped.
+    // The shard is declared again and bound: new events of the host run, and the other host never stopped.
     await producer.publish([event('h1-after', 'h1'), event('h2-after', 'h2')]);
     await waitFor('the host served again', () => done.includes('h1-after') && done.includes('h2-after'));
     expect(await health()).toBe(200);

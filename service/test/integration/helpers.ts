@@ -1,6 +1,6 @@
-import { connect, type ChannelModel, type GetMessage } from 'amqplib';
+import { connect, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { inject } from 'vitest';
-import type { FairEvent } from '../../src/index.js';
+import { headers, hostQueue, shardOf, shardQueue, type FairEvent, type Topology } from '../../src/index.js';
 
 /** The test broker's URL ('' when the integration tests are skipped on purpose: see globalSetup.ts). */
 export const amqpUrl = inject('amqpUrl');
@@ -39,17 +39,54 @@ export async function rawConnection(): Promise<ChannelModel> {
   return connect(amqpUrl);
 }
 
-/** Takes every message now in a queue (acknowledging them). */
-export async function drainQueue(connection: ChannelModel, queue: string): Promise<GetMessage[]> {
+/**
+ * Takes every message now in a queue (acknowledging them). Consumes rather than `basic.get`, which quorum queues
+ * with a single active consumer refuse: done once nothing came for 300 ms.
+ */
+export async function drainQueue(connection: ChannelModel, queue: string): Promise<ConsumeMessage[]> {
   const channel = await connection.createChannel();
-  const messages: GetMessage[] = [];
-  for (;;) {
-    const message = await channel.get(queue, { noAck: true });
-    if (message === false) break;
-    messages.push(message);
-  }
+  const messages: ConsumeMessage[] = [];
+  let last = Date.now();
+  const { consumerTag } = await channel.consume(
+    queue,
+    (message) => {
+      if (message === null) return;
+      messages.push(message);
+      last = Date.now();
+    },
+    { noAck: true },
+  );
+  while (Date.now() - last < 300) await new Promise((resolve) => setTimeout(resolve, 50));
+  await channel.cancel(consumerTag);
   await channel.close();
   return messages;
+}
+
+/** Whether a queue exists (asked on a channel of its own, which the broker closes if it does not). */
+export async function queueExists(connection: ChannelModel, queue: string): Promise<boolean> {
+  const channel = await connection.createChannel();
+  channel.on('error', () => {});
+  try {
+    await channel.checkQueue(queue);
+    await channel.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Takes the events of a host now in the broker, in its shard and its backlog queue (acknowledging them, and the
+ * other hosts' events of the shard too): what a stopped scheduler left there. Shard tokens are not events.
+ */
+export async function drainHost(connection: ChannelModel, t: Topology, host: string): Promise<FairEvent[]> {
+  const messages = await drainQueue(connection, shardQueue(t, shardOf(host)));
+  if (await queueExists(connection, hostQueue(t, host)))
+    messages.push(...(await drainQueue(connection, hostQueue(t, host))));
+  return messages
+    .filter((m) => m.properties.headers?.[headers.token] === undefined)
+    .map((m) => JSON.parse(m.content.toString()) as FairEvent)
+    .filter((e) => e.host === host);
 }
 
 /** Messages ready in a queue. */

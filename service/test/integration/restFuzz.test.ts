@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAvailability, checkEvent, checkEvents, InvalidInputError, Scheduler } from '../../src/index.js';
 import type { FairEvent } from '../../src/index.js';
 import { startRestServer, type RestServer } from '../../src/restServer.js';
-import { hostQueue, topology } from '../../src/topology.js';
+import { shardOf, shardQueue, topology } from '../../src/topology.js';
 import { amqpUrl, queueDepth, rawConnection, uniqueNamespace, waitFor } from './helpers.js';
 
 const TOKEN = 'test-token-fuzz';
@@ -306,7 +306,7 @@ describe.skipIf(amqpUrl === '')('REST bodies, fuzzed (real broker)', () => {
     try {
       const t = topology({ namespace });
       expect(await queueDepth(connection, t.dead)).toBe(0);
-      for (const host of HOSTS) expect(await queueDepth(connection, hostQueue(t, host))).toBe(0);
+      for (const host of HOSTS) expect(await queueDepth(connection, shardQueue(t, shardOf(host)))).toBe(0);
     } finally {
       await connection.close();
     }

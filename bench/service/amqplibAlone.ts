@@ -1,0 +1,90 @@
+// amqplib alone, as a user of it would write the same work: the yardstick of the Producer and the Scheduler.
+import { connect, type ConsumeMessage } from 'amqplib';
+import { headers, hostKey, shardQueue, SHARDS, topology, type FairEvent } from '../../service/src/index.js';
+
+/** Unconfirmed messages at most, as the Producer allows. */
+const WINDOW = 2000;
+
+/**
+ * Publishes the events as the Producer does (the same body, routing key and properties: persistent, JSON, message
+ * id, publish time), on a confirm channel, pipelined: at most `WINDOW` unconfirmed, waiting for `drain` when the
+ * socket's buffer is full. Timed from the first publish to the last confirm: events/s. The topology is declared.
+ */
+export async function publishAlone(url: string, namespace: string, events: readonly FairEvent[]): Promise<number> {
+  const exchange = topology({ namespace }).events;
+  const connection = await connect(url);
+  try {
+    const channel = await connection.createConfirmChannel();
+    let pending = 0;
+    let nacked = 0;
+    let room: (() => void) | undefined;
+    const confirmed = (error: unknown) => {
+      if (error !== null && error !== undefined) nacked++;
+      pending--;
+      room?.();
+    };
+    const started = performance.now();
+    for (const event of events) {
+      while (pending >= WINDOW) await new Promise<void>((resolve) => (room = resolve));
+      const now = Date.now();
+      pending++;
+      const more = channel.publish(
+        exchange,
+        hostKey(event.host),
+        Buffer.from(JSON.stringify(event)),
+        {
+          persistent: true,
+          contentType: 'application/json',
+          messageId: event.id,
+          timestamp: Math.floor(now / 1000),
+          headers: { [headers.published]: now },
+        },
+        confirmed,
+      );
+      if (!more) await new Promise((resolve) => channel.once('drain', resolve));
+    }
+    await channel.waitForConfirms();
+    if (nacked > 0) throw new Error(`the broker nacked ${nacked} messages`);
+    const seconds = (performance.now() - started) / 1000;
+    await channel.close();
+    return events.length / seconds;
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * Consumes every shard queue with the scheduler's prefetch per shard and acknowledges each message as it arrives.
+ * Timed from the first message to the last ack: events/s, and this process's CPU time per event (µs).
+ */
+export async function drainAlone(
+  url: string,
+  namespace: string,
+  total: number,
+  prefetch: number,
+): Promise<{ eventsPerSecond: number; cpuMicrosPerEvent: number }> {
+  const t = topology({ namespace });
+  const connection = await connect(url);
+  try {
+    const channel = await connection.createChannel();
+    await channel.prefetch(prefetch);
+    const cpu = process.cpuUsage();
+    let first = 0;
+    let acked = 0;
+    const done = new Promise<number>((resolve) => {
+      const onMessage = (message: ConsumeMessage | null) => {
+        if (message === null) return;
+        if (first === 0) first = performance.now();
+        channel.ack(message);
+        if (++acked === total) resolve(performance.now());
+      };
+      for (let shard = 0; shard < SHARDS; shard++) void channel.consume(shardQueue(t, shard), onMessage);
+    });
+    const end = await done;
+    const { user, system } = process.cpuUsage(cpu);
+    await channel.close();
+    return { eventsPerSecond: total / ((end - first) / 1000), cpuMicrosPerEvent: (user + system) / total };
+  } finally {
+    await connection.close();
+  }
+}

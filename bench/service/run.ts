@@ -1,0 +1,192 @@
+/**
+ * `npm run bench:service`: the service at 100 to 10,000 hosts, against amqplib alone, and side by side with BullMQ,
+ * in one run on a private RabbitMQ and Redis. Writes bench/service/results.json and the service's section of
+ * BENCHMARKS.md (`--no-write`: neither). What each figure is: bench/service/report.mjs, and the section itself.
+ *
+ * Sizes: BENCH_HOSTS (100,1000,10000), BENCH_EVENTS (50000), BENCH_ROUNDS (3: the pairs against amqplib alone),
+ * BENCH_NOISY (20000), BENCH_QUIET (20).
+ */
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { generateEvents } from '../../service/src/index.js';
+import { publishAlone, drainAlone } from './amqplibAlone.js';
+import { bullQuietWait, bullThroughput } from './bullmq.js';
+import {
+  brokerLiveMemory,
+  brokerMemory,
+  brokerVersion,
+  redisVersion,
+  startBroker,
+  startRedis,
+  stopBroker,
+  stopRedis,
+  type Broker,
+  type Redis,
+} from './infra.js';
+import {
+  declare,
+  drain,
+  dropNamespace,
+  freshNamespace,
+  idleHosts,
+  noop,
+  oneMs,
+  produce,
+  quietWait,
+  sleep,
+  warnings,
+} from './rxjsFair.js';
+// @ts-expect-error: a plain ES module without declarations (bench/report.mjs may render it too)
+import { writeSection } from './report.mjs';
+
+const versionOf = (name: string): string =>
+  (
+    JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as {
+      version: string;
+    }
+  ).version;
+const list = (value: string | undefined, fallback: number[]): number[] =>
+  value === undefined ? fallback : value.split(',').map(Number);
+const HOSTS = list(process.env.BENCH_HOSTS, [100, 1000, 10_000]);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 50_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const NOISY = Number(process.env.BENCH_NOISY ?? 20_000);
+const QUIET = Number(process.env.BENCH_QUIET ?? 20);
+const WRITE = !process.argv.includes('--no-write');
+/** The scheduler's default prefetch (its concurrency, 16) makes its shard consumers fetch 4 x 16 + 1 each. */
+const SHARD_PREFETCH = 4 * 16 + 1;
+
+const say = (line: string): void => void process.stderr.write(`bench:service: ${line}\n`);
+const round = (n: number): number => Math.round(n);
+const loads: number[] = [];
+
+async function scaleRow(broker: Broker, hosts: number) {
+  const events = [...generateEvents({ hosts, vms: 2, policies: 2, events: EVENTS })];
+  const idleNamespace = freshNamespace(`idle${hosts}`);
+  const idle = await idleHosts(broker.url, idleNamespace, hosts, () => brokerLiveMemory(broker));
+  await dropNamespace(broker, idleNamespace);
+  say(`${hosts} hosts: idle ${round(idle.bytesPerHost)} B/host`);
+  const namespace = freshNamespace(`scale${hosts}`);
+  const produceRate = await produce(broker.url, namespace, events);
+  const memoryAfterProduce = brokerMemory(broker);
+  const served = await drain(broker.url, namespace, EVENTS, oneMs, { stats: true });
+  say(
+    `${hosts} hosts: produce ${round(produceRate)}/s, ready ${round(served.readyMs)} ms, drain ${round(served.eventsPerSecond)}/s`,
+  );
+  await dropNamespace(broker, namespace);
+  return { hosts, idle, produce: produceRate, memoryAfterProduce, ...served };
+}
+
+/** Producer against amqplib's publish, Scheduler (no-op) against amqplib's consume + ack: pairs, in turn. */
+async function alonePair(broker: Broker, hosts: number) {
+  const events = [...generateEvents({ hosts, vms: 2, policies: 2, events: EVENTS })];
+  const plain = freshNamespace(`plain${hosts}`);
+  await declare(broker.url, plain);
+  const publish = await publishAlone(broker.url, plain, events);
+  const consume = await drainAlone(broker.url, plain, EVENTS, SHARD_PREFETCH);
+  await dropNamespace(broker, plain);
+  const fair = freshNamespace(`fair${hosts}`);
+  const producer = await produce(broker.url, fair, events);
+  const scheduler = await drain(broker.url, fair, EVENTS, noop);
+  await dropNamespace(broker, fair);
+  const undeduped = freshNamespace(`nodedupe${hosts}`);
+  await produce(broker.url, undeduped, events);
+  const schedulerNoDedupe = await drain(broker.url, undeduped, EVENTS, noop, { dedupeWindow: 0 });
+  await dropNamespace(broker, undeduped);
+  say(
+    `${hosts} hosts alone: publish ${round(publish)} vs Producer ${round(producer)}; consume ${round(consume.eventsPerSecond)} vs ` +
+      `Scheduler ${round(scheduler.eventsPerSecond)} (no dedupe ${round(schedulerNoDedupe.eventsPerSecond)})`,
+  );
+  return {
+    hosts,
+    amqplibPublish: publish,
+    producer,
+    amqplibConsume: consume.eventsPerSecond,
+    amqplibConsumeCpu: consume.cpuMicrosPerEvent,
+    scheduler: scheduler.eventsPerSecond,
+    schedulerCpu: scheduler.cpuMicrosPerEvent,
+    schedulerMoved: scheduler.moved,
+    schedulerNoDedupe: schedulerNoDedupe.eventsPerSecond,
+  };
+}
+
+async function sideBySide(broker: Broker, redis: Redis) {
+  const events = [...generateEvents({ hosts: 1000, vms: 2, policies: 2, events: EVENTS })];
+  const bull = await bullThroughput(redis.port, events, () => sleep(1));
+  const bullNoop = await bullThroughput(redis.port, events, () => undefined);
+  say(`BullMQ: add ${round(bull.add)}/s, drain ${round(bull.drain)}/s (no-op ${round(bullNoop.drain)}/s)`);
+  const fair = async (sameShard: boolean) => {
+    const namespace = freshNamespace(`quiet${sameShard ? 'same' : 'other'}`);
+    const result = await quietWait(broker.url, namespace, NOISY, QUIET, sameShard);
+    await dropNamespace(broker, namespace);
+    return result;
+  };
+  const waits = {
+    rxjsFairSameShard: await fair(true),
+    rxjsFairOtherShard: await fair(false),
+    bullmq: await bullQuietWait(redis.port, NOISY, QUIET),
+  };
+  for (const [name, w] of Object.entries(waits)) say(`${name}: quiet waits ${w.waits.map(round).join(' ')}`);
+  return { bullmq: { ...bull, drainNoop: bullNoop.drain, addNoop: bullNoop.add }, waits };
+}
+
+async function main(): Promise<void> {
+  const began = Date.now();
+  const sampler = setInterval(() => loads.push(loadavg()[0] as number), 5000);
+  say('starting a private RabbitMQ and redis-server');
+  const broker = startBroker();
+  let redis: Redis | undefined;
+  try {
+    redis = await startRedis();
+    // A warm-up, untimed: the first measurement would otherwise pay for the JIT and the broker's first queues.
+    const warmUp = freshNamespace('warmup');
+    await produce(broker.url, warmUp, [...generateEvents({ hosts: 100, vms: 2, policies: 2, events: 5000 })]);
+    await drain(broker.url, warmUp, 5000, oneMs);
+    await dropNamespace(broker, warmUp);
+    const scale = [];
+    for (const hosts of HOSTS) scale.push(await scaleRow(broker, hosts));
+    const alone = [];
+    for (let r = 0; r < ROUNDS; r++) for (const hosts of HOSTS) alone.push(await alonePair(broker, hosts));
+    const side = await sideBySide(broker, redis);
+    const record = {
+      date: new Date().toISOString(),
+      minutes: (Date.now() - began) / 60_000,
+      versions: {
+        rabbitmq: brokerVersion(broker),
+        redis: redisVersion(),
+        amqplib: versionOf('amqplib'),
+        bullmq: versionOf('bullmq'),
+      },
+      machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: totalmem() / 2 ** 30 },
+      loadAverage: { samples: loads, max: Math.max(...loads), mean: loads.reduce((a, b) => a + b, 0) / loads.length },
+      sizes: {
+        events: EVENTS,
+        hosts: HOSTS,
+        vms: 2,
+        policies: 2,
+        concurrency: 16,
+        shardPrefetch: SHARD_PREFETCH,
+        rounds: ROUNDS,
+        noisy: NOISY,
+        quiet: QUIET,
+      },
+      scale,
+      alone,
+      ...side,
+      warnings,
+    };
+    const out = new URL('./results.json', import.meta.url);
+    if (WRITE) {
+      writeFileSync(out, `${JSON.stringify(record, null, 2)}\n`);
+      writeSection(record, fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url)));
+      say(`wrote ${fileURLToPath(out)} and BENCHMARKS.md`);
+    } else console.log(JSON.stringify(record, null, 2));
+  } finally {
+    clearInterval(sampler);
+    if (redis !== undefined) stopRedis(redis);
+    stopBroker(broker);
+  }
+}
+
+await main();
