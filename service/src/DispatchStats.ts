@@ -73,6 +73,11 @@ export class DispatchStats {
     else entry.activeByVm.delete(vm);
   }
 
+  /** Actions of a VM running now. */
+  running(host: string, vm: string): number {
+    return this.#hosts.get(host)?.activeByVm.get(vm) ?? 0;
+  }
+
   /** Every host that dispatched something, by host. */
   snapshot(now: number): Map<string, HostActivity> {
     const out = new Map<string, HostActivity>();

@@ -116,11 +116,15 @@ export class FairTree<T> {
     return [...(this.#hosts.get(host)?.vms.keys() ?? [])];
   }
 
-  /** Removes the branches of VMs with nothing queued, and hosts left without VMs: memory follows the backlog. */
-  sweep(): void {
+  /**
+   * Removes the branches of VMs with nothing queued, and hosts left without VMs: memory follows the backlog. A VM
+   * whose action still runs (`busy`) keeps its branch, and so its host: a branch removed forgets what runs below
+   * it, and the VM's next event would run beside it, past the VM's and the host's caps.
+   */
+  sweep(busy: (host: string, vm: string) => boolean = () => false): void {
     for (const [host, hostBranch] of this.#hosts) {
       for (const [vm, vmBranch] of hostBranch.vms) {
-        if (vmBranch.node.size === 0) {
+        if (vmBranch.node.size === 0 && !busy(host, vm)) {
           hostBranch.vms.delete(vm);
           hostBranch.node.delete(vm);
         }

@@ -246,7 +246,10 @@ export class ShardOwnership {
             `rxjs-fair: took ${shardQueue(topology, shard)} from ${holder.by}, which did not let go: its actions may ` +
               `still run, so this one starts within ${takeoverDelay} ms`,
           );
-          await this.#until(session, shard, () => holder.left || this.#holders.get(shard) !== holder, takeoverDelay);
+          // Its process may be seen gone only a moment later (killed, but not yet reaped by its parent: a zombie
+          // still answers signal 0), so that is asked again while waiting.
+          const over = () => holder.left || this.#holders.get(shard) !== holder || isGoneFromThisMachine(holder.by);
+          await this.#until(session, shard, over, takeoverDelay);
         }
       }
       if (session.closed || slot.state !== 'taking') return;

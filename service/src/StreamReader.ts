@@ -48,27 +48,30 @@ export class StreamReader {
     return channel;
   }
 
+  /**
+   * Resolves once everything appended before the call has been read. Rejects after `timeoutMs` if the marker was
+   * not confirmed and read back by then, and closes the channel it reads on (its owner ends the session): after its
+   * leader's node is lost, a stream may keep a channel's publishes unconfirmed, or its reader unfed, for good
+   * (RabbitMQ 3.10), and only new channels work again.
+   */
   async sync(publisher: ConfirmPublisher, timeoutMs = 30_000): Promise<void> {
     const id = randomUUID();
-    const seen = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#markers.delete(id);
-        reject(new Error(`the stream ${this.stream} did not answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#markers.set(id, {
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-    });
+    const seen = new Promise<void>((resolve, reject) => this.#markers.set(id, { resolve, reject }));
     seen.catch(() => {}); // awaited below; not unhandled if the publish fails first
-    await publisher.sendToQueue(this.stream, Buffer.alloc(0), { persistent: true, headers: { [MARKER]: id } });
-    await seen;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+    const synced = publisher
+      .sendToQueue(this.stream, Buffer.alloc(0), { persistent: true, headers: { [MARKER]: id } })
+      .then(() => seen);
+    try {
+      if ((await Promise.race([synced, late])) !== 'late') return;
+    } finally {
+      clearTimeout(timer);
+    }
+    synced.catch(() => {});
+    this.#markers.delete(id);
+    void this.#channel?.close().catch(() => {});
+    throw new Error(`the stream ${this.stream} did not answer within ${timeoutMs} ms`);
   }
 
   async close(): Promise<void> {

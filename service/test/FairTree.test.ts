@@ -5,6 +5,20 @@ import { manualProjection } from '../../test/support/manualProjection.js';
 import { FairTree } from '../src/FairTree.js';
 
 describe('FairTree with caps, weights and latest policies', () => {
+  it('keeps, on a sweep, the branch of a VM whose action still runs: its next event waits for it', () => {
+    const tree = new FairTree<string>({ hostCap: 2, vmCap: 1 });
+    const { project, started, finish } = manualProjection();
+    const subscription = tree.root.pipe(fairMergeMap(project, 8)).subscribe();
+    tree.push('h1', 'v1', 'heal', 'a');
+    expect(started).toEqual(['a']);
+    tree.sweep((host, vm) => host === 'h1' && vm === 'v1' && !started.includes('b')); // nothing queued, 'a' runs
+    tree.push('h1', 'v1', 'heal', 'b');
+    expect(started).toEqual(['a']); // the VM cap still counts 'a'
+    finish('a');
+    expect(started).toEqual(['a', 'b']);
+    subscription.unsubscribe();
+  });
+
   it('runs at most the VM cap per VM and the host cap per host, the other hosts keeping the free slots busy', () => {
     const tree = new FairTree<string>({ hostCap: 2, vmCap: 1 });
     const { project, started, finish } = manualProjection();
