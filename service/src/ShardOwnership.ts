@@ -54,6 +54,8 @@ export interface ShardOwnershipOptions {
   readonly changed: () => void;
 }
 
+/** How long taking a shard waits to have read the control stream up to now. */
+const SYNC_TIMEOUT_MS = 10_000;
 /** How often a scheduler compares its shards with its share, and renews the tokens it holds. */
 const TICK_MS = 1000;
 /**
@@ -127,7 +129,15 @@ export class ShardOwnership {
       tokenSent: false,
     }));
     await session.consumer.consume(this.options.topology.schedulers, () => {}, { noAck: true });
-    for (let shard = 0; shard < SHARDS; shard++) await this.#join(session, shard);
+    for (let shard = 0; shard < SHARDS; shard++) {
+      // A shard nobody serves and with nothing in it has no token yet (a new namespace): one is put there, so that
+      // the shard is taken, and spread, before its first event. Two schedulers may both do it: one token is kept.
+      const { messageCount, consumerCount } = await session.confirm.checkQueue(
+        shardQueue(this.options.topology, shard),
+      );
+      if (messageCount === 0 && consumerCount === 0) await this.#sendToken(session, shard, this.#slots[shard] as Slot);
+      await this.#join(session, shard);
+    }
     clearInterval(this.#timer);
     this.#timer = setInterval(() => void this.#tick(session), TICK_MS);
     this.#timer.unref();
@@ -237,19 +247,23 @@ export class ShardOwnership {
     slot.state = 'taking';
     const { id, takeoverDelay, running, log, topology } = this.options;
     try {
-      await session.control?.sync(session.publisher);
+      // Not the default 30 s: a channel left broken by a lost node ends the session sooner, and a new one works.
+      await session.control?.sync(session.publisher, SYNC_TIMEOUT_MS);
       const holder = this.#holders.get(shard);
       if (holder !== undefined && !holder.left && !isGoneFromThisMachine(holder.by)) {
         if (holder.by === id) await this.#until(session, shard, () => running(shard) === 0, takeoverDelay);
         else {
-          log(
-            `rxjs-fair: took ${shardQueue(topology, shard)} from ${holder.by}, which did not let go: its actions may ` +
-              `still run, so this one starts within ${takeoverDelay} ms`,
-          );
           // Its process may be seen gone only a moment later (killed, but not yet reaped by its parent: a zombie
           // still answers signal 0), so that is asked again while waiting.
           const over = () => holder.left || this.#holders.get(shard) !== holder || isGoneFromThisMachine(holder.by);
+          const since = Date.now();
           await this.#until(session, shard, over, takeoverDelay);
+          // A handoff takes a moment (the holder's last actions, then its word); only a holder that never said is told.
+          if (!over())
+            log(
+              `rxjs-fair: took ${shardQueue(topology, shard)} from ${holder.by}, which did not say it let go: ` +
+                `started after ${Date.now() - since} ms, when its actions must have ended`,
+            );
         }
       }
       if (session.closed || slot.state !== 'taking') return;
