@@ -58,7 +58,7 @@ describe.skipIf(amqpUrl === '')("a busy host's backlog queue (real broker)", () 
       () => ({ stats: scheduler.stats(), log }),
     );
     await producer.publish([event(60, 'vm0')]);
-    await waitFor('one more', () => started.length === 61);
+    await waitFor('one more, done', () => scheduler.stats().done === 61);
     expect(scheduler.stats()).toMatchObject({ moved, done: 61, failed: 0 });
     expect(log).toEqual([]);
   });
