@@ -1,5 +1,14 @@
 import type { Subject } from 'rxjs';
-import { LeafSubject, roundRobin, type AddOptions, type Dropped, type RoundRobin } from 'rxjs-fair';
+import {
+  LeafSubject,
+  rateLimited,
+  roundRobin,
+  type AddOptions,
+  type Dropped,
+  type RateLimit,
+  type RateLimited,
+  type RoundRobin,
+} from 'rxjs-fair';
 
 /** What an operator sets on the tree (the library's caps, weights and bounds, by depth). */
 export interface FairTreeOptions<T> {
@@ -7,6 +16,10 @@ export interface FairTreeOptions<T> {
   readonly hostCap?: number;
   /** Most items dispatched and not yet finished below each VM at once. @default Infinity */
   readonly vmCap?: number;
+  /** Most items dispatched per interval below each host (a bucket per host). @default none */
+  readonly hostRate?: RateLimit;
+  /** Most items dispatched per interval below each VM (a bucket per VM). @default none */
+  readonly vmRate?: RateLimit;
   /** Policies whose leaf keeps only the newest item (a `'latest'` bound): each one replaced goes to `conflated`. */
   readonly latest?: ReadonlySet<string>;
   /** Told of each item replaced by a newer one of its leaf (required with `latest`). */
@@ -30,10 +43,12 @@ interface HostBranch<T> {
  * (`deleteVm`, `deleteHost`), and removed by `sweep` once idle. What is queued is the nodes' `size`.
  */
 export class FairTree<T> {
-  readonly root: RoundRobin<T, string> = roundRobin<T>();
+  readonly root: RoundRobin<T, string>;
   readonly #hosts = new Map<string, HostBranch<T>>();
   readonly #hostCap: number;
   readonly #vmCap: number;
+  readonly #hostRate: RateLimit | undefined;
+  readonly #vmRate: RateLimit | undefined;
   readonly #latest: ReadonlySet<string>;
   /** The bound of a `latest` policy's leaf: one item, a newer one replaces it. */
   readonly #latestBound: AddOptions<T> | undefined;
@@ -41,9 +56,13 @@ export class FairTree<T> {
   readonly #weights = new Map<string, number>();
 
   constructor(options: FairTreeOptions<T> = {}) {
-    const { hostCap = Infinity, vmCap = Infinity, latest = new Set<string>(), conflated } = options;
+    const { hostCap = Infinity, vmCap = Infinity, hostRate, vmRate, latest = new Set<string>(), conflated } = options;
     this.#hostCap = hostCap;
     this.#vmCap = vmCap;
+    this.#hostRate = hostRate;
+    this.#vmRate = vmRate;
+    // A node kind with rates only where a rate is set: without one, nothing is counted or scheduled for it.
+    this.root = hostRate === undefined ? roundRobin<T>() : rateLimited<T>();
     this.#latest = latest;
     if (latest.size > 0 && conflated === undefined) throw new TypeError('Expected `conflated` with `latest` policies');
     this.#latestBound = conflated === undefined ? undefined : { bound: { overflow: 'latest', dropped: conflated } };
@@ -60,15 +79,24 @@ export class FairTree<T> {
   push(host: string, vm: string, policy: string, item: T): void {
     let hostBranch = this.#hosts.get(host);
     if (hostBranch === undefined) {
-      hostBranch = { node: roundRobin<T>(undefined, { cap: this.#hostCap }), vms: new Map() };
+      const cap = { cap: this.#hostCap };
+      hostBranch = {
+        node: this.#vmRate === undefined ? roundRobin<T>(undefined, cap) : rateLimited<T>(undefined, cap),
+        vms: new Map(),
+      };
       this.#hosts.set(host, hostBranch);
-      this.root.add(host, hostBranch.node, { weight: this.#weights.get(host) ?? 1 });
+      const weight = this.#weights.get(host) ?? 1;
+      const rate = this.#hostRate;
+      if (rate === undefined) this.root.add(host, hostBranch.node, { weight });
+      else (this.root as RateLimited<T, string>).add(host, hostBranch.node, { weight, rate });
     }
     let vmBranch = hostBranch.vms.get(vm);
     if (vmBranch === undefined) {
       vmBranch = { node: roundRobin<T>(undefined, { cap: this.#vmCap }), leaves: new Map() };
       hostBranch.vms.set(vm, vmBranch);
-      hostBranch.node.add(vm, vmBranch.node);
+      const rate = this.#vmRate;
+      if (rate === undefined) hostBranch.node.add(vm, vmBranch.node);
+      else (hostBranch.node as RateLimited<T, string>).add(vm, vmBranch.node, { rate });
     }
     let leaf = vmBranch.leaves.get(policy);
     if (leaf === undefined) {

@@ -1,6 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
 import { Subject, type Observable } from 'rxjs';
-import { FairStats, fairMergeMap, type FairSnapshot } from 'rxjs-fair';
+import { FairStats, RateLimit, fairMergeMap, type FairSnapshot } from 'rxjs-fair';
 import { Availability } from './Availability.js';
 import { BrokerConnection, type Session } from './BrokerConnection.js';
 import { brokerUrls, type BrokerUrls } from './connectBroker.js';
@@ -74,6 +74,14 @@ export interface SchedulerOptions extends TopologyOptions {
    */
   readonly caps?: { readonly host?: number; readonly vm?: number };
   /**
+   * Most actions started per interval (ms) for one host and for one VM (the library's `RateLimit`, a token bucket
+   * per host and per VM, at an even pace: bursts of one): `{ host: { limit: 5, interval: 1000 } }` starts an action
+   * of a host at most every 200 ms, so at most 5 in any second. A host or VM waiting for its token is skipped, and
+   * the others keep every free slot busy. Like caps, they hold across schedulers.
+   * @default no rates
+   */
+  readonly rate?: { readonly host?: RateSpec; readonly vm?: RateSpec };
+  /**
    * Slots of `concurrency` an event takes, by its action (the library's `cost`); actions not named take 1. An
    * event waits until that many slots are free, and nothing overtakes it. `{ migrate: 4 }`.
    * @default every action takes 1
@@ -97,6 +105,12 @@ export interface SchedulerOptions extends TopologyOptions {
    * @default a line on stderr
    */
   readonly log?: (line: string) => void;
+}
+
+/** A rate: at most `limit` actions started per `interval` ms (bursts of `limit` after a quiet spell). */
+export interface RateSpec {
+  readonly limit: number;
+  readonly interval: number;
 }
 
 /** An event dispatched: its action starts now, after `waitMs` in the scheduler. */
@@ -186,6 +200,7 @@ export class Scheduler {
   /** Host weights from the control stream (other than 1), applied to each session's tree. */
   readonly #weights = new Map<string, number>();
   readonly #caps: { readonly host: number; readonly vm: number };
+  readonly #rates: { readonly host: RateLimit | undefined; readonly vm: RateLimit | undefined };
   readonly #cost: ((delivery: Delivery) => number) | undefined;
   readonly #latest: ReadonlySet<string>;
   /** Per host: dispatches, running actions, waits (what the dashboard shows). */
@@ -217,6 +232,7 @@ export class Scheduler {
     checkLimit(host, '`caps.host`');
     checkLimit(vm, '`caps.vm`');
     this.#caps = { host, vm };
+    this.#rates = { host: rateLimit(options.rate?.host, '`rate.host`'), vm: rateLimit(options.rate?.vm, '`rate.vm`') };
     this.#cost = costOf(options.cost);
     this.#latest = new Set(checkNames(options.latest ?? [], '`latest`'));
     const { dedupeWindow = 600_000 } = options;
@@ -460,6 +476,8 @@ export class Scheduler {
     const tree = new FairTree<Delivery>({
       hostCap: this.#caps.host,
       vmCap: this.#caps.vm,
+      ...(this.#rates.host === undefined ? {} : { hostRate: this.#rates.host }),
+      ...(this.#rates.vm === undefined ? {} : { vmRate: this.#rates.vm }),
       latest: this.#latest,
       conflated: ({ event: replaced }) => this.#settlement.conflate(replaced),
     });
@@ -793,6 +811,19 @@ export class Scheduler {
  * busy in bursts keeps its queue (each retirement and new queue is a record in the control stream).
  */
 const RETIRE_AFTER_MS = 2000;
+
+/** A rate of `rate` checked where it enters (the library's `RateLimit` says what is wrong), or none. */
+function rateLimit(rate: RateSpec | undefined, what: string): RateLimit | undefined {
+  if (rate === undefined) return undefined;
+  if (rate === null || typeof rate !== 'object')
+    throw new TypeError(`Expected ${what} to be { limit, interval }, got ${String(rate)}`);
+  try {
+    // An even pace (bursts of one), so that any window of one interval sees at most `limit` starts.
+    return new RateLimit({ limit: rate.limit, interval: rate.interval, burst: 1 });
+  } catch (error) {
+    throw new TypeError(`${what}: ${(error as Error).message}`);
+  }
+}
 
 /** Checks a limit of `caps` where it enters: a positive integer, or Infinity for none. */
 function checkLimit(limit: unknown, what: string): asserts limit is number {

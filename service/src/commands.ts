@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import {
   actionCosts,
   capsPair,
+  ratePair,
   nameList,
   nonNegativeInteger,
   portNumber,
@@ -14,6 +15,7 @@ import {
   skewShare,
 } from './flagParsers.js';
 import { MAX_ACTION_TIMEOUT } from './runAction.js';
+import type { RateSpec } from './Scheduler.js';
 
 /** The flags of `serve`, as parsed. */
 export interface ServeFlags {
@@ -31,6 +33,7 @@ export interface ServeFlags {
   readonly shutdownTimeout: number;
   readonly actionTimeout: number;
   readonly caps?: { readonly host?: number; readonly vm?: number };
+  readonly rate?: { readonly host?: RateSpec; readonly vm?: RateSpec };
   readonly cost?: Readonly<Record<string, number>>;
   readonly latest?: readonly string[];
   readonly dedupeWindow: number;
@@ -70,6 +73,11 @@ export function registerServiceCommands(program: Command): Command {
     .addOption(new Option('--token <token>', 'bearer token of the REST API').env('RXJS_FAIR_TOKEN'))
     .option('--concurrency <n>', 'most actions running at once', positiveInteger(), 16)
     .option('--caps <host>,<vm>', 'most actions running at once per host and per VM, e.g. 2,1', capsPair)
+    .option(
+      '--rate <host>,<vm>',
+      'most actions started per interval per host and per VM, e.g. 5/1s,1/1s (ms, s or m)',
+      ratePair,
+    )
     .option(
       '--cost <action>=<slots>',
       'slots of --concurrency an action takes, e.g. migrate=4 (repeatable)',

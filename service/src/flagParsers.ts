@@ -4,6 +4,7 @@
  * not including, 1."
  */
 import { InvalidArgumentError } from 'commander';
+import type { RateSpec } from './Scheduler.js';
 
 const digits = /^\s*\d+\s*$/;
 
@@ -63,6 +64,27 @@ export function capsPair(value: string): { host?: number; vm?: number } {
   const [host, vm] = [limit(parts[0]), limit(parts[1])];
   if (parts.length > 2 || (host === undefined && vm === undefined))
     throw new InvalidArgumentError('Expected <host>,<vm>: positive integers, e.g. 2,1.');
+  return { ...(host === undefined ? {} : { host }), ...(vm === undefined ? {} : { vm }) };
+}
+
+/**
+ * `--rate <host>,<vm>`: at most n dispatches per interval per host and per VM, each `<n>/<interval>` with the interval
+ * in ms, s or m (`5/1s`, `100/1m`, `1/500ms`); either may be left out (`5/1s`, `,1/1s`).
+ */
+export function ratePair(value: string): { host?: RateSpec; vm?: RateSpec } {
+  const usage = 'Expected <host>,<vm>: each <n>/<interval> with the interval in ms, s or m, e.g. 5/1s,1/1s.';
+  const parts = value.split(',').map((part) => part.trim());
+  const rate = (part: string | undefined): RateSpec | undefined => {
+    if (part === undefined || part === '') return undefined;
+    const match = /^(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*(ms|s|m)$/.exec(part);
+    const limit = Number(match?.[1]);
+    const interval = Number(match?.[2]) * { ms: 1, s: 1000, m: 60_000 }[(match?.[3] ?? 'ms') as 'ms' | 's' | 'm'];
+    if (match === null || limit < 1 || !Number.isInteger(interval) || interval < 1)
+      throw new InvalidArgumentError(usage);
+    return { limit, interval };
+  };
+  const [host, vm] = [rate(parts[0]), rate(parts[1])];
+  if (parts.length > 2 || (host === undefined && vm === undefined)) throw new InvalidArgumentError(usage);
   return { ...(host === undefined ? {} : { host }), ...(vm === undefined ? {} : { vm }) };
 }
 

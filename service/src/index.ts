@@ -1,5 +1,5 @@
 // The scheduler service and the producer (@rxjs-fair/service): Node only, over RabbitMQ (amqplib).
-export { Scheduler, type Dispatch, type SchedulerOptions, type SchedulerStats } from './Scheduler.js';
+export { Scheduler, type Dispatch, type RateSpec, type SchedulerOptions, type SchedulerStats } from './Scheduler.js';
 export {
   ActionTimeoutError,
   runAction,

@@ -26,6 +26,7 @@ export async function runServe(flags: ServeFlags, out: NodeJS.WritableStream = p
     actionTimeout: flags.actionTimeout,
     dedupeWindow: flags.dedupeWindow,
     ...(flags.caps === undefined ? {} : { caps: flags.caps }),
+    ...(flags.rate === undefined ? {} : { rate: flags.rate }),
     ...(flags.cost === undefined ? {} : { cost: flags.cost }),
     ...(flags.latest === undefined ? {} : { latest: flags.latest }),
   });

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { actionCosts, capsPair, nameList } from '../src/flagParsers.js';
+import { actionCosts, capsPair, nameList, ratePair } from '../src/flagParsers.js';
 
 describe("serve's flag parsers", () => {
   it('--caps <host>,<vm>: either limit may be left out, never both; positive integers only', () => {
@@ -22,5 +22,13 @@ describe("serve's flag parsers", () => {
     expect(nameList('state, health')).toEqual(['state', 'health']);
     expect(nameList('b', nameList('a'))).toEqual(['a', 'b']);
     expect(() => nameList('a,,b')).toThrow(InvalidArgumentError);
+  });
+
+  it('--rate <host>,<vm>: each <n>/<interval> in ms, s or m; either may be left out, never both', () => {
+    expect(ratePair('5/1s,1/500ms')).toEqual({ host: { limit: 5, interval: 1000 }, vm: { limit: 1, interval: 500 } });
+    expect(ratePair('100/1m')).toEqual({ host: { limit: 100, interval: 60_000 } });
+    expect(ratePair(',2/1.5s')).toEqual({ vm: { limit: 2, interval: 1500 } });
+    for (const bad of ['', ',', '5', '5/1', '0/1s', '5/0s', '5/1h', '-1/1s', '5/0.5ms', '1/1s,1/1s,1/1s', 'x/1s'])
+      expect(() => ratePair(bad), bad).toThrow('Expected <host>,<vm>: each <n>/<interval>');
   });
 });

@@ -157,6 +157,10 @@ describe('Scheduler options', () => {
       /^Expected `cost.migrate` to be a positive integer, got 0/,
     );
     expect(() => new Scheduler({ url, handle, latest: [''] })).toThrow(/^Expected `latest` to hold non-empty names/);
+    expect(() => new Scheduler({ url, handle, rate: { host: { limit: 0, interval: 1000 } } })).toThrow(
+      /^`rate.host`: Expected `limit`/,
+    );
+    expect(() => new Scheduler({ url, handle, rate: { vm: { limit: 1, interval: -5 } } })).toThrow(/^`rate.vm`: /);
     expect(
       () => new Scheduler({ url, handle, caps: { host: 2, vm: 1 }, cost: { migrate: 4 }, latest: ['state'] }),
     ).not.toThrow();

@@ -53,6 +53,40 @@ async function started(name: string, options: Omit<SchedulerOptions, 'url' | 'na
 }
 
 describe.skipIf(amqpUrl === '')("operators' controls (real broker)", () => {
+  it('starts at most n actions of a host in any second, at an even pace, and keeps the slots busy for other hosts', async () => {
+    const starts = new Map<string, number[]>();
+    const handle = async (e: FairEvent) => {
+      const host = e.host === 'busy' ? 'busy' : 'others';
+      starts.set(host, [...(starts.get(host) ?? []), performance.now()]);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    const { scheduler, producer } = await started('rate', {
+      concurrency: 8,
+      rate: { host: { limit: 5, interval: 1000 } },
+      handle,
+    });
+    // 15 events of one host, then one each of 15 other hosts (each within its own rate).
+    await producer.publish([
+      ...Array.from({ length: 15 }, (_, i) => event(`busy-${i}`, 'busy', `vm${i % 3}`)),
+      ...Array.from({ length: 15 }, (_, i) => event(`other-${i}`, `other${i}`, 'vm0')),
+    ]);
+    await waitFor(
+      'all 30',
+      () => scheduler.stats().done === 30,
+      15_000,
+      () => scheduler.stats(),
+    );
+    const busy = starts.get('busy') ?? [];
+    const others = starts.get('others') ?? [];
+    expect(busy).toHaveLength(15);
+    // Any 6 consecutive starts span a second or more: never more than 5 in a second (less 30 ms for the handler's
+    // own clock reads, which come a moment after each dispatch).
+    for (let i = 0; i + 5 < busy.length; i++)
+      expect((busy[i + 5] as number) - (busy[i] as number)).toBeGreaterThanOrEqual(1000 - 30);
+    // Work-conserving: the other hosts ran while the busy one waited for its tokens, not after it.
+    expect(Math.max(...others)).toBeLessThan(busy[5] as number);
+  });
+
   it('never runs more than the caps: one action per VM, two per host, with free slots for the others', async () => {
     const log = loggingHandler(() => 15);
     const { scheduler, producer } = await started('caps', {
