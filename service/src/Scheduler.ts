@@ -821,7 +821,7 @@ function rateLimit(rate: RateSpec | undefined, what: string): RateLimit | undefi
     // An even pace (bursts of one), so that any window of one interval sees at most `limit` starts.
     return new RateLimit({ limit: rate.limit, interval: rate.interval, burst: 1 });
   } catch (error) {
-    throw new TypeError(`${what}: ${(error as Error).message}`);
+    throw new TypeError(`${what}: ${(error as Error).message}`, { cause: error });
   }
 }
 
