@@ -5,6 +5,7 @@ import type { Source } from './Delivery.js';
 import type { HostQueues } from './HostQueues.js';
 import type { ParkedQueues } from './ParkedQueues.js';
 import { publishControl } from './ControlStream.js';
+import { onOwnChannel } from './onOwnChannel.js';
 import type { Settlement } from './Settlement.js';
 import { assertHostQueue, assertParkedQueue, shardOf, type Topology } from './topology.js';
 
@@ -83,21 +84,7 @@ export class Consumers {
    * again. Resolves with whether it was retired. Runs in the host's chain of reconciliations.
    */
   retire(session: Session, host: string): Promise<boolean> {
-    let retired = false;
-    const previous = this.#reconciling.get(host) ?? Promise.resolve();
-    const next = previous
-      .then(async () => {
-        retired = await this.#retireNow(session, host);
-      })
-      .catch((error: unknown) => {
-        if (!session.closed)
-          this.options.log(`rxjs-fair: could not retire the queue of host ${host}: ${(error as Error).message}`);
-      });
-    this.#reconciling.set(host, next);
-    void next.then(() => {
-      if (this.#reconciling.get(host) === next) this.#reconciling.delete(host);
-    });
-    return next.then(() => retired);
+    return this.#inTurn(session, host, 'retire the queue of', () => this.#retireNow(session, host), false);
   }
 
   async #retireNow(session: Session, host: string): Promise<boolean> {
@@ -131,18 +118,25 @@ export class Consumers {
    * what is paused are handed back (moved out of the shard, parked, or requeued). Runs one at a time per host.
    */
   reconcile(session: Session, host: string): Promise<void> {
+    return this.#inTurn(session, host, 'update consumers of', () => this.#reconcileNow(session, host), undefined);
+  }
+
+  /**
+   * Runs `step` once the host's steps before it are over, so that two never interleave for one host; a failure is
+   * logged (unless the session is gone) and resolves with `failed`.
+   */
+  #inTurn<R>(session: Session, host: string, what: string, step: () => Promise<R>, failed: R): Promise<R> {
     const previous = this.#reconciling.get(host) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.#reconcileNow(session, host))
-      .catch((error: unknown) => {
-        if (!session.closed)
-          this.options.log(`rxjs-fair: could not update consumers of host ${host}: ${(error as Error).message}`);
-      });
+    const result = previous.then(step).catch((error: unknown) => {
+      if (!session.closed) this.options.log(`rxjs-fair: could not ${what} host ${host}: ${(error as Error).message}`);
+      return failed;
+    });
+    const next = result.then(() => {});
     this.#reconciling.set(host, next);
     void next.then(() => {
       if (this.#reconciling.get(host) === next) this.#reconciling.delete(host);
     });
-    return next;
+    return result;
   }
 
   async #reconcileNow(session: Session, host: string): Promise<void> {
@@ -251,14 +245,9 @@ export class Consumers {
   async #declarable(session: Session, host: string, vm: string | undefined): Promise<boolean> {
     const { topology } = this.options;
     try {
-      const channel = await session.connection.createChannel();
-      channel.on('error', () => {});
-      try {
-        if (vm === undefined) await assertHostQueue(channel, topology, host);
-        else await assertParkedQueue(channel, topology, host, vm);
-      } finally {
-        await channel.close().catch(() => {});
-      }
+      await onOwnChannel(session.connection, (channel) =>
+        vm === undefined ? assertHostQueue(channel, topology, host) : assertParkedQueue(channel, topology, host, vm),
+      );
       return true;
     } catch {
       return false;
@@ -273,13 +262,12 @@ export class Consumers {
  */
 async function deleteIfEmpty(session: Session, queue: string): Promise<boolean> {
   try {
-    const channel = await session.connection.createChannel();
-    channel.on('error', () => {});
-    const { messageCount, consumerCount } = await channel.checkQueue(queue);
-    const empty = messageCount === 0 && consumerCount === 0;
-    if (empty) await channel.deleteQueue(queue);
-    await channel.close().catch(() => {});
-    return empty;
+    return await onOwnChannel(session.connection, async (channel) => {
+      const { messageCount, consumerCount } = await channel.checkQueue(queue);
+      const empty = messageCount === 0 && consumerCount === 0;
+      if (empty) await channel.deleteQueue(queue);
+      return empty;
+    });
   } catch {
     return false;
   }

@@ -12,6 +12,7 @@ import type { Delivery, Source } from './Delivery.js';
 import { DispatchStats, type HostActivity } from './DispatchStats.js';
 import { FairTree } from './FairTree.js';
 import { HostQueues } from './HostQueues.js';
+import { onOwnChannel } from './onOwnChannel.js';
 import { ParkedQueues } from './ParkedQueues.js';
 import { ActionTimeoutError, MAX_ACTION_TIMEOUT, runAction, type EventHandler } from './runAction.js';
 import {
@@ -395,21 +396,19 @@ export class Scheduler {
    */
   async queueDepths(): Promise<QueueDepths> {
     const session = this.#connection.usable();
-    const channel = await session.connection.createChannel();
-    channel.on('error', () => {});
-    let shards = 0;
-    const hosts: Record<string, number> = {};
-    const parked: Record<string, number> = {};
-    let looks = 0;
-    let omitted = 0;
-    const look = async (queue: string): Promise<number | undefined> => {
-      if (looks++ >= 1000) {
-        omitted++;
-        return undefined;
-      }
-      return (await channel.checkQueue(queue)).messageCount;
-    };
-    try {
+    return onOwnChannel(session.connection, async (channel) => {
+      let shards = 0;
+      const hosts: Record<string, number> = {};
+      const parked: Record<string, number> = {};
+      let looks = 0;
+      let omitted = 0;
+      const look = async (queue: string): Promise<number | undefined> => {
+        if (looks++ >= 1000) {
+          omitted++;
+          return undefined;
+        }
+        return (await channel.checkQueue(queue)).messageCount;
+      };
       for (let shard = 0; shard < SHARDS; shard++)
         shards += (await channel.checkQueue(shardQueue(this.topology, shard))).messageCount;
       for (const host of this.#hostQueues) {
@@ -422,10 +421,8 @@ export class Scheduler {
           if (depth !== undefined) parked[`${host}/${vm}`] = depth;
         }
       }
-    } finally {
-      await channel.close().catch(() => {});
-    }
-    return omitted === 0 ? { shards, hosts, parked } : { shards, hosts, parked, omitted };
+      return omitted === 0 ? { shards, hosts, parked } : { shards, hosts, parked, omitted };
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import type { Session } from './BrokerConnection.js';
 import { publishControl, type ShardRecord } from './ControlStream.js';
+import { onOwnChannel } from './onOwnChannel.js';
 import { isGoneFromThisMachine } from './schedulerId.js';
 import { SHARDS, assertShardQueue, headers, shardQueue, type Topology } from './topology.js';
 
@@ -208,10 +209,7 @@ export class ShardOwnership {
     while (!session.closed && session === this.#session) {
       try {
         // Declared again first, on a channel of its own: a failure there must not end the session.
-        const channel = await session.connection.createChannel();
-        channel.on('error', () => {});
-        await assertShardQueue(channel, this.options.topology, shard);
-        await channel.close();
+        await onOwnChannel(session.connection, (channel) => assertShardQueue(channel, this.options.topology, shard));
         await this.#join(session, shard);
         session.cancelled.delete(queue);
         this.options.log(`rxjs-fair: consuming ${queue} again`);
