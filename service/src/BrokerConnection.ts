@@ -35,7 +35,7 @@ export interface Session {
   /** The library's live stats of this session's dispatch, watched for its whole life (see `fairSnapshot`). */
   readonly fairStats: { readonly tick: Subject<void>; last: FairSnapshot | null };
   control?: ControlStream;
-  /** Consumer tags: a host's backlog queue by host, parked queues by queue name. */
+  /** Consumer tags of the hosts' backlog queues and of the parked queues, by queue name. */
   readonly hostConsumers: Map<string, string>;
   readonly parkedConsumers: Map<string, string>;
   /** Backlog and parked queues declared on this connection. */

@@ -2,12 +2,12 @@ import type { ConsumeMessage } from 'amqplib';
 import type { Availability } from './Availability.js';
 import type { Session } from './BrokerConnection.js';
 import type { Source } from './Delivery.js';
-import type { HostQueues } from './HostQueues.js';
+import type { HostQueues, Lane } from './HostQueues.js';
 import type { ParkedQueues } from './ParkedQueues.js';
 import { publishControl } from './ControlStream.js';
 import { onOwnChannel } from './onOwnChannel.js';
 import type { Settlement } from './Settlement.js';
-import { assertHostQueue, assertParkedQueue, shardOf, type Topology } from './topology.js';
+import { assertEventQueue, shardOf, type Topology } from './topology.js';
 
 export interface ConsumersOptions {
   readonly topology: Topology;
@@ -43,8 +43,8 @@ export class Consumers {
   constructor(readonly options: ConsumersOptions) {}
 
   /** A backlog queue announced on the control stream: consumed from now on, if its shard is served here. */
-  addHost(session: Session, host: string): void {
-    if (!this.options.hostQueues.add(host)) return;
+  addHost(session: Session, host: string, lane: Lane): void {
+    if (!this.options.hostQueues.add(host, lane)) return;
     if (session.live) void this.reconcile(session, host);
   }
 
@@ -71,17 +71,17 @@ export class Consumers {
     await Promise.all(tags.map((tag) => session.consumer.cancel(tag).catch(() => {})));
   }
 
-  /** A backlog queue retired, as the control stream tells: no longer consumed. */
+  /** A host's backlog queues retired, as the control stream tells: no longer consumed. */
   retireHost(session: Session, host: string): void {
     this.options.hostQueues.remove(host);
     if (session.live) void this.reconcile(session, host);
   }
 
   /**
-   * Retires a host's drained backlog queue, so that its events stay in its shard again: stops consuming it (every
-   * delivery of it is in once the cancel is confirmed), and deletes it if nothing of it is in memory, running or
-   * unsettled, and the broker has nothing left in it; then says so on the control stream. Otherwise it is consumed
-   * again. Resolves with whether it was retired. Runs in the host's chain of reconciliations.
+   * Retires a host's drained backlog queues, so that its events stay in its shard again: stops consuming them (every
+   * delivery of them is in once the cancels are confirmed), and deletes them if nothing of them is in memory,
+   * running or unsettled, and the broker has nothing left in any; then says so on the control stream. Otherwise
+   * they are consumed again. Resolves with whether they were retired. Runs in the host's chain of reconciliations.
    */
   retire(session: Session, host: string): Promise<boolean> {
     return this.#inTurn(session, host, 'retire the queue of', () => this.#retireNow(session, host), false);
@@ -89,17 +89,17 @@ export class Consumers {
 
   async #retireNow(session: Session, host: string): Promise<boolean> {
     const { hostQueues, settlement, topology, serves, availability } = this.options;
-    const queue = hostQueues.queue(host);
+    const queues = hostQueues.queues(host);
     const idle = () =>
-      session.tree.queued(host) === 0 && settlement.moving(host) === 0 && settlement.unsettled(session, queue) === 0;
+      session.tree.queued(host) === 0 &&
+      settlement.moving(host) === 0 &&
+      queues.every((queue) => settlement.unsettled(session, queue) === 0);
     if (session.closed || !session.live || !serves(host) || !availability.isHostActive(host)) return false;
     if (!hostQueues.has(host) || !idle()) return false;
-    const tag = session.hostConsumers.get(host);
-    session.hostConsumers.delete(host);
-    if (tag !== undefined) await session.consumer.cancel(tag);
-    if (idle() && (await deleteIfEmpty(session, queue))) {
+    await this.#cancelHost(session, queues);
+    if (idle() && (await deleteIfEmpty(session, queues))) {
       hostQueues.remove(host);
-      session.declared.delete(queue); // declared and announced anew if the host needs it again
+      for (const queue of queues) session.declared.delete(queue); // declared and announced anew if need be
       await publishControl(session.publisher, topology, { type: 'retired', host, by: this.options.id });
       return true;
     }
@@ -139,41 +139,66 @@ export class Consumers {
     return result;
   }
 
-  async #reconcileNow(session: Session, host: string): Promise<void> {
+  /**
+   * Hands back at once the events in memory of a host, or of its VMs, that is paused or whose shard is let go of:
+   * a paused host's events from its shard are moved to its backlog queues, a paused VM's are parked, the rest go back
+   * to the queue they came from. Done before its consumers are cancelled, so that a message still on its way, handed
+   * back on arrival, follows the older ones into the queue: each VM's order is kept.
+   */
+  handBack(session: Session, host: string): void {
     if (session.closed || !session.live) return;
-    const { availability, hostQueues, parkedQueues, settlement, topology, serves } = this.options;
-    const { consumer, tree } = session;
-    const parkedVms = parkedQueues.vmsOf(host);
+    const { availability, hostQueues, settlement, serves } = this.options;
+    const { tree } = session;
     const served = serves(host);
     if (!served || !availability.isHostActive(host)) {
-      const tag = session.hostConsumers.get(host);
-      session.hostConsumers.delete(host);
-      if (tag !== undefined) await consumer.cancel(tag);
-      for (const vm of parkedVms) await this.#stopParked(session, host, vm);
       for (const delivery of tree.deleteHost(host)) {
-        // A paused host's events from its shard move to its backlog queue; the rest go back where they came from.
         if (served && delivery.source === 'shard') {
-          hostQueues.mark(host);
+          hostQueues.mark(host, delivery.level);
           void settlement.divert(delivery);
         } else settlement.nack(delivery);
       }
       return;
     }
-    if (hostQueues.has(host) && !session.hostConsumers.has(host)) {
-      const queue = await assertHostQueue(consumer, topology, host);
-      if (session.closed || !session.live || !serves(host) || !availability.isHostActive(host)) return;
-      session.hostConsumers.set(host, await this.#consume(session, host, queue, 'host'));
-    }
-    for (const vm of new Set([...parkedVms, ...tree.vms(host)])) {
-      if (availability.isRunnable(host, vm)) {
-        if (parkedVms.has(vm)) await this.#startParked(session, host, vm);
-        continue;
-      }
-      await this.#stopParked(session, host, vm);
+    for (const vm of tree.vms(host)) {
+      if (availability.isRunnable(host, vm)) continue;
       for (const delivery of tree.deleteVm(host, vm)) {
         if (delivery.source === 'parked') settlement.nack(delivery);
         else void settlement.park(delivery);
       }
+    }
+  }
+
+  async #reconcileNow(session: Session, host: string): Promise<void> {
+    if (session.closed || !session.live) return;
+    const { availability, hostQueues, parkedQueues, topology, serves } = this.options;
+    const { consumer } = session;
+    const parkedVms = parkedQueues.vmsOf(host);
+    this.handBack(session, host);
+    if (!serves(host) || !availability.isHostActive(host)) {
+      await this.#cancelHost(session, hostQueues.queues(host));
+      for (const vm of parkedVms) await this.#stopParked(session, host, vm);
+      return;
+    }
+    for (const queue of hostQueues.queues(host)) {
+      if (session.hostConsumers.has(queue)) continue;
+      await assertEventQueue(consumer, topology, queue);
+      if (session.closed || !session.live || !serves(host) || !availability.isHostActive(host)) return;
+      if (!session.hostConsumers.has(queue))
+        session.hostConsumers.set(queue, await this.#consume(session, host, queue, 'host'));
+    }
+    for (const vm of parkedVms) {
+      if (availability.isRunnable(host, vm)) await this.#startParked(session, host, vm);
+      else await this.#stopParked(session, host, vm);
+    }
+  }
+
+  /** Stops consuming a host's backlog queues. */
+  async #cancelHost(session: Session, queues: readonly string[]): Promise<void> {
+    for (const queue of queues) {
+      const tag = session.hostConsumers.get(queue);
+      if (tag === undefined) continue;
+      session.hostConsumers.delete(queue);
+      await session.consumer.cancel(tag);
     }
   }
 
@@ -200,7 +225,7 @@ export class Consumers {
       if (message !== null) return this.options.receive(session, queue, source, message);
       // The broker cancelled this consumer.
       if (source === 'parked') session.parkedConsumers.delete(queue);
-      else session.hostConsumers.delete(host);
+      else session.hostConsumers.delete(queue);
       this.#consumeAgain(session, host, queue);
     });
     return consumerTag;
@@ -223,11 +248,14 @@ export class Consumers {
       // Declared first on a channel of its own: while the queue's node is down, the broker refuses the declaration
       // (404, "home node ... is down") and closes the channel it came on; on the session's own channels that would
       // end the session, and every reconnection would end the same way at once.
-      if (await this.#declarable(session, host, vm)) await this.reconcile(session, host);
-      // Consumed again, or no longer to be consumed (its host or VM was paused meanwhile).
-      const back = vm === undefined ? session.hostConsumers.has(host) : session.parkedConsumers.has(queue);
+      if (await this.#declarable(session, queue)) await this.reconcile(session, host);
+      // Consumed again, or no longer to be consumed (its host or VM was paused, or its queue retired, meanwhile).
+      const back = vm === undefined ? session.hostConsumers.has(queue) : session.parkedConsumers.has(queue);
       const wanted =
-        serves(host) && (vm === undefined ? availability.isHostActive(host) : availability.isRunnable(host, vm));
+        serves(host) &&
+        (vm === undefined
+          ? availability.isHostActive(host) && this.options.hostQueues.queues(host).includes(queue)
+          : availability.isRunnable(host, vm));
       if (back || !wanted) {
         session.cancelled.delete(queue);
         if (back) log(`rxjs-fair: consuming ${queue} again`);
@@ -241,13 +269,10 @@ export class Consumers {
     void attempt();
   }
 
-  /** Whether a host's queue (or a parked one, with `vm`) can be declared now, tried on a channel of its own. */
-  async #declarable(session: Session, host: string, vm: string | undefined): Promise<boolean> {
-    const { topology } = this.options;
+  /** Whether a host's backlog or parked queue can be declared now, tried on a channel of its own. */
+  async #declarable(session: Session, queue: string): Promise<boolean> {
     try {
-      await onOwnChannel(session.connection, (channel) =>
-        vm === undefined ? assertHostQueue(channel, topology, host) : assertParkedQueue(channel, topology, host, vm),
-      );
+      await onOwnChannel(session.connection, (channel) => assertEventQueue(channel, this.options.topology, queue));
       return true;
     } catch {
       return false;
@@ -256,17 +281,19 @@ export class Consumers {
 }
 
 /**
- * Deletes a queue if the broker holds nothing in it, asked on a channel of its own (quorum queues have no
- * `if-empty` deletion). Only the scheduler that serves the host's shard publishes to it, and it moves nothing there
- * meanwhile, so nothing arrives between the look and the deletion. Resolves with whether it was deleted.
+ * Deletes a host's queues if the broker holds nothing in any, asked on a channel of its own (quorum queues have no
+ * `if-empty` deletion). Only the scheduler that serves the host's shard publishes to them, and it moves nothing
+ * there meanwhile, so nothing arrives between the looks and the deletions. Resolves with whether they were deleted.
  */
-async function deleteIfEmpty(session: Session, queue: string): Promise<boolean> {
+async function deleteIfEmpty(session: Session, queues: readonly string[]): Promise<boolean> {
   try {
     return await onOwnChannel(session.connection, async (channel) => {
-      const { messageCount, consumerCount } = await channel.checkQueue(queue);
-      const empty = messageCount === 0 && consumerCount === 0;
-      if (empty) await channel.deleteQueue(queue);
-      return empty;
+      for (const queue of queues) {
+        const { messageCount, consumerCount } = await channel.checkQueue(queue);
+        if (messageCount !== 0 || consumerCount !== 0) return false;
+      }
+      for (const queue of queues) await channel.deleteQueue(queue);
+      return true;
     });
   } catch {
     return false;

@@ -17,8 +17,10 @@ export interface ControlSnapshot {
   readonly availability: AvailabilityPatch;
   /** Host weights other than 1. */
   readonly weights: WeightsPatch;
-  /** Hosts with a backlog queue. */
+  /** Hosts with a backlog queue of routine events. */
   readonly hosts: readonly string[];
+  /** Hosts with backlog queues of priority levels, with their levels (absent: none). */
+  readonly levels?: Readonly<Record<string, readonly number[]>>;
   /** VMs with a parked queue, by host. */
   readonly parked: Readonly<Record<string, readonly string[]>>;
   /** Who took each shard last, and whether it has let go since. */

@@ -15,9 +15,9 @@ export interface ShardRecord {
 
 /** What the registry (the control stream) holds, in order. */
 export type ControlMessage =
-  /** A host has a backlog queue: its shard's scheduler consumes it. */
-  | { readonly type: 'host'; readonly host: string }
-  /** A host's backlog queue was drained and deleted: its events stay in its shard again. */
+  /** A host has a backlog queue (of its events of a priority level, with `level`): its shard's scheduler consumes it. */
+  | { readonly type: 'host'; readonly host: string; readonly level?: number }
+  /** A host's backlog queues were drained and deleted: its events stay in its shard again. */
   | { readonly type: 'retired'; readonly host: string; readonly by: string }
   | ShardRecord
   /** A VM has a parked queue: schedulers consume it while the VM is available. */

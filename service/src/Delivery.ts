@@ -24,6 +24,8 @@ export type Source = 'shard' | 'host' | 'parked';
 export interface Delivery extends Received {
   readonly event: FairEvent;
   readonly source: Source;
+  /** Its priority level, by its action (0 first). */
+  readonly level: number;
   /** When the scheduler received it (`performance.now()`): its wait, until dispatch, is recorded per host. */
   readonly received: number;
   /** When the producer published it (ms since the epoch, the producer's clock), if it said. */

@@ -1,6 +1,7 @@
 import type { Subject } from 'rxjs';
 import {
   LeafSubject,
+  priority,
   rateLimited,
   roundRobin,
   type AddOptions,
@@ -24,10 +25,23 @@ export interface FairTreeOptions<T> {
   readonly latest?: ReadonlySet<string>;
   /** Told of each item replaced by a newer one of its leaf (required with `latest`). */
   readonly conflated?: (dropped: Dropped<T>) => void;
+  /**
+   * Priority levels of each VM's items (0 first): a VM serves its first level with an item queued. 1: none.
+   * @default 1
+   */
+  readonly levels?: number;
+  /** With levels: at least one of every `every` dispatches of a VM goes to its lower levels (the library's). */
+  readonly every?: number;
 }
 
 interface VmBranch<T> {
   /** Its `size` is what is queued under the VM: the library counts it, so the tree keeps no counter of its own. */
+  readonly node: RoundRobin<T, string> | RoundRobin<T, number>;
+  /** The policies' leaves of each level (one level, the VM's node itself, without priorities). */
+  readonly levels: readonly PolicyLeaves<T>[];
+}
+
+interface PolicyLeaves<T> {
   readonly node: RoundRobin<T, string>;
   readonly leaves: Map<string, Subject<T>>;
 }
@@ -41,6 +55,10 @@ interface HostBranch<T> {
  * The scheduler's in-memory backlog: a `roundRobin` tree host -> VM -> policy, whose leaves are Subjects. Pipe
  * `root` into `fairMergeMap`; branches are added as items arrive, handed back whole when a VM or host is paused
  * (`deleteVm`, `deleteHost`), and removed by `sweep` once idle. What is queued is the nodes' `size`.
+ *
+ * With priority levels, each VM is a `priority` node over its levels, each a `roundRobin` over policies: below the
+ * VM, so that its cap holds over all its actions, and so that an urgent item overtakes its own VM's routine backlog
+ * but not another host's or VM's turn (marking actions urgent buys a host no share of the others').
  */
 export class FairTree<T> {
   readonly root: RoundRobin<T, string>;
@@ -54,9 +72,16 @@ export class FairTree<T> {
   readonly #latestBound: AddOptions<T> | undefined;
   /** Host weights other than 1, kept for hosts that have no branch yet (or whose branch is swept). */
   readonly #weights = new Map<string, number>();
+  readonly #levels: number;
+  readonly #every: number;
 
   constructor(options: FairTreeOptions<T> = {}) {
     const { hostCap = Infinity, vmCap = Infinity, hostRate, vmRate, latest = new Set<string>(), conflated } = options;
+    const { levels = 1, every = Infinity } = options;
+    if (!Number.isInteger(levels) || levels < 1)
+      throw new TypeError(`Expected \`levels\` to be a positive integer, got ${String(levels)}`);
+    this.#levels = levels;
+    this.#every = every;
     this.#hostCap = hostCap;
     this.#vmCap = vmCap;
     this.#hostRate = hostRate;
@@ -75,8 +100,11 @@ export class FairTree<T> {
     if (this.#hosts.has(host)) this.root.setWeight(host, weight);
   }
 
-  /** Queues an item under its host, VM and policy, creating the branch it needs. */
-  push(host: string, vm: string, policy: string, item: T): void {
+  /** Queues an item under its host, VM and policy (at its priority level), creating the branch it needs. */
+  push(host: string, vm: string, policy: string, item: T, level = 0): void {
+    // Checked first: a branch made for an item refused would stay.
+    if (!(level >= 0 && level < this.#levels))
+      throw new RangeError(`Expected a level from 0 to ${this.#levels - 1}, got ${level}`);
     let hostBranch = this.#hosts.get(host);
     if (hostBranch === undefined) {
       const cap = { cap: this.#hostCap };
@@ -92,20 +120,37 @@ export class FairTree<T> {
     }
     let vmBranch = hostBranch.vms.get(vm);
     if (vmBranch === undefined) {
-      vmBranch = { node: roundRobin<T>(undefined, { cap: this.#vmCap }), leaves: new Map() };
+      vmBranch = this.#vmBranch();
       hostBranch.vms.set(vm, vmBranch);
       const rate = this.#vmRate;
       if (rate === undefined) hostBranch.node.add(vm, vmBranch.node);
       else (hostBranch.node as RateLimited<T, string>).add(vm, vmBranch.node, { rate });
     }
-    let leaf = vmBranch.leaves.get(policy);
+    const policies = vmBranch.levels[level] as PolicyLeaves<T>;
+    let leaf = policies.leaves.get(policy);
     if (leaf === undefined) {
       leaf = new LeafSubject<T>();
-      vmBranch.leaves.set(policy, leaf);
-      if (this.#latest.has(policy)) vmBranch.node.add(policy, leaf, this.#latestBound);
-      else vmBranch.node.add(policy, leaf);
+      policies.leaves.set(policy, leaf);
+      if (this.#latest.has(policy)) policies.node.add(policy, leaf, this.#latestBound);
+      else policies.node.add(policy, leaf);
     }
     leaf.next(item);
+  }
+
+  /** A VM's branch: its policies, or with levels a `priority` node over a `roundRobin` of policies per level. */
+  #vmBranch(): VmBranch<T> {
+    const cap = { cap: this.#vmCap };
+    if (this.#levels === 1) {
+      const node = roundRobin<T>(undefined, cap);
+      return { node, levels: [{ node, leaves: new Map() }] };
+    }
+    const node = priority<T, number>(new Map(), { ...cap, every: this.#every });
+    const levels = Array.from({ length: this.#levels }, (_, level) => {
+      const policies = roundRobin<T>();
+      node.add(level, policies);
+      return { node: policies, leaves: new Map<string, Subject<T>>() };
+    });
+    return { node, levels };
   }
 
   /** Removes a VM's branch; returns its items not yet dispatched, oldest first per policy. */

@@ -1,6 +1,7 @@
 import { publishControl } from './ControlStream.js';
 import type { Session } from './BrokerConnection.js';
-import { assertParkedQueue, parkedQueue, type Topology } from './topology.js';
+import { declareOnce } from './declareOnce.js';
+import { assertEventQueue, parkedQueue, type Topology } from './topology.js';
 
 /**
  * The paused VMs' queues (`<ns>.parked.<host>.<vm>`): a VM's events are moved there while it is paused, so that they
@@ -39,17 +40,10 @@ export class ParkedQueues {
   /** Declares a VM's parked queue on a session's connection (once per connection), and announces it if it is new. */
   declare(session: Session, host: string, vm: string): Promise<void> {
     const queue = this.queue(host, vm);
-    let declared = session.declared.get(queue);
-    if (declared === undefined) {
-      declared = (async () => {
-        await assertParkedQueue(session.confirm, this.topology, host, vm);
-        if (this.#vms.get(host)?.has(vm) !== true) {
-          await publishControl(session.publisher, this.topology, { type: 'parked', host, vm });
-        }
-      })();
-      declared.catch(() => session.declared.delete(queue));
-      session.declared.set(queue, declared);
-    }
-    return declared;
+    return declareOnce(session, queue, async () => {
+      await assertEventQueue(session.confirm, this.topology, queue);
+      if (this.#vms.get(host)?.has(vm) !== true)
+        await publishControl(session.publisher, this.topology, { type: 'parked', host, vm });
+    });
   }
 }

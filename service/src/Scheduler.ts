@@ -32,7 +32,7 @@ import {
   HEARTBEAT_SECONDS,
   SHARDS,
   headers,
-  hostQueue,
+  isHostQueue,
   parkedQueue,
   shardOf,
   shardQueue,
@@ -94,6 +94,15 @@ export interface SchedulerOptions extends TopologyOptions {
    * @default none
    */
   readonly latest?: readonly string[];
+  /**
+   * Priority levels by action, most urgent first (`levels: [['heal', 'evacuate'], ['migrate']]`); actions no level
+   * names come last (routine). A VM's next action is from its first level with an event waiting, so an urgent one
+   * never waits behind its VM's routine backlog, in memory or in the broker (each level of a busy host has a backlog
+   * queue of its own); it still waits for its host's and its VM's turns, and caps count every level. `every: n`:
+   * at least one of every n actions of a VM goes to its lower levels while one waits (the library's anti-starvation).
+   * @default none: every action is routine
+   */
+  readonly priority?: { readonly levels: readonly (readonly string[])[]; readonly every?: number };
   /**
    * How long after an event was done its redelivery is recognised and not run again, in ms (0: never; every
    * redelivery runs). The ids done are shared by every scheduler through the `<ns>.done` stream, kept an hour, so
@@ -180,6 +189,8 @@ export class Scheduler {
   /** Hosts whose backlog queue is being retired: their shard's events wait for the outcome. */
   readonly #retiring = new Map<string, Promise<boolean>>();
   readonly #retireTimers = new Map<string, NodeJS.Timeout>();
+  /** The last delivery waiting for a look at the done stream, if any: later ones wait their turn behind it. */
+  #intake: Promise<void> | undefined;
   /** The ids of the actions running (with dedupe on). */
   readonly #runningIds = new Set<string>();
   /** Actions running, by shard, across sessions: a shard is let go of once its count is 0. */
@@ -204,6 +215,8 @@ export class Scheduler {
   readonly #rates: { readonly host: RateLimit | undefined; readonly vm: RateLimit | undefined };
   readonly #cost: ((delivery: Delivery) => number) | undefined;
   readonly #latest: ReadonlySet<string>;
+  /** The priority level of each action named (0 first), the count of levels, and `every`. */
+  readonly #levels: ActionLevels;
   /** Per host: dispatches, running actions, waits (what the dashboard shows). */
   readonly #dispatchStats = new DispatchStats();
   /** Each dispatch, while anyone listens (the metrics' wait histogram). */
@@ -236,6 +249,7 @@ export class Scheduler {
     this.#rates = { host: rateLimit(options.rate?.host, '`rate.host`'), vm: rateLimit(options.rate?.vm, '`rate.vm`') };
     this.#cost = costOf(options.cost);
     this.#latest = new Set(checkNames(options.latest ?? [], '`latest`'));
+    this.#levels = actionLevels(options.priority);
     const { dedupeWindow = 600_000 } = options;
     if (!Number.isInteger(dedupeWindow) || dedupeWindow < 0 || dedupeWindow > 3_600_000) {
       throw new TypeError(
@@ -251,7 +265,7 @@ export class Scheduler {
     this.#options = options;
     this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.#parked = new ParkedQueues(this.topology);
-    this.#hostQueues = new HostQueues(this.topology);
+    this.#hostQueues = new HostQueues(this.topology, this.#levels.count - 1);
     this.#settlement = new Settlement(this.topology, this.#parked, this.#hostQueues, this.#log, () => this.#changed());
     this.#ownership = new ShardOwnership({
       topology: this.topology,
@@ -412,8 +426,10 @@ export class Scheduler {
       for (let shard = 0; shard < SHARDS; shard++)
         shards += (await channel.checkQueue(shardQueue(this.topology, shard))).messageCount;
       for (const host of this.#hostQueues) {
-        const depth = await look(hostQueue(this.topology, host));
-        if (depth !== undefined) hosts[host] = depth;
+        for (const queue of this.#hostQueues.queues(host)) {
+          const depth = await look(queue);
+          if (depth !== undefined) hosts[host] = (hosts[host] ?? 0) + depth;
+        }
       }
       for (const [host, vms] of this.#parked.byHost()) {
         for (const vm of vms) {
@@ -476,6 +492,8 @@ export class Scheduler {
       ...(this.#rates.host === undefined ? {} : { hostRate: this.#rates.host }),
       ...(this.#rates.vm === undefined ? {} : { vmRate: this.#rates.vm }),
       latest: this.#latest,
+      levels: this.#levels.count,
+      every: this.#levels.every,
       conflated: ({ event: replaced }) => this.#settlement.conflate(replaced),
     });
     for (const [host, weight] of this.#weights) tree.setWeight(host, weight);
@@ -521,7 +539,7 @@ export class Scheduler {
       offset,
       availability: this.availability.toJSON(),
       weights: Object.fromEntries(this.#weights),
-      hosts: [...this.#hostQueues.announced()],
+      ...announcedQueues(this.#hostQueues),
       parked: Object.fromEntries([...this.#parked.byHost()].map(([host, vms]) => [host, [...vms]])),
       shards: this.#ownership.holders(),
     };
@@ -545,9 +563,11 @@ export class Scheduler {
       availability = checkAvailability(snapshot.availability);
       weights = checkWeights(snapshot.weights);
       const names = (value: unknown) => Array.isArray(value) && value.every((name) => typeof name === 'string');
-      const { hosts, parked, shards } = snapshot as Partial<ControlSnapshot>;
+      const { hosts, levels = {}, parked, shards } = snapshot as Partial<ControlSnapshot>;
       if (!names(hosts) || parked === null || typeof parked !== 'object' || !Object.values(parked).every(names))
         throw new TypeError('hosts or parked VMs are not lists of names');
+      if (levels === null || typeof levels !== 'object' || !Object.values(levels).every(isLevels))
+        throw new TypeError('the levels of backlog queues are not lists of levels');
       if (!Array.isArray(shards) || !shards.every((s) => Number.isInteger(s?.shard) && typeof s.by === 'string'))
         throw new TypeError('shards are not a list of holders');
     } catch (error) {
@@ -560,7 +580,9 @@ export class Scheduler {
       this.#weights.set(host, weight);
       session.tree.setWeight(host, weight);
     }
-    for (const host of snapshot.hosts) this.#hostQueues.add(host);
+    for (const host of snapshot.hosts) this.#hostQueues.add(host, undefined);
+    for (const [host, levels] of Object.entries(snapshot.levels ?? {}))
+      for (const level of levels) this.#hostQueues.add(host, level);
     for (const [host, vms] of Object.entries(snapshot.parked)) for (const vm of vms) this.#parked.add(host, vm);
     for (const { shard, by, left } of snapshot.shards) {
       this.#ownership.record({ type: 'shard', shard, state: 'taken', by });
@@ -581,7 +603,8 @@ export class Scheduler {
           this.#consumers.retireHost(session, message.host);
         return;
       case 'host':
-        if (typeof message.host === 'string') this.#consumers.addHost(session, message.host);
+        if (typeof message.host === 'string' && (message.level === undefined || isLevels([message.level])))
+          this.#consumers.addHost(session, message.host, message.level);
         return;
       case 'parked':
         if (typeof message.host === 'string' && typeof message.vm === 'string')
@@ -614,7 +637,9 @@ export class Scheduler {
   #applyAvailability(patch: AvailabilityPatch): void {
     const session = this.#connection.session;
     for (const host of this.availability.apply(patch)) {
-      if (session?.live === true) void this.#consumers.reconcile(session, host);
+      if (session?.live !== true) continue;
+      this.#consumers.handBack(session, host); // now, before what is still on its way arrives
+      void this.#consumers.reconcile(session, host);
     }
     this.#changed();
   }
@@ -636,11 +661,11 @@ export class Scheduler {
     }
     const expected =
       source === 'shard'
-        ? shardQueue(this.topology, shardOf(event.host))
+        ? queue === shardQueue(this.topology, shardOf(event.host))
         : source === 'host'
-          ? hostQueue(this.topology, event.host)
-          : parkedQueue(this.topology, event.host, event.vm);
-    if (expected !== queue) {
+          ? isHostQueue(this.topology, queue, event.host)
+          : queue === parkedQueue(this.topology, event.host, event.vm);
+    if (!expected) {
       void this.#settlement.malformed(
         received,
         `misrouted: the event names host "${event.host}", VM "${event.vm}", but came from ${queue}`,
@@ -650,32 +675,35 @@ export class Scheduler {
     const delivery: Delivery = Object.assign(received, {
       event,
       source,
+      level: this.#levels.of(event.action),
       received: performance.now(),
       published: publishedAt(message),
     });
     if (!session.live || this.#connection.state === 'stopping') return this.#settlement.nack(delivery);
     const completions = this.#completions;
-    if (completions !== undefined) {
-      if (completions.has(event.id)) return this.#settlement.skip(delivery);
-      // Redelivered: another scheduler may have done it a moment ago; read the record up to now first.
-      if (message.fields.redelivered) {
-        void completions.sync().then(
-          () => (completions.has(event.id) ? this.#settlement.skip(delivery) : this.#take(delivery)),
-          () => this.#settlement.nack(delivery),
-        );
-        return;
-      }
-    }
-    this.#take(delivery);
+    if (completions === undefined) return this.#take(delivery);
+    if (completions.has(event.id)) return this.#settlement.skip(delivery);
+    if (this.#intake === undefined && !message.fields.redelivered) return this.#take(delivery);
+    // Redelivered: another scheduler may have done it a moment ago; read the done stream up to now first. What
+    // arrives meanwhile waits its turn behind it, so that each queue's order is kept.
+    const synced = message.fields.redelivered ? completions.sync() : undefined;
+    const turn = Promise.all([this.#intake, synced]).then(
+      () => (completions.has(event.id) ? this.#settlement.skip(delivery) : this.#take(delivery)),
+      () => this.#settlement.nack(delivery),
+    );
+    this.#intake = turn;
+    void turn.then(() => {
+      if (this.#intake === turn) this.#intake = undefined;
+    });
   }
 
   /**
    * Queues a received event in the tree, or moves it out of the way: out of its shard into its host's backlog queue
-   * when the host has one (its older events are there), is paused, or holds its share of memory already; into its
-   * VM's parked queue when the VM is paused.
+   * of its level when there is one (its older events of the level are there), the host is paused, or it holds its
+   * share of memory already; into its VM's parked queue when the VM is paused.
    */
   #take(delivery: Delivery): void {
-    const { event, source, session } = delivery;
+    const { event, source, session, level } = delivery;
     const { host, vm } = event;
     if (delivery.settled) return;
     if (!session.live || this.#connection.state === 'stopping') return this.#settlement.nack(delivery);
@@ -689,34 +717,40 @@ export class Scheduler {
     }
     if (
       source === 'shard' &&
-      (this.#hostQueues.has(host) ||
+      (this.#hostQueues.hasLevel(host, level) ||
         !this.availability.isHostActive(host) ||
         session.tree.queued(host) >= this.prefetch)
     ) {
-      this.#hostQueues.mark(host);
+      this.#hostQueues.mark(host, level);
       void this.#settlement.divert(delivery);
       return;
     }
     if (!this.availability.isRunnable(host, vm)) {
       // Paused while this message was on its way: a host's queue is being cancelled, a parked one too.
-      if (source !== 'shard' && (source === 'parked' || !this.availability.isHostActive(host)))
-        this.#settlement.nack(delivery);
-      else void this.#settlement.park(delivery);
+      void this.#putBack(delivery);
       return;
     }
-    session.tree.push(event.host, event.vm, event.policy, delivery);
+    session.tree.push(event.host, event.vm, event.policy, delivery, level);
     this.#changed();
+  }
+
+  /**
+   * Puts back an event whose host or VM is paused, keeping its VM's order: into the queue it came from, whose head
+   * it goes back to (the broker delivers returned messages first), when that queue is paused with it; else into its
+   * VM's parked queue, ahead of the VM's later events, which follow it there.
+   */
+  async #putBack(delivery: Delivery): Promise<void> {
+    const { source, event } = delivery;
+    if (source === 'parked' || (source === 'host' && !this.availability.isHostActive(event.host)))
+      this.#settlement.nack(delivery);
+    else await this.#settlement.park(delivery);
   }
 
   /** The projection: runs the action and settles the message. Never rejects (that would end the dispatch). */
   async #run(delivery: Delivery): Promise<void> {
     const { event, session } = delivery;
     if (session.closed) return;
-    if (!this.availability.isRunnable(event.host, event.vm)) {
-      if (delivery.source === 'parked') this.#settlement.nack(delivery);
-      else await this.#settlement.park(delivery);
-      return;
-    }
+    if (!this.availability.isRunnable(event.host, event.vm)) return this.#putBack(delivery);
     const completions = this.#completions;
     if (completions !== undefined) {
       // A second copy (an event moved out of its shard, then redelivered there after a lost connection) is skipped
@@ -768,8 +802,8 @@ export class Scheduler {
     const timer = setTimeout(() => {
       this.#retireTimers.delete(host);
       if (session.closed || !this.#hostQueues.has(host) || session.tree.queued(host) > 0) return;
-      const queue = this.#hostQueues.queue(host);
-      if (this.#settlement.moving(host) > 0 || this.#settlement.unsettled(session, queue) > 0) {
+      const unsettled = this.#hostQueues.queues(host).some((queue) => this.#settlement.unsettled(session, queue) > 0);
+      if (this.#settlement.moving(host) > 0 || unsettled) {
         this.#retireLater(session, host);
         return;
       }
@@ -826,6 +860,56 @@ function rateLimit(rate: RateSpec | undefined, what: string): RateLimit | undefi
 function checkLimit(limit: unknown, what: string): asserts limit is number {
   if (typeof limit !== 'number' || !(limit === Infinity || (Number.isInteger(limit) && limit >= 1)))
     throw new TypeError(`Expected ${what} to be a positive integer (or Infinity), got ${String(limit)}`);
+}
+
+/** Priority levels by action, as the scheduler applies them. */
+interface ActionLevels {
+  /** Levels in all: those named, then the routine one. */
+  readonly count: number;
+  readonly every: number;
+  /** An action's level (0 first; the routine one for an action no level names). */
+  of(action: string): number;
+}
+
+/** The `priority` option checked where it enters: levels of distinct actions, and `every` as the library takes it. */
+function actionLevels(priority: SchedulerOptions['priority']): ActionLevels {
+  if (priority === undefined) return { count: 1, every: Infinity, of: () => 0 };
+  if (priority === null || typeof priority !== 'object')
+    throw new TypeError(`Expected \`priority\` to be { levels, every }, got ${String(priority)}`);
+  const { levels, every = Infinity } = priority;
+  if (!Array.isArray(levels) || levels.length === 0)
+    throw new TypeError(`Expected \`priority.levels\` to be a non-empty array of arrays of actions`);
+  const byAction = new Map<string, number>();
+  levels.forEach((actions, level) => {
+    const what = `\`priority.levels[${level}]\``;
+    if (!Array.isArray(actions) || actions.length === 0)
+      throw new TypeError(`Expected ${what} to be a non-empty array of actions, got ${JSON.stringify(actions)}`);
+    for (const action of checkNames(actions, what)) {
+      if (byAction.has(action)) throw new TypeError(`Expected each action in one level, got "${action}" twice`);
+      byAction.set(action, level);
+    }
+  });
+  if (typeof every !== 'number' || !(every === Infinity || (Number.isInteger(every) && every >= 2)))
+    throw new TypeError(`Expected \`priority.every\` to be an integer from 2 up, or Infinity, got ${String(every)}`);
+  const routine = levels.length;
+  return { count: routine + 1, every, of: (action) => byAction.get(action) ?? routine };
+}
+
+/** The lanes of the announced backlog queues, as a snapshot keeps them. */
+function announcedQueues(hostQueues: HostQueues): Pick<ControlSnapshot, 'hosts' | 'levels'> {
+  const hosts: string[] = [];
+  const levels: Record<string, number[]> = {};
+  for (const [host, lanes] of hostQueues.announced()) {
+    for (const lane of lanes) {
+      if (lane === undefined) hosts.push(host);
+      else (levels[host] ??= []).push(lane);
+    }
+  }
+  return { hosts, levels };
+}
+
+function isLevels(value: unknown): value is number[] {
+  return Array.isArray(value) && value.every((level) => Number.isInteger(level) && level >= 0 && level < 1000);
 }
 
 /** The library's `cost` option from slots by action: `undefined` when every action takes one slot. */

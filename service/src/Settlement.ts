@@ -150,17 +150,17 @@ export class Settlement {
   }
 
   /**
-   * Moves an event out of its shard into its host's backlog queue (declared and announced on the first): published
-   * with a confirm, then acknowledged. The caller has marked the host (`HostQueues.add`) before, so that every later
-   * event of it follows, in order.
+   * Moves an event out of its shard into its host's backlog queue of its level (declared and announced on the
+   * first): published with a confirm, then acknowledged. The caller has marked the level (`HostQueues.mark`) before,
+   * so that every later event of it follows, in order.
    */
   async divert(delivery: Delivery): Promise<void> {
     const { event, session, message } = delivery;
     this.#moving.set(event.host, this.moving(event.host) + 1);
     try {
-      await this.hostQueues.declare(session, event.host);
+      await this.hostQueues.declare(session, event.host, delivery.level);
       await session.publisher.sendToQueue(
-        this.hostQueues.queue(event.host),
+        this.hostQueues.queue(event.host, delivery.level),
         message.content,
         copiedProperties(message),
       );

@@ -6,8 +6,10 @@ import { Command, Option } from 'commander';
 import {
   actionCosts,
   capsPair,
+  integerFrom,
   ratePair,
   nameList,
+  priorityLevel,
   nonNegativeInteger,
   portNumber,
   positiveInteger,
@@ -36,6 +38,8 @@ export interface ServeFlags {
   readonly rate?: { readonly host?: RateSpec; readonly vm?: RateSpec };
   readonly cost?: Readonly<Record<string, number>>;
   readonly latest?: readonly string[];
+  readonly priority?: readonly (readonly string[])[];
+  readonly priorityEvery?: number;
   readonly dedupeWindow: number;
 }
 
@@ -87,6 +91,16 @@ export function registerServiceCommands(program: Command): Command {
       '--latest <policies>',
       'policies whose newest event replaces a queued one (state-like), comma-separated',
       nameList,
+    )
+    .option(
+      '--priority <actions>',
+      'a priority level: its actions, comma-separated, served before those of later levels and of none (repeatable: one level each, most urgent first)',
+      priorityLevel,
+    )
+    .option(
+      '--priority-every <n>',
+      'with --priority: at least one of every n actions of a VM goes to its lower levels while one waits (default: strict)',
+      integerFrom(2),
     )
     .option(
       '--prefetch <n>',

@@ -18,6 +18,15 @@ export function positiveInteger(max = Number.MAX_SAFE_INTEGER): (value: string) 
   };
 }
 
+/** A parser for a flag that takes an integer from `min` up. */
+export function integerFrom(min: number): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (!digits.test(value) || number < min) throw new InvalidArgumentError(`Expected an integer from ${min} up.`);
+    return number;
+  };
+}
+
 /** A parser for a flag that takes an integer from 0 up to `max`. */
 export function nonNegativeInteger(max: number): (value: string) => number {
   return (value) => {
@@ -98,6 +107,17 @@ export function actionCosts(value: string, previous: Record<string, number> = {}
     costs[match[1] as string] = Number(match[2]);
   }
   return costs;
+}
+
+/**
+ * `--priority <actions>`: one priority level, its actions separated by commas; each flag repeated adds the next
+ * level down. An action belongs to one level.
+ */
+export function priorityLevel(value: string, previous: string[][] = []): string[][] {
+  const actions = nameList(value);
+  const twice = actions.find((action, i) => actions.indexOf(action) !== i || previous.some((l) => l.includes(action)));
+  if (twice !== undefined) throw new InvalidArgumentError(`Expected each action in one level, got "${twice}" twice.`);
+  return [...previous, actions];
 }
 
 /** A comma-separated list of names; repeated flags add up. */

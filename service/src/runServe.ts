@@ -14,6 +14,8 @@ export async function runServe(flags: ServeFlags, out: NodeJS.WritableStream = p
   if (flags.http !== undefined && token === undefined) {
     throw new Error('--http needs a bearer token: give --token <token> or set RXJS_FAIR_TOKEN');
   }
+  if (flags.priorityEvery !== undefined && flags.priority === undefined)
+    throw new Error('--priority-every needs priority levels: give --priority <actions>');
   const handle = await loadHandler(flags.handler);
   const scheduler = new Scheduler({
     url: flags.amqp,
@@ -29,6 +31,14 @@ export async function runServe(flags: ServeFlags, out: NodeJS.WritableStream = p
     ...(flags.rate === undefined ? {} : { rate: flags.rate }),
     ...(flags.cost === undefined ? {} : { cost: flags.cost }),
     ...(flags.latest === undefined ? {} : { latest: flags.latest }),
+    ...(flags.priority === undefined
+      ? {}
+      : {
+          priority: {
+            levels: flags.priority,
+            ...(flags.priorityEvery === undefined ? {} : { every: flags.priorityEvery }),
+          },
+        }),
   });
   let stopHttp: (() => Promise<void>) | undefined;
   let httpLine = '';

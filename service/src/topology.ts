@@ -11,7 +11,8 @@ import type { Channel, Options } from 'amqplib';
  *   host on one scheduler, which is what makes caps and per-VM order hold across schedulers.
  * - `<ns>.host.<host>`: a host's backlog, moved out of its shard by the shard's scheduler when the host is paused
  *   or has more events in memory than its share, so that a quiet host's event is never behind a noisy host's
- *   backlog in the broker. Consumed by the shard's scheduler while the host is ACTIVE.
+ *   backlog in the broker. Consumed by the shard's scheduler while the host is ACTIVE. With priority levels, the
+ *   events of level i have a queue of their own, `<ns>.level<i>.<host>`, so that none waits behind routine ones.
  * - `<ns>.schedulers`: a queue every scheduler consumes and nobody publishes to: its consumers are the live
  *   schedulers, which is how each one knows its share of the shards.
  * - `<ns>.control`, a stream: the registry that every scheduler reads on start. It holds the hosts with a backlog
@@ -150,8 +151,21 @@ export function shardQueue(t: Topology, shard: number): string {
   return `${t.namespace}.shard.${shard}`;
 }
 
-export function hostQueue(t: Topology, host: string): string {
-  return `${t.namespace}.host.${shortName(host)}`;
+/** A host's backlog queue: of its routine events, or with `level` of that priority level's. */
+export function hostQueue(t: Topology, host: string, level?: number): string {
+  return level === undefined
+    ? `${t.namespace}.host.${shortName(host)}`
+    : `${t.namespace}.level${level}.${shortName(host)}`;
+}
+
+/** Whether a queue is one of a host's backlog queues (of any level). */
+export function isHostQueue(t: Topology, queue: string, host: string): boolean {
+  const name = shortName(host);
+  if (queue === hostQueue(t, host)) return true;
+  const prefix = `${t.namespace}.level`;
+  const suffix = `.${name}`;
+  if (!queue.startsWith(prefix) || !queue.endsWith(suffix)) return false;
+  return /^\d+$/.test(queue.slice(prefix.length, queue.length - suffix.length));
 }
 
 export function parkedQueue(t: Topology, host: string, vm: string): string {
@@ -229,17 +243,12 @@ export async function assertShardQueue(channel: Channel, t: Topology, shard: num
   await channel.bindQueue(queue, t.events, shardKey(shard));
 }
 
-/** Declares a host's backlog queue (idempotent); only its shard's scheduler publishes to it. */
-export async function assertHostQueue(channel: Channel, t: Topology, host: string): Promise<string> {
-  const queue = hostQueue(t, host);
+/**
+ * Declares a host's backlog queue or a parked queue, by its name (idempotent); only the scheduler serving the host's
+ * shard publishes to it.
+ */
+export async function assertEventQueue(channel: Channel, t: Topology, queue: string): Promise<void> {
   await channel.assertQueue(queue, eventQueue(t));
-  return queue;
-}
-
-export async function assertParkedQueue(channel: Channel, t: Topology, host: string, vm: string): Promise<string> {
-  const queue = parkedQueue(t, host, vm);
-  await channel.assertQueue(queue, eventQueue(t));
-  return queue;
 }
 
 /** A name part as it is, or a hash of it when it would make a name too long (AMQP names are 255 bytes at most). */

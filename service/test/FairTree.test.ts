@@ -73,6 +73,41 @@ describe('FairTree with caps, weights and latest policies', () => {
     subscription.unsubscribe();
   });
 
+  it("serves a VM's first level with an item queued, its cap counting every level; other VMs keep their turns", () => {
+    const tree = new FairTree<string>({ vmCap: 1, levels: 2 });
+    const { project, started, finish } = manualProjection();
+    const subscription = tree.root.pipe(fairMergeMap(project, 1)).subscribe();
+    tree.push('h0', 'v', 'p', 'block'); // holds the only slot while the backlog queues
+    for (const i of [0, 1, 2]) tree.push('h1', 'v1', 'update', `routine-${i}`, 1);
+    tree.push('h1', 'v2', 'update', 'v2-routine', 1);
+    tree.push('h1', 'v1', 'heal', 'urgent', 0);
+    const drain = (n: number) => {
+      for (let i = 0; i < n; i++) finish(started.at(-1) as string);
+    };
+    drain(5);
+    // v1's urgent item overtakes v1's routine ones, not v2's turn: priority is below the VM.
+    expect(started).toEqual(['block', 'urgent', 'v2-routine', 'routine-0', 'routine-1', 'routine-2']);
+    subscription.unsubscribe();
+  });
+
+  it("with `every`, gives a VM's lower level one dispatch in every n while its first level is ready", () => {
+    const tree = new FairTree<string>({ levels: 2, every: 3 });
+    const { project, started, finish } = manualProjection();
+    const subscription = tree.root.pipe(fairMergeMap(project, 1)).subscribe();
+    tree.push('h0', 'v', 'p', 'block');
+    for (const i of [0, 1, 2, 3, 4]) tree.push('h1', 'v1', 'heal', `u${i}`, 0);
+    for (const i of [0, 1]) tree.push('h1', 'v1', 'update', `r${i}`, 1);
+    for (let i = 0; i < 7; i++) finish(started.at(-1) as string);
+    expect(started).toEqual(['block', 'u0', 'u1', 'r0', 'u2', 'u3', 'r1', 'u4']);
+    subscription.unsubscribe();
+  });
+
+  it('refuses an item of a level it does not have', () => {
+    const tree = new FairTree<string>({ levels: 2 });
+    expect(() => tree.push('h', 'v', 'p', 'x', 2)).toThrow('Expected a level from 0 to 1, got 2');
+    expect([...tree.hosts()]).toEqual([]); // nothing made for it
+  });
+
   it('refuses latest policies without a place to report what they replace', () => {
     expect(() => new FairTree<string>({ latest: new Set(['state']) })).toThrow(
       'Expected `conflated` with `latest` policies',

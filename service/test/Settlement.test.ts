@@ -15,7 +15,7 @@ import {
   type SettlementCounts,
 } from '../src/Settlement.js';
 import { ActionTimeoutError } from '../src/runAction.js';
-import { headers, hostKey, hostQueue, parkedQueue, topology } from '../src/topology.js';
+import { headers, hostKey, hostQueue, isHostQueue, parkedQueue, topology } from '../src/topology.js';
 
 const t = topology({ namespace: 'test', maxAttempts: 3, retryDelay: 100 }); // retries after 100 ms, then 200 ms
 
@@ -188,6 +188,7 @@ const delivery = (session: Session, headersIn: Record<string, unknown> = {}): De
   event: { id: 'e1', host: 'h', vm: 'v', policy: 'p', action: 'a' },
   message: message({ headers: headersIn }),
   queue: 'test.host.h',
+  level: 0,
   source: 'shard',
   session,
   channel: session.consumer,
@@ -196,7 +197,7 @@ const delivery = (session: Session, headersIn: Record<string, unknown> = {}): De
   settled: false,
 });
 
-function settlement() {
+function settlement(routine = 0) {
   let changes = 0;
   const logged: string[] = [];
   const parked = new ParkedQueues(t);
@@ -204,7 +205,7 @@ function settlement() {
   const s = new Settlement(
     t,
     parked,
-    new HostQueues(t),
+    new HostQueues(t, routine),
     (line) => logged.push(line),
     () => changes++,
   );
@@ -319,7 +320,7 @@ describe('Settlement', () => {
   it("moves a host's event to its backlog queue, announcing the queue once, then acknowledges it", async () => {
     const { s } = settlement();
     const { session, settled, published } = fakeSession();
-    s.hostQueues.mark('h'); // by the intake before its first move, so that later events follow
+    s.hostQueues.mark('h', 0); // by the intake before its first move, so that later events follow
     await s.divert(delivery(session, { mine: 1 }));
     await s.divert(delivery(session, { mine: 2 }));
     expect(published).toEqual([
@@ -329,6 +330,29 @@ describe('Settlement', () => {
     ]);
     expect(settled).toEqual(['ack', 'ack']);
     expect(s.counts).toEqual({ ...zero, moved: 2 });
+  });
+
+  it('moves an event of a priority level to its own backlog queue, never behind the routine ones', async () => {
+    const { s } = settlement(1); // one level named: 0; routine events are level 1
+    const { session, published } = fakeSession();
+    const routine = (mine: number) => ({ ...delivery(session, { mine }), level: 1 });
+    s.hostQueues.mark('h', 1);
+    s.hostQueues.mark('h', 0);
+    await s.divert(routine(1));
+    await s.divert({ ...delivery(session, { mine: 2 }), level: 0 });
+    await s.divert(routine(3));
+    expect(published).toEqual([
+      { exchange: '', routingKey: t.control, headers: {} }, // the routine queue announced
+      { exchange: '', routingKey: hostQueue(t, 'h'), headers: { mine: 1 } },
+      { exchange: '', routingKey: t.control, headers: {} }, // level 0's queue announced
+      { exchange: '', routingKey: hostQueue(t, 'h', 0), headers: { mine: 2 } },
+      { exchange: '', routingKey: hostQueue(t, 'h'), headers: { mine: 3 } },
+    ]);
+    expect(s.hostQueues.queues('h').sort()).toEqual([hostQueue(t, 'h'), hostQueue(t, 'h', 0)].sort());
+    expect(isHostQueue(t, hostQueue(t, 'h', 0), 'h')).toBe(true);
+    expect(isHostQueue(t, hostQueue(t, 'h'), 'h')).toBe(true);
+    expect(isHostQueue(t, hostQueue(t, 'h.x', 0), 'h')).toBe(false);
+    expect(isHostQueue(t, `${t.namespace}.levelx.h`, 'h')).toBe(false);
   });
 
   it('hands a park back, and says why, when the broker does not confirm it', async () => {

@@ -35,6 +35,14 @@ describe('rxjs-fair serve and produce, without a broker', () => {
         ['serve', '--amqp', amqpUrl, '--concurrency', '0'],
         /^error: option '--concurrency <n>' argument '0' is invalid/,
       ],
+      [
+        ['serve', '--amqp', amqpUrl, '--priority-every', '4'],
+        /^rxjs-fair: --priority-every needs priority levels: give --priority <actions>/,
+      ],
+      [
+        ['serve', '--amqp', amqpUrl, '--priority', 'heal', '--priority', 'migrate,heal'],
+        /^error: option '--priority <actions>' argument 'migrate,heal' is invalid\. Expected each action in one level, got "heal" twice/,
+      ],
       [['produce', '--amqp', amqpUrl], /^error: nothing to publish/],
       [['produce', '--amqp', amqpUrl, '--file', 'no-such.ndjson'], /^rxjs-fair: --file: no-such\.ndjson not found/],
       [

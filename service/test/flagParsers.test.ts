@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { actionCosts, capsPair, nameList, ratePair } from '../src/flagParsers.js';
+import { actionCosts, capsPair, integerFrom, nameList, priorityLevel, ratePair } from '../src/flagParsers.js';
 
 describe("serve's flag parsers", () => {
   it('--caps <host>,<vm>: either limit may be left out, never both; positive integers only', () => {
@@ -22,6 +22,19 @@ describe("serve's flag parsers", () => {
     expect(nameList('state, health')).toEqual(['state', 'health']);
     expect(nameList('b', nameList('a'))).toEqual(['a', 'b']);
     expect(() => nameList('a,,b')).toThrow(InvalidArgumentError);
+  });
+
+  it('--priority <actions>: one level per flag, most urgent first; an action in one level only', () => {
+    expect(priorityLevel('heal, evacuate')).toEqual([['heal', 'evacuate']]);
+    expect(priorityLevel('migrate', priorityLevel('heal'))).toEqual([['heal'], ['migrate']]);
+    expect(() => priorityLevel('heal,heal')).toThrow('Expected each action in one level, got "heal" twice.');
+    expect(() => priorityLevel('heal', [['heal']])).toThrow('got "heal" twice');
+    expect(() => priorityLevel('heal,,migrate')).toThrow(InvalidArgumentError);
+  });
+
+  it('--priority-every <n>: an integer from 2 up', () => {
+    expect(integerFrom(2)('8')).toBe(8);
+    for (const bad of ['1', '0', '2.5', 'x', '']) expect(() => integerFrom(2)(bad), bad).toThrow('from 2 up');
   });
 
   it('--rate <host>,<vm>: each <n>/<interval> in ms, s or m; either may be left out, never both', () => {

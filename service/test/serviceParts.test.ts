@@ -165,4 +165,22 @@ describe('Scheduler options', () => {
       () => new Scheduler({ url, handle, caps: { host: 2, vm: 1 }, cost: { migrate: 4 }, latest: ['state'] }),
     ).not.toThrow();
   });
+
+  it('refuses bad priority levels, naming the option', () => {
+    const handle = () => {};
+    const url = 'amqp://127.0.0.1';
+    const bad: [unknown, RegExp][] = [
+      [null, /^Expected `priority` to be \{ levels, every \}/],
+      [{ levels: [] }, /^Expected `priority.levels` to be a non-empty array/],
+      [{ levels: [['heal'], []] }, /^Expected `priority.levels\[1\]` to be a non-empty array of actions, got \[\]/],
+      [{ levels: [['heal', '']] }, /^Expected `priority.levels\[0\]` to hold non-empty names/],
+      [{ levels: [['heal'], ['heal']] }, /^Expected each action in one level, got "heal" twice/],
+      [{ levels: [['heal']], every: 1 }, /^Expected `priority.every` to be an integer from 2 up, or Infinity, got 1/],
+    ];
+    for (const [priority, message] of bad)
+      expect(() => new Scheduler({ url, handle, priority: priority as never }), JSON.stringify(priority)).toThrow(
+        message,
+      );
+    expect(() => new Scheduler({ url, handle, priority: { levels: [['heal'], ['migrate']], every: 4 } })).not.toThrow();
+  });
 });

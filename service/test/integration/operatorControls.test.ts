@@ -141,6 +141,58 @@ describe.skipIf(amqpUrl === '')("operators' controls (real broker)", () => {
     expect(log.most(() => true)).toBeLessThanOrEqual(4);
   });
 
+  it('runs an urgent action posted behind a routine backlog of its host among the first: in memory and in the broker', async () => {
+    const log = loggingHandler(() => 30);
+    const { scheduler, producer } = await started('priority', {
+      concurrency: 2,
+      prefetch: 4, // the host's routine backlog is moved to its backlog queue at once
+      caps: { vm: 1 },
+      priority: { levels: [['heal']] },
+      handle: log.handle,
+    });
+    const routine = (n: number, from = 0) =>
+      Array.from({ length: n }, (_, i) => event(`update-${from + i}`, 'h1', `v${i % 2}`, 'update', 'update'));
+    await producer.publish([...routine(150), event('heal-1', 'h1', 'v0')]);
+    await waitFor(
+      'the heal',
+      () => log.runs.some((r) => r.event.id === 'heal-1'),
+      20_000,
+      () => scheduler.stats(),
+    );
+    const position = log.runs.findIndex((r) => r.event.id === 'heal-1');
+
+    // Paused, every event of the host goes to its backlog queues: the heal to its level's, not behind the updates.
+    await scheduler.setAvailability({ h1: 'MAINTENANCE' });
+    const moved = scheduler.stats().moved;
+    await producer.publish([...routine(100, 150), event('heal-2', 'h1', 'v1')]);
+    await waitFor(
+      'all moved',
+      () => scheduler.stats().moved >= moved + 101,
+      20_000,
+      () => scheduler.stats(),
+    );
+    const before = log.runs.length;
+    await scheduler.setAvailability({ h1: 'ACTIVE' });
+    await waitFor(
+      'every event',
+      () => scheduler.stats().done === 252,
+      30_000,
+      () => scheduler.stats(),
+    );
+    const afterPause = log.runs.slice(before).findIndex((r) => r.event.id === 'heal-2');
+
+    // It reaches the scheduler once the updates before it in the shard are moved out (thousands a second), while
+    // two actions of 30 ms run at a time: a few of them start meanwhile. Without priority it would run 151st.
+    expect(position, 'heal-1 among the first dispatched, of 151').toBeLessThan(20);
+    expect(afterPause, 'heal-2 among the first dispatched once resumed, of the 101 queued').toBeLessThan(6);
+    expect(log.most((a, b) => a.host === b.host && a.vm === b.vm)).toBe(1); // the VM cap counts every level
+    for (const vm of ['v0', 'v1']) {
+      const updates = log.runs.filter((r) => r.event.vm === vm && r.event.action === 'update');
+      const ids = updates.map((r) => Number(r.event.id.slice('update-'.length)));
+      expect(ids, `${vm}'s updates in order`).toEqual([...ids].sort((x, y) => x - y));
+    }
+  });
+
   it('conflates a latest policy: queued states of a VM are replaced by the newest, acknowledged and counted', async () => {
     const ran: string[] = [];
     let release: () => void = () => {};
