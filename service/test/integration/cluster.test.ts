@@ -9,7 +9,7 @@
 //
 // (The old file's case, `/health` 503 while the node of the host queues is down, is gone with its premise: every
 // queue is a quorum queue now, and the loss of one node cancels no consumer of a connection to another node.)
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,13 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { Producer, shardOf, type FairEvent } from '../../src/index.js';
 import { analyseActionLog, parseActionLog, type ActionRecord } from '../actionLog.js';
+import { printed, start } from '../support/cli.js';
 import { clusterSkipped, useCluster } from './cluster.js';
 import { uniqueNamespace, waitFor } from './helpers.js';
 
 const cluster = useCluster();
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const handler = fileURLToPath(new URL('./fixtures/loggingHandler.mjs', import.meta.url));
 const TOKEN = 't';
 const ACTION_TIMEOUT = 3000;
@@ -66,54 +65,15 @@ function serve(name: string, node: number, namespace: string, dir: string): Serv
   const order = urls.map((_, i) => urls[(node + i) % urls.length] as string);
   const log = join(dir, `${name}.ndjson`);
   writeFileSync(log, '');
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      cli,
-      'serve',
-      '--amqp',
-      order.join(','),
-      '--namespace',
-      namespace,
-      '--handler',
-      handler,
-      '--concurrency',
-      '16',
-      '--caps',
-      '2,1',
-      '--action-timeout',
-      String(ACTION_TIMEOUT),
-      '--http',
-      '0',
-      '--token',
-      TOKEN,
-    ],
-    {
-      cwd: root,
-      env: { ...process.env, ACTION_LOG: log, SCHEDULER_NAME: name },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const args = ['serve', '--amqp', order.join(','), '--namespace', namespace, '--handler', handler];
+  args.push('--concurrency', '16', '--caps', '2,1', '--action-timeout', String(ACTION_TIMEOUT));
+  args.push('--http', '0', '--token', TOKEN);
+  const run = start(args, { ACTION_LOG: log, SCHEDULER_NAME: name }, testStarted);
+  const { child, exited } = run;
   cleanup.push([`${name} killed`, () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')]);
-  let output = '';
-  let resolveReady: (url: string) => void = () => {};
-  const ready = new Promise<string>((resolve) => (resolveReady = resolve));
-  const read = (chunk: Buffer) => {
-    const at = `[${((Date.now() - testStarted) / 1000).toFixed(2)} s] `;
-    output += chunk
-      .toString()
-      .split(/(?<=\n)/)
-      .map((line) => at + line)
-      .join('');
-    const url = /REST on (\S+)\)/.exec(output)?.[1];
-    if (url !== undefined) resolveReady(url);
-  };
-  child.stdout?.on('data', read);
-  child.stderr?.on('data', read);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { name, child, node, log, output: () => output, exited, ready };
+  const ready = printed(run, /REST on (\S+)\)/).then((match) => match[1] as string);
+  ready.catch(() => {}); // told where it is awaited
+  return { name, child, node, log, output: () => run.output, exited, ready };
 }
 
 /** 1,500 events of the noisy host on 4 VMs, then 60 of each other host on 4 VMs, interleaved. */

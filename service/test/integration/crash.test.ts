@@ -1,55 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateEvents, Producer } from '../../src/index.js';
+import { cleanUp, start, tempDir, type Run } from '../support/cli.js';
 import { amqpUrl, uniqueNamespace, waitFor } from './helpers.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const handler = fileURLToPath(new URL('./fixtures/countingHandler.mjs', import.meta.url));
 
-const children: ChildProcess[] = [];
-const dirs: string[] = [];
-afterEach(() => {
-  for (const child of children.splice(0))
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+afterEach(cleanUp);
 
-interface Serve {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<number | null>;
-}
-
-function serve(namespace: string, record: string, extra: string[] = []): Serve {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      cli,
-      'serve',
-      '--amqp',
-      amqpUrl,
-      '--namespace',
-      namespace,
-      '--handler',
-      handler,
-      '--concurrency',
-      '16',
-      ...extra,
-    ],
-    { cwd: root, env: { ...process.env, RECORD_FILE: record, HANDLER_MS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+/** `rxjs-fair serve` in a process of its own, its handler writing each id it ran to `record`. */
+function serve(namespace: string, record: string): Run {
+  const args = ['serve', '--amqp', amqpUrl, '--namespace', namespace, '--handler', handler, '--concurrency', '16'];
+  return start(args, { RECORD_FILE: record, HANDLER_MS: '1' });
 }
 
 /** How many times each id ran, from one or more record files. */
@@ -77,12 +41,6 @@ async function publish(namespace: string, events: number): Promise<string[]> {
   }
 }
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rxjs-fair-crash-'));
-  dirs.push(dir);
-  return dir;
-}
-
 describe.skipIf(amqpUrl === '')('crashes and several schedulers (real broker)', () => {
   it('kill -9 in the middle of 20,000 events, then a restart: every event ran at least once', async () => {
     const namespace = uniqueNamespace('kill9');
@@ -91,7 +49,12 @@ describe.skipIf(amqpUrl === '')('crashes and several schedulers (real broker)', 
     writeFileSync(record, '');
 
     const first = serve(namespace, record);
-    await waitFor('5,000 events done by the first scheduler', () => lines(record) >= 5000, 60_000, first.output);
+    await waitFor(
+      '5,000 events done by the first scheduler',
+      () => lines(record) >= 5000,
+      60_000,
+      () => first.output,
+    );
     first.child.kill('SIGKILL');
     await first.exited;
     const beforeRestart = lines(record);
@@ -101,7 +64,7 @@ describe.skipIf(amqpUrl === '')('crashes and several schedulers (real broker)', 
       'every event done',
       () => runs(record).size === 20_000,
       90_000,
-      () => ({ unique: runs(record).size, output: second.output() }),
+      () => ({ unique: runs(record).size, output: second.output }),
     );
     const counts = runs(record);
     const missing = ids.filter((id) => !counts.has(id));
@@ -131,7 +94,7 @@ describe.skipIf(amqpUrl === '')('crashes and several schedulers (real broker)', 
       'both schedulers at work',
       () => lines(recordA) >= 500 && lines(recordB) >= 500,
       60_000,
-      () => a.output() + b.output(),
+      () => a.output + b.output,
     );
     await waitFor('half of the events', () => lines(recordA) + lines(recordB) >= 5000, 60_000);
     a.child.kill('SIGTERM');
