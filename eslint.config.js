@@ -14,7 +14,17 @@ const network = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/dist/', '**/coverage/', '**/test-output/', 'web/dist/', 'docs/api/', '**/node_modules/'] },
+  {
+    ignores: [
+      '**/dist/',
+      '**/coverage/',
+      '**/test-output/',
+      'web/dist/',
+      'docs/api/',
+      '**/node_modules/',
+      'bench/.lib/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -85,6 +85,10 @@ function render({ meta, runs }) {
   line(
     `- **Run:** ${meta.date}, ${Math.round(meta.durationSeconds / 60)} min. Reproduce with \`npm ci && ${meta.command}\` (\`npm run bench -- --quick\`: about a minute, a subset).`,
   );
+  for (const [part, later] of Object.entries(meta.later ?? {}))
+    line(
+      `- **Measured again later, part \`${part}\`:** ${later.date}, library sha256 \`${later.library.sha256}\` (commit ${later.library.commit ?? 'unknown'}), \`${later.command}\`.`,
+    );
   line();
 
   line('## Setup');

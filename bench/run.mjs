@@ -7,6 +7,10 @@
 //   node --expose-gc bench/run.mjs [--quick] [--reps N] [--cases 1,2,4] [--only time,scale,fair,mem,features] [--no-write]
 //                                  [--lib path/to/other/build.js]
 //
+// A full run with `--only` replaces only those parts of the record (each part's tables compare runs of one rotation,
+// so a part is measured again on its own, on a quiet machine, without the hour of the whole run); the page says which
+// parts came later, and when.
+//
 // Other engineers may rebuild dist/ while this runs, so the build is copied once to bench/.lib/ and every child
 // imports that copy: one run measures one build.
 
@@ -319,7 +323,43 @@ const meta = {
 };
 
 if (write) {
-  writeFileSync(join(here, 'results.json'), `${JSON.stringify({ meta, runs }, null, 1)}\n`);
-  writeReport({ meta, runs }, join(root, 'BENCHMARKS.md'));
-  console.log(`\nWrote bench/results.json (${runs.length} runs) and BENCHMARKS.md in ${meta.durationSeconds}s.`);
+  const record = option('--only') === undefined || quick ? { meta, runs } : mergedRecord({ meta, runs }, parts);
+  writeFileSync(join(here, 'results.json'), `${JSON.stringify(record, null, 1)}\n`);
+  writeReport(record, join(root, 'BENCHMARKS.md'));
+  console.log(`\nWrote bench/results.json (${record.runs.length} runs) and BENCHMARKS.md in ${meta.durationSeconds}s.`);
+}
+
+/**
+ * The record with the parts measured now in place of the same parts of the full run on record (if it is one): the
+ * other parts keep their runs and the page's machine and build lines; `meta.later` says when each part came.
+ */
+function mergedRecord(now, measured) {
+  const path = join(here, 'results.json');
+  const before = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
+  if (before === undefined || before.meta.quick) return now;
+  const part = {
+    date: now.meta.date,
+    library: now.meta.library,
+    command: `npm run bench -- ${argv.join(' ')}`,
+  };
+  const config = { ...before.meta.config };
+  const partConfig = {
+    time: ['grid', 'n', 'warmup', 'reps', 'mergeMapBacklogCap'],
+    scale: ['scale'],
+    fair: ['fair'],
+    mem: ['mem'],
+    features: ['features'],
+  };
+  for (const name of measured) for (const key of partConfig[name] ?? []) config[key] = now.meta.config[key];
+  const runPart = (r) => (r.part === 'grid' ? 'time' : r.part);
+  return {
+    meta: {
+      ...before.meta,
+      config,
+      ...(measured.includes('time') ? { cases: now.meta.cases } : {}),
+      ...(measured.includes('features') ? { features: now.meta.features } : {}),
+      later: { ...before.meta.later, ...Object.fromEntries(measured.map((name) => [name, part])) },
+    },
+    runs: [...before.runs.filter((r) => !measured.includes(runPart(r))), ...now.runs],
+  };
 }
