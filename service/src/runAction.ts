@@ -37,37 +37,77 @@ export const MAX_ACTION_TIMEOUT = 2 ** 31 - 1;
  * Runs one attempt of an action: settles when the handler settles, or when `timeoutMs` passes first (the handler's
  * signal then aborts, and the attempt has failed). `stop` aborting is passed on to the handler's signal without
  * ending the attempt: the handler decides how fast it stops. Never rejects.
+ *
+ * The signal is made when the handler first reads it (an `AbortController` and a listener on `stop` per action are a
+ * large share of a fast action's cost), already aborted if the timeout or the stop came first; a handler that
+ * returns no promise gets no timer.
  */
-export async function runAction(
+export function runAction(
   handle: EventHandler,
   event: FairEvent,
   timeoutMs: number,
   stop: AbortSignal,
 ): Promise<ActionResult> {
-  const controller = new AbortController();
-  const onStop = () => controller.abort(stop.reason);
-  if (stop.aborted) onStop();
-  else stop.addEventListener('abort', onStop, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<ActionResult>((resolve) => {
-    timer = setTimeout(() => {
-      const reason = new ActionTimeoutError(timeoutMs);
-      controller.abort(reason);
-      resolve({ ok: false, reason });
-    }, timeoutMs);
-  });
-  const ran = (async (): Promise<ActionResult> => {
-    try {
-      await handle(event, { signal: controller.signal });
-      return DONE;
-    } catch (reason) {
-      return { ok: false, reason };
-    }
-  })();
+  let controller: AbortController | undefined;
+  let timedOut: ActionTimeoutError | undefined;
+  let ended = false;
+  const onStop = () => controller?.abort(stop.reason);
+  const context: ActionContext = {
+    get signal(): AbortSignal {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (timedOut !== undefined) controller.abort(timedOut);
+        else if (stop.aborted) controller.abort(stop.reason);
+        else if (!ended) stop.addEventListener('abort', onStop, { once: true });
+      }
+      return controller.signal;
+    },
+  };
+  const end = () => {
+    ended = true;
+    if (controller !== undefined) stop.removeEventListener('abort', onStop);
+  };
+  let pending: PromiseLike<unknown>;
   try {
-    return await Promise.race([ran, timedOut]);
-  } finally {
-    clearTimeout(timer);
-    stop.removeEventListener('abort', onStop);
+    const result = handle(event, context);
+    if (!isThenable(result)) {
+      end();
+      return Promise.resolve(DONE);
+    }
+    pending = result;
+  } catch (reason) {
+    end();
+    return Promise.resolve({ ok: false, reason });
   }
+  return new Promise<ActionResult>((resolve) => {
+    const timer = setTimeout(() => {
+      if (ended) return;
+      timedOut = new ActionTimeoutError(timeoutMs);
+      controller?.abort(timedOut);
+      end();
+      resolve({ ok: false, reason: timedOut });
+    }, timeoutMs);
+    const settle = (result: ActionResult) => {
+      if (ended) return; // timed out: its result is ignored
+      clearTimeout(timer);
+      end();
+      resolve(result);
+    };
+    try {
+      pending.then(
+        () => settle(DONE),
+        (reason: unknown) => settle({ ok: false, reason }),
+      );
+    } catch (reason) {
+      settle({ ok: false, reason }); // a `then` that throws, as `await` would reject with it
+    }
+  });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
