@@ -25,6 +25,8 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ONLY = process.env.BENCH_ONLY;
 const PROFILE = process.env.BENCH_PROFILE;
+/** BENCH_PROFILE with BENCH_HEAP=1: a sampling profile of what the drains allocate (collected objects included). */
+const HEAP = process.env.BENCH_HEAP !== undefined;
 const SHARD_PREFETCH = 4 * 16 + 1;
 const inspector = PROFILE === undefined ? undefined : new Session();
 if (inspector !== undefined) {
@@ -60,12 +62,21 @@ const pct = (n: number): string => `${Math.round(n * 100)} %`;
 async function scheduler(dedupe: boolean) {
   const namespace = freshNamespace(dedupe ? 'fair' : 'nodedupe');
   await produce(url as string, namespace, events);
-  if (warm) await inspector?.post('Profiler.start');
+  if (warm && HEAP) {
+    await inspector?.post('HeapProfiler.enable');
+    await inspector?.post('HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  } else if (warm) await inspector?.post('Profiler.start');
   perEvent();
   const result = await drain(url as string, namespace, EVENTS, noop, dedupe ? {} : { dedupeWindow: 0 });
   const counted = perEvent();
   if (warm && inspector !== undefined) {
-    const { profile } = await inspector.post('Profiler.stop');
+    const { profile } = HEAP
+      ? await inspector.post('HeapProfiler.stopSampling')
+      : await inspector.post('Profiler.stop');
     writeFileSync(PROFILE as string, JSON.stringify(profile)); // the last drain's
   }
   await dropNamespace(broker, namespace);
