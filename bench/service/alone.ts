@@ -12,7 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { Socket } from 'node:net';
-import { generateEvents } from '../../service/src/index.js';
+import { generateEvents } from '@rxjs-fair/service';
 import { drainAlone } from './amqplibAlone.js';
 import { declare, drain, dropNamespace, freshNamespace, noop, produce } from './rxjsFair.js';
 
