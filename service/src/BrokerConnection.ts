@@ -5,7 +5,6 @@ import type { FairSnapshot } from 'rxjs-fair';
 import type { Completions } from './Completions.js';
 import { ConfirmPublisher } from './ConfirmPublisher.js';
 import { connectBroker, redactUrl } from './connectBroker.js';
-import { corkFrames } from './corkFrames.js';
 import { newestSnapshot, type ControlSnapshot } from './ControlSnapshot.js';
 import { ControlStream, type ControlMessage } from './ControlStream.js';
 import type { Delivery } from './Delivery.js';
@@ -159,7 +158,6 @@ export class BrokerConnection {
     this.#node = index;
     this.#url = url;
     connection.on('error', () => {}); // followed by 'close'
-    corkFrames(connection);
     let session: Session | undefined;
     try {
       const declare = await connection.createChannel();
