@@ -1,7 +1,8 @@
 /**
  * The Scheduler's own cost per event against amqplib's consume + ack, on a running broker, without the rest of
  * `bench:service`: what an A/B of the scheduler's hot path needs. Each round: amqplib consume + ack, the Scheduler
- * (no-op handler) with dedupe, and without; figures per round and the ratios to amqplib of the same round.
+ * (no-op handler) with dedupe, and without; figures per round and the ratios to amqplib of the same round; and the
+ * Producer's publish against amqplib's (the same events, as bench:service's pairs).
  *
  *   RXJS_FAIR_AMQP_URL=amqp://... RXJS_FAIR_BROKER_DIR=/tmp/rxjs-fair-broker.X node --expose-gc --import tsx \
  *     bench/service/alone.ts
@@ -13,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { Socket } from 'node:net';
 import { generateEvents } from '@rxjs-fair/service';
-import { drainAlone } from './amqplibAlone.js';
+import { drainAlone, publishAlone } from './amqplibAlone.js';
 import { declare, drain, dropNamespace, freshNamespace, noop, produce } from './rxjsFair.js';
 
 const url = process.env.RXJS_FAIR_AMQP_URL;
@@ -59,9 +60,10 @@ const events = [...generateEvents({ hosts: HOSTS, vms: 2, policies: 2, events: E
 const round = (n: number): string => String(Math.round(n));
 const pct = (n: number): string => `${Math.round(n * 100)} %`;
 
+let producer = 0;
 async function scheduler(dedupe: boolean) {
   const namespace = freshNamespace(dedupe ? 'fair' : 'nodedupe');
-  await produce(url as string, namespace, events);
+  producer = await produce(url as string, namespace, events);
   if (warm && HEAP) {
     await inspector?.post('HeapProfiler.enable');
     await inspector?.post('HeapProfiler.startSampling', {
@@ -96,18 +98,20 @@ for (let r = 0; r < ROUNDS; r++) {
   }
   const plain = freshNamespace('plain');
   await declare(url, plain);
-  await produce(url, plain, events);
+  const publish = await publishAlone(url, plain, events);
   perEvent();
   const consume = await drainAlone(url, plain, EVENTS, SHARD_PREFETCH);
   const consumeWrites = perEvent();
   await dropNamespace(broker, plain);
   const on = await scheduler(true);
+  const publishRatio = `publish: amqplib ${round(publish)}/s, Producer ${round(producer)}/s (${pct(producer / publish)})`;
   const off = await scheduler(false);
   console.log(
     `round ${r}: amqplib ${round(consume.eventsPerSecond)}/s ${consume.cpuMicrosPerEvent.toFixed(1)} µs | ` +
       `Scheduler ${round(on.eventsPerSecond)}/s ${on.cpuMicrosPerEvent.toFixed(1)} µs (${pct(on.eventsPerSecond / consume.eventsPerSecond)}) | ` +
       `dedupe off ${round(off.eventsPerSecond)}/s ${off.cpuMicrosPerEvent.toFixed(1)} µs (${pct(off.eventsPerSecond / consume.eventsPerSecond)})`,
   );
+  console.log(`  ${publishRatio}`);
   if (process.env.BENCH_COUNT_WRITES !== undefined)
     console.log(`  amqplib ${consumeWrites}; Scheduler ${on.writes}; dedupe off ${off.writes}`);
 }
