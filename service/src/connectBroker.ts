@@ -58,7 +58,7 @@ export async function connectBroker(
         noDelay: true,
         clientProperties: { connection_name: 'rxjs-fair' },
       });
-      // noDelay sends each write at once; one write per frame then made the writes the largest cost per event.
+      // noDelay sends each write at once: a write per pass of amqplib's frames, not one per frame.
       corkFrames(connection);
       return { connection, url, index };
     } catch (error) {
