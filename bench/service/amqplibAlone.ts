@@ -1,6 +1,6 @@
 // amqplib alone, as a user of it would write the same work: the yardstick of the Producer and the Scheduler.
 import { connect, type ConsumeMessage } from 'amqplib';
-import { headers, hostKey, shardQueue, SHARDS, topology, type FairEvent } from '../../service/src/index.js';
+import { headers, hostKey, shardQueue, SHARDS, topology, type FairEvent } from '@rxjs-fair/service';
 
 /** Unconfirmed messages at most, as the Producer allows. */
 const WINDOW = 2000;

@@ -1,6 +1,6 @@
 // BullMQ side by side: its open-source Queue and Worker on a local Redis, the same events and handlers.
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import type { FairEvent } from '../../service/src/index.js';
+import type { FairEvent } from '@rxjs-fair/service';
 import { CONCURRENCY, sleep, until, type QuietWaits } from './rxjsFair.js';
 
 /** Jobs per `addBulk` call. */

@@ -71,7 +71,9 @@ export function renderSection(r) {
       '127.0.0.1 ports and stops them after); it writes `bench/service/results.json` and this section ' +
       '(`npm run bench:service -- --no-write`: neither; sizes: `BENCH_HOSTS`, `BENCH_EVENTS`, `BENCH_ROUNDS`, ' +
       '`BENCH_NOISY`, `BENCH_QUIET`; the code is in `bench/service/`, `node bench/service/report.mjs` renders this ' +
-      'section again). Compare the ratios within one run, not figures across runs.',
+      'section again). It runs the service as built (`@rxjs-fair/service`, what users run). ' +
+      '`bench/service/alone.ts` runs only the pairs against amqplib alone, on a broker already running: for an A/B of ' +
+      "the scheduler's hot path. Compare the ratios within one run, not figures across runs.",
   );
   line();
   bullet(

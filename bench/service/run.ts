@@ -9,7 +9,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { generateEvents } from '../../service/src/index.js';
+import { generateEvents } from '@rxjs-fair/service';
 import { publishAlone, drainAlone } from './amqplibAlone.js';
 import { bullQuietWait, bullThroughput } from './bullmq.js';
 import {

@@ -2,14 +2,7 @@
 // GET /stats, and the wait of a quiet host's events behind a noisy host's backlog.
 import { randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
-import {
-  Producer,
-  Scheduler,
-  shardOf,
-  startRestServer,
-  type EventHandler,
-  type FairEvent,
-} from '../../service/src/index.js';
+import { Producer, Scheduler, shardOf, startRestServer, type EventHandler, type FairEvent } from '@rxjs-fair/service';
 import { brokerQueues, type Broker } from './infra.js';
 
 export const CONCURRENCY = 16;

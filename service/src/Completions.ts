@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { ConfirmPublisher } from './ConfirmPublisher.js';
 import { StreamReader } from './StreamReader.js';
@@ -9,6 +10,13 @@ export interface CompletionsOptions {
   readonly windowMs: number;
   /** The most ids held in memory; the oldest go first. */
   readonly maxIds: number;
+}
+
+/** Ids done in one turn of the event loop, appended in one message, and who waits for its confirm. */
+interface Batch {
+  readonly publisher: ConfirmPublisher;
+  readonly ids: string[];
+  readonly recorded: (() => void)[];
 }
 
 /** How long a record may wait for the broker's confirm before its message is acknowledged anyway. */
@@ -36,7 +44,11 @@ export class Completions {
   #reader: StreamReader | undefined;
   #publisher: ConfirmPublisher | undefined;
   /** Ids waiting for the end of this turn of the event loop, to be appended in one message. */
-  #batch: { readonly publisher: ConfirmPublisher; readonly ids: string[]; readonly sent: Promise<void> } | undefined;
+  #batch: Batch | undefined;
+  /** When the first id of `#ids` was done, while it is known (nothing is old enough to forget before it is). */
+  #firstAt: number | undefined;
+  /** Names this scheduler's own messages in the stream (`appId`): it skips them when it reads them back. */
+  readonly #writer = randomUUID();
 
   constructor(
     readonly topology: Topology,
@@ -82,40 +94,45 @@ export class Completions {
   }
 
   /**
-   * Remembers an id done and appends it to the stream; resolves once the broker has it, or once it is kept for the
-   * next connection (this one failed, or the broker did not confirm within 5 s). Never rejects.
+   * Remembers an id done and appends it to the stream; calls `recorded` once the broker has it, or once it is kept
+   * for the next connection (this one failed, or the broker did not confirm within 5 s).
+   *
+   * The ids done in one turn of the event loop go in one message (one line each), and their callbacks are called
+   * together once it is confirmed: a busy scheduler appends a few messages a second, not one per event, and holds no
+   * promise per event.
    */
-  async record(id: string): Promise<void> {
+  record(id: string, recorded: () => void): void {
     this.#remember(id, Date.now());
     const publisher = this.#publisher;
-    if (publisher === undefined) return void this.#unrecorded.push(id);
-    await this.#append(publisher, id);
-  }
-
-  /**
-   * Appends an id, in one message with the other ids done in the same turn of the event loop (one line each): a
-   * busy scheduler appends a few messages a second, not one per event.
-   */
-  #append(publisher: ConfirmPublisher, id: string): Promise<void> {
+    if (publisher === undefined) {
+      this.#unrecorded.push(id);
+      recorded();
+      return;
+    }
     let batch = this.#batch;
     if (batch === undefined || batch.publisher !== publisher) {
-      const ids: string[] = [];
-      const sent = new Promise<void>((resolve) => setImmediate(() => resolve())).then(() => this.#send(publisher, ids));
-      batch = { publisher, ids, sent };
-      this.#batch = batch;
+      const next: Batch = { publisher, ids: [], recorded: [] };
+      setImmediate(() => void this.#flush(next));
+      this.#batch = batch = next;
     }
     batch.ids.push(id);
-    return batch.sent;
+    batch.recorded.push(recorded);
+  }
+
+  async #flush(batch: Batch): Promise<void> {
+    if (this.#batch === batch) this.#batch = undefined; // ids done from now on go in the next message
+    await this.#send(batch.publisher, batch.ids);
+    for (const recorded of batch.recorded) recorded();
   }
 
   async #send(publisher: ConfirmPublisher, ids: string[]): Promise<void> {
-    if (this.#batch?.ids === ids) this.#batch = undefined; // ids done from now on go in the next message
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), RECORD_TIMEOUT_MS)));
     const sent = publisher
       .sendToQueue(this.topology.done, Buffer.from(ids.join('\n')), {
         persistent: true,
         timestamp: Math.floor(Date.now() / 1000),
+        appId: this.#writer,
       })
       .then(
         () => 'sent' as const,
@@ -127,22 +144,34 @@ export class Completions {
   }
 
   #read(message: ConsumeMessage): void {
+    if (message.properties.appId === this.#writer) return; // this scheduler's own: remembered when recorded
     const at = message.properties.timestamp as number | undefined; // seconds, as AMQP has it
     for (const id of message.content.toString().split('\n'))
       this.#remember(id, typeof at === 'number' ? at * 1000 : Date.now());
   }
 
   #remember(id: string, at: number): void {
-    this.#ids.delete(id); // to the end: the Map stays in the order ids were done
+    // To the end: the Map stays in the order ids were done. The first id may be the one moved or dropped.
+    if (this.#ids.delete(id)) this.#firstAt = undefined;
     this.#ids.set(id, at);
-    if (this.#ids.size > this.options.maxIds) this.#ids.delete(this.#ids.keys().next().value as string);
+    if (this.#ids.size > this.options.maxIds) {
+      this.#ids.delete(this.#ids.keys().next().value as string);
+      this.#firstAt = undefined;
+    }
     this.#forgetOld(at);
   }
 
+  /** Forgets the ids done more than `windowMs` ago, from the oldest on, up to the first that is not. */
   #forgetOld(now: number): void {
+    // Asked twice per event: nothing to look at while the first id is still young (no iterator each time).
+    if (this.#firstAt !== undefined && now - this.#firstAt <= this.options.windowMs) return;
     for (const [id, at] of this.#ids) {
-      if (now - at <= this.options.windowMs) return;
+      if (now - at <= this.options.windowMs) {
+        this.#firstAt = at;
+        return;
+      }
       this.#ids.delete(id);
     }
+    this.#firstAt = undefined;
   }
 }

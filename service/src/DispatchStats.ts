@@ -28,7 +28,8 @@ interface HostEntry {
 
 /**
  * What the scheduler records per host as it dispatches (for the dashboard): O(1) per dispatch and per finished
- * action, at most about 64 KB per host (two `WaitWindow`s: four `WaitSketch`es, small until a host has many waits). Reading it (`snapshot`) is O(hosts).
+ * action, at most about 64 KB per host (two `WaitWindow`s: four `WaitSketch`es, small until a host has many waits) and a
+ * count per VM that ran an action. Reading it (`snapshot`) is O(hosts and their VMs).
  */
 export class DispatchStats {
   readonly #hosts = new Map<string, HostEntry>();
@@ -68,9 +69,9 @@ export class DispatchStats {
     const entry = this.#hosts.get(host);
     if (entry === undefined) return;
     entry.active--;
-    const left = (entry.activeByVm.get(vm) ?? 1) - 1;
-    if (left > 0) entry.activeByVm.set(vm, left);
-    else entry.activeByVm.delete(vm);
+    // A VM down to 0 keeps its entry (left out of `snapshot`): deleting it and adding it back at the next dispatch
+    // made the Map shrink and grow again, an allocation per action.
+    entry.activeByVm.set(vm, Math.max(0, (entry.activeByVm.get(vm) ?? 1) - 1));
   }
 
   /** Actions of a VM running now. */
@@ -85,11 +86,18 @@ export class DispatchStats {
       out.set(host, {
         dispatched: entry.dispatched,
         active: entry.active,
-        activeByVm: Object.fromEntries(entry.activeByVm),
+        activeByVm: runningVms(entry.activeByVm),
         waits: entry.waits.summary(now),
         endToEnd: entry.endToEnd.summary(now),
       });
     }
     return out;
   }
+}
+
+/** The VMs with actions running, and how many each. */
+function runningVms(activeByVm: ReadonlyMap<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [vm, active] of activeByVm) if (active > 0) out[vm] = active;
+  return out;
 }

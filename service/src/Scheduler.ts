@@ -778,7 +778,7 @@ export class Scheduler {
       // Recorded before the ack, so that a redelivery finds the record if the ack is lost. The slot is free
       // meanwhile: the message is still held (within the prefetch) until its record is confirmed.
       this.#recording++;
-      void this.#completions.record(event.id).then(() => {
+      this.#completions.record(event.id, () => {
         this.#recording--;
         this.#settlement.done(delivery);
         this.#checkIdle();

@@ -1,4 +1,5 @@
 import { connect, type ChannelModel } from 'amqplib';
+import { corkFrames } from './corkFrames.js';
 import { HEARTBEAT_SECONDS } from './topology.js';
 
 /** One broker URL, or the nodes of a cluster: a list, or one string of URLs separated by commas. */
@@ -57,6 +58,8 @@ export async function connectBroker(
         noDelay: true,
         clientProperties: { connection_name: 'rxjs-fair' },
       });
+      // noDelay sends each write at once: a write per pass of amqplib's frames, not one per frame.
+      corkFrames(connection);
       return { connection, url, index };
     } catch (error) {
       last = error;

@@ -119,7 +119,9 @@ export function checkEvents(value: unknown): FairEvent[] {
 
 /** Throws when a field of the event nests deeper than {@link MAX_DEPTH}; iterative, so any depth is safe to look at. */
 function checkDepth(event: FairEvent, prefix: string): void {
-  for (const [field, root] of Object.entries(event)) {
+  for (const field in event) {
+    const root = (event as unknown as Record<string, unknown>)[field];
+    if (root === null || typeof root !== 'object') continue; // most fields: nothing to walk, nothing allocated
     const stack: [unknown, number][] = [[root, 1]];
     while (stack.length > 0) {
       const [value, depth] = stack.pop() as [unknown, number];

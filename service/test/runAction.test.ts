@@ -90,4 +90,81 @@ describe('runAction: one attempt of an action', () => {
     await runAction((_e, { signal }) => void (aborted = signal.aborted), event, 1000, stop.signal);
     expect(aborted).toBe(true);
   });
+
+  it('gives a signal read only after the timeout already aborted, with the ActionTimeoutError', async () => {
+    let context: ActionContext | undefined;
+    const result = runAction(
+      (_e, c) => {
+        context = c;
+        return new Promise<void>(() => {});
+      },
+      event,
+      100,
+      never(),
+    );
+    await vi.advanceTimersByTimeAsync(100);
+    const outcome = (await result) as { ok: false; reason: unknown };
+    expect(outcome.reason).toBeInstanceOf(ActionTimeoutError);
+    expect(context?.signal.aborted).toBe(true);
+    expect(context?.signal.reason).toBe(outcome.reason);
+  });
+
+  it('gives a signal read only after a stop already aborted, with the stop reason', async () => {
+    const stop = new AbortController();
+    let context: ActionContext | undefined;
+    let finish: () => void = () => {};
+    const result = runAction(
+      (_e, c) => {
+        context = c;
+        return new Promise<void>((resolve) => (finish = resolve));
+      },
+      event,
+      1000,
+      stop.signal,
+    );
+    const why = new Error('lost the broker');
+    stop.abort(why);
+    expect(context?.signal.aborted).toBe(true);
+    expect(context?.signal.reason).toBe(why);
+    finish();
+    expect(await result).toEqual({ ok: true });
+  });
+
+  it('listens to the stop only for a handler that reads its signal, and no longer once the attempt ended', async () => {
+    const stop = new AbortController();
+    const add = vi.spyOn(stop.signal, 'addEventListener');
+    const remove = vi.spyOn(stop.signal, 'removeEventListener');
+    await runAction(async () => {}, event, 1000, stop.signal);
+    expect(add).not.toHaveBeenCalled();
+    let context: ActionContext | undefined;
+    await runAction(
+      async (_e, c) => {
+        context = c;
+        expect(c.signal.aborted).toBe(false);
+      },
+      event,
+      1000,
+      stop.signal,
+    );
+    expect(add).toHaveBeenCalledTimes(1);
+    expect(remove).toHaveBeenCalledTimes(1);
+    stop.abort(new Error('stopping'));
+    expect(context?.signal.aborted).toBe(false); // that attempt was over
+  });
+
+  it('starts no timer for a handler that returns no promise, and gives it a signal all the same', async () => {
+    let signal: AbortSignal | undefined;
+    const result = runAction((_e, context) => void ({ signal } = context), event, 1000, never());
+    expect(vi.getTimerCount()).toBe(0);
+    expect(await result).toEqual({ ok: true });
+    expect(signal).toBeInstanceOf(AbortSignal);
+    expect(signal?.aborted).toBe(false);
+  });
+
+  it('fails with what a thenable rejects with, as await would', async () => {
+    const error = new Error('thenable');
+    const thenable = { then: (_ok: () => void, fail: (e: unknown) => void) => fail(error) };
+    expect(await runAction(() => thenable, event, 1000, never())).toEqual({ ok: false, reason: error });
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });
