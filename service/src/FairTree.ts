@@ -49,12 +49,15 @@ interface PolicyLeaves<T> {
 interface HostBranch<T> {
   readonly node: RoundRobin<T, string>;
   readonly vms: Map<string, VmBranch<T>>;
+  /** Items queued below it: counted here, as the intake asks for every item (the node's `size` walks its tree). */
+  queued: number;
 }
 
 /**
  * The scheduler's in-memory backlog: a `roundRobin` tree host -> VM -> policy, whose leaves are Subjects. Pipe
  * `root` into `fairMergeMap`; branches are added as items arrive, handed back whole when a VM or host is paused
- * (`deleteVm`, `deleteHost`), and removed by `sweep` once idle. What is queued is the nodes' `size`.
+ * (`deleteVm`, `deleteHost`), and removed by `sweep` once idle. The dispatch tells the tree of each item it takes
+ * (`dispatched`), so that `queued(host)` is a counter.
  *
  * With priority levels, each VM is a `priority` node over its levels, each a `roundRobin` over policies: below the
  * VM, so that its cap holds over all its actions, and so that an urgent item overtakes its own VM's routine backlog
@@ -90,7 +93,12 @@ export class FairTree<T> {
     this.root = hostRate === undefined ? roundRobin<T>() : rateLimited<T>();
     this.#latest = latest;
     if (latest.size > 0 && conflated === undefined) throw new TypeError('Expected `conflated` with `latest` policies');
-    this.#latestBound = conflated === undefined ? undefined : { bound: { overflow: 'latest', dropped: conflated } };
+    const replaced = (dropped: Dropped<T>) => {
+      const hostBranch = this.#hosts.get(dropped.path[0] as string);
+      if (hostBranch !== undefined) hostBranch.queued--;
+      conflated?.(dropped);
+    };
+    this.#latestBound = conflated === undefined ? undefined : { bound: { overflow: 'latest', dropped: replaced } };
   }
 
   /** Sets a host's weight (turns in a row at the front of the rotation); 1 is the default. */
@@ -111,6 +119,7 @@ export class FairTree<T> {
       hostBranch = {
         node: this.#vmRate === undefined ? roundRobin<T>(undefined, cap) : rateLimited<T>(undefined, cap),
         vms: new Map(),
+        queued: 0,
       };
       this.#hosts.set(host, hostBranch);
       const weight = this.#weights.get(host) ?? 1;
@@ -134,7 +143,14 @@ export class FairTree<T> {
       if (this.#latest.has(policy)) policies.node.add(policy, leaf, this.#latestBound);
       else policies.node.add(policy, leaf);
     }
+    hostBranch.queued++; // before: an item it replaces is counted off as it goes
     leaf.next(item);
+  }
+
+  /** An item of the host was dispatched (the projection tells, for each): no longer queued. */
+  dispatched(host: string): void {
+    const hostBranch = this.#hosts.get(host);
+    if (hostBranch !== undefined) hostBranch.queued--;
   }
 
   /** A VM's branch: its policies, or with levels a `priority` node over a `roundRobin` of policies per level. */
@@ -158,7 +174,9 @@ export class FairTree<T> {
     const hostBranch = this.#hosts.get(host);
     if (hostBranch === undefined || !hostBranch.vms.has(vm)) return [];
     hostBranch.vms.delete(vm);
-    return hostBranch.node.delete(vm);
+    const items = hostBranch.node.delete(vm);
+    hostBranch.queued -= items.length;
+    return items;
   }
 
   /** Removes a host's branch; returns its items not yet dispatched. */
@@ -176,7 +194,7 @@ export class FairTree<T> {
 
   /** Items of a host queued (not yet dispatched). */
   queued(host: string): number {
-    return this.#hosts.get(host)?.node.size ?? 0;
+    return this.#hosts.get(host)?.queued ?? 0;
   }
 
   /** Hosts that have a branch. */

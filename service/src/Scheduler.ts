@@ -749,6 +749,7 @@ export class Scheduler {
   /** The projection: runs the action and settles the message. Never rejects (that would end the dispatch). */
   async #run(delivery: Delivery): Promise<void> {
     const { event, session } = delivery;
+    session.tree.dispatched(event.host);
     if (session.closed) return;
     if (!this.availability.isRunnable(event.host, event.vm)) return this.#putBack(delivery);
     const completions = this.#completions;

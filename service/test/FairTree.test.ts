@@ -108,6 +108,34 @@ describe('FairTree with caps, weights and latest policies', () => {
     expect([...tree.hosts()]).toEqual([]); // nothing made for it
   });
 
+  it('counts what each host has queued: pushed, less what is dispatched, replaced or handed back', () => {
+    const tree = new FairTree<string>({ latest: new Set(['state']), conflated: () => {}, levels: 2 });
+    const { project, started, finish } = manualProjection();
+    const subscription = tree.root
+      .pipe(
+        fairMergeMap((item: string) => {
+          tree.dispatched(item.split('-')[0] as string); // as the scheduler's projection does
+          return project(item);
+        }, 1),
+      )
+      .subscribe();
+    tree.push('h0', 'v', 'p', 'h0-block'); // holds the only slot
+    for (const i of [0, 1, 2]) tree.push('h1', 'v1', 'p', `h1-${i}`, 1);
+    tree.push('h1', 'v2', 'state', 'h1-s1', 1);
+    tree.push('h1', 'v2', 'state', 'h1-s2', 1); // replaces h1-s1
+    tree.push('h1', 'v2', 'heal', 'h1-u', 0);
+    expect([tree.queued('h0'), tree.queued('h1')]).toEqual([0, 5]);
+    finish('h0-block');
+    finish(started.at(-1) as string);
+    expect(started).toEqual(['h0-block', 'h1-0', 'h1-u']);
+    expect(tree.queued('h1')).toBe(3);
+    expect(tree.deleteVm('h1', 'v1')).toEqual(['h1-1', 'h1-2']);
+    expect(tree.queued('h1')).toBe(1);
+    expect(tree.deleteHost('h1')).toEqual(['h1-s2']);
+    expect(tree.queued('h1')).toBe(0);
+    subscription.unsubscribe();
+  });
+
   it('refuses latest policies without a place to report what they replace', () => {
     expect(() => new FairTree<string>({ latest: new Set(['state']) })).toThrow(
       'Expected `conflated` with `latest` policies',
