@@ -87,7 +87,7 @@ function render({ meta, runs }) {
   );
   for (const [part, later] of Object.entries(meta.later ?? {}))
     line(
-      `- **Measured again later, part \`${part}\`:** ${later.date}, library sha256 \`${later.library.sha256}\` (commit ${later.library.commit ?? 'unknown'}), \`${later.command}\`.`,
+      `- **Measured again later, part \`${part}\`:** ${later.date}${later.cpu === undefined ? '' : ` on ${later.cpu}`}, library sha256 \`${later.library.sha256}\` (commit ${later.library.commit ?? 'unknown'}), \`${later.command}\`.`,
     );
   line();
 

@@ -339,6 +339,7 @@ function mergedRecord(now, measured) {
   if (before === undefined || before.meta.quick) return now;
   const part = {
     date: now.meta.date,
+    cpu: `${now.meta.cpu}, ${now.meta.cores} cores`,
     library: now.meta.library,
     command: `npm run bench -- ${argv.join(' ')}`,
   };
