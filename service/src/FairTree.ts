@@ -35,8 +35,11 @@ export interface FairTreeOptions<T> {
 }
 
 interface VmBranch<T> {
-  /** Its `size` is what is queued under the VM: the library counts it, so the tree keeps no counter of its own. */
   readonly node: RoundRobin<T, string> | RoundRobin<T, number>;
+  /** Items dispatched from it and not yet finished. */
+  running: number;
+  /** Paused in its parent because orphans fill its cap (see `FairTree`). */
+  blocked: boolean;
   /** The policies' leaves of each level (one level, the VM's node itself, without priorities). */
   readonly levels: readonly PolicyLeaves<T>[];
 }
@@ -51,13 +54,32 @@ interface HostBranch<T> {
   readonly vms: Map<string, VmBranch<T>>;
   /** Items queued below it: counted here, as the intake asks for every item (the node's `size` walks its tree). */
   queued: number;
+  /** Paused in the root because orphans fill its cap (see `FairTree`). */
+  blocked: boolean;
+}
+
+/** An item dispatched, from the branches it was in: given back to `finished` when its action ends. */
+export interface Running {
+  readonly host: string;
+  readonly vm: string;
+  readonly hostBranch: object | undefined;
+  readonly vmBranch: object | undefined;
+}
+
+/** Actions still running of a host's branches handed back: counted against the caps of its branches made since. */
+interface Orphans {
+  host: number;
+  readonly vms: Map<string, number>;
 }
 
 /**
  * The scheduler's in-memory backlog: a `roundRobin` tree host -> VM -> policy, whose leaves are Subjects. Pipe
  * `root` into `fairMergeMap`; branches are added as items arrive, handed back whole when a VM or host is paused
  * (`deleteVm`, `deleteHost`), and removed by `sweep` once idle. The dispatch tells the tree of each item it takes
- * (`dispatched`), so that `queued(host)` is a counter.
+ * (`dispatched`) and of its end (`finished`), so that `queued(host)` is a counter, and so that caps hold across a
+ * pause: a branch handed back while actions of it run no longer counts them (the library's `delete` releases a
+ * deleted child's running count), so until they end they are orphans, counted here against the caps of the host's
+ * and VM's new branches (a lower cap, or the branch paused while they fill it).
  *
  * With priority levels, each VM is a `priority` node over its levels, each a `roundRobin` over policies: below the
  * VM, so that its cap holds over all its actions, and so that an urgent item overtakes its own VM's routine backlog
@@ -75,6 +97,7 @@ export class FairTree<T> {
   readonly #latestBound: AddOptions<T> | undefined;
   /** Host weights other than 1, kept for hosts that have no branch yet (or whose branch is swept). */
   readonly #weights = new Map<string, number>();
+  readonly #orphans = new Map<string, Orphans>();
   readonly #levels: number;
   readonly #every: number;
 
@@ -120,6 +143,7 @@ export class FairTree<T> {
         node: this.#vmRate === undefined ? roundRobin<T>(undefined, cap) : rateLimited<T>(undefined, cap),
         vms: new Map(),
         queued: 0,
+        blocked: false,
       };
       this.#hosts.set(host, hostBranch);
       const weight = this.#weights.get(host) ?? 1;
@@ -134,6 +158,7 @@ export class FairTree<T> {
       const rate = this.#vmRate;
       if (rate === undefined) hostBranch.node.add(vm, vmBranch.node);
       else (hostBranch.node as RateLimited<T, string>).add(vm, vmBranch.node, { rate });
+      if (this.#orphans.has(host)) this.#fitCaps(host);
     }
     const policies = vmBranch.levels[level] as PolicyLeaves<T>;
     let leaf = policies.leaves.get(policy);
@@ -147,10 +172,32 @@ export class FairTree<T> {
     leaf.next(item);
   }
 
-  /** An item of the host was dispatched (the projection tells, for each): no longer queued. */
-  dispatched(host: string): void {
+  /** An item was dispatched (the projection tells, for each): no longer queued, running until `finished`. */
+  dispatched(host: string, vm: string): Running {
     const hostBranch = this.#hosts.get(host);
+    const vmBranch = hostBranch?.vms.get(vm);
     if (hostBranch !== undefined) hostBranch.queued--;
+    if (vmBranch !== undefined) vmBranch.running++;
+    return { host, vm, hostBranch, vmBranch };
+  }
+
+  /** The action of an item `dispatched` ended (the projection completed). */
+  finished(running: Running): void {
+    const { host, vm, hostBranch, vmBranch } = running;
+    const liveHost = this.#hosts.get(host);
+    if (liveHost !== undefined && liveHost === hostBranch && liveHost.vms.get(vm) === vmBranch) {
+      (vmBranch as VmBranch<T>).running--;
+      return;
+    }
+    // An orphan: its branch was handed back while it ran.
+    const orphans = this.#orphans.get(host);
+    if (orphans === undefined) return;
+    orphans.host--;
+    const left = (orphans.vms.get(vm) ?? 1) - 1;
+    if (left > 0) orphans.vms.set(vm, left);
+    else orphans.vms.delete(vm);
+    if (orphans.host <= 0) this.#orphans.delete(host);
+    this.#fitCaps(host);
   }
 
   /** A VM's branch: its policies, or with levels a `priority` node over a `roundRobin` of policies per level. */
@@ -158,7 +205,7 @@ export class FairTree<T> {
     const cap = { cap: this.#vmCap };
     if (this.#levels === 1) {
       const node = roundRobin<T>(undefined, cap);
-      return { node, levels: [{ node, leaves: new Map() }] };
+      return { node, levels: [{ node, leaves: new Map() }], running: 0, blocked: false };
     }
     const node = priority<T, number>(new Map(), { ...cap, every: this.#every });
     const levels = Array.from({ length: this.#levels }, (_, level) => {
@@ -166,23 +213,64 @@ export class FairTree<T> {
       node.add(level, policies);
       return { node: policies, leaves: new Map<string, Subject<T>>() };
     });
-    return { node, levels };
+    return { node, levels, running: 0, blocked: false };
   }
 
   /** Removes a VM's branch; returns its items not yet dispatched, oldest first per policy. */
   deleteVm(host: string, vm: string): T[] {
     const hostBranch = this.#hosts.get(host);
     if (hostBranch === undefined || !hostBranch.vms.has(vm)) return [];
+    const vmBranch = hostBranch.vms.get(vm) as VmBranch<T>;
     hostBranch.vms.delete(vm);
     const items = hostBranch.node.delete(vm);
     hostBranch.queued -= items.length;
+    // Its running actions no longer count in the host's node either (the library released them): orphans.
+    this.#orphan(host, vm, vmBranch.running);
     return items;
   }
 
   /** Removes a host's branch; returns its items not yet dispatched. */
   deleteHost(host: string): T[] {
-    if (!this.#hosts.delete(host)) return [];
+    const hostBranch = this.#hosts.get(host);
+    if (hostBranch === undefined) return [];
+    this.#hosts.delete(host);
+    for (const [vm, vmBranch] of hostBranch.vms) this.#orphan(host, vm, vmBranch.running);
     return this.root.delete(host);
+  }
+
+  #orphan(host: string, vm: string, running: number): void {
+    if (running === 0) return;
+    let orphans = this.#orphans.get(host);
+    if (orphans === undefined) this.#orphans.set(host, (orphans = { host: 0, vms: new Map() }));
+    orphans.host += running;
+    orphans.vms.set(vm, (orphans.vms.get(vm) ?? 0) + running);
+  }
+
+  /** Sets the caps of a host's branches to what its orphans leave free (pausing a branch they fill). */
+  #fitCaps(host: string): void {
+    const hostBranch = this.#hosts.get(host);
+    if (hostBranch === undefined) return;
+    const orphans = this.#orphans.get(host);
+    this.#fit(this.root, host, hostBranch, this.#hostCap - (orphans?.host ?? 0));
+    for (const [vm, vmBranch] of hostBranch.vms)
+      this.#fit(hostBranch.node, vm, vmBranch, this.#vmCap - (orphans?.vms.get(vm) ?? 0));
+  }
+
+  #fit(
+    parent: RoundRobin<T, string>,
+    key: string,
+    branch: { readonly node: { setCap(cap: number): unknown }; blocked: boolean },
+    cap: number,
+  ): void {
+    if (cap === Infinity) return; // no cap to keep
+    if (cap <= 0) {
+      if (!branch.blocked) parent.pause(key);
+      branch.blocked = true;
+      return;
+    }
+    branch.node.setCap(cap);
+    if (branch.blocked) parent.resume(key);
+    branch.blocked = false;
   }
 
   /** Removes every branch; returns every item not yet dispatched. */

@@ -746,10 +746,22 @@ export class Scheduler {
     else await this.#settlement.park(delivery);
   }
 
-  /** The projection: runs the action and settles the message. Never rejects (that would end the dispatch). */
+  /**
+   * The projection: runs the action and settles the message, telling the tree when it was dispatched and when it
+   * ended. Never rejects (that would end the dispatch).
+   */
   async #run(delivery: Delivery): Promise<void> {
+    const { tree } = delivery.session;
+    const running = tree.dispatched(delivery.event.host, delivery.event.vm);
+    try {
+      await this.#attempt(delivery);
+    } finally {
+      tree.finished(running);
+    }
+  }
+
+  async #attempt(delivery: Delivery): Promise<void> {
     const { event, session } = delivery;
-    session.tree.dispatched(event.host);
     if (session.closed) return;
     if (!this.availability.isRunnable(event.host, event.vm)) return this.#putBack(delivery);
     const completions = this.#completions;

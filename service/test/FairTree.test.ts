@@ -1,4 +1,5 @@
 // The scheduler's tree with an operator's settings: caps per depth, host weights, and state-like policies.
+import { finalize } from 'rxjs';
 import { fairMergeMap, type Dropped } from 'rxjs-fair';
 import { describe, expect, it } from 'vitest';
 import { manualProjection } from '../../test/support/manualProjection.js';
@@ -114,7 +115,7 @@ describe('FairTree with caps, weights and latest policies', () => {
     const subscription = tree.root
       .pipe(
         fairMergeMap((item: string) => {
-          tree.dispatched(item.split('-')[0] as string); // as the scheduler's projection does
+          tree.dispatched(item.split('-')[0] as string, 'v'); // as the scheduler's projection does
           return project(item);
         }, 1),
       )
@@ -133,6 +134,38 @@ describe('FairTree with caps, weights and latest policies', () => {
     expect(tree.queued('h1')).toBe(1);
     expect(tree.deleteHost('h1')).toEqual(['h1-s2']);
     expect(tree.queued('h1')).toBe(0);
+    subscription.unsubscribe();
+  });
+
+  it('keeps the caps across a pause: actions of a branch handed back count against the new one until they end', () => {
+    const tree = new FairTree<string>({ hostCap: 2, vmCap: 1 });
+    const { project, started, finish } = manualProjection();
+    const vmOf = (item: string) => item.split('-')[1] as string;
+    const subscription = tree.root
+      .pipe(
+        fairMergeMap((item: string) => {
+          const running = tree.dispatched('h1', vmOf(item)); // as the scheduler's projection does
+          return project(item).pipe(finalize(() => tree.finished(running)));
+        }, 8),
+      )
+      .subscribe();
+    tree.push('h1', 'v1', 'p', 'a-v1');
+    tree.push('h1', 'v2', 'p', 'b-v2');
+    expect(started).toEqual(['a-v1', 'b-v2']);
+    expect(tree.deleteHost('h1')).toEqual([]); // the host paused while both run, then resumed:
+    tree.push('h1', 'v1', 'p', 'c-v1');
+    tree.push('h1', 'v3', 'p', 'd-v3');
+    expect(started).toEqual(['a-v1', 'b-v2']); // the host's cap of 2 and v1's of 1 still count a and b
+    finish('b-v2');
+    expect(started).toEqual(['a-v1', 'b-v2', 'd-v3']); // a slot of the host, not yet v1's
+    expect(tree.deleteVm('h1', 'v1')).toEqual(['c-v1']); // v1 paused while a runs, then resumed:
+    tree.push('h1', 'v1', 'p', 'e-v1');
+    finish('d-v3');
+    expect(started).toEqual(['a-v1', 'b-v2', 'd-v3']); // v1's cap still counts a
+    finish('a-v1');
+    expect(started).toEqual(['a-v1', 'b-v2', 'd-v3', 'e-v1']);
+    tree.push('h1', 'v2', 'p', 'f-v2');
+    expect(started).toEqual(['a-v1', 'b-v2', 'd-v3', 'e-v1', 'f-v2']); // caps back as they were: 2 per host
     subscription.unsubscribe();
   });
 
