@@ -1,7 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import type { Availability } from './Availability.js';
 import type { Session } from './BrokerConnection.js';
-import type { Source } from './Delivery.js';
+import type { Delivery, Source } from './Delivery.js';
 import type { HostQueues, Lane } from './HostQueues.js';
 import type { ParkedQueues } from './ParkedQueues.js';
 import { publishControl } from './ControlStream.js';
@@ -140,10 +140,10 @@ export class Consumers {
   }
 
   /**
-   * Hands back at once the events in memory of a host, or of its VMs, that is paused or whose shard is let go of:
-   * a paused host's events from its shard are moved to its backlog queues, a paused VM's are parked, the rest go back
-   * to the queue they came from. Done before its consumers are cancelled, so that a message still on its way, handed
-   * back on arrival, follows the older ones into the queue: each VM's order is kept.
+   * Hands back the events in memory of a host, or of its VMs, that is paused or whose shard is let go of: a paused
+   * host's events from its shard are moved to its backlog queues and a paused VM's are parked at once, before what
+   * is still on its way arrives and follows them; the rest go back to the queue they came from once its consumer is
+   * cancelled (`nackLater`). Each VM's order is kept.
    */
   handBack(session: Session, host: string): void {
     if (session.closed || !session.live) return;
@@ -155,17 +155,27 @@ export class Consumers {
         if (served && delivery.source === 'shard') {
           hostQueues.mark(host, delivery.level);
           void settlement.divert(delivery);
-        } else settlement.nack(delivery);
+        } else this.nackLater(delivery);
       }
       return;
     }
     for (const vm of tree.vms(host)) {
       if (availability.isRunnable(host, vm)) continue;
       for (const delivery of tree.deleteVm(host, vm)) {
-        if (delivery.source === 'parked') settlement.nack(delivery);
+        if (delivery.source === 'parked') this.nackLater(delivery);
         else void settlement.park(delivery);
       }
     }
+  }
+
+  /**
+   * Hands a message back to its queue once the host's reconciliation under way is over, its queue's consumer
+   * cancelled: handed back at once, the broker would deliver it straight back here, again and again until the
+   * cancel, and each return counts toward the queue's delivery limit (at 50 it is dead-lettered). Those handed back
+   * for one host go back in the order given, so each VM's order is kept.
+   */
+  nackLater(delivery: Delivery): void {
+    void this.reconciled(delivery.event.host).then(() => this.options.settlement.nack(delivery));
   }
 
   async #reconcileNow(session: Session, host: string): Promise<void> {

@@ -638,8 +638,8 @@ export class Scheduler {
     const session = this.#connection.session;
     for (const host of this.availability.apply(patch)) {
       if (session?.live !== true) continue;
-      this.#consumers.handBack(session, host); // now, before what is still on its way arrives
       void this.#consumers.reconcile(session, host);
+      this.#consumers.handBack(session, host); // now, before what is still on its way arrives
     }
     this.#changed();
   }
@@ -708,7 +708,7 @@ export class Scheduler {
     if (delivery.settled) return;
     if (!session.live || this.#connection.state === 'stopping') return this.#settlement.nack(delivery);
     // A host's own queues are consumed only while its shard is served here: one let go of meanwhile takes them back.
-    if (source !== 'shard' && !this.#ownership.serves(shardOf(host))) return this.#settlement.nack(delivery);
+    if (source !== 'shard' && !this.#ownership.serves(shardOf(host))) return this.#consumers.nackLater(delivery);
     const retiring = this.#retiring.get(host);
     if (source === 'shard' && retiring !== undefined) {
       // Whether it goes to the backlog queue depends on whether that queue is still there.
@@ -736,13 +736,13 @@ export class Scheduler {
 
   /**
    * Puts back an event whose host or VM is paused, keeping its VM's order: into the queue it came from, whose head
-   * it goes back to (the broker delivers returned messages first), when that queue is paused with it; else into its
-   * VM's parked queue, ahead of the VM's later events, which follow it there.
+   * it goes back to (the broker delivers returned messages first) once its consumer is cancelled, when that queue is
+   * paused with it; else into its VM's parked queue, ahead of the VM's later events, which follow it there.
    */
   async #putBack(delivery: Delivery): Promise<void> {
     const { source, event } = delivery;
     if (source === 'parked' || (source === 'host' && !this.availability.isHostActive(event.host)))
-      this.#settlement.nack(delivery);
+      this.#consumers.nackLater(delivery);
     else await this.#settlement.park(delivery);
   }
 
