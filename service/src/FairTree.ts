@@ -296,14 +296,13 @@ export class FairTree<T> {
   }
 
   /**
-   * Removes the branches of VMs with nothing queued, and hosts left without VMs: memory follows the backlog. A VM
-   * whose action still runs (`busy`) keeps its branch, and so its host: a branch removed forgets what runs below
-   * it, and the VM's next event would run beside it, past the VM's and the host's caps.
+   * Removes the branches of VMs with nothing queued and nothing running, and hosts left without VMs: memory follows
+   * the backlog. A VM whose action still runs keeps its branch, whose caps count it.
    */
-  sweep(busy: (host: string, vm: string) => boolean = () => false): void {
+  sweep(): void {
     for (const [host, hostBranch] of this.#hosts) {
       for (const [vm, vmBranch] of hostBranch.vms) {
-        if (vmBranch.node.size === 0 && !busy(host, vm)) {
+        if (vmBranch.node.size === 0 && vmBranch.running === 0) {
           hostBranch.vms.delete(vm);
           hostBranch.node.delete(vm);
         }

@@ -343,10 +343,7 @@ export class Scheduler {
    */
   async start(): Promise<void> {
     if (!(await this.#connection.start())) return; // stopped while starting: stop() closes the session
-    this.#sweepTimer = setInterval(
-      () => this.#connection.session?.tree.sweep((host, vm) => this.#dispatchStats.running(host, vm) > 0),
-      10_000,
-    );
+    this.#sweepTimer = setInterval(() => this.#connection.session?.tree.sweep(), 10_000);
     this.#sweepTimer.unref();
   }
 
