@@ -74,11 +74,6 @@ export class DispatchStats {
     entry.activeByVm.set(vm, Math.max(0, (entry.activeByVm.get(vm) ?? 1) - 1));
   }
 
-  /** Actions of a VM running now. */
-  running(host: string, vm: string): number {
-    return this.#hosts.get(host)?.activeByVm.get(vm) ?? 0;
-  }
-
   /** Every host that dispatched something, by host. */
   snapshot(now: number): Map<string, HostActivity> {
     const out = new Map<string, HostActivity>();
