@@ -1,7 +1,7 @@
 // BullMQ side by side: its open-source Queue and Worker on a local Redis, the same events and handlers.
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { FairEvent } from '@rxjs-fair/service';
-import { CONCURRENCY, sleep, until, type QuietWaits } from './rxjsFair.js';
+import { backgroundEvents, CONCURRENCY, sleep, until, type QuietWaits } from './rxjsFair.js';
 
 /** Jobs per `addBulk` call. */
 const BULK = 1000;
@@ -53,20 +53,23 @@ export async function bullThroughput(
 }
 
 /** The quiet tenant's wait behind a noisy one's backlog, the same steps as rxjs-fair's `quietWait`. */
-export async function bullQuietWait(port: number, noisy: number, quiet: number): Promise<QuietWaits> {
+export async function bullQuietWait(
+  port: number,
+  { hosts, noisy, quiet }: { hosts: number; noisy: number; quiet: number },
+): Promise<QuietWaits> {
   const { queue, name, connection } = open(port);
   let worker: Worker | undefined;
   try {
-    await add(
-      queue,
-      Array.from({ length: noisy }, (_, i) => ({
+    await add(queue, [
+      ...backgroundEvents(hosts),
+      ...Array.from({ length: noisy }, (_, i) => ({
         id: `n${i}`,
         host: 'noisy0',
         vm: `vm${i % 2}`,
         policy: 'policy0',
         action: 'heal',
       })),
-    );
+    ]);
     const waits: number[] = [];
     let noisyDone = 0;
     let noisyDoneBefore = 0;
@@ -74,7 +77,7 @@ export async function bullQuietWait(port: number, noisy: number, quiet: number):
       name,
       async (job) => {
         const e = job.data as FairEvent;
-        if (e.host !== 'noisy0') {
+        if (e.host === 'quiet0') {
           waits.push(Date.now() - (e.payload as { sentAt: number }).sentAt);
           noisyDoneBefore = noisyDone;
         }

@@ -276,9 +276,12 @@ export function renderSection(r) {
     `BullMQ's open-source \`Queue\` and \`Worker\` (concurrency ${z.concurrency}) on the private Redis (no persistence), ` +
       `the same ${int(z.events)} events as job data: added with \`addBulk\` (1,000 a call), done jobs removed ` +
       `(\`removeOnComplete\`), drained as above. rxjs-fair's figures are the ${int(mid.hosts)}-host rows above. ` +
-      `*Quiet wait*: ${int(z.noisy)} events of one noisy host (tenant) queued, the consumer started, and once it has ` +
-      `done 100 of them, ${z.quiet} events of a quiet host published one by one (pipelined); a wait is from an ` +
-      "event's publish to the start of its action; p99 of 20 is the largest (nearest rank).",
+      `*Quiet wait*: ${z.quietHosts > 2 ? `one event of each of ${int(z.quietHosts - 2)} hosts, then ` : ''}` +
+      `${int(z.noisy)} events of one noisy host (tenant) queued, the consumer started, and once it has ` +
+      `done 100 of the noisy ones, ${z.quiet} events of a quiet host published one by one (pipelined); a wait is from an ` +
+      "event's publish to the start of its action; p99 of 20 is the largest (nearest rank). The quiet host shares " +
+      "the noisy one's shard or not: a backlog queued before the scheduler read it holds up its shard until it is " +
+      'moved out of the way (see the service manual).',
   );
   line();
   table(

@@ -4,7 +4,7 @@
  * BENCHMARKS.md (`--no-write`: neither). What each figure is: bench/service/report.mjs, and the section itself.
  *
  * Sizes: BENCH_HOSTS (100,1000,10000), BENCH_EVENTS (50000), BENCH_ROUNDS (3: the pairs against amqplib alone),
- * BENCH_NOISY (20000), BENCH_QUIET (20).
+ * BENCH_NOISY (100000), BENCH_QUIET (20), BENCH_QUIET_HOSTS (10000: hosts of the quiet wait, one event each but two).
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -52,8 +52,9 @@ const list = (value: string | undefined, fallback: number[]): number[] =>
 const HOSTS = list(process.env.BENCH_HOSTS, [100, 1000, 10_000]);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const NOISY = Number(process.env.BENCH_NOISY ?? 20_000);
+const NOISY = Number(process.env.BENCH_NOISY ?? 100_000);
 const QUIET = Number(process.env.BENCH_QUIET ?? 20);
+const QUIET_HOSTS = Number(process.env.BENCH_QUIET_HOSTS ?? 10_000);
 const WRITE = !process.argv.includes('--no-write');
 /** The scheduler's default prefetch (its concurrency, 16) makes its shard consumers fetch 4 x 16 + 1 each. */
 const SHARD_PREFETCH = 4 * 16 + 1;
@@ -137,14 +138,19 @@ async function sideBySide(broker: Broker, redis: Redis) {
   say(`BullMQ: add ${round(bull.add)}/s, drain ${round(bull.drain)}/s (no-op ${round(bullNoop.drain)}/s)`);
   const fair = async (sameShard: boolean) => {
     const namespace = freshNamespace(`quiet${sameShard ? 'same' : 'other'}`);
-    const result = await quietWait(broker.url, namespace, NOISY, QUIET, sameShard);
+    const result = await quietWait(
+      broker.url,
+      namespace,
+      { hosts: QUIET_HOSTS, noisy: NOISY, quiet: QUIET },
+      sameShard,
+    );
     await dropNamespace(broker, namespace);
     return result;
   };
   const waits = {
     rxjsFairSameShard: await fair(true),
     rxjsFairOtherShard: await fair(false),
-    bullmq: await bullQuietWait(redis.port, NOISY, QUIET),
+    bullmq: await bullQuietWait(redis.port, { hosts: QUIET_HOSTS, noisy: NOISY, quiet: QUIET }),
   };
   for (const [name, w] of Object.entries(waits)) say(`${name}: quiet waits ${w.waits.map(round).join(' ')}`);
   return { bullmq: { ...bull, drainNoop: bullNoop.drain, addNoop: bullNoop.add }, waits };
@@ -189,6 +195,7 @@ async function main(): Promise<void> {
         rounds: ROUNDS,
         noisy: NOISY,
         quiet: QUIET,
+        quietHosts: QUIET_HOSTS,
       },
       scale,
       alone,

@@ -185,6 +185,11 @@ export async function dropNamespace(broker: Broker, namespace: string): Promise<
   }
 }
 
+/** One event of each of `hosts - 2` hosts (the others being a noisy and a quiet one). */
+export function backgroundEvents(hosts: number): FairEvent[] {
+  return Array.from({ length: Math.max(0, hosts - 2) }, (_, h) => event(`host${h}`, 'vm0', `b${h}`));
+}
+
 export function event(host: string, vm: string, id: string, payload?: unknown): FairEvent {
   return { id, host, vm, policy: 'policy0', action: 'heal', ...(payload === undefined ? {} : { payload }) };
 }
@@ -204,24 +209,23 @@ export interface QuietWaits {
 }
 
 /**
- * A quiet host's events behind a noisy host's backlog: `noisy` events of one host published, a scheduler (1 ms
- * handler) started on them; once it has done 100, `quiet` events of another host are published, one by one as the
- * Producer's publish reads them, each stamped with its publish time; its wait ends when its action starts.
+ * A quiet host's events behind a noisy host's backlog, among `hosts` hosts: one event of each of `hosts - 2` hosts
+ * published, then `noisy` events of one host, and a scheduler (1 ms handler) started on them; once it has done 100
+ * of the noisy ones, `quiet` events of another host are published, one by one as the Producer's publish reads them,
+ * each stamped with its publish time; its wait ends when its action starts.
  */
 export async function quietWait(
   url: string,
   namespace: string,
-  noisy: number,
-  quiet: number,
+  { hosts, noisy, quiet }: { hosts: number; noisy: number; quiet: number },
   sameShard: boolean,
 ): Promise<QuietWaits> {
   const noisyHost = 'noisy0';
   const quietHost = hostInShardOf(noisyHost, 'quiet', sameShard);
-  await produce(
-    url,
-    namespace,
-    Array.from({ length: noisy }, (_, i) => event(noisyHost, `vm${i % 2}`, `n${i}`)),
-  );
+  await produce(url, namespace, [
+    ...backgroundEvents(hosts),
+    ...Array.from({ length: noisy }, (_, i) => event(noisyHost, `vm${i % 2}`, `n${i}`)),
+  ]);
   const waits: number[] = [];
   let noisyDone = 0;
   let noisyDoneBefore = 0;
