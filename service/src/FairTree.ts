@@ -315,6 +315,8 @@ export class FairTree<T> {
   counts(): Record<string, Record<string, number>> {
     const out: Record<string, Record<string, number>> = {};
     for (const [host, hostBranch] of this.#hosts) {
+      // Its counter says whether anything is queued: most branches a sweep has not removed yet hold nothing.
+      if (hostBranch.queued === 0) continue;
       const vms: Record<string, number> = {};
       for (const [vm, vmBranch] of hostBranch.vms) {
         const queued = vmBranch.node.size; // counted over the VM's few policy leaves
