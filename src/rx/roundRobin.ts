@@ -94,13 +94,6 @@ export class RoundRobin<T, K = string> extends Observable<T> {
 
   /** Checks the constructor's options, then keeps those that change something (nothing is set if one is bad). */
   #setOptions(entries: readonly [K, unknown][], options: RoundRobinOptions<K, T>): void {
-    if (options.weights === undefined && options.caps === undefined && options.bounds === undefined) {
-      // Only the node's own cap (a branch built per key, as a service's per host): nothing per key to check, so no
-      // Set of keys or Maps, which cost more than the rest of such a node.
-      if (options.cap !== undefined) checkLimit(options.cap);
-      if (options.cap !== undefined && options.cap !== Infinity) this.#options().cap = options.cap;
-      return;
-    }
     const keys = new Set(entries.map(([key]) => key));
     const weights = checkPerKey<K, number>(options.weights, keys, 'weights', checkPositiveInteger);
     const caps = checkPerKey<K, number>(options.caps, keys, 'caps', checkLimit);
