@@ -90,6 +90,9 @@ export class FairTree<T> {
   readonly #hosts = new Map<string, HostBranch<T>>();
   readonly #hostCap: number;
   readonly #vmCap: number;
+  /** The options of each host's and VM's node: none without a cap (a branch is built per host and VM). */
+  readonly #hostOptions: { readonly cap: number } | undefined;
+  readonly #vmOptions: { readonly cap: number } | undefined;
   readonly #hostRate: RateLimit | undefined;
   readonly #vmRate: RateLimit | undefined;
   readonly #latest: ReadonlySet<string>;
@@ -110,6 +113,8 @@ export class FairTree<T> {
     this.#every = every;
     this.#hostCap = hostCap;
     this.#vmCap = vmCap;
+    this.#hostOptions = hostCap === Infinity ? undefined : { cap: hostCap };
+    this.#vmOptions = vmCap === Infinity ? undefined : { cap: vmCap };
     this.#hostRate = hostRate;
     this.#vmRate = vmRate;
     // A node kind with rates only where a rate is set: without one, nothing is counted or scheduled for it.
@@ -138,18 +143,18 @@ export class FairTree<T> {
       throw new RangeError(`Expected a level from 0 to ${this.#levels - 1}, got ${level}`);
     let hostBranch = this.#hosts.get(host);
     if (hostBranch === undefined) {
-      const cap = { cap: this.#hostCap };
+      const options = this.#hostOptions;
       hostBranch = {
-        node: this.#vmRate === undefined ? roundRobin<T>(undefined, cap) : rateLimited<T>(undefined, cap),
+        node: this.#vmRate === undefined ? roundRobin<T>(undefined, options) : rateLimited<T>(undefined, options),
         vms: new Map(),
         queued: 0,
         blocked: false,
       };
       this.#hosts.set(host, hostBranch);
-      const weight = this.#weights.get(host) ?? 1;
+      const weight = this.#weights.get(host);
       const rate = this.#hostRate;
-      if (rate === undefined) this.root.add(host, hostBranch.node, { weight });
-      else (this.root as RateLimited<T, string>).add(host, hostBranch.node, { weight, rate });
+      if (rate === undefined) this.root.add(host, hostBranch.node, weight === undefined ? undefined : { weight });
+      else (this.root as RateLimited<T, string>).add(host, hostBranch.node, { weight: weight ?? 1, rate });
     }
     let vmBranch = hostBranch.vms.get(vm);
     if (vmBranch === undefined) {
@@ -202,12 +207,11 @@ export class FairTree<T> {
 
   /** A VM's branch: its policies, or with levels a `priority` node over a `roundRobin` of policies per level. */
   #vmBranch(): VmBranch<T> {
-    const cap = { cap: this.#vmCap };
     if (this.#levels === 1) {
-      const node = roundRobin<T>(undefined, cap);
+      const node = roundRobin<T>(undefined, this.#vmOptions);
       return { node, levels: [{ node, leaves: new Map() }], running: 0, blocked: false };
     }
-    const node = priority<T, number>(new Map(), { ...cap, every: this.#every });
+    const node = priority<T, number>(new Map(), { cap: this.#vmCap, every: this.#every });
     const levels = Array.from({ length: this.#levels }, (_, level) => {
       const policies = roundRobin<T>();
       node.add(level, policies);
@@ -314,14 +318,17 @@ export class FairTree<T> {
   /** Items queued in memory (not yet dispatched), by host and VM. */
   counts(): Record<string, Record<string, number>> {
     const out: Record<string, Record<string, number>> = {};
-    for (const [host, hostBranch] of this.#hosts) {
+    // `forEach` rather than `for...of`: this runs seldom, unoptimised, where each entry read is an array or two.
+    this.#hosts.forEach((hostBranch, host) => {
+      // Its counter says whether anything is queued: most branches a sweep has not removed yet hold nothing.
+      if (hostBranch.queued === 0) return;
       const vms: Record<string, number> = {};
       for (const [vm, vmBranch] of hostBranch.vms) {
         const queued = vmBranch.node.size; // counted over the VM's few policy leaves
         if (queued > 0) vms[vm] = queued;
       }
       if (Object.keys(vms).length > 0) out[host] = vms;
-    }
+    });
     return out;
   }
 }

@@ -14,7 +14,13 @@ import { FairTree } from './FairTree.js';
 import { HostQueues } from './HostQueues.js';
 import { onOwnChannel } from './onOwnChannel.js';
 import { ParkedQueues } from './ParkedQueues.js';
-import { ActionTimeoutError, MAX_ACTION_TIMEOUT, runAction, type EventHandler } from './runAction.js';
+import {
+  ActionTimeoutError,
+  MAX_ACTION_TIMEOUT,
+  runAction,
+  type ActionResult,
+  type EventHandler,
+} from './runAction.js';
 import {
   checkAvailability,
   checkWeights,
@@ -167,6 +173,8 @@ export interface SchedulerStats extends SettlementCounts {
  */
 export class Scheduler {
   readonly topology: Topology;
+  /** The shards' queue names, made once: each message names its queue, and is checked against its host's. */
+  readonly #shardQueues: readonly string[];
   readonly concurrency: number;
   readonly prefetch: number;
   readonly actionTimeout: number;
@@ -257,6 +265,7 @@ export class Scheduler {
       );
     }
     this.topology = topology(options);
+    this.#shardQueues = Array.from({ length: SHARDS }, (_, shard) => shardQueue(this.topology, shard));
     this.#completions =
       dedupeWindow === 0 ? undefined : new Completions(this.topology, { windowMs: dedupeWindow, maxIds: 1_000_000 });
     this.concurrency = concurrency;
@@ -274,7 +283,8 @@ export class Scheduler {
       // action timeout.
       takeoverDelay: actionTimeout + 3 * HEARTBEAT_SECONDS * 1000,
       running: (shard) => this.#running[shard] ?? 0,
-      deliver: (session, shard, message) => this.#receive(session, shardQueue(this.topology, shard), 'shard', message),
+      deliver: (session, shard, message) =>
+        this.#receive(session, this.#shardQueues[shard] as string, 'shard', message),
       served: (session, shard) => this.#consumers.shard(session, shard),
       log: this.#log,
       changed: () => this.#changed(),
@@ -646,36 +656,44 @@ export class Scheduler {
   /** Takes a message consumed: dead-letters it if it is no valid event of its queue, else on its way to the tree. */
   #receive(session: Session, queue: string, source: Source, message: ConsumeMessage): void {
     const channel = source === 'shard' ? session.shards : session.consumer;
-    const received = { message, queue, session, channel, settled: false };
-    // A backlog queue is retired only once nothing taken from it is left unsettled.
-    if (source === 'host') this.#settlement.hold(received);
     let event: FairEvent;
     try {
       event = parseEvent(message.content);
     } catch (error) {
+      const received = { message, queue, session, channel, settled: false, held: false };
+      if (source === 'host') this.#settlement.hold(received);
       void this.#settlement.malformed(received, `malformed: ${(error as Error).message}`);
       return;
     }
-    const expected =
-      source === 'shard'
-        ? queue === shardQueue(this.topology, shardOf(event.host))
-        : source === 'host'
-          ? isHostQueue(this.topology, queue, event.host)
-          : queue === parkedQueue(this.topology, event.host, event.vm);
-    if (!expected) {
-      void this.#settlement.malformed(
-        received,
-        `misrouted: the event names host "${event.host}", VM "${event.vm}", but came from ${queue}`,
-      );
-      return;
-    }
-    const delivery: Delivery = Object.assign(received, {
+    // The Delivery in one object, made once the event is valid: no second object merged into the first.
+    const delivery: Delivery = {
+      message,
+      queue,
+      session,
+      channel,
+      settled: false,
+      held: false,
       event,
       source,
       level: this.#levels.of(event.action),
       received: performance.now(),
       published: publishedAt(message),
-    });
+    };
+    // A backlog queue is retired only once nothing taken from it is left unsettled.
+    if (source === 'host') this.#settlement.hold(delivery);
+    const expected =
+      source === 'shard'
+        ? queue === this.#shardQueues[shardOf(event.host)]
+        : source === 'host'
+          ? isHostQueue(this.topology, queue, event.host)
+          : queue === parkedQueue(this.topology, event.host, event.vm);
+    if (!expected) {
+      void this.#settlement.malformed(
+        delivery,
+        `misrouted: the event names host "${event.host}", VM "${event.vm}", but came from ${queue}`,
+      );
+      return;
+    }
     if (!session.live || this.#connection.state === 'stopping') return this.#settlement.nack(delivery);
     const completions = this.#completions;
     if (completions === undefined) return this.#take(delivery);
@@ -745,32 +763,41 @@ export class Scheduler {
 
   /**
    * The projection: runs the action and settles the message, telling the tree when it was dispatched and when it
-   * ended. Never rejects (that would end the dispatch).
+   * ended. Never rejects (that would end the dispatch). What it does before and after the action is in `#begin` and
+   * `#ended`: a suspended async function keeps its whole frame, so a small one allocates less per event.
    */
   async #run(delivery: Delivery): Promise<void> {
-    const { tree } = delivery.session;
-    const running = tree.dispatched(delivery.event.host, delivery.event.vm);
+    const { event, session } = delivery;
+    const { tree } = session;
+    const running = tree.dispatched(event.host, event.vm);
+    // Every path settles within the try, so the tree hears of the end only after it.
     try {
-      await this.#attempt(delivery);
+      if (session.closed) return;
+      if (!this.availability.isRunnable(event.host, event.vm)) return await this.#putBack(delivery);
+      const action = this.#begin(delivery);
+      if (action === undefined) return;
+      const failed = this.#ended(delivery, await action);
+      if (failed !== undefined) await failed;
     } finally {
       tree.finished(running);
     }
   }
 
-  async #attempt(delivery: Delivery): Promise<void> {
+  /** Starts an event's action, counted as running; `undefined` for a second copy of an event, skipped. */
+  #begin(delivery: Delivery): Promise<ActionResult> | undefined {
     const { event, session } = delivery;
-    if (session.closed) return;
-    if (!this.availability.isRunnable(event.host, event.vm)) return this.#putBack(delivery);
     const completions = this.#completions;
     if (completions !== undefined) {
       // A second copy (an event moved out of its shard, then redelivered there after a lost connection) is skipped
       // here too: it may have been taken while the first was still running.
-      if (completions.has(event.id) || this.#runningIds.has(event.id)) return this.#settlement.skip(delivery);
+      if (completions.has(event.id) || this.#runningIds.has(event.id)) {
+        this.#settlement.skip(delivery);
+        return undefined;
+      }
       this.#runningIds.add(event.id);
     }
-    const shard = shardOf(event.host);
     this.#active++;
-    (this.#running[shard] as number)++;
+    (this.#running[shardOf(event.host)] as number)++;
     const now = performance.now();
     // End to end from the producer's clock: skew between the machines adds to it (a negative wait counts as 0).
     const endToEndMs = delivery.published === undefined ? undefined : Math.max(0, Date.now() - delivery.published);
@@ -778,29 +805,36 @@ export class Scheduler {
     if (this.#dispatches.observed)
       this.#dispatches.next({ host: event.host, vm: event.vm, waitMs: now - delivery.received, endToEndMs });
     this.#changed();
-    const result = await runAction(this.#options.handle, event, this.actionTimeout, session.end.signal);
+    return runAction(this.#options.handle, event, this.actionTimeout, session.end.signal);
+  }
+
+  /** Settles an event whose action ended; a failed attempt's settling, to wait for, if it failed. */
+  #ended(delivery: Delivery, result: ActionResult): Promise<void> | undefined {
+    const { event, session } = delivery;
     this.#active--;
-    (this.#running[shard] as number)--;
+    (this.#running[shardOf(event.host)] as number)--;
     this.#runningIds.delete(event.id);
     this.#dispatchStats.finished(event.host, event.vm);
     if (this.#hostQueues.has(event.host)) this.#retireLater(session, event.host);
-    if (result.ok && this.#completions !== undefined) {
+    const completions = this.#completions;
+    if (result.ok && completions !== undefined) {
       // Recorded before the ack, so that a redelivery finds the record if the ack is lost. The slot is free
       // meanwhile: the message is still held (within the prefetch) until its record is confirmed.
       this.#recording++;
-      this.#completions.record(event.id, () => {
+      completions.record(event.id, () => {
         this.#recording--;
         this.#settlement.done(delivery);
         this.#checkIdle();
       });
-      return;
+      return undefined;
     }
     this.#checkIdle();
-    if (result.ok) return this.#settlement.done(delivery);
+    if (result.ok) this.#settlement.done(delivery);
     // Interrupted because the scheduler stops or lost the broker: not the action's failure, it runs again.
-    if (!(result.reason instanceof ActionTimeoutError) && session.end.signal.aborted)
-      return this.#settlement.nack(delivery);
-    await this.#settlement.fail(delivery, result.reason);
+    else if (!(result.reason instanceof ActionTimeoutError) && session.end.signal.aborted)
+      this.#settlement.nack(delivery);
+    else return this.#settlement.fail(delivery, result.reason);
+    return undefined;
   }
 
   /**

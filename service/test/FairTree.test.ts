@@ -134,12 +134,16 @@ describe('FairTree with caps, weights and latest policies', () => {
     tree.push('h1', 'v2', 'state', 'h1-s2', 1); // replaces h1-s1
     tree.push('h1', 'v2', 'heal', 'h1-u', 0);
     expect([tree.queued('h0'), tree.queued('h1')]).toEqual([0, 5]);
+    // `counts` leaves out a host whose counter is 0 (h0's branch is still there) and counts the others' VMs.
+    expect(tree.counts()).toEqual({ h1: { v1: 3, v2: 2 } });
     finish('h0-block');
     finish(started.at(-1) as string);
     expect(started).toEqual(['h0-block', 'h1-0', 'h1-u']);
     expect(tree.queued('h1')).toBe(3);
+    expect(tree.counts()).toEqual({ h1: { v1: 2, v2: 1 } });
     expect(tree.deleteVm('h1', 'v1')).toEqual(['h1-1', 'h1-2']);
     expect(tree.queued('h1')).toBe(1);
+    expect(tree.counts()).toEqual({ h1: { v2: 1 } });
     expect(tree.deleteHost('h1')).toEqual(['h1-s2']);
     expect(tree.queued('h1')).toBe(0);
     subscription.unsubscribe();

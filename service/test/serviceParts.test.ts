@@ -10,6 +10,7 @@ import {
   Scheduler,
 } from '../src/index.js';
 import { FairTree } from '../src/FairTree.js';
+import { checkEvent } from '../src/schemas.js';
 import { fairMergeMap } from 'rxjs-fair';
 
 const invalid = (f: () => unknown): { field: string; reason: string } => {
@@ -29,6 +30,17 @@ describe('event and availability schemas', () => {
     expect(checkEvents(e)).toEqual([e]);
     expect(checkEvents([e, { ...e, payload: { any: ['thing'] }, extra: 1 }])).toHaveLength(2);
     expect(parseEvent(Buffer.from(JSON.stringify(e)))).toEqual(e);
+  });
+
+  it('counts the length of a name in characters, as the schema does: 100 astral ones are 200 UTF-16 units', () => {
+    const e = { id: '1', host: '\u{1F600}'.repeat(100), vm: 'v', policy: 'p', action: 'heal' };
+    expect(parseEvent(JSON.stringify(e))).toEqual(e);
+    expect(invalid(() => checkEvent({ ...e, host: '\u{1F600}'.repeat(101) }))).toEqual({
+      field: 'host',
+      reason: 'must NOT have more than 100 characters',
+    });
+    expect(invalid(() => checkEvent([e])).reason).toBe('must be object');
+    expect(invalid(() => checkEvent(null)).reason).toBe('must be object');
   });
 
   it('names the failing field and the reason', () => {
@@ -54,6 +66,10 @@ describe('event and availability schemas', () => {
     expect(invalid(() => checkEvents({ id: '1', host: 'h'.repeat(101), vm: 'v', policy: 'p', action: 'a' }))).toEqual({
       field: 'host',
       reason: 'must NOT have more than 100 characters',
+    });
+    expect(invalid(() => checkEvents({ id: '', host: 'h', vm: 'v', policy: 'p', action: 'a' }))).toEqual({
+      field: 'id',
+      reason: 'must NOT have fewer than 1 characters',
     });
     expect(invalid(() => checkAvailability({ c1: 'UP' })).field).toBe('c1');
     expect(invalid(() => checkAvailability({ c1: { vm1: 'UP' } }))).toEqual({

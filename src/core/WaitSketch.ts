@@ -51,13 +51,16 @@ export interface WaitPercentiles {
  * waits.percentiles(); // { count: 3, p50: 3, p90: 5, p99: 5, max: 5 }
  */
 export class WaitSketch {
-  /** The values while at most `EXACT` were recorded; `null` once folded into `#buckets`. */
-  #values: Float64Array | null = new Float64Array(8);
+  /**
+   * The values while at most `EXACT` were recorded; `null` once folded into `#buckets`. A plain array of doubles:
+   * a sketch per key of a wide tree holds a few values, and a typed array costs several objects more to make.
+   */
+  #values: number[] | null = [];
   #buckets: Uint32Array | null = null;
   #count = 0;
   #min = Infinity;
   #max = -Infinity;
-  /** Whether `#values` is sorted (its first `#count` slots): a second quantile does not sort again. */
+  /** Whether `#values` is sorted: a second quantile does not sort again. */
   #sorted = true;
 
   /** Values recorded. */
@@ -85,14 +88,8 @@ export class WaitSketch {
     if (values === null) {
       const buckets = this.#buckets as Uint32Array;
       buckets[bucketOf(v)] = (buckets[bucketOf(v)] as number) + 1;
-    } else if (this.#count < values.length) {
-      values[this.#count] = v;
-      this.#sorted = false;
     } else if (values.length < EXACT) {
-      const grown = new Float64Array(values.length * 2);
-      grown.set(values);
-      grown[this.#count] = v;
-      this.#values = grown;
+      values.push(v);
       this.#sorted = false;
     } else {
       const buckets = (this.#buckets = new Uint32Array(BUCKETS));
@@ -118,7 +115,7 @@ export class WaitSketch {
     const values = this.#values;
     if (values !== null) {
       if (!this.#sorted) {
-        values.subarray(0, count).sort();
+        values.sort(ascending);
         this.#sorted = true;
       }
       return values[rank - 1] as number;
@@ -151,13 +148,17 @@ export class WaitSketch {
 
   /** Forgets every value. */
   clear(): void {
-    this.#values = new Float64Array(8);
+    this.#values = [];
     this.#buckets = null;
     this.#count = 0;
     this.#min = Infinity;
     this.#max = -Infinity;
     this.#sorted = true;
   }
+}
+
+function ascending(a: number, b: number): number {
+  return a - b;
 }
 
 function bucketOf(v: number): number {

@@ -50,7 +50,9 @@ export class LeafSubject<T> extends Subject<T> {
     // Every subscriber, an operator's included, comes through here, and RxJS returns the very subscriber it keeps.
     const subscriber = super.subscribe(...(args as Parameters<Subject<T>['subscribe']>));
     if (subscriber.closed) return subscriber; // the subject had completed or errored: it is not kept
-    this.#subscribers.push(subscriber);
+    // A copy one longer rather than `push`: most leaves ever have one subscriber, and a push onto an empty array
+    // gives it room for seventeen (a leaf per branch of a wide tree adds up).
+    this.#subscribers = [...this.#subscribers, subscriber];
     subscriber.add(() => {
       this.#subscribers = this.#subscribers.filter((other) => other !== subscriber);
       this.#recount();

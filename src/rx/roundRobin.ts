@@ -50,6 +50,15 @@ function connectNode<T>(node: RoundRobin<T, unknown>, sink: FairSink<T>): FairSo
   return new Connection(sink, node);
 }
 
+/**
+ * A node subscribed directly: there is nothing to be fair about, so each event is emitted as it arrives, except those
+ * of paused children, which wait for `resume`. One function for every node (called with the node as `this`), rather
+ * than a closure made by each constructor.
+ */
+function subscribeNode<T>(this: Observable<T>, subscriber: Subscriber<T>): void {
+  dispatch<T, T>(subscriber, (sink) => connectNode(this as RoundRobin<T, unknown>, sink), null, Infinity);
+}
+
 /** A node's brand (`FAIR_NODE`): one function for every node, called with the node as `this`. */
 function connectThis<T>(this: RoundRobin<T, unknown>, sink: FairSink<T>): FairSource<T> {
   return connectNode(this, sink);
@@ -62,18 +71,15 @@ function connectThis<T>(this: RoundRobin<T, unknown>, sink: FairSink<T>): FairSo
 export class RoundRobin<T, K = string> extends Observable<T> {
   /** The children by key, in rotation order for children that are given or added together. */
   readonly #children = new Map<K, Observable<T>>();
-  readonly #paused = new Set<K>();
+  /** The paused children, `null` until one is paused: most nodes never pause one, and a Set costs per node. */
+  #paused: Set<K> | null = null;
   /** Weights, caps and bounds, `null` until one is set: a node without them carries no Maps. */
   #settings: NodeSettings<K, T> | null = null;
   /** Every live instance of this node, one per subscription (and per place it sits in a subscribed tree). */
   readonly #mounts = new Set<Mount<T, K>>();
 
   constructor(children?: RoundRobinChildren<T, K>, options?: RoundRobinOptions<K, T>) {
-    // Subscribed directly there is nothing to be fair about: each event is emitted as it arrives, except
-    // those of paused children, which wait for `resume`.
-    super(function (this: Observable<T>, subscriber: Subscriber<T>) {
-      dispatch<T, T>(subscriber, (sink) => connectNode(this as RoundRobin<T, unknown>, sink), null, Infinity);
-    });
+    super(subscribeNode);
     if (options !== undefined) checkOptionsObject(options);
     const entries = (
       children === undefined ? [] : children instanceof Map ? [...children] : Object.entries(children)
@@ -126,7 +132,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
 
   isPaused(key: K): boolean {
     this.#checkKnown(key, 'isPaused');
-    return this.#paused.has(key);
+    return this.#paused?.has(key) === true;
   }
 
   /** The weight of the child at `key`. */
@@ -226,7 +232,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   delete(key: K): T[] {
     this.#checkKnown(key, 'delete');
     this.#children.delete(key);
-    this.#paused.delete(key);
+    this.#paused?.delete(key);
     this.#settings?.weights.delete(key);
     this.#settings?.caps.delete(key);
     this.#settings?.bounds.delete(key);
@@ -245,7 +251,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   /** Keeps a child's events but skips it until `resume` (a host in MAINTENANCE, a VM that is DOWN). */
   pause(key: K): this {
     this.#checkKnown(key, 'pause');
-    this.#paused.add(key);
+    (this.#paused ??= new Set()).add(key);
     for (const mount of this.#mounts) mount.queue.pause(key);
     return this;
   }
@@ -253,7 +259,7 @@ export class RoundRobin<T, K = string> extends Observable<T> {
   /** Puts a paused child back at the back of the rotation. */
   resume(key: K): this {
     this.#checkKnown(key, 'resume');
-    this.#paused.delete(key);
+    this.#paused?.delete(key);
     for (const mount of [...this.#mounts]) {
       mount.queue.resume(key);
       mount.conn.sink.arrived();
@@ -304,16 +310,10 @@ export class RoundRobin<T, K = string> extends Observable<T> {
     const ext = this.#settings;
     if (ext !== null) mount.setOwnCap(ext.cap);
     for (const [key, child] of this.#children) {
-      if (ext === null) mount.attach(key, child, 1, Infinity, this.#paused.has(key));
+      const paused = this.#paused?.has(key) === true;
+      if (ext === null) mount.attach(key, child, 1, Infinity, paused);
       else
-        mount.attach(
-          key,
-          child,
-          ext.weights.get(key) ?? 1,
-          ext.caps.get(key) ?? Infinity,
-          this.#paused.has(key),
-          ext.bounds.get(key),
-        );
+        mount.attach(key, child, ext.weights.get(key) ?? 1, ext.caps.get(key) ?? Infinity, paused, ext.bounds.get(key));
     }
     return mount;
   }

@@ -25,6 +25,20 @@ describe('WaitSketch', () => {
     expect(sketch.count).toBe(2048);
   });
 
+  it('should stay exact for values recorded after a quantile was read, up to the fold and past it', () => {
+    const sketch = new WaitSketch();
+    const values: number[] = [];
+    for (let i = 0; i < 2100; i++) {
+      const v = ((i * 7919) % 2100) / 3;
+      sketch.record(v);
+      values.push(v);
+      if (i % 97 === 0 || i === 2047) expect(sketch.quantile(0.5)).toBe(nearestRank(values, 0.5));
+    }
+    expect(sketch.count).toBe(2100);
+    expect(sketch.max).toBe(Math.max(...values));
+    expect(sketch.min).toBe(0);
+  });
+
   it('should stay within 1 % beyond 2,048 values, with an exact count, min and max', () => {
     const sketch = new WaitSketch();
     const values = Array.from({ length: 50_000 }, (_, i) => 0.5 + ((i * 104729) % 100_000) / 7);
