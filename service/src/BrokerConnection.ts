@@ -1,4 +1,4 @@
-import { setMaxListeners } from 'node:events';
+import { setMaxListeners, type EventEmitter } from 'node:events';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import type { Subject, Subscription } from 'rxjs';
 import type { FairSnapshot } from 'rxjs-fair';
@@ -191,8 +191,9 @@ export class BrokerConnection {
       };
       const current = session;
       connection.on('close', (error?: Error) => this.#lost(current, error));
-      // A channel the broker closed (an unknown delivery tag, a queue declared differently) ends the session.
-      const endsSession = (channel: Channel) =>
+      // A channel the broker closed (an unknown delivery tag, a queue declared differently), or a stream's reader
+      // that stopped for good, ends the session.
+      const endsSession = (channel: EventEmitter) =>
         channel.on('close', () => {
           if (!current.closing) void current.connection.close().catch(() => {});
         });
