@@ -56,7 +56,7 @@ export interface ShardOwnershipOptions {
 }
 
 /** How long taking a shard waits to have read the control stream up to now. */
-const SYNC_TIMEOUT_MS = 10_000;
+const SYNC_TIMEOUT_MS = 5000;
 /** How long a shard held by the registry, neither served nor running here, waits before its handoff is said again. */
 const UNSAID_MS = 1000;
 /** How often a scheduler compares its shards with its share, and renews the tokens it holds. */
@@ -249,7 +249,8 @@ export class ShardOwnership {
     slot.state = 'taking';
     const { id, takeoverDelay, running, log, topology } = this.options;
     try {
-      // Not the default 30 s: a channel left broken by a lost node ends the session sooner, and a new one works.
+      // Not the default 30 s: a stream the sync cannot recover on this connection (see StreamReader) ends the
+      // session sooner, and a new one works.
       await session.control?.sync(session.publisher, SYNC_TIMEOUT_MS);
       const holder = this.#holders.get(shard);
       if (holder !== undefined && !holder.left && !isGoneFromThisMachine(holder.by)) {
