@@ -78,6 +78,9 @@ export interface BrokerConnectionOptions {
   readonly log: (line: string) => void;
 }
 
+/** How long a publish may wait for the broker's confirm (the connection not blocked) before the session ends. */
+const CONFIRM_TIMEOUT_MS = 10_000;
+
 /**
  * The scheduler's connection to the broker, one session at a time: opens it (the topology, a consumer channel, a
  * confirm channel, the control and done streams read up to now, then consuming), closes it on purpose (channels
@@ -191,6 +194,7 @@ export class BrokerConnection {
       };
       const current = session;
       connection.on('close', (error?: Error) => this.#lost(current, error));
+      this.#watchConfirms(current);
       // A channel the broker closed (an unknown delivery tag, a queue declared differently), or a stream's reader
       // that stopped for good, ends the session.
       const endsSession = (channel: EventEmitter) =>
@@ -226,6 +230,32 @@ export class BrokerConnection {
       else await connection.close().catch(() => {});
       throw error;
     }
+  }
+
+  /**
+   * Ends the session when a message published on it has waited `CONFIRM_TIMEOUT_MS` for its confirm while the
+   * broker did not block the connection: after a node's loss, RabbitMQ 3.10 may never confirm a publish to a stream
+   * made at that moment, and whatever waits for it (a shard's handoff, an event moved, its ack) would wait for good.
+   * A new session publishes again what needs it; the broker redelivers what the old one held.
+   */
+  #watchConfirms(session: Session): void {
+    let blockedUntil = 0;
+    let blocked = false;
+    session.connection.on('blocked', () => (blocked = true));
+    session.connection.on('unblocked', () => {
+      blocked = false;
+      blockedUntil = Date.now();
+    });
+    const timer = setInterval(() => {
+      if (session.closed) return clearInterval(timer);
+      const now = Date.now();
+      const waited = Math.min(session.publisher.oldestPending(now), now - blockedUntil);
+      if (blocked || session.closing || waited < CONFIRM_TIMEOUT_MS) return;
+      clearInterval(timer);
+      this.options.log(`rxjs-fair: the broker has not confirmed a message for ${waited} ms; connecting again`);
+      void session.connection.close().catch(() => {});
+    }, 1000);
+    timer.unref();
   }
 
   async #close(session: Session, reason = 'the scheduler closed its connection'): Promise<void> {
