@@ -1,4 +1,5 @@
 import { setMaxListeners, type EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import type { Subject, Subscription } from 'rxjs';
 import type { FairSnapshot } from 'rxjs-fair';
@@ -253,7 +254,11 @@ export class BrokerConnection {
       if (blocked || session.closing || waited < CONFIRM_TIMEOUT_MS) return;
       clearInterval(timer);
       this.options.log(`rxjs-fair: the broker has not confirmed a message for ${waited} ms; connecting again`);
-      void session.connection.close().catch(() => {});
+      // Cut rather than closed: a close waits for the broker's answer, which took seconds over such a publish, and
+      // the session's shards stay with it until then. Either way the broker takes back what the session held.
+      const socket = (session.connection as unknown as { connection?: { stream?: Socket } }).connection?.stream;
+      if (socket !== undefined) socket.destroy(new Error(`no confirm for ${waited} ms`));
+      else void session.connection.close().catch(() => {});
     }, 1000);
     timer.unref();
   }
