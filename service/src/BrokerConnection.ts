@@ -1,4 +1,5 @@
-import { setMaxListeners } from 'node:events';
+import { setMaxListeners, type EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import type { Subject, Subscription } from 'rxjs';
 import type { FairSnapshot } from 'rxjs-fair';
@@ -77,6 +78,9 @@ export interface BrokerConnectionOptions {
   /** Where a lost broker and each reconnection are told. */
   readonly log: (line: string) => void;
 }
+
+/** How long a publish may wait for the broker's confirm (the connection not blocked) before the session ends. */
+const CONFIRM_TIMEOUT_MS = 10_000;
 
 /**
  * The scheduler's connection to the broker, one session at a time: opens it (the topology, a consumer channel, a
@@ -191,8 +195,10 @@ export class BrokerConnection {
       };
       const current = session;
       connection.on('close', (error?: Error) => this.#lost(current, error));
-      // A channel the broker closed (an unknown delivery tag, a queue declared differently) ends the session.
-      const endsSession = (channel: Channel) =>
+      this.#watchConfirms(current);
+      // A channel the broker closed (an unknown delivery tag, a queue declared differently), or a stream's reader
+      // that stopped for good, ends the session.
+      const endsSession = (channel: EventEmitter) =>
         channel.on('close', () => {
           if (!current.closing) void current.connection.close().catch(() => {});
         });
@@ -225,6 +231,36 @@ export class BrokerConnection {
       else await connection.close().catch(() => {});
       throw error;
     }
+  }
+
+  /**
+   * Ends the session when a message published on it has waited `CONFIRM_TIMEOUT_MS` for its confirm while the
+   * broker did not block the connection: after a node's loss, RabbitMQ 3.10 may never confirm a publish to a stream
+   * made at that moment, and whatever waits for it (a shard's handoff, an event moved, its ack) would wait for good.
+   * A new session publishes again what needs it; the broker redelivers what the old one held.
+   */
+  #watchConfirms(session: Session): void {
+    let blockedUntil = 0;
+    let blocked = false;
+    session.connection.on('blocked', () => (blocked = true));
+    session.connection.on('unblocked', () => {
+      blocked = false;
+      blockedUntil = Date.now();
+    });
+    const timer = setInterval(() => {
+      if (session.closed) return clearInterval(timer);
+      const now = Date.now();
+      const waited = Math.min(session.publisher.oldestPending(now), now - blockedUntil);
+      if (blocked || session.closing || waited < CONFIRM_TIMEOUT_MS) return;
+      clearInterval(timer);
+      this.options.log(`rxjs-fair: the broker has not confirmed a message for ${waited} ms; connecting again`);
+      // Cut rather than closed: a close waits for the broker's answer, which took seconds over such a publish, and
+      // the session's shards stay with it until then. Either way the broker takes back what the session held.
+      const socket = (session.connection as unknown as { connection?: { stream?: Socket } }).connection?.stream;
+      if (socket !== undefined) socket.destroy(new Error(`no confirm for ${waited} ms`));
+      else void session.connection.close().catch(() => {});
+    }, 1000);
+    timer.unref();
   }
 
   async #close(session: Session, reason = 'the scheduler closed its connection'): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { EventEmitter } from 'node:events';
+import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import type { ConfirmPublisher } from './ConfirmPublisher.js';
 import { StreamReader } from './StreamReader.js';
 import type { Topology } from './topology.js';
@@ -57,19 +58,19 @@ export class Completions {
 
   /**
    * Follows the stream on a new connection: appends what was done while disconnected, reads the ids done in the
-   * last `windowMs` up to now, and returns the channel it keeps reading on.
+   * last `windowMs` up to now, and returns what emits 'close' when its reader stops for good.
    */
-  async attach(connection: ChannelModel, publisher: ConfirmPublisher): Promise<Channel> {
+  async attach(connection: ChannelModel, publisher: ConfirmPublisher): Promise<EventEmitter> {
     const reader = new StreamReader(connection, this.topology.done, (message) => this.#read(message));
     this.#connection = connection;
     this.#reader = reader;
     this.#publisher = publisher;
-    const channel = await reader.start({ since: Date.now() - this.options.windowMs });
+    const life = await reader.start({ since: Date.now() - this.options.windowMs });
     const unrecorded = this.#unrecorded;
     this.#unrecorded = [];
     if (unrecorded.length > 0) await this.#send(publisher, unrecorded);
     await reader.sync(publisher);
-    return channel;
+    return life;
   }
 
   /** Stops following the stream on that connection (it is going); ids done from now on wait for the next one. */

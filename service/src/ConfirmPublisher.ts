@@ -9,6 +9,9 @@ import type { ConfirmChannel, Options } from 'amqplib';
 export class ConfirmPublisher {
   /** Messages published and not yet confirmed. */
   #pending = 0;
+  /** When each message not yet confirmed was published (ms), oldest first, by a number of its own. */
+  readonly #sentAt = new Map<number, number>();
+  #sent = 0;
   /** Whether the channel's write buffer is full (publish returned false) until its `drain`. */
   #full = false;
   /** Callers of `ready()` waiting for room. */
@@ -36,6 +39,12 @@ export class ConfirmPublisher {
     return this.#pending;
   }
 
+  /** How long (ms) the oldest message not yet confirmed has waited for its confirm; 0 when none waits. */
+  oldestPending(now = Date.now()): number {
+    for (const at of this.#sentAt.values()) return now - at;
+    return 0;
+  }
+
   /** Resolves once there is room for another publish (at once, usually). */
   ready(): Promise<void> {
     if (!this.#full && this.#pending < this.window) return Promise.resolve();
@@ -46,9 +55,12 @@ export class ConfirmPublisher {
   publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish = {}): Promise<void> {
     if (this.#closed !== undefined) return Promise.reject(this.#closed);
     this.#pending++;
+    const sent = this.#sent++;
+    this.#sentAt.set(sent, Date.now());
     return new Promise<void>((resolve, reject) => {
       const settle = (err: unknown) => {
         this.#pending--;
+        this.#sentAt.delete(sent);
         this.#wake();
         if (err === null || err === undefined) resolve();
         else

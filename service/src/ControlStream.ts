@@ -1,4 +1,5 @@
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { EventEmitter } from 'node:events';
+import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import type { ConfirmPublisher } from './ConfirmPublisher.js';
 import { StreamReader, type StreamStart } from './StreamReader.js';
 import type { AvailabilityPatch, WeightsPatch } from './schemas.js';
@@ -51,8 +52,8 @@ export class ControlStream {
     this.#reader = new StreamReader(connection, topology.control, (message) => this.#read(message));
   }
 
-  /** Starts reading; returns the channel it reads on. */
-  start(from: StreamStart = 'first'): Promise<Channel> {
+  /** Starts reading; returns what emits 'close' when the reader stops for good. */
+  start(from: StreamStart = 'first'): Promise<EventEmitter> {
     return this.#reader.start(from);
   }
 

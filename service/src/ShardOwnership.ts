@@ -56,7 +56,9 @@ export interface ShardOwnershipOptions {
 }
 
 /** How long taking a shard waits to have read the control stream up to now. */
-const SYNC_TIMEOUT_MS = 10_000;
+const SYNC_TIMEOUT_MS = 5000;
+/** How long a shard held by the registry, neither served nor running here, waits before its handoff is said again. */
+const UNSAID_MS = 1000;
 /** How often a scheduler compares its shards with its share, and renews the tokens it holds. */
 const TICK_MS = 1000;
 /**
@@ -84,6 +86,8 @@ export class ShardOwnership {
   #session: Session | undefined;
   #slots: Slot[] = [];
   readonly #holders = new Map<number, Holder>();
+  /** Since when (ms) this process holds a shard by the registry without serving it, not having said it let go. */
+  readonly #unsaid = new Map<number, number>();
   /** Takers waiting for a holder to let go, by shard. */
   readonly #waitingFor = new Map<number, () => void>();
   #timer: NodeJS.Timeout | undefined;
@@ -245,7 +249,8 @@ export class ShardOwnership {
     slot.state = 'taking';
     const { id, takeoverDelay, running, log, topology } = this.options;
     try {
-      // Not the default 30 s: a channel left broken by a lost node ends the session sooner, and a new one works.
+      // Not the default 30 s: a stream the sync cannot recover on this connection (see StreamReader) ends the
+      // session sooner, and a new one works.
       await session.control?.sync(session.publisher, SYNC_TIMEOUT_MS);
       const holder = this.#holders.get(shard);
       if (holder !== undefined && !holder.left && !isGoneFromThisMachine(holder.by)) {
@@ -257,7 +262,7 @@ export class ShardOwnership {
           const since = Date.now();
           await this.#until(session, shard, over, takeoverDelay);
           // A handoff takes a moment (the holder's last actions, then its word); only a holder that never said is told.
-          if (!over())
+          if (!over() && !session.closed)
             log(
               `rxjs-fair: took ${shardQueue(topology, shard)} from ${holder.by}, which did not say it let go: ` +
                 `started after ${Date.now() - since} ms, when its actions must have ended`,
@@ -273,7 +278,8 @@ export class ShardOwnership {
       for (const message of slot.held.splice(0)) this.receive(session, shard, message);
     } catch (error) {
       if (!session.closed) log(`rxjs-fair: could not take ${shardQueue(topology, shard)}: ${(error as Error).message}`);
-      if (slot.state === 'taking') await this.#letGo(session, shard, slot);
+      // Letting go may fail too when the session is going (its channels close): nothing more to do then.
+      if (slot.state === 'taking') await this.#letGo(session, shard, slot).catch(() => {});
     }
   }
 
@@ -318,14 +324,28 @@ export class ShardOwnership {
     slot.token = undefined;
   }
 
-  /** Says on the control stream that this process let go of a shard, once its actions there ended. */
+  /**
+   * Says on the control stream that this process let go of a shard, once its actions there ended; again after a
+   * failed append (a stream nacks while it elects a new leader), as long as this process still holds the shard by
+   * the registry and neither takes nor serves it again.
+   */
   async #sayLeft(session: Session, shard: number, timeoutMs: number): Promise<void> {
     const { running, id, topology } = this.options;
     await this.#until(session, shard, () => running(shard) === 0, timeoutMs);
-    if (running(shard) > 0 || session.closed) return; // the next one waits out its delay
-    const holder = this.#holders.get(shard);
-    if (holder !== undefined && holder.by !== id) return; // taken since: not this one's to tell
-    await publishControl(session.publisher, topology, { type: 'shard', shard, state: 'left', by: id }).catch(() => {});
+    for (let delay = 250; ; delay = Math.min(2 * delay, 2000)) {
+      if (running(shard) > 0 || session.closed) return; // the next one waits out its delay
+      const holder = this.#holders.get(shard);
+      if (holder !== undefined && (holder.by !== id || holder.left)) return; // taken since, or said already
+      // Taken again by this process: a word said now could land after its new `taken`, and end that tenure.
+      const state = this.#slots[shard]?.state;
+      if (session === this.#session && (state === 'taking' || state === 'serving')) return;
+      try {
+        await publishControl(session.publisher, topology, { type: 'shard', shard, state: 'left', by: id });
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   async #sendToken(session: Session, shard: number, slot: Slot): Promise<void> {
@@ -347,6 +367,27 @@ export class ShardOwnership {
     }
   }
 
+  /**
+   * Says again that this process let go of a shard that the registry still has it hold, though it has neither served
+   * nor run anything of it for `UNSAID_MS`: its word was lost (not confirmed, or its session lost before it was
+   * said), and a scheduler taking the shard would wait out the whole `takeoverDelay` for it.
+   */
+  #sayUnsaid(session: Session, now: number): void {
+    const { id, running } = this.options;
+    for (const [shard, holder] of this.#holders) {
+      const state = this.#slots[shard]?.state;
+      if (holder.by !== id || holder.left || state !== 'waiting' || running(shard) > 0) {
+        this.#unsaid.delete(shard);
+        continue;
+      }
+      const since = this.#unsaid.get(shard) ?? now;
+      this.#unsaid.set(shard, since);
+      if (now - since < UNSAID_MS) continue;
+      this.#unsaid.set(shard, now);
+      void this.#sayLeft(session, shard, 0);
+    }
+  }
+
   /** Renews old tokens, and lets go of one shard when serving more than this scheduler's share. */
   async #tick(session: Session): Promise<void> {
     if (this.#ticking || session.closed || session !== this.#session || !session.live) return;
@@ -360,6 +401,7 @@ export class ShardOwnership {
         await this.#sendToken(session, shard, slot);
         this.#settle(session, old, true);
       }
+      this.#sayUnsaid(session, now);
       const { consumerCount } = await session.confirm.checkQueue(this.options.topology.schedulers);
       const share = Math.ceil(SHARDS / Math.max(1, consumerCount));
       const held = this.#slots.filter((slot) => slot.state === 'serving' || slot.state === 'taking').length;

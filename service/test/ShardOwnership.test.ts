@@ -1,0 +1,96 @@
+// ShardOwnership without a broker: a fake session whose publisher records what is appended to the control stream,
+// for the handoff's word ("left"), which a taker waits for (up to `takeoverDelay`) when it is lost.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Session } from '../src/BrokerConnection.js';
+import { ShardOwnership } from '../src/ShardOwnership.js';
+import { topology } from '../src/topology.js';
+
+const t = topology({ namespace: 'test' });
+
+function setUp(running: (shard: number) => number = () => 0) {
+  const left: number[] = [];
+  let failing = 0;
+  const session = {
+    closed: false,
+    live: true,
+    cancelled: new Set<string>(),
+    connection: {},
+    consumer: { consume: async () => ({ consumerTag: 'schedulers' }) },
+    // Every shard has its token already, and this scheduler is the only one live.
+    confirm: { checkQueue: async () => ({ messageCount: 1, consumerCount: 1 }) },
+    shards: { consume: async () => ({ consumerTag: 'shard' }), cancel: async () => {}, ack() {}, nack() {} },
+    publisher: {
+      sendToQueue: async (queue: string, content: Buffer) => {
+        if (queue !== t.control) return;
+        const record = JSON.parse(content.toString()) as { shard: number; state: string };
+        if (failing > 0) {
+          failing--;
+          throw new Error('message nacked');
+        }
+        if (record.state === 'left') left.push(record.shard);
+      },
+    },
+  } as unknown as Session;
+  const ownership = new ShardOwnership({
+    topology: t,
+    id: 'me',
+    takeoverDelay: 60_000,
+    running,
+    deliver: () => {},
+    served: async () => {},
+    log: () => {},
+    changed: () => {},
+  });
+  return { ownership, session, left, fail: (n: number) => (failing = n) };
+}
+
+describe('ShardOwnership', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('should say again that it let go of a shard the registry still has it hold, when it neither serves nor runs it', async () => {
+    vi.useFakeTimers();
+    const { ownership, session, left } = setUp((shard) => (shard === 5 ? 1 : 0));
+    // Its word for shard 3 was lost with its last session; shard 5 still runs an action here; shard 7 is another's.
+    ownership.record({ type: 'shard', shard: 3, state: 'taken', by: 'me' });
+    ownership.record({ type: 'shard', shard: 5, state: 'taken', by: 'me' });
+    ownership.record({ type: 'shard', shard: 7, state: 'taken', by: 'another' });
+    await ownership.attach(session);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(left).toEqual([]); // not at once: the word may be on its way
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(left).toEqual([3]);
+    ownership.record({ type: 'shard', shard: 3, state: 'left', by: 'me' }); // read back
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(left).toEqual([3]);
+    ownership.stop();
+  });
+
+  it('should append its word again when the stream did not confirm it', async () => {
+    vi.useFakeTimers();
+    const { ownership, session, left, fail } = setUp();
+    ownership.record({ type: 'shard', shard: 2, state: 'taken', by: 'me' });
+    await ownership.attach(session);
+    fail(2); // a stream electing its new leader nacks
+    const said = ownership.sayLeft(session, [2], 0);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(left).toEqual([]);
+    await vi.advanceTimersByTimeAsync(500);
+    await said;
+    expect(left).toEqual([2]);
+    ownership.stop();
+  });
+
+  it('should not say it again once the registry has it', async () => {
+    vi.useFakeTimers();
+    const { ownership, session, left } = setUp();
+    ownership.record({ type: 'shard', shard: 4, state: 'taken', by: 'another' });
+    await ownership.attach(session);
+    ownership.record({ type: 'shard', shard: 4, state: 'taken', by: 'me' });
+    ownership.record({ type: 'shard', shard: 4, state: 'left', by: 'me' });
+    await ownership.sayLeft(session, [4], 0);
+    expect(left).toEqual([]); // the registry has it said already
+    ownership.stop();
+  });
+});
