@@ -1,9 +1,9 @@
 // The servers the benchmark needs, each private to the run: a RabbitMQ node (service/test/integration/broker.sh)
 // and a redis-server (Debian's, installed with apt-get when missing), on free 127.0.0.1 ports, stopped after.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -129,26 +129,4 @@ export function stopRedis(redis: Redis): void {
     // shutdown closes the connection before answering
   }
   rmSync(redis.dir, { recursive: true, force: true });
-}
-
-/**
- * Runs `measure` with the broker's threads on core 0 and this process's on core 1, then gives both every core
- * again: on a machine of two cores, the broker and the client otherwise take turns on both, so a ratio of two
- * clients' rates measures their CPU per event plus the broker's, as deployed it does not (the broker has a machine
- * of its own). `undefined` on a machine of one core or without `taskset` (util-linux).
- */
-export async function onOwnCores<T>(broker: Broker, measure: () => Promise<T>): Promise<T | undefined> {
-  const cores = cpus().length;
-  if (cores < 2 || !existsSync('/usr/bin/taskset')) return undefined;
-  const brokerPid = readFileSync(join(broker.dir, 'rabbit.pid'), 'utf8').trim();
-  const pin = (pid: string, list: string) =>
-    execFileSync('taskset', ['-a', '-p', '-c', list, pid], { stdio: 'ignore' });
-  pin(brokerPid, '0');
-  pin(String(process.pid), '1');
-  try {
-    return await measure();
-  } finally {
-    pin(brokerPid, `0-${cores - 1}`);
-    pin(String(process.pid), `0-${cores - 1}`);
-  }
 }

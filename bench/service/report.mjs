@@ -137,8 +137,6 @@ export function renderSection(r) {
     alone.reduce((w, a) => (w === undefined || a.ratio(key, of) < w.ratio(key, of) ? a : w), undefined);
   const wc = worst('scheduler', 'amqplibConsume');
   const wp = worst('producer', 'amqplibPublish');
-  const ownCores = r.alone.every((a) => a.schedulerOwnCore !== undefined);
-  const wo = ownCores ? worst('schedulerOwnCore', 'amqplibConsumeOwnCore') : undefined;
   const drainRatio = high.eventsPerSecond / low.eventsPerSecond;
   const produceRatio = high.produce / low.produce;
   const statsGrowth = high.stats.bytes / low.stats.bytes;
@@ -184,15 +182,6 @@ export function renderSection(r) {
         `${pct(wc.ratio('scheduler', 'amqplibConsume'))} at ${int(wc.hosts)} hosts`,
         holds(wc.ratio('scheduler', 'amqplibConsume') >= 0.9),
       ],
-      ...(ownCores
-        ? [
-            [
-              'the same, the broker and the client each on a core of its own',
-              `${pct(wo.ratio('schedulerOwnCore', 'amqplibConsumeOwnCore'))} at ${int(wo.hosts)} hosts`,
-              holds(wo.ratio('schedulerOwnCore', 'amqplibConsumeOwnCore') >= 0.9),
-            ],
-          ]
-        : []),
       [
         'Producer ≥ 80 % of amqplib publish with confirms (worst hosts count)',
         `${pct(wp.ratio('producer', 'amqplibPublish'))} at ${int(wp.hosts)} hosts`,
@@ -248,25 +237,6 @@ export function renderSection(r) {
     ]),
   );
   line();
-  if (ownCores) {
-    para(
-      "*On cores of their own*: the same consume + ack and Scheduler pair, once more per round, with the broker's " +
-        "threads pinned to one core and the client's to the other (`taskset`). On a machine of two cores the broker " +
-        "and the client otherwise share both, so the ratio above is of the two processes' CPU per event together; " +
-        'deployed, the broker has a machine of its own, and this ratio is the closer to it.',
-    );
-    line();
-    table(
-      ['hosts', 'amqplib consume + ack', 'Scheduler, no-op', 'Scheduler / amqplib'],
-      alone.map((a) => [
-        int(a.hosts),
-        int(a.m('amqplibConsumeOwnCore')),
-        int(a.m('schedulerOwnCore')),
-        pct(a.ratio('schedulerOwnCore', 'amqplibConsumeOwnCore')),
-      ]),
-    );
-    line();
-  }
 
   line('### Side by side with BullMQ');
   line();

@@ -17,7 +17,6 @@ import {
   brokerMemory,
   brokerVersion,
   redisVersion,
-  onOwnCores,
   startBroker,
   startRedis,
   stopBroker,
@@ -96,24 +95,9 @@ async function alonePair(broker: Broker, hosts: number) {
   await produce(broker.url, undeduped, events);
   const schedulerNoDedupe = await drain(broker.url, undeduped, EVENTS, noop, { dedupeWindow: 0 });
   await dropNamespace(broker, undeduped);
-  const ownCores = await onOwnCores(broker, async () => {
-    const plainPinned = freshNamespace(`plainpinned${hosts}`);
-    await declare(broker.url, plainPinned);
-    await publishAlone(broker.url, plainPinned, events);
-    const amqplib = await drainAlone(broker.url, plainPinned, EVENTS, SHARD_PREFETCH);
-    await dropNamespace(broker, plainPinned);
-    const fairPinned = freshNamespace(`fairpinned${hosts}`);
-    await produce(broker.url, fairPinned, events);
-    const fair = await drain(broker.url, fairPinned, EVENTS, noop);
-    await dropNamespace(broker, fairPinned);
-    return { amqplibConsume: amqplib.eventsPerSecond, scheduler: fair.eventsPerSecond };
-  });
   say(
     `${hosts} hosts alone: publish ${round(publish)} vs Producer ${round(producer)}; consume ${round(consume.eventsPerSecond)} vs ` +
-      `Scheduler ${round(scheduler.eventsPerSecond)} (no dedupe ${round(schedulerNoDedupe.eventsPerSecond)})` +
-      (ownCores === undefined
-        ? ''
-        : `; on cores of their own: consume ${round(ownCores.amqplibConsume)} vs Scheduler ${round(ownCores.scheduler)}`),
+      `Scheduler ${round(scheduler.eventsPerSecond)} (no dedupe ${round(schedulerNoDedupe.eventsPerSecond)})`,
   );
   return {
     hosts,
@@ -125,9 +109,6 @@ async function alonePair(broker: Broker, hosts: number) {
     schedulerCpu: scheduler.cpuMicrosPerEvent,
     schedulerMoved: scheduler.moved,
     schedulerNoDedupe: schedulerNoDedupe.eventsPerSecond,
-    ...(ownCores === undefined
-      ? {}
-      : { amqplibConsumeOwnCore: ownCores.amqplibConsume, schedulerOwnCore: ownCores.scheduler }),
   };
 }
 
