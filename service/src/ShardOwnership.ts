@@ -3,7 +3,7 @@ import type { Session } from './BrokerConnection.js';
 import { publishControl, type ShardRecord } from './ControlStream.js';
 import { onOwnChannel } from './onOwnChannel.js';
 import { isGoneFromThisMachine } from './schedulerId.js';
-import { SHARDS, assertShardQueue, headers, shardQueue, type Topology } from './topology.js';
+import { SHARDS, assertSchedulersQueue, assertShardQueue, headers, shardQueue, type Topology } from './topology.js';
 
 /**
  * Where this scheduler stands with a shard, on the current session:
@@ -79,8 +79,8 @@ const RENEW_MS = 10 * 60_000;
  * in a process that is gone. Either way no host of the shard ever runs actions on two schedulers at once.
  *
  * Spreading: each scheduler serves at most its share, `ceil(SHARDS / live schedulers)` (the live ones are the
- * consumers of `<ns>.schedulers`); one that serves more lets go of the extra ones and joins the back of their lines,
- * so each goes to the next scheduler waiting.
+ * consumers of `<ns>.live-schedulers`); one that serves more lets go of the extra ones and joins the back of their
+ * lines, so each goes to the next scheduler waiting.
  */
 export class ShardOwnership {
   #session: Session | undefined;
@@ -88,6 +88,8 @@ export class ShardOwnership {
   readonly #holders = new Map<number, Holder>();
   /** Since when (ms) this process holds a shard by the registry without serving it, not having said it let go. */
   readonly #unsaid = new Map<number, number>();
+  /** Whether this scheduler consumes `<ns>.live-schedulers` on the current session (it is counted live). */
+  #counted = false;
   /** Takers waiting for a holder to let go, by shard. */
   readonly #waitingFor = new Map<number, () => void>();
   #timer: NodeJS.Timeout | undefined;
@@ -133,7 +135,7 @@ export class ShardOwnership {
       tokenSince: 0,
       tokenSent: false,
     }));
-    await session.consumer.consume(this.options.topology.schedulers, () => {}, { noAck: true });
+    await this.#countMe(session);
     for (let shard = 0; shard < SHARDS; shard++) {
       // A shard nobody serves and with nothing in it has no token yet (a new namespace): one is put there, so that
       // the shard is taken, and spread, before its first event. Two schedulers may both do it: one token is kept.
@@ -388,6 +390,33 @@ export class ShardOwnership {
     }
   }
 
+  /** Counts this scheduler among the live ones: a consumer of `<ns>.live-schedulers` for the session. */
+  async #countMe(session: Session): Promise<void> {
+    await session.consumer.consume(
+      this.options.topology.schedulers,
+      (message) => {
+        // The queue went with a lost node: declared and consumed again on the next tick.
+        if (message === null && session === this.#session) this.#counted = false;
+      },
+      { noAck: true },
+    );
+    this.#counted = true;
+  }
+
+  /** The live schedulers (this one included): the consumers of `<ns>.live-schedulers`. */
+  async #liveSchedulers(session: Session): Promise<number> {
+    const { topology } = this.options;
+    // On channels of their own: the queue may be gone with a node, and a refusal must not end the session.
+    if (!this.#counted) {
+      await onOwnChannel(session.connection, (channel) => assertSchedulersQueue(channel, topology));
+      await this.#countMe(session);
+    }
+    const { consumerCount } = await onOwnChannel(session.connection, (channel) =>
+      channel.checkQueue(topology.schedulers),
+    );
+    return consumerCount;
+  }
+
   /** Renews old tokens, and lets go of one shard when serving more than this scheduler's share. */
   async #tick(session: Session): Promise<void> {
     if (this.#ticking || session.closed || session !== this.#session || !session.live) return;
@@ -402,8 +431,7 @@ export class ShardOwnership {
         this.#settle(session, old, true);
       }
       this.#sayUnsaid(session, now);
-      const { consumerCount } = await session.confirm.checkQueue(this.options.topology.schedulers);
-      const share = Math.ceil(SHARDS / Math.max(1, consumerCount));
+      const share = Math.ceil(SHARDS / Math.max(1, await this.#liveSchedulers(session)));
       const held = this.#slots.filter((slot) => slot.state === 'serving' || slot.state === 'taking').length;
       if (held <= share || this.#slots.some((slot) => slot.state === 'leaving')) return;
       // Those with the fewest actions running are let go of soonest.

@@ -13,8 +13,10 @@ import type { Channel, Options } from 'amqplib';
  *   or has more events in memory than its share, so that a quiet host's event is never behind a noisy host's
  *   backlog in the broker. Consumed by the shard's scheduler while the host is ACTIVE. With priority levels, the
  *   events of level i have a queue of their own, `<ns>.level<i>.<host>`, so that none waits behind routine ones.
- * - `<ns>.schedulers`: a queue every scheduler consumes and nobody publishes to: its consumers are the live
- *   schedulers, which is how each one knows its share of the shards.
+ * - `<ns>.live-schedulers`: a queue every scheduler consumes and nobody publishes to: its consumers are the live
+ *   schedulers, which is how each one knows its share of the shards. A transient classic queue: a node's loss takes
+ *   its consumers off at once (a quorum queue counts them for as long as the node is away), and takes the queue
+ *   with it if it lived there (the schedulers declare it again on a node left).
  * - `<ns>.control`, a stream: the registry that every scheduler reads on start. It holds the hosts with a backlog
  *   queue, the parked queues, every availability and weights change in order (so they are durable and shared), and
  *   which scheduler took or let go of each shard.
@@ -126,7 +128,7 @@ export function topology(options: TopologyOptions = {}): Topology {
     done: `${namespace}.done`,
     retry: `${namespace}.retry`,
     dead: `${namespace}.dead`,
-    schedulers: `${namespace}.schedulers`,
+    schedulers: `${namespace}.live-schedulers`,
     retryDelays: Array.from({ length: maxAttempts - 1 }, (_, i) => retryDelay * 2 ** i),
   };
 }
@@ -202,7 +204,7 @@ export async function assertTopology(channel: Channel, t: Topology): Promise<voi
   await channel.assertQueue(t.dead, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   await channel.bindQueue(t.dead, t.dead, '');
   for (let shard = 0; shard < SHARDS; shard++) await assertShardQueue(channel, t, shard);
-  await channel.assertQueue(t.schedulers, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await assertSchedulersQueue(channel, t);
   await channel.assertQueue(t.control, { durable: true, arguments: { 'x-queue-type': 'stream' } });
   // Read in full on start, for its newest snapshot: kept small (the broker trims a segment at a time).
   await channel.assertQueue(t.snapshots, {
@@ -237,6 +239,11 @@ export async function assertTopology(channel: Channel, t: Topology): Promise<voi
 }
 
 /** Declares a shard's queue and binds it by the shard's routing key (idempotent). */
+/** Declares the queue whose consumers are the live schedulers (see `Topology`). */
+export async function assertSchedulersQueue(channel: Channel, t: Topology): Promise<void> {
+  await channel.assertQueue(t.schedulers, { durable: false, arguments: { 'x-queue-type': 'classic' } });
+}
+
 export async function assertShardQueue(channel: Channel, t: Topology, shard: number): Promise<void> {
   const queue = shardQueue(t, shard);
   await channel.assertQueue(queue, eventQueue(t));

@@ -14,7 +14,15 @@ function setUp(running: (shard: number) => number = () => 0) {
     closed: false,
     live: true,
     cancelled: new Set<string>(),
-    connection: {},
+    // The channels of its own it opens to count the live schedulers: only this one.
+    connection: {
+      createChannel: async () => ({
+        on() {},
+        close: async () => {},
+        assertQueue: async () => ({}),
+        checkQueue: async () => ({ messageCount: 0, consumerCount: 1 }),
+      }),
+    },
     consumer: { consume: async () => ({ consumerTag: 'schedulers' }) },
     // Every shard has its token already, and this scheduler is the only one live.
     confirm: { checkQueue: async () => ({ messageCount: 1, consumerCount: 1 }) },
