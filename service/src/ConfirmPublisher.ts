@@ -7,8 +7,6 @@ import type { ConfirmChannel, Options } from 'amqplib';
  * buffer is full or `window` messages are still unconfirmed.
  */
 export class ConfirmPublisher {
-  /** Messages published and not yet confirmed. */
-  #pending = 0;
   /** When each message not yet confirmed was published (ms), oldest first, by a number of its own. */
   readonly #sentAt = new Map<number, number>();
   #sent = 0;
@@ -36,7 +34,7 @@ export class ConfirmPublisher {
 
   /** Messages published and not yet confirmed. */
   get pending(): number {
-    return this.#pending;
+    return this.#sentAt.size;
   }
 
   /** How long (ms) the oldest message not yet confirmed has waited for its confirm; 0 when none waits. */
@@ -47,19 +45,17 @@ export class ConfirmPublisher {
 
   /** Resolves once there is room for another publish (at once, usually). */
   ready(): Promise<void> {
-    if (!this.#full && this.#pending < this.window) return Promise.resolve();
+    if (!this.#full && this.#sentAt.size < this.window) return Promise.resolve();
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
   /** Resolves once the broker confirmed the message; rejects if it nacked it or the channel closed first. */
   publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish = {}): Promise<void> {
     if (this.#closed !== undefined) return Promise.reject(this.#closed);
-    this.#pending++;
     const sent = this.#sent++;
     this.#sentAt.set(sent, Date.now());
     return new Promise<void>((resolve, reject) => {
       const settle = (err: unknown) => {
-        this.#pending--;
         this.#sentAt.delete(sent);
         this.#wake();
         if (err === null || err === undefined) resolve();
@@ -83,7 +79,7 @@ export class ConfirmPublisher {
 
   #wake(): void {
     if (this.#waiting.length === 0) return;
-    if (this.#closed === undefined && (this.#full || this.#pending >= this.window)) return;
+    if (this.#closed === undefined && (this.#full || this.#sentAt.size >= this.window)) return;
     const waiting = this.#waiting;
     this.#waiting = [];
     for (const resolve of waiting) resolve();
