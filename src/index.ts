@@ -15,6 +15,7 @@ export { FairStats, type FairStatsOptions } from './rx/FairStats.js';
 export type { FairSnapshot, FairKeyStats, FairNodeStats } from './rx/FairSnapshot.js';
 export type { Dropped, LeafBound } from './rx/LeafBound.js';
 export { LeafSubject } from './rx/LeafSubject.js';
+export { QueueSource } from './rx/QueueSource.js';
 
 // Synchronous core, usable without RxJS.
 export { FifoQueue } from './core/FifoQueue.js';

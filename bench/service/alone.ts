@@ -10,7 +10,7 @@
  * BENCH_HOSTS (1000), BENCH_EVENTS (50000), BENCH_ROUNDS (3), BENCH_ONLY (`dedupe`, `nodedupe`: that Scheduler
  * alone), BENCH_PROFILE (a file: a CPU profile of the Scheduler's timed drains only, for Chrome DevTools or speedscope).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { Socket } from 'node:net';
 import { generateEvents } from '@rxjs-fair/service';
@@ -58,6 +58,13 @@ const perEvent = (): string => {
 
 const events = [...generateEvents({ hosts: HOSTS, vms: 2, policies: 2, events: EVENTS })];
 const round = (n: number): string => String(Math.round(n));
+/** The broker's CPU time so far, in µs (its process's user + system time; Linux clock ticks of 10 ms). */
+const brokerPid = readFileSync(`${dir}/rabbit.pid`, 'utf8').trim();
+const brokerCpu = (): number => {
+  const fields = readFileSync(`/proc/${brokerPid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+};
+const brokerPerEvent = (since: number): string => `broker ${((brokerCpu() - since) / EVENTS).toFixed(1)} µs`;
 const pct = (n: number): string => `${Math.round(n * 100)} %`;
 
 let producer = 0;
@@ -73,8 +80,10 @@ async function scheduler(dedupe: boolean) {
     });
   } else if (warm) await inspector?.post('Profiler.start');
   perEvent();
+  const broker0 = brokerCpu();
   const result = await drain(url as string, namespace, EVENTS, noop, dedupe ? {} : { dedupeWindow: 0 });
   const counted = perEvent();
+  const brokerLine = brokerPerEvent(broker0);
   if (warm && inspector !== undefined) {
     const { profile } = HEAP
       ? await inspector.post('HeapProfiler.stopSampling')
@@ -82,7 +91,7 @@ async function scheduler(dedupe: boolean) {
     writeFileSync(PROFILE as string, JSON.stringify(profile)); // the last drain's
   }
   await dropNamespace(broker, namespace);
-  return { ...result, writes: counted };
+  return { ...result, writes: counted, broker: brokerLine };
 }
 
 // Untimed warm-up: the JIT and the broker's first queues.
@@ -92,7 +101,7 @@ for (let r = 0; r < ROUNDS; r++) {
   if (ONLY !== undefined) {
     const s = await scheduler(ONLY === 'dedupe');
     console.log(
-      `round ${r}: Scheduler ${ONLY} ${round(s.eventsPerSecond)}/s ${s.cpuMicrosPerEvent.toFixed(1)} µs; ${s.writes}`,
+      `round ${r}: Scheduler ${ONLY} ${round(s.eventsPerSecond)}/s ${s.cpuMicrosPerEvent.toFixed(1)} µs, ${s.broker}; ${s.writes}`,
     );
     continue;
   }
@@ -100,7 +109,9 @@ for (let r = 0; r < ROUNDS; r++) {
   await declare(url, plain);
   const publish = await publishAlone(url, plain, events);
   perEvent();
+  const broker0 = brokerCpu();
   const consume = await drainAlone(url, plain, EVENTS, SHARD_PREFETCH);
+  const consumeBroker = brokerPerEvent(broker0);
   const consumeWrites = perEvent();
   await dropNamespace(broker, plain);
   const on = await scheduler(true);
@@ -108,10 +119,13 @@ for (let r = 0; r < ROUNDS; r++) {
   const off = await scheduler(false);
   console.log(
     `round ${r}: amqplib ${round(consume.eventsPerSecond)}/s ${consume.cpuMicrosPerEvent.toFixed(1)} µs | ` +
-      `Scheduler ${round(on.eventsPerSecond)}/s ${on.cpuMicrosPerEvent.toFixed(1)} µs (${pct(on.eventsPerSecond / consume.eventsPerSecond)}) | ` +
-      `dedupe off ${round(off.eventsPerSecond)}/s ${off.cpuMicrosPerEvent.toFixed(1)} µs (${pct(off.eventsPerSecond / consume.eventsPerSecond)})`,
+      `Scheduler ${round(on.eventsPerSecond)}/s ${on.cpuMicrosPerEvent.toFixed(1)} µs (${pct(on.eventsPerSecond / consume.eventsPerSecond)}), ${on.moved} moved | ` +
+      `dedupe off ${round(off.eventsPerSecond)}/s ${off.cpuMicrosPerEvent.toFixed(1)} µs (${pct(off.eventsPerSecond / consume.eventsPerSecond)}), ${off.moved} moved`,
   );
   console.log(`  ${publishRatio}`);
+  console.log(
+    `  CPU per event of the broker: amqplib ${consumeBroker}; Scheduler ${on.broker}; dedupe off ${off.broker}`,
+  );
   if (process.env.BENCH_COUNT_WRITES !== undefined)
     console.log(`  amqplib ${consumeWrites}; Scheduler ${on.writes}; dedupe off ${off.writes}`);
 }

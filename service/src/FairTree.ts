@@ -1,14 +1,11 @@
-import type { Subject } from 'rxjs';
 import {
-  LeafSubject,
-  priority,
-  rateLimited,
-  roundRobin,
-  type AddOptions,
+  BoundedFifoQueue,
+  FifoQueue,
+  PriorityQueue,
+  QueueSource,
+  RoundRobinQueue,
   type Dropped,
   type RateLimit,
-  type RateLimited,
-  type RoundRobin,
 } from 'rxjs-fair';
 
 /** What an operator sets on the tree (the library's caps, weights and bounds, by depth). */
@@ -35,7 +32,7 @@ export interface FairTreeOptions<T> {
 }
 
 interface VmBranch<T> {
-  readonly node: RoundRobin<T, string> | RoundRobin<T, number>;
+  readonly node: RoundRobinQueue<T, string> | PriorityQueue<T, number>;
   /** Items dispatched from it and not yet finished. */
   running: number;
   /** Paused in its parent because orphans fill its cap (see `FairTree`). */
@@ -45,12 +42,12 @@ interface VmBranch<T> {
 }
 
 interface PolicyLeaves<T> {
-  readonly node: RoundRobin<T, string>;
-  readonly leaves: Map<string, Subject<T>>;
+  readonly node: RoundRobinQueue<T, string>;
+  readonly leaves: Map<string, FifoQueue<T>>;
 }
 
 interface HostBranch<T> {
-  readonly node: RoundRobin<T, string>;
+  readonly node: RoundRobinQueue<T, string>;
   readonly vms: Map<string, VmBranch<T>>;
   /** Items queued below it: counted here, as the intake asks for every item (the node's `size` walks its tree). */
   queued: number;
@@ -73,31 +70,36 @@ interface Orphans {
 }
 
 /**
- * The scheduler's in-memory backlog: a `roundRobin` tree host -> VM -> policy, whose leaves are Subjects. Pipe
- * `root` into `fairMergeMap`; branches are added as items arrive, handed back whole when a VM or host is paused
- * (`deleteVm`, `deleteHost`), and removed by `sweep` once idle. The dispatch tells the tree of each item it takes
- * (`dispatched`) and of its end (`finished`), so that `queued(host)` is a counter, and so that caps hold across a
- * pause: a branch handed back while actions of it run no longer counts them (the library's `delete` releases a
- * deleted child's running count), so until they end they are orphans, counted here against the caps of the host's
- * and VM's new branches (a lower cap, or the branch paused while they fill it).
+ * The scheduler's in-memory backlog: a tree host -> VM -> policy of the library's core nodes (`RoundRobinQueue`s over
+ * `FifoQueue` leaves), built by hand and dispatched by `fairMergeMap` through a `QueueSource`: pipe `source` into it.
+ * Branches are added as items arrive, handed back whole when a VM or host is paused (`deleteVm`, `deleteHost`), and
+ * removed by `sweep` once idle. A branch is a handful of plain objects (no Observable or subscription per leaf), as
+ * the scheduler builds one for every host it serves. The dispatch tells the tree of each item it takes (`dispatched`)
+ * and of its end (`finished`), so that `queued(host)` is a counter, and so that caps hold across a pause: a branch
+ * handed back while actions of it run no longer counts them (the core's `delete` releases a deleted child's active
+ * count), so until they end they are orphans, counted here against the caps of the host's and VM's new branches (a
+ * lower cap, or the branch paused while they fill it).
  *
- * With priority levels, each VM is a `priority` node over its levels, each a `roundRobin` over policies: below the
+ * With priority levels, each VM is a `PriorityQueue` over its levels, each a `RoundRobinQueue` of policies: below the
  * VM, so that its cap holds over all its actions, and so that an urgent item overtakes its own VM's routine backlog
  * but not another host's or VM's turn (marking actions urgent buys a host no share of the others').
  */
 export class FairTree<T> {
-  readonly root: RoundRobin<T, string>;
+  readonly root = new RoundRobinQueue<T, string>();
+  /** What `fairMergeMap` pulls from: the root, and the count of what is queued below it. */
+  readonly source = new QueueSource<T>(this.root as RoundRobinQueue<T, unknown>);
   readonly #hosts = new Map<string, HostBranch<T>>();
   readonly #hostCap: number;
   readonly #vmCap: number;
-  /** The options of each host's and VM's node: none without a cap (a branch is built per host and VM). */
-  readonly #hostOptions: { readonly cap: number } | undefined;
-  readonly #vmOptions: { readonly cap: number } | undefined;
   readonly #hostRate: RateLimit | undefined;
   readonly #vmRate: RateLimit | undefined;
   readonly #latest: ReadonlySet<string>;
-  /** The bound of a `latest` policy's leaf: one item, a newer one replaces it. */
-  readonly #latestBound: AddOptions<T> | undefined;
+  /** Told of each item a `latest` leaf replaces. */
+  readonly #conflated: ((dropped: Dropped<T>) => void) | undefined;
+  /** The bound of a `latest` policy's leaf (one item, a newer one replaces it), shared by every such leaf. */
+  readonly #latestBound: { size: 1; overflow: 'latest'; onDrop: (event: T) => void } | undefined;
+  /** The item being pushed: what a `latest` leaf's drop was replaced by. */
+  #pushing: { host: string; vm: string; policy: string; item: T } | undefined;
   /** Host weights other than 1, kept for hosts that have no branch yet (or whose branch is swept). */
   readonly #weights = new Map<string, number>();
   readonly #orphans = new Map<string, Orphans>();
@@ -109,25 +111,26 @@ export class FairTree<T> {
     const { levels = 1, every = Infinity } = options;
     if (!Number.isInteger(levels) || levels < 1)
       throw new TypeError(`Expected \`levels\` to be a positive integer, got ${String(levels)}`);
+    if (latest.size > 0 && conflated === undefined) throw new TypeError('Expected `conflated` with `latest` policies');
     this.#levels = levels;
     this.#every = every;
     this.#hostCap = hostCap;
     this.#vmCap = vmCap;
-    this.#hostOptions = hostCap === Infinity ? undefined : { cap: hostCap };
-    this.#vmOptions = vmCap === Infinity ? undefined : { cap: vmCap };
     this.#hostRate = hostRate;
     this.#vmRate = vmRate;
-    // A node kind with rates only where a rate is set: without one, nothing is counted or scheduled for it.
-    this.root = hostRate === undefined ? roundRobin<T>() : rateLimited<T>();
     this.#latest = latest;
-    if (latest.size > 0 && conflated === undefined) throw new TypeError('Expected `conflated` with `latest` policies');
-    const replaced = (dropped: Dropped<T>) => {
-      const hostBranch = this.#hosts.get(dropped.path[0] as string);
-      if (hostBranch !== undefined) hostBranch.queued--;
-      conflated?.(dropped);
-    };
-    this.#latestBound = conflated === undefined ? undefined : { bound: { overflow: 'latest', dropped: replaced } };
+    this.#conflated = conflated;
+    this.#latestBound = conflated === undefined ? undefined : { size: 1, overflow: 'latest', onDrop: this.#replaced };
   }
+
+  /** A `latest` leaf replaced its item with the one being pushed. */
+  readonly #replaced = (event: T): void => {
+    const pushing = this.#pushing as { host: string; vm: string; policy: string; item: T };
+    const hostBranch = this.#hosts.get(pushing.host);
+    if (hostBranch !== undefined) hostBranch.queued--;
+    const path = [pushing.host, pushing.vm, pushing.policy];
+    this.#conflated?.({ event, reason: 'latest', path, replacedBy: pushing.item });
+  };
 
   /** Sets a host's weight (turns in a row at the front of the rotation); 1 is the default. */
   setWeight(host: string, weight: number): void {
@@ -143,38 +146,34 @@ export class FairTree<T> {
       throw new RangeError(`Expected a level from 0 to ${this.#levels - 1}, got ${level}`);
     let hostBranch = this.#hosts.get(host);
     if (hostBranch === undefined) {
-      const options = this.#hostOptions;
-      hostBranch = {
-        node: this.#vmRate === undefined ? roundRobin<T>(undefined, options) : rateLimited<T>(undefined, options),
-        vms: new Map(),
-        queued: 0,
-        blocked: false,
-      };
+      const node = new RoundRobinQueue<T, string>();
+      if (this.#hostCap !== Infinity) node.setCap(this.#hostCap);
+      hostBranch = { node, vms: new Map(), queued: 0, blocked: false };
       this.#hosts.set(host, hostBranch);
       const weight = this.#weights.get(host);
-      const rate = this.#hostRate;
-      if (rate === undefined) this.root.add(host, hostBranch.node, weight === undefined ? undefined : { weight });
-      else (this.root as RateLimited<T, string>).add(host, hostBranch.node, { weight: weight ?? 1, rate });
+      this.root.add(host, node, weight === undefined ? undefined : { weight });
+      if (this.#hostRate !== undefined) this.source.setRate(node, this.#hostRate);
     }
     let vmBranch = hostBranch.vms.get(vm);
     if (vmBranch === undefined) {
       vmBranch = this.#vmBranch();
       hostBranch.vms.set(vm, vmBranch);
-      const rate = this.#vmRate;
-      if (rate === undefined) hostBranch.node.add(vm, vmBranch.node);
-      else (hostBranch.node as RateLimited<T, string>).add(vm, vmBranch.node, { rate });
+      hostBranch.node.add(vm, vmBranch.node);
+      if (this.#vmRate !== undefined) this.source.setRate(vmBranch.node, this.#vmRate);
       if (this.#orphans.has(host)) this.#fitCaps(host);
     }
     const policies = vmBranch.levels[level] as PolicyLeaves<T>;
     let leaf = policies.leaves.get(policy);
     if (leaf === undefined) {
-      leaf = new LeafSubject<T>();
+      const bound = this.#latest.has(policy) ? this.#latestBound : undefined;
+      leaf = bound === undefined ? new FifoQueue<T>() : new BoundedFifoQueue<T>(bound);
       policies.leaves.set(policy, leaf);
-      if (this.#latest.has(policy)) policies.node.add(policy, leaf, this.#latestBound);
-      else policies.node.add(policy, leaf);
+      policies.node.add(policy, leaf);
     }
     hostBranch.queued++; // before: an item it replaces is counted off as it goes
-    leaf.next(item);
+    if (leaf instanceof BoundedFifoQueue) this.#pushing = { host, vm, policy, item };
+    this.source.push(leaf, item);
+    this.#pushing = undefined;
   }
 
   /** An item was dispatched (the projection tells, for each): no longer queued, running until `finished`. */
@@ -205,17 +204,18 @@ export class FairTree<T> {
     this.#fitCaps(host);
   }
 
-  /** A VM's branch: its policies, or with levels a `priority` node over a `roundRobin` of policies per level. */
+  /** A VM's branch: its policies, or with levels a `PriorityQueue` over a `RoundRobinQueue` of policies per level. */
   #vmBranch(): VmBranch<T> {
     if (this.#levels === 1) {
-      const node = roundRobin<T>(undefined, this.#vmOptions);
+      const node = new RoundRobinQueue<T, string>();
+      if (this.#vmCap !== Infinity) node.setCap(this.#vmCap);
       return { node, levels: [{ node, leaves: new Map() }], running: 0, blocked: false };
     }
-    const node = priority<T, number>(new Map(), { cap: this.#vmCap, every: this.#every });
+    const node = new PriorityQueue<T, number>(undefined, { cap: this.#vmCap, every: this.#every });
     const levels = Array.from({ length: this.#levels }, (_, level) => {
-      const policies = roundRobin<T>();
+      const policies = new RoundRobinQueue<T, string>();
       node.add(level, policies);
-      return { node: policies, leaves: new Map<string, Subject<T>>() };
+      return { node: policies, leaves: new Map<string, FifoQueue<T>>() };
     });
     return { node, levels, running: 0, blocked: false };
   }
@@ -226,9 +226,9 @@ export class FairTree<T> {
     if (hostBranch === undefined || !hostBranch.vms.has(vm)) return [];
     const vmBranch = hostBranch.vms.get(vm) as VmBranch<T>;
     hostBranch.vms.delete(vm);
-    const items = hostBranch.node.delete(vm);
+    const items = this.source.delete(hostBranch.node, vm);
     hostBranch.queued -= items.length;
-    // Its running actions no longer count in the host's node either (the library released them): orphans.
+    // Its running actions no longer count in the host's node either (the core released them): orphans.
     this.#orphan(host, vm, vmBranch.running);
     return items;
   }
@@ -239,7 +239,7 @@ export class FairTree<T> {
     if (hostBranch === undefined) return [];
     this.#hosts.delete(host);
     for (const [vm, vmBranch] of hostBranch.vms) this.#orphan(host, vm, vmBranch.running);
-    return this.root.delete(host);
+    return this.source.delete(this.root, host);
   }
 
   #orphan(host: string, vm: string, running: number): void {
@@ -261,7 +261,7 @@ export class FairTree<T> {
   }
 
   #fit(
-    parent: RoundRobin<T, string>,
+    parent: RoundRobinQueue<T, string>,
     key: string,
     branch: { readonly node: { setCap(cap: number): unknown }; blocked: boolean },
     cap: number,
@@ -308,7 +308,7 @@ export class FairTree<T> {
       for (const [vm, vmBranch] of hostBranch.vms) {
         if (vmBranch.node.size === 0 && vmBranch.running === 0) {
           hostBranch.vms.delete(vm);
-          hostBranch.node.delete(vm);
+          this.source.delete(hostBranch.node, vm);
         }
       }
       if (hostBranch.vms.size === 0) this.deleteHost(host);

@@ -508,7 +508,7 @@ export class Scheduler {
     const fairStats = { tick: new Subject<void>(), last: null as FairSnapshot | null };
     const subscription = stats.snapshots(fairStats.tick).subscribe((snapshot) => (fairStats.last = snapshot));
     subscription.add(
-      tree.root
+      tree.source
         .pipe(
           fairMergeMap((delivery: Delivery) => this.#run(delivery), {
             concurrency: this.concurrency,

@@ -9,7 +9,7 @@ describe('FairTree with caps, weights and latest policies', () => {
   it('keeps, on a sweep, the branch of a VM whose action still runs: its next event waits for it', () => {
     const tree = new FairTree<string>({ hostCap: 2, vmCap: 1 });
     const { project, started, finish } = manualProjection();
-    const subscription = tree.root
+    const subscription = tree.source
       .pipe(
         fairMergeMap((item: string) => {
           const running = tree.dispatched('h1', 'v1'); // as the scheduler's projection does
@@ -31,7 +31,7 @@ describe('FairTree with caps, weights and latest policies', () => {
   it('runs at most the VM cap per VM and the host cap per host, the other hosts keeping the free slots busy', () => {
     const tree = new FairTree<string>({ hostCap: 2, vmCap: 1 });
     const { project, started, finish } = manualProjection();
-    const subscription = tree.root.pipe(fairMergeMap(project, 8)).subscribe();
+    const subscription = tree.source.pipe(fairMergeMap(project, 8)).subscribe();
     for (const vm of ['v1', 'v2', 'v3']) for (const i of [0, 1]) tree.push('h1', vm, 'heal', `h1-${vm}-${i}`);
     tree.push('h2', 'v1', 'heal', 'h2-v1-0');
     tree.push('h2', 'v1', 'migrate', 'h2-v1-1');
@@ -49,7 +49,7 @@ describe('FairTree with caps, weights and latest policies', () => {
     const tree = new FairTree<string>();
     tree.setWeight('h1', 2);
     const { project, started, finish } = manualProjection();
-    const subscription = tree.root.pipe(fairMergeMap(project, 1)).subscribe();
+    const subscription = tree.source.pipe(fairMergeMap(project, 1)).subscribe();
     tree.push('h0', 'v', 'p', 'block'); // holds the only slot while the backlog queues
     for (const host of ['h1', 'h2']) for (const i of [0, 1, 2, 3]) tree.push(host, 'v', 'p', `${host}-${i}`);
     const drain = (n: number) => {
@@ -67,7 +67,7 @@ describe('FairTree with caps, weights and latest policies', () => {
     const replaced: Dropped<string>[] = [];
     const tree = new FairTree<string>({ latest: new Set(['state']), conflated: (d) => replaced.push(d) });
     const { project, started, finish } = manualProjection();
-    const subscription = tree.root.pipe(fairMergeMap(project, 1)).subscribe();
+    const subscription = tree.source.pipe(fairMergeMap(project, 1)).subscribe();
     tree.push('h1', 'v1', 'heal', 'heal-1'); // takes the slot
     for (const item of ['state-1', 'state-2', 'state-3']) tree.push('h1', 'v1', 'state', item);
     tree.push('h1', 'v1', 'heal', 'heal-2'); // requests are never conflated
@@ -85,7 +85,7 @@ describe('FairTree with caps, weights and latest policies', () => {
   it("serves a VM's first level with an item queued, its cap counting every level; other VMs keep their turns", () => {
     const tree = new FairTree<string>({ vmCap: 1, levels: 2 });
     const { project, started, finish } = manualProjection();
-    const subscription = tree.root.pipe(fairMergeMap(project, 1)).subscribe();
+    const subscription = tree.source.pipe(fairMergeMap(project, 1)).subscribe();
     tree.push('h0', 'v', 'p', 'block'); // holds the only slot while the backlog queues
     for (const i of [0, 1, 2]) tree.push('h1', 'v1', 'update', `routine-${i}`, 1);
     tree.push('h1', 'v2', 'update', 'v2-routine', 1);
@@ -102,7 +102,7 @@ describe('FairTree with caps, weights and latest policies', () => {
   it("with `every`, gives a VM's lower level one dispatch in every n while its first level is ready", () => {
     const tree = new FairTree<string>({ levels: 2, every: 3 });
     const { project, started, finish } = manualProjection();
-    const subscription = tree.root.pipe(fairMergeMap(project, 1)).subscribe();
+    const subscription = tree.source.pipe(fairMergeMap(project, 1)).subscribe();
     tree.push('h0', 'v', 'p', 'block');
     for (const i of [0, 1, 2, 3, 4]) tree.push('h1', 'v1', 'heal', `u${i}`, 0);
     for (const i of [0, 1]) tree.push('h1', 'v1', 'update', `r${i}`, 1);
@@ -120,7 +120,7 @@ describe('FairTree with caps, weights and latest policies', () => {
   it('counts what each host has queued: pushed, less what is dispatched, replaced or handed back', () => {
     const tree = new FairTree<string>({ latest: new Set(['state']), conflated: () => {}, levels: 2 });
     const { project, started, finish } = manualProjection();
-    const subscription = tree.root
+    const subscription = tree.source
       .pipe(
         fairMergeMap((item: string) => {
           tree.dispatched(item.split('-')[0] as string, 'v'); // as the scheduler's projection does
@@ -153,7 +153,7 @@ describe('FairTree with caps, weights and latest policies', () => {
     const tree = new FairTree<string>({ hostCap: 2, vmCap: 1 });
     const { project, started, finish } = manualProjection();
     const vmOf = (item: string) => item.split('-')[1] as string;
-    const subscription = tree.root
+    const subscription = tree.source
       .pipe(
         fairMergeMap((item: string) => {
           const running = tree.dispatched('h1', vmOf(item)); // as the scheduler's projection does

@@ -105,7 +105,7 @@ describe('FairTree', () => {
     const tree = new FairTree<string>();
     const order: string[] = [];
     let release: (() => void) | undefined;
-    const subscription = tree.root
+    const subscription = tree.source
       .pipe(
         fairMergeMap((item: string) => {
           order.push(item);
