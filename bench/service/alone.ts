@@ -1,7 +1,8 @@
 /**
  * The Scheduler's own cost per event against amqplib's consume + ack, on a running broker, without the rest of
- * `bench:service`: what an A/B of the scheduler's hot path needs. Each round: amqplib consume + ack, the Scheduler
- * (no-op handler) with dedupe, and without; figures per round and the ratios to amqplib of the same round; and the
+ * `bench:service`: what an A/B of the scheduler's hot path needs. Each round: amqplib consume + ack, the floor (the
+ * same plus what the scheduler cannot skip: parse and check each event, record the ids done), the Scheduler (no-op
+ * handler) with dedupe, and without; figures per round and the ratios to amqplib of the same round; and the
  * Producer's publish against amqplib's (the same events, as bench:service's pairs).
  *
  *   RXJS_FAIR_AMQP_URL=amqp://... RXJS_FAIR_BROKER_DIR=/tmp/rxjs-fair-broker.X node --expose-gc --import tsx \
@@ -10,11 +11,12 @@
  * BENCH_HOSTS (1000), BENCH_EVENTS (50000), BENCH_ROUNDS (3), BENCH_ONLY (`dedupe`, `nodedupe`: that Scheduler
  * alone), BENCH_PROFILE (a file: a CPU profile of the Scheduler's timed drains only, for Chrome DevTools or speedscope).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { Socket } from 'node:net';
 import { generateEvents } from '@rxjs-fair/service';
-import { drainAlone, publishAlone } from './amqplibAlone.js';
+import { drainAlone, drainFloor, publishAlone } from './amqplibAlone.js';
+import { brokerCpu as brokerCpuOf } from './infra.js';
 import { declare, drain, dropNamespace, freshNamespace, noop, produce } from './rxjsFair.js';
 
 const url = process.env.RXJS_FAIR_AMQP_URL;
@@ -58,12 +60,7 @@ const perEvent = (): string => {
 
 const events = [...generateEvents({ hosts: HOSTS, vms: 2, policies: 2, events: EVENTS })];
 const round = (n: number): string => String(Math.round(n));
-/** The broker's CPU time so far, in µs (its process's user + system time; Linux clock ticks of 10 ms). */
-const brokerPid = readFileSync(`${dir}/rabbit.pid`, 'utf8').trim();
-const brokerCpu = (): number => {
-  const fields = readFileSync(`/proc/${brokerPid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-};
+const brokerCpu = (): number => brokerCpuOf(broker);
 const brokerPerEvent = (since: number): string => `broker ${((brokerCpu() - since) / EVENTS).toFixed(1)} µs`;
 const pct = (n: number): string => `${Math.round(n * 100)} %`;
 
@@ -114,6 +111,12 @@ for (let r = 0; r < ROUNDS; r++) {
   const consumeBroker = brokerPerEvent(broker0);
   const consumeWrites = perEvent();
   await dropNamespace(broker, plain);
+  const floorNs = freshNamespace('floor');
+  await produce(url, floorNs, events);
+  const floorBroker0 = brokerCpu();
+  const floor = await drainFloor(url, floorNs, EVENTS, SHARD_PREFETCH, noop);
+  const floorBroker = brokerPerEvent(floorBroker0);
+  await dropNamespace(broker, floorNs);
   const on = await scheduler(true);
   const publishRatio = `publish: amqplib ${round(publish)}/s, Producer ${round(producer)}/s (${pct(producer / publish)})`;
   const off = await scheduler(false);
@@ -121,6 +124,10 @@ for (let r = 0; r < ROUNDS; r++) {
     `round ${r}: amqplib ${round(consume.eventsPerSecond)}/s ${consume.cpuMicrosPerEvent.toFixed(1)} µs | ` +
       `Scheduler ${round(on.eventsPerSecond)}/s ${on.cpuMicrosPerEvent.toFixed(1)} µs (${pct(on.eventsPerSecond / consume.eventsPerSecond)}), ${on.moved} moved | ` +
       `dedupe off ${round(off.eventsPerSecond)}/s ${off.cpuMicrosPerEvent.toFixed(1)} µs (${pct(off.eventsPerSecond / consume.eventsPerSecond)}), ${off.moved} moved`,
+  );
+  console.log(
+    `  floor (amqplib + parse + done record) ${round(floor.eventsPerSecond)}/s ${floor.cpuMicrosPerEvent.toFixed(1)} µs, ` +
+      `${floorBroker}: Scheduler / floor ${pct(on.eventsPerSecond / floor.eventsPerSecond)}`,
   );
   console.log(`  ${publishRatio}`);
   console.log(

@@ -1,7 +1,7 @@
 // The servers the benchmark needs, each private to the run: a RabbitMQ node (service/test/integration/broker.sh)
 // and a redis-server (Debian's, installed with apt-get when missing), on free 127.0.0.1 ports, stopped after.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,16 @@ export function stopBroker(broker: Broker): void {
 
 function ctl(broker: Broker, ...args: string[]): string {
   return execFileSync('bash', [brokerScript, 'ctl', broker.dir, ...args], { encoding: 'utf8' });
+}
+
+/**
+ * The broker's CPU time so far, in µs: its Erlang VM's user + system time from /proc (Linux clock ticks of 10 ms), so
+ * that a measurement can say what the broker spent on its events as well as what the client spent.
+ */
+export function brokerCpu(broker: Broker): number {
+  const pid = readFileSync(join(broker.dir, 'rabbit.pid'), 'utf8').trim();
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 export function brokerVersion(broker: Broker): string {

@@ -10,9 +10,10 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { generateEvents } from '@rxjs-fair/service';
-import { publishAlone, drainAlone } from './amqplibAlone.js';
+import { publishAlone, drainAlone, drainFloor } from './amqplibAlone.js';
 import { bullQuietWait, bullThroughput } from './bullmq.js';
 import {
+  brokerCpu,
   brokerLiveMemory,
   brokerMemory,
   brokerVersion,
@@ -79,25 +80,39 @@ async function scaleRow(broker: Broker, hosts: number) {
   return { hosts, idle, produce: produceRate, memoryAfterProduce, ...served };
 }
 
-/** Producer against amqplib's publish, Scheduler (no-op) against amqplib's consume + ack: pairs, in turn. */
+/**
+ * Producer against amqplib's publish; Scheduler (no-op) against amqplib's consume + ack and against the floor (the
+ * same plus the work the scheduler cannot skip: parse and check each event, record the ids done): in turn, each with
+ * the broker's CPU time per event beside the client's.
+ */
 async function alonePair(broker: Broker, hosts: number) {
   const events = [...generateEvents({ hosts, vms: 2, policies: 2, events: EVENTS })];
+  /** Runs `drain` and adds the broker's CPU time per event meanwhile (µs). */
+  const withBroker = async <D extends object>(drain: () => Promise<D>) => {
+    const before = brokerCpu(broker);
+    const result = await drain();
+    return { ...result, brokerCpu: (brokerCpu(broker) - before) / EVENTS };
+  };
   const plain = freshNamespace(`plain${hosts}`);
   await declare(broker.url, plain);
   const publish = await publishAlone(broker.url, plain, events);
-  const consume = await drainAlone(broker.url, plain, EVENTS, SHARD_PREFETCH);
+  const consume = await withBroker(() => drainAlone(broker.url, plain, EVENTS, SHARD_PREFETCH));
   await dropNamespace(broker, plain);
+  const floorNs = freshNamespace(`floor${hosts}`);
+  await produce(broker.url, floorNs, events);
+  const floor = await withBroker(() => drainFloor(broker.url, floorNs, EVENTS, SHARD_PREFETCH, noop));
+  await dropNamespace(broker, floorNs);
   const fair = freshNamespace(`fair${hosts}`);
   const producer = await produce(broker.url, fair, events);
-  const scheduler = await drain(broker.url, fair, EVENTS, noop);
+  const scheduler = await withBroker(() => drain(broker.url, fair, EVENTS, noop));
   await dropNamespace(broker, fair);
   const undeduped = freshNamespace(`nodedupe${hosts}`);
   await produce(broker.url, undeduped, events);
   const schedulerNoDedupe = await drain(broker.url, undeduped, EVENTS, noop, { dedupeWindow: 0 });
   await dropNamespace(broker, undeduped);
   say(
-    `${hosts} hosts alone: publish ${round(publish)} vs Producer ${round(producer)}; consume ${round(consume.eventsPerSecond)} vs ` +
-      `Scheduler ${round(scheduler.eventsPerSecond)} (no dedupe ${round(schedulerNoDedupe.eventsPerSecond)})`,
+    `${hosts} hosts alone: publish ${round(publish)} vs Producer ${round(producer)}; consume ${round(consume.eventsPerSecond)}, ` +
+      `floor ${round(floor.eventsPerSecond)} vs Scheduler ${round(scheduler.eventsPerSecond)} (no dedupe ${round(schedulerNoDedupe.eventsPerSecond)})`,
   );
   return {
     hosts,
@@ -105,8 +120,13 @@ async function alonePair(broker: Broker, hosts: number) {
     producer,
     amqplibConsume: consume.eventsPerSecond,
     amqplibConsumeCpu: consume.cpuMicrosPerEvent,
+    amqplibConsumeBrokerCpu: consume.brokerCpu,
+    floor: floor.eventsPerSecond,
+    floorCpu: floor.cpuMicrosPerEvent,
+    floorBrokerCpu: floor.brokerCpu,
     scheduler: scheduler.eventsPerSecond,
     schedulerCpu: scheduler.cpuMicrosPerEvent,
+    schedulerBrokerCpu: scheduler.brokerCpu,
     schedulerMoved: scheduler.moved,
     schedulerNoDedupe: schedulerNoDedupe.eventsPerSecond,
   };
