@@ -3,7 +3,7 @@ import { WaitWindow } from './WaitWindow.js';
 
 /** One host's dispatches: how many so far, how many run now (and on which VMs), and how long they waited. */
 export interface HostActivity {
-  /** Events dispatched since the scheduler started. */
+  /** Events dispatched since the scheduler started (or since the host was last forgotten, idle for two windows). */
   readonly dispatched: number;
   /** Actions running now. */
   readonly active: number;
@@ -20,6 +20,8 @@ export interface HostActivity {
 
 interface HostEntry {
   dispatched: number;
+  /** When it last dispatched (ms, the clock of `dispatched`'s `now`). */
+  lastAt: number;
   active: number;
   readonly activeByVm: Map<string, number>;
   readonly waits: WaitWindow;
@@ -29,11 +31,13 @@ interface HostEntry {
 /**
  * What the scheduler records per host as it dispatches (for the dashboard): O(1) per dispatch and per finished
  * action, at most about 64 KB per host (two `WaitWindow`s: four `WaitSketch`es, small until a host has many waits) and a
- * count per VM that ran an action. Reading it (`snapshot`) is O(hosts and their VMs).
+ * count per VM that ran an action. A host idle for two windows is forgotten (`prune`): its waits have left the windows,
+ * and memory follows the hosts busy lately, not every host ever served. Reading it (`snapshot`) is O(those hosts).
  */
 export class DispatchStats {
   readonly #hosts = new Map<string, HostEntry>();
   readonly #windowMs: number;
+  #total = 0;
 
   /** @param windowMs the wait windows' length: percentiles cover the last `windowMs` to `2 * windowMs`. */
   constructor(windowMs = 30_000) {
@@ -50,6 +54,7 @@ export class DispatchStats {
       const windowMs = this.#windowMs;
       entry = {
         dispatched: 0,
+        lastAt: now,
         active: 0,
         activeByVm: new Map(),
         waits: new WaitWindow(windowMs),
@@ -59,7 +64,9 @@ export class DispatchStats {
     }
     if (endToEndMs !== undefined) entry.endToEnd.record(endToEndMs, now);
     entry.dispatched++;
+    entry.lastAt = now;
     entry.active++;
+    this.#total++;
     entry.activeByVm.set(vm, (entry.activeByVm.get(vm) ?? 0) + 1);
     entry.waits.record(waitMs, now);
   }
@@ -74,7 +81,19 @@ export class DispatchStats {
     entry.activeByVm.set(vm, Math.max(0, (entry.activeByVm.get(vm) ?? 1) - 1));
   }
 
-  /** Every host that dispatched something, by host. */
+  /** Events dispatched since the start, forgotten hosts' included. */
+  get total(): number {
+    return this.#total;
+  }
+
+  /** Forgets the hosts with nothing running that dispatched nothing for two windows (their waits are all gone). */
+  prune(now: number): void {
+    const idle = 2 * this.#windowMs;
+    for (const [host, entry] of this.#hosts)
+      if (entry.active <= 0 && now - entry.lastAt > idle) this.#hosts.delete(host);
+  }
+
+  /** Every host that dispatched something lately (see `prune`), by host. */
   snapshot(now: number): Map<string, HostActivity> {
     const out = new Map<string, HostActivity>();
     for (const [host, entry] of this.#hosts) {

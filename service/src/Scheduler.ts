@@ -151,6 +151,8 @@ export interface SchedulerStats extends SettlementCounts {
   readonly hosts: number;
   readonly queued: Record<string, Record<string, number>>;
   readonly active: number;
+  /** Events dispatched since the scheduler started. */
+  readonly dispatched: number;
   /** Host weights other than 1 (turns in a row at the front of the rotation), from `PUT /weights`. */
   readonly weights: Record<string, number>;
   readonly availability: Record<string, AvailabilityState | Record<string, AvailabilityState>>;
@@ -353,7 +355,10 @@ export class Scheduler {
    */
   async start(): Promise<void> {
     if (!(await this.#connection.start())) return; // stopped while starting: stop() closes the session
-    this.#sweepTimer = setInterval(() => this.#connection.session?.tree.sweep(), 10_000);
+    this.#sweepTimer = setInterval(() => {
+      this.#connection.session?.tree.sweep();
+      this.#dispatchStats.prune(performance.now());
+    }, 10_000);
     this.#sweepTimer.unref();
   }
 
@@ -478,6 +483,7 @@ export class Scheduler {
       hosts: [...this.#hostQueues].length,
       queued: this.#connection.session?.tree.counts() ?? {},
       active: this.#active,
+      dispatched: this.#dispatchStats.total,
       ...this.#settlement.counts,
       weights: Object.fromEntries(this.#weights),
       availability: this.availability.toJSON(),

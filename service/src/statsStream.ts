@@ -172,7 +172,6 @@ class SnapshotModel {
     const hosts: HostRow[] = [];
     const vmActive: Record<string, Record<string, number>> = {};
     let queuedTotal = 0;
-    let dispatchedTotal = 0;
     const busyRates: number[] = [];
     for (const host of names) {
       const vms = stats.queued[host] ?? {};
@@ -200,9 +199,12 @@ class SnapshotModel {
         pausedVms: pausedVmsOf.get(host) ?? 0,
       });
       queuedTotal += queued;
-      dispatchedTotal += dispatched;
       if (state === 'ACTIVE' && (queued > 0 || (inBroker ?? 0) > 0 || active > 0)) busyRates.push(rate.rate);
     }
+    // Hosts no longer shown (idle, forgotten by the activity) leave the rates too: memory follows the hosts shown.
+    if (this.#rates.size > names.size)
+      for (const host of this.#rates.keys()) if (!names.has(host)) this.#rates.delete(host);
+    const dispatchedTotal = stats.dispatched;
     this.#total = rateOf(this.#total, dispatchedTotal);
     const backlog = (row: HostRow) => row.queued + (row.inBroker ?? 0);
     hosts.sort((a, b) => backlog(b) - backlog(a) || b.active - a.active || compareNames(a.host, b.host));

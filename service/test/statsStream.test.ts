@@ -24,6 +24,7 @@ const baseStats: SchedulerStats = {
   hosts: 0,
   queued: {},
   active: 0,
+  dispatched: 0,
   done: 0,
   retried: 0,
   failed: 0,
@@ -121,6 +122,23 @@ describe('DispatchStats', () => {
     expect(snapshot.get('h1')?.waits?.max).toBe(15);
     expect(snapshot.get('h2')).toMatchObject({ dispatched: 1, active: 1, activeByVm: { vm1: 1 } });
   });
+
+  it('forgets a host idle for two windows, and only one with nothing running; the total keeps its dispatches', () => {
+    const stats = new DispatchStats(1000);
+    stats.dispatched('idle', 'vm1', 5, 0);
+    stats.finished('idle', 'vm1');
+    stats.dispatched('running', 'vm1', 5, 0); // still running
+    stats.dispatched('recent', 'vm1', 5, 1500);
+    stats.finished('recent', 'vm1');
+    stats.prune(2000); // idle for exactly two windows: kept
+    expect([...stats.snapshot(2000).keys()]).toEqual(['idle', 'running', 'recent']);
+    stats.prune(2001);
+    expect([...stats.snapshot(2001).keys()]).toEqual(['running', 'recent']);
+    expect(stats.total).toBe(3);
+    stats.dispatched('idle', 'vm1', 5, 2002); // back: counted afresh
+    expect(stats.snapshot(2002).get('idle')).toMatchObject({ dispatched: 1 });
+    expect(stats.total).toBe(4);
+  });
 });
 
 describe('statsStream', () => {
@@ -216,6 +234,7 @@ describe('statsStream', () => {
           ['noisy', activity(10 * t, 1)],
           ['quiet', activity(10 * t, 1)],
         ]);
+        source.current = { ...source.current, dispatched: 20 * t }; // the scheduler's total, forgotten hosts' too
       });
       cold('8500ms a').subscribe(() => subscription.unsubscribe());
     });

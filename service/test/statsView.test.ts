@@ -11,6 +11,7 @@ const stats = {
   hosts: 1,
   queued: { a: { v: 1 }, b: { v: 5 }, c: { v: 2 } },
   active: 0,
+  dispatched: 0,
   done: 7,
   retried: 0,
   failed: 0,
