@@ -34,7 +34,8 @@ export interface Session {
    */
   readonly cancelled: Set<string>;
   /** The library's live stats of this session's dispatch, watched for its whole life (see `fairSnapshot`). */
-  readonly fairStats: { readonly tick: Subject<void>; last: FairSnapshot | null };
+  /** The library's live stats of the dispatch: `tick` closes a window (at `tickedAt`), `last` is its snapshot. */
+  readonly fairStats: { readonly tick: Subject<void>; last: FairSnapshot | null; tickedAt: number };
   control?: ControlStream;
   /** Consumer tags of the hosts' backlog queues and of the parked queues, by queue name. */
   readonly hostConsumers: Map<string, string>;

@@ -356,8 +356,14 @@ export class Scheduler {
   async start(): Promise<void> {
     if (!(await this.#connection.start())) return; // stopped while starting: stop() closes the session
     this.#sweepTimer = setInterval(() => {
-      this.#connection.session?.tree.sweep();
-      this.#dispatchStats.prune(performance.now());
+      const session = this.#connection.session;
+      const now = performance.now();
+      session?.tree.sweep();
+      this.#dispatchStats.prune(now);
+      if (session !== undefined && now - session.fairStats.tickedAt > UNREAD_WINDOW_MS) {
+        session.fairStats.tick.next(); // closes the window nobody read: its per-host entries go
+        session.fairStats.tickedAt = now;
+      }
     }, 10_000);
     this.#sweepTimer.unref();
   }
@@ -464,13 +470,15 @@ export class Scheduler {
   /**
    * The library's `FairStats` snapshot of the dispatch (`GET /stats` shows it as `library`): queued and active per
    * host and VM, and per host the dispatches and wait percentiles (receipt to dispatch, ms) since the previous call
-   * (or since the connection to the broker was made), with Jain's index over the busy hosts. `null` before the
+   * (or since the connection to the broker was made; a window nobody asked for is closed after a minute, so that
+   * its per-host figures follow the hosts busy lately), with Jain's index over the busy hosts. `null` before the
    * first connection.
    */
   fairSnapshot(): FairSnapshot | null {
     const stats = this.#connection.session?.fairStats;
     if (stats === undefined) return null;
     stats.tick.next();
+    stats.tickedAt = performance.now();
     return stats.last;
   }
 
@@ -511,7 +519,7 @@ export class Scheduler {
     });
     for (const [host, weight] of this.#weights) tree.setWeight(host, weight);
     const stats = new FairStats<Delivery>({ depth: 2 });
-    const fairStats = { tick: new Subject<void>(), last: null as FairSnapshot | null };
+    const fairStats = { tick: new Subject<void>(), last: null as FairSnapshot | null, tickedAt: performance.now() };
     const subscription = stats.snapshots(fairStats.tick).subscribe((snapshot) => (fairStats.last = snapshot));
     subscription.add(
       tree.source
@@ -892,6 +900,9 @@ export class Scheduler {
  * busy in bursts keeps its queue (each retirement and new queue is a record in the control stream).
  */
 const RETIRE_AFTER_MS = 2000;
+
+/** How long the library's stats window may stay open with nobody reading it (`fairSnapshot`) before it is closed. */
+const UNREAD_WINDOW_MS = 60_000;
 
 /** A rate of `rate` checked where it enters (the library's `RateLimit` says what is wrong), or none. */
 function rateLimit(rate: RateSpec | undefined, what: string): RateLimit | undefined {
