@@ -1,5 +1,5 @@
 // amqplib alone, as a user of it would write the same work: the yardstick of the Producer and the Scheduler.
-import { connect, type ConsumeMessage } from 'amqplib';
+import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import {
   headers,
   hostKey,
@@ -9,6 +9,7 @@ import {
   topology,
   type EventHandler,
   type FairEvent,
+  type Topology,
 } from '@rxjs-fair/service';
 
 /** Unconfirmed messages at most, as the Producer allows. */
@@ -62,33 +63,49 @@ export async function publishAlone(url: string, namespace: string, events: reado
   }
 }
 
+/** A drain's figures: events/s from the first message to the last ack, and this process's CPU time per event (µs). */
+interface Drained {
+  readonly eventsPerSecond: number;
+  readonly cpuMicrosPerEvent: number;
+}
+
 /**
- * Consumes every shard queue with the scheduler's prefetch per shard and acknowledges each message as it arrives.
- * Timed from the first message to the last ack: events/s, and this process's CPU time per event (µs).
+ * Consumes every shard queue on one channel with the scheduler's prefetch per shard, each message handed to what
+ * `consumer` returns (given the channel, the topology and `acked(n)`, to call as messages are acknowledged), until
+ * `total` are acknowledged. Timed from the first message to the last ack.
  */
-export async function drainAlone(
+async function timedDrain(
   url: string,
   namespace: string,
   total: number,
   prefetch: number,
-): Promise<{ eventsPerSecond: number; cpuMicrosPerEvent: number }> {
+  consumer: (
+    connection: ChannelModel,
+    channel: Channel,
+    t: Topology,
+    acked: (n: number) => void,
+  ) => Promise<(message: ConsumeMessage) => void>,
+): Promise<Drained> {
   const t = topology({ namespace });
   const connection = await connect(url);
   try {
     const channel = await connection.createChannel();
     await channel.prefetch(prefetch);
-    const cpu = process.cpuUsage();
     let first = 0;
-    let acked = 0;
-    const done = new Promise<number>((resolve) => {
-      const onMessage = (message: ConsumeMessage | null) => {
-        if (message === null) return;
-        if (first === 0) first = performance.now();
-        channel.ack(message);
-        if (++acked === total) resolve(performance.now());
-      };
-      for (let shard = 0; shard < SHARDS; shard++) void channel.consume(shardQueue(t, shard), onMessage);
-    });
+    let count = 0;
+    let finished: (at: number) => void = () => {};
+    const done = new Promise<number>((resolve) => (finished = resolve));
+    const acked = (n: number) => {
+      if ((count += n) === total) finished(performance.now());
+    };
+    const handle = await consumer(connection, channel, t, acked);
+    const cpu = process.cpuUsage();
+    const onMessage = (message: ConsumeMessage | null) => {
+      if (message === null) return;
+      if (first === 0) first = performance.now();
+      handle(message);
+    };
+    for (let shard = 0; shard < SHARDS; shard++) void channel.consume(shardQueue(t, shard), onMessage);
     const end = await done;
     const { user, system } = process.cpuUsage(cpu);
     await channel.close();
@@ -96,6 +113,14 @@ export async function drainAlone(
   } finally {
     await connection.close();
   }
+}
+
+/** Consumes every shard queue with the scheduler's prefetch per shard and acknowledges each message as it arrives. */
+export function drainAlone(url: string, namespace: string, total: number, prefetch: number): Promise<Drained> {
+  return timedDrain(url, namespace, total, prefetch, async (_connection, channel, _t, acked) => (message) => {
+    channel.ack(message);
+    acked(1);
+  });
 }
 
 /** The handler's context in the floor: a signal made when read, as the scheduler's. */
@@ -110,55 +135,36 @@ const CONTEXT = {
  * (the scheduler's prefetch per shard), parse and check each body as an event (`parseEvent`), run `handle`, append
  * the ids done in each turn of the event loop to the `<ns>.done` stream in one confirmed message, and acknowledge
  * each message once its id is confirmed. What is left between this and the Scheduler is the fair dispatch and the
- * service's own bookkeeping. Timed from the first message to the last ack: events/s, and this process's CPU time
- * per event (µs).
+ * service's own bookkeeping.
  */
-export async function drainFloor(
+export function drainFloor(
   url: string,
   namespace: string,
   total: number,
   prefetch: number,
   handle: EventHandler,
-): Promise<{ eventsPerSecond: number; cpuMicrosPerEvent: number }> {
-  const t = topology({ namespace });
-  const connection = await connect(url);
-  try {
-    const channel = await connection.createChannel();
+): Promise<Drained> {
+  return timedDrain(url, namespace, total, prefetch, async (connection, channel, t, acked) => {
     const publisher = await connection.createConfirmChannel();
-    await channel.prefetch(prefetch);
-    const cpu = process.cpuUsage();
-    let first = 0;
-    let acked = 0;
     let batch: { ids: string[]; messages: ConsumeMessage[] } | undefined;
-    const done = new Promise<number>((resolve, reject) => {
-      const flush = (ids: string[], messages: ConsumeMessage[]) => {
-        batch = undefined;
-        publisher.sendToQueue(t.done, Buffer.from(ids.join('\n')), { persistent: true }, (error: unknown) => {
-          if (error !== null && error !== undefined) return reject(new Error('the broker nacked a done record'));
-          for (const message of messages) channel.ack(message);
-          if ((acked += messages.length) === total) resolve(performance.now());
-        });
-      };
-      const onMessage = (message: ConsumeMessage | null) => {
-        if (message === null) return;
-        if (first === 0) first = performance.now();
-        const event = parseEvent(message.content);
-        void Promise.resolve(handle(event, CONTEXT)).then(() => {
-          if (batch === undefined) {
-            const next = (batch = { ids: [], messages: [] });
-            setImmediate(() => flush(next.ids, next.messages));
-          }
-          batch.ids.push(event.id);
-          batch.messages.push(message);
-        }, reject);
-      };
-      for (let shard = 0; shard < SHARDS; shard++) void channel.consume(shardQueue(t, shard), onMessage);
-    });
-    const end = await done;
-    const { user, system } = process.cpuUsage(cpu);
-    await channel.close();
-    return { eventsPerSecond: total / ((end - first) / 1000), cpuMicrosPerEvent: (user + system) / total };
-  } finally {
-    await connection.close();
-  }
+    const flush = (ids: string[], messages: ConsumeMessage[]) => {
+      batch = undefined;
+      publisher.sendToQueue(t.done, Buffer.from(ids.join('\n')), { persistent: true }, (error: unknown) => {
+        if (error !== null && error !== undefined) throw new Error('the broker nacked a done record');
+        for (const message of messages) channel.ack(message);
+        acked(messages.length);
+      });
+    };
+    return (message) => {
+      const event = parseEvent(message.content);
+      void Promise.resolve(handle(event, CONTEXT)).then(() => {
+        if (batch === undefined) {
+          const next = (batch = { ids: [], messages: [] });
+          setImmediate(() => flush(next.ids, next.messages));
+        }
+        batch.ids.push(event.id);
+        batch.messages.push(message);
+      });
+    };
+  });
 }
