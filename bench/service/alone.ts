@@ -8,7 +8,7 @@
  *   RXJS_FAIR_AMQP_URL=amqp://... RXJS_FAIR_BROKER_DIR=/tmp/rxjs-fair-broker.X node --expose-gc --import tsx \
  *     bench/service/alone.ts
  *
- * BENCH_HOSTS (1000), BENCH_EVENTS (50000), BENCH_ROUNDS (3), BENCH_ONLY (`dedupe`, `nodedupe`: that Scheduler
+ * BENCH_HOSTS (1000), BENCH_EVENTS (50000), BENCH_ROUNDS (3), BENCH_PREFETCH (the scheduler's, 16), BENCH_ONLY (`dedupe`, `nodedupe`: that Scheduler
  * alone), BENCH_PROFILE (a file: a CPU profile of the Scheduler's timed drains only, for Chrome DevTools or speedscope).
  */
 import { writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { Socket } from 'node:net';
 import { generateEvents } from '@rxjs-fair/service';
 import { drainAlone, drainFloor, publishAlone } from './amqplibAlone.js';
 import { brokerCpu as brokerCpuOf } from './infra.js';
-import { declare, drain, dropNamespace, freshNamespace, noop, produce } from './rxjsFair.js';
+import { declare, drain, dropNamespace, freshNamespace, noop, produce, SHARD_PREFETCH } from './rxjsFair.js';
 
 const url = process.env.RXJS_FAIR_AMQP_URL;
 const dir = process.env.RXJS_FAIR_BROKER_DIR;
@@ -30,7 +30,6 @@ const ONLY = process.env.BENCH_ONLY;
 const PROFILE = process.env.BENCH_PROFILE;
 /** BENCH_PROFILE with BENCH_HEAP=1: a sampling profile of what the drains allocate (collected objects included). */
 const HEAP = process.env.BENCH_HEAP !== undefined;
-const SHARD_PREFETCH = 4 * 16 + 1;
 const inspector = PROFILE === undefined ? undefined : new Session();
 if (inspector !== undefined) {
   inspector.connect();

@@ -42,6 +42,21 @@ export function brokerCpu(broker: Broker): number {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
+/**
+ * Resolves once the broker has used at most 5 % of a core over half a second (its background work done: a deleted
+ * queue's clean-up, a GC), or after 10 s whatever it does, so that one measurement's leftovers do not land on the next.
+ */
+export async function brokerSettled(broker: Broker): Promise<void> {
+  const windowMs = 500;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const before = brokerCpu(broker);
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const share = (brokerCpu(broker) - before) / 1000 / windowMs;
+    if (share <= 0.05 || Date.now() > deadline) return;
+  }
+}
+
 export function brokerVersion(broker: Broker): string {
   return (JSON.parse(ctl(broker, 'status', '--formatter', 'json')) as { rabbitmq_version: string }).rabbitmq_version;
 }

@@ -84,8 +84,8 @@ export function renderSection(r) {
   );
   bullet(
     `**Load:** \`generateEvents\`, ${int(z.events)} events over the hosts, ${z.vms} VMs x ${z.policies} policies each; ` +
-      `\`Scheduler\` with concurrency ${z.concurrency} and its defaults otherwise (prefetch 16: each of the 16 shard ` +
-      `consumers fetches ${z.shardPrefetch}; the ids done recorded for dedupe).`,
+      `\`Scheduler\` with concurrency ${z.concurrency} and its defaults otherwise (prefetch ${(z.shardPrefetch - 1) / 4}: each of the 16 ` +
+      `shard consumers fetches ${z.shardPrefetch}; the ids done recorded for dedupe).`,
   );
   bullet(
     '**Columns of the scale table** (a fresh namespace per measurement, deleted after it): *produce*: ' +

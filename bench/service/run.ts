@@ -35,6 +35,7 @@ import {
   oneMs,
   produce,
   quietWait,
+  SHARD_PREFETCH,
   sleep,
   warnings,
 } from './rxjsFair.js';
@@ -56,8 +57,6 @@ const NOISY = Number(process.env.BENCH_NOISY ?? 100_000);
 const QUIET = Number(process.env.BENCH_QUIET ?? 20);
 const QUIET_HOSTS = Number(process.env.BENCH_QUIET_HOSTS ?? 10_000);
 const WRITE = !process.argv.includes('--no-write');
-/** The scheduler's default prefetch (its concurrency, 16) makes its shard consumers fetch 4 x 16 + 1 each. */
-const SHARD_PREFETCH = 4 * 16 + 1;
 
 const say = (line: string): void => void process.stderr.write(`bench:service: ${line}\n`);
 const round = (n: number): number => Math.round(n);

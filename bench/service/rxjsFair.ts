@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
 import { Producer, Scheduler, shardOf, startRestServer, type EventHandler, type FairEvent } from '@rxjs-fair/service';
-import { brokerQueues, type Broker } from './infra.js';
+import { brokerQueues, brokerSettled, type Broker } from './infra.js';
 
 export const CONCURRENCY = 16;
 
@@ -12,6 +12,23 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 export const oneMs: EventHandler = () => sleep(1);
 /** The handler of the comparison with amqplib alone: nothing, so that what is left is the scheduler's own cost. */
 export const noop: EventHandler = () => undefined;
+
+/** BENCH_PREFETCH: the scheduler's `prefetch` in the drains (its default otherwise), for an A/B of the read-ahead. */
+const PREFETCH = process.env.BENCH_PREFETCH === undefined ? undefined : Number(process.env.BENCH_PREFETCH);
+
+/**
+ * What the scheduler of the drains fetches ahead per shard (4 × its prefetch + 1), as a Scheduler made with the same
+ * options says (made, never started): amqplib alone and the floor consume with it too.
+ */
+export const SHARD_PREFETCH =
+  4 *
+    new Scheduler({
+      url: 'amqp://unused',
+      handle: noop,
+      concurrency: CONCURRENCY,
+      ...(PREFETCH === undefined ? {} : { prefetch: PREFETCH }),
+    }).prefetch +
+  1;
 
 /** Warnings of the schedulers (a lost broker, a failed move): kept for the record, the first ones shown. */
 export const warnings: string[] = [];
@@ -84,6 +101,7 @@ export async function drain(
     namespace,
     concurrency: CONCURRENCY,
     log,
+    ...(PREFETCH === undefined ? {} : { prefetch: PREFETCH }),
     ...(options.dedupeWindow === undefined ? {} : { dedupeWindow: options.dedupeWindow }),
     handle: (event, context) => {
       if (first === 0) first = performance.now();
@@ -183,6 +201,8 @@ export async function dropNamespace(broker: Broker, namespace: string): Promise<
   } finally {
     await connection.close();
   }
+  // A deleted quorum queue is cleaned up after its delete returns: the next measurement waits for that work to end.
+  await brokerSettled(broker);
 }
 
 /** One event of each of `hosts - 2` hosts (the others being a noisy and a quiet one). */
