@@ -4,7 +4,8 @@
  * BENCHMARKS.md (`--no-write`: neither). What each figure is: bench/service/report.mjs, and the section itself.
  *
  * Sizes: BENCH_HOSTS (100,1000,10000), BENCH_EVENTS (50000), BENCH_ROUNDS (3: the pairs against amqplib alone),
- * BENCH_NOISY (100000), BENCH_QUIET (20), BENCH_QUIET_HOSTS (10000: hosts of the quiet wait, one event each but two).
+ * BENCH_NOISY (100000), BENCH_QUIET (20), BENCH_QUIET_HOSTS (10000: hosts of the quiet wait, one event each but two),
+ * BENCH_PREFETCH (the schedulers' `prefetch`; their default otherwise).
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -15,6 +15,7 @@ export const noop: EventHandler = () => undefined;
 
 /** BENCH_PREFETCH: the scheduler's `prefetch` in the drains (its default otherwise), for an A/B of the read-ahead. */
 const PREFETCH = process.env.BENCH_PREFETCH === undefined ? undefined : Number(process.env.BENCH_PREFETCH);
+const PREFETCH_OPTION = PREFETCH === undefined ? {} : { prefetch: PREFETCH };
 
 /**
  * What the scheduler of the drains fetches ahead per shard (4 × its prefetch + 1), as a Scheduler made with the same
@@ -26,7 +27,7 @@ export const SHARD_PREFETCH =
       url: 'amqp://unused',
       handle: noop,
       concurrency: CONCURRENCY,
-      ...(PREFETCH === undefined ? {} : { prefetch: PREFETCH }),
+      ...PREFETCH_OPTION,
     }).prefetch +
   1;
 
@@ -101,7 +102,7 @@ export async function drain(
     namespace,
     concurrency: CONCURRENCY,
     log,
-    ...(PREFETCH === undefined ? {} : { prefetch: PREFETCH }),
+    ...PREFETCH_OPTION,
     ...(options.dedupeWindow === undefined ? {} : { dedupeWindow: options.dedupeWindow }),
     handle: (event, context) => {
       if (first === 0) first = performance.now();
@@ -174,7 +175,7 @@ export async function idleHosts(
   measure: () => number,
 ): Promise<{ before: number; after: number; bytesPerHost: number }> {
   const events = Array.from({ length: hosts }, (_, h) => event(`compute${h}`, 'vm0', `i${h}`));
-  const scheduler = new Scheduler({ url, namespace, concurrency: CONCURRENCY, log, handle: noop });
+  const scheduler = new Scheduler({ url, namespace, concurrency: CONCURRENCY, log, handle: noop, ...PREFETCH_OPTION });
   try {
     await scheduler.start();
     await sleep(1500); // every shard taken, its token in place
@@ -255,6 +256,7 @@ export async function quietWait(
     namespace,
     concurrency: CONCURRENCY,
     log,
+    ...PREFETCH_OPTION,
     handle: async (e) => {
       if (e.host === quietHost) {
         waits.push(Date.now() - (e.payload as { sentAt: number }).sentAt);

@@ -62,10 +62,9 @@ export interface SchedulerOptions extends TopologyOptions {
   /**
    * Messages fetched ahead from each queue (each host backlog queue and parked queue; a shard 4 × as many), and the
    * most events of one host held in memory from its shard: a host with more has the rest moved to its own backlog
-   * queue, out of the other hosts' way. Four times the concurrency by default, so that a shard's deliveries keep
-   * flowing while its acknowledgements wait for their done records (at 16, the broker spent about a third less CPU
-   * per event than at the concurrency itself).
-   * @default 4 × the concurrency, at most 64
+   * queue, out of the other hosts' way. More moves a noisy backlog out of a shard faster and costs the broker less per
+   * event, but holds more events in memory, which costs short actions (the service manual has the figures).
+   * @default the concurrency, at most 64
    */
   readonly prefetch?: number;
   /**
@@ -245,7 +244,7 @@ export class Scheduler {
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new TypeError(`Expected \`concurrency\` to be a positive integer, got ${String(concurrency)}`);
     }
-    const prefetch = options.prefetch ?? Math.min(4 * concurrency, 64);
+    const prefetch = options.prefetch ?? Math.min(concurrency, 64);
     if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > 65535) {
       throw new TypeError(`Expected \`prefetch\` to be an integer from 1 to 65535, got ${String(prefetch)}`);
     }

@@ -104,7 +104,7 @@ export function registerServiceCommands(program: Command): Command {
     )
     .option(
       '--prefetch <n>',
-      'events of one host held in memory before the rest is moved out of its shard, and the prefetch of each host or parked queue (default: 4 × the concurrency, at most 64)',
+      'events of one host held in memory before the rest is moved out of its shard, and the prefetch of each host or parked queue (default: the concurrency, at most 64)',
       positiveInteger(65535),
     )
     .option(

@@ -27,7 +27,7 @@ describe.skipIf(amqpUrl === '')('rxjs-fair serve and produce (real broker)', () 
       () => serve.stderr,
     );
     expect(serve.stdout).toMatch(
-      /^rxjs-fair serve: consuming from amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+ \(16 shards, concurrency 2, prefetch 8\)\n$/,
+      /^rxjs-fair serve: consuming from amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+ \(16 shards, concurrency 2, prefetch 2\)\n$/,
     );
 
     const produce = start([
