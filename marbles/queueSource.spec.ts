@@ -5,8 +5,9 @@ import { runMarbles } from '../test/support/marbles.js';
 /**
  * A tree built by hand from the core's nodes, dispatched by `fairMergeMap`, read as documentation.
  *
- * - **The tree is yours.** `new QueueSource(root)`: add branches and leaves to `root` as keys appear, pause, weigh
- *   and cap them on the nodes themselves; `source.push(leaf, event)` queues an event and wakes the dispatch.
+ * - **The tree is yours.** `new QueueSource(root)`: add branches and leaves as keys appear (`source.add`), pause,
+ *   resume and cap them (`source.pause`, `source.resume`, `source.setCap`: what may make events ready wakes the
+ *   dispatch); `source.push(leaf, event)` queues an event and wakes the dispatch.
  * - **Handed back whole.** `source.delete(node, key)` removes a branch and returns what it still queued.
  * - **Counted.** Every event dispatched counts as active on its path until its projection completes, so a node's
  *   cap holds; `source.setRate(node, rate)` gives a node a token bucket while a subscription is live.

@@ -4,6 +4,7 @@ import {
   PriorityQueue,
   QueueSource,
   RoundRobinQueue,
+  type QueueNode,
   type Dropped,
   type RateLimit,
 } from 'rxjs-fair';
@@ -263,7 +264,7 @@ export class FairTree<T> {
   #fit(
     parent: RoundRobinQueue<T, string>,
     key: string,
-    branch: { readonly node: { setCap(cap: number): unknown }; blocked: boolean },
+    branch: { readonly node: QueueNode<T>; blocked: boolean },
     cap: number,
   ): void {
     if (cap === Infinity) return; // no cap to keep
@@ -272,8 +273,9 @@ export class FairTree<T> {
       branch.blocked = true;
       return;
     }
-    branch.node.setCap(cap);
-    if (branch.blocked) parent.resume(key);
+    // Through the source: a raised cap or a resumed branch may make events ready, and the dispatch must pull them.
+    this.source.setCap(branch.node, cap);
+    if (branch.blocked) this.source.resume(parent, key);
     branch.blocked = false;
   }
 

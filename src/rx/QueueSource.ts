@@ -4,6 +4,7 @@ import { FifoQueue } from '../core/FifoQueue.js';
 import { PriorityQueue } from '../core/PriorityQueue.js';
 import type { QueueNode } from '../core/QueueNode.js';
 import type { RateHost } from '../core/RateHost.js';
+import type { ChildOptions } from '../core/RoundRobinQueueOptions.js';
 import { RoundRobinQueue } from '../core/RoundRobinQueue.js';
 import { TokenBucket } from '../core/TokenBucket.js';
 import { FAIR_NODE, type FairNode } from './brands.js';
@@ -18,9 +19,11 @@ type Branch<T> = RoundRobinQueue<T, unknown> | PriorityQueue<T, unknown>;
  * A fair tree built and changed by hand from the core's nodes (`RoundRobinQueue`, `PriorityQueue`, `FifoQueue`,
  * `BoundedFifoQueue`), as the source of a `fairMergeMap`: for a service that holds many short-lived keys and reshapes
  * its tree as it goes (adds a branch per key, hands a branch's backlog back), where a `roundRobin` node and a Subject
- * per leaf would cost a subscription each. Events go in with {@link QueueSource.push}, branches leave with
- * {@link QueueSource.delete}; any other change (`add`, `pause`, `resume`, `setWeight`, `setCap`) is made on the
- * nodes themselves, and the dispatch follows it.
+ * per leaf would cost a subscription each. Events go in with {@link QueueSource.push}; branches come and go with
+ * {@link QueueSource.add} and {@link QueueSource.delete}, and what may make events ready again goes through the source
+ * too ({@link QueueSource.resume}, {@link QueueSource.setCap}), so that the dispatch is woken and the count of queued
+ * events stays right. What only holds events back or reorders turns (`pause`, `setWeight`) may be done on the nodes
+ * themselves; so may anything while no subscription is live (the next one pulls what is ready as it starts).
  *
  * Every event dispatched is counted as active on its path (`take`/`release`) until its projection completes, so caps
  * set on any node hold. It feeds one subscription at a time; what is queued stays in the tree between them (events
@@ -32,7 +35,7 @@ type Branch<T> = RoundRobinQueue<T, unknown> | PriorityQueue<T, unknown>;
  * const source = new QueueSource(root);
  * source.pipe(fairMergeMap(run, { concurrency: 16 })).subscribe();
  * const leaf = new FifoQueue<Job>();
- * root.add('tenant1', leaf.setCap(2));
+ * source.add(root, 'tenant1', leaf.setCap(2));
  * source.push(leaf, job); // dispatched in turn with the other tenants', at most 2 of tenant1's at once
  */
 export class QueueSource<T> extends Observable<T> {
@@ -68,6 +71,38 @@ export class QueueSource<T> extends Observable<T> {
     state.queued++;
     if (state.stats !== null) state.stats.arrived(leaf);
     state.sink?.arrived();
+  }
+
+  /**
+   * Adds `child` (a leaf or a branch, with the events it already holds) at `key` of `node`, this tree's root or one of
+   * its branches (`options`: its weight and cap, as the node's `add` takes them).
+   */
+  add<K>(node: RoundRobinQueue<T, K> | PriorityQueue<T, K>, key: K, child: QueueNode<T>, options?: ChildOptions): void {
+    this.#check(node as QueueNode<T>, 'add');
+    node.add(key, child, options);
+    const state = this.#state;
+    state.queued += child.size;
+    if (child.size > 0) state.sink?.arrived();
+  }
+
+  /** Takes the child at `key` of `node` out of the rotation; its events stay queued until `resume`. */
+  pause<K>(node: RoundRobinQueue<T, K> | PriorityQueue<T, K>, key: K): void {
+    this.#check(node as QueueNode<T>, 'pause');
+    node.pause(key);
+  }
+
+  /** Puts the child at `key` of `node` back in the rotation, and pulls if it holds events and a slot is free. */
+  resume<K>(node: RoundRobinQueue<T, K> | PriorityQueue<T, K>, key: K): void {
+    this.#check(node as QueueNode<T>, 'resume');
+    node.resume(key);
+    this.#state.sink?.arrived();
+  }
+
+  /** Caps the events of `node` active at once (`Infinity`: no cap); a raised cap pulls at once. */
+  setCap(node: QueueNode<T>, cap: number): void {
+    this.#check(node, 'setCap');
+    node.setCap(cap);
+    this.#state.sink?.arrived();
   }
 
   /** Removes the child at `key` of `node` (this tree's root or one of its branches); returns its events queued. */

@@ -130,6 +130,41 @@ describe('QueueSource', () => {
     expect(started).toEqual(['a', 'x']);
   });
 
+  it('should hold a cap set while events run against those events, and pull at once when it is raised', () => {
+    const root = new RoundRobinQueue<string>();
+    const source = new QueueSource(root);
+    const leaf = new FifoQueue<string>();
+    source.add(root, 'k', leaf);
+    const { project, started, finish } = manual<string>();
+    source.pipe(fairMergeMap(project, 4)).subscribe();
+    source.push(leaf, 'a');
+    source.setCap(leaf, 1); // a runs: counted from its dispatch, so b waits
+    source.push(leaf, 'b');
+    expect(started).toEqual(['a']);
+    source.setCap(leaf, 2);
+    expect(started).toEqual(['a', 'b']);
+    finish();
+    finish();
+  });
+
+  it('should count the events of a child added with them, and pull them; a resumed child at once', () => {
+    const root = new RoundRobinQueue<string>();
+    const source = new QueueSource(root);
+    const { project, started } = manual<string>();
+    source.pipe(fairMergeMap(project, 4)).subscribe();
+    const full = new FifoQueue<string>(['a', 'b']);
+    expect(() => source.pause(root, 'k')).toThrow(/no such child/);
+    source.add(root, 'k', full, { weight: 2 });
+    expect([started, source.queued]).toEqual([['a', 'b'], 0]);
+    const later = new FifoQueue<string>();
+    source.add(root, 'p', later);
+    source.pause(root, 'p');
+    source.push(later, 'c');
+    expect([started, source.queued]).toEqual([['a', 'b'], 1]);
+    source.resume(root, 'p');
+    expect([started, source.queued]).toEqual([['a', 'b', 'c'], 0]);
+  });
+
   it('should serve a priority root first level first', () => {
     const urgent = new FifoQueue<string>();
     const routine = new FifoQueue<string>();
