@@ -33,8 +33,10 @@ export interface Session {
    * again: the scheduler is not consuming all it should meanwhile (`GET /health` is 503).
    */
   readonly cancelled: Set<string>;
-  /** The library's live stats of this session's dispatch, watched for its whole life (see `fairSnapshot`). */
-  /** The library's live stats of the dispatch: `tick` closes a window (at `tickedAt`), `last` is its snapshot. */
+  /**
+   * The library's live stats of this session's dispatch, watched for its whole life (see `fairSnapshot`): `tick`
+   * closes a window (last at `tickedAt`), `last` is its snapshot.
+   */
   readonly fairStats: { readonly tick: Subject<void>; last: FairSnapshot | null; tickedAt: number };
   control?: ControlStream;
   /** Consumer tags of the hosts' backlog queues and of the parked queues, by queue name. */

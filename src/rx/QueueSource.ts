@@ -80,9 +80,10 @@ export class QueueSource<T> extends Observable<T> {
   add<K>(node: RoundRobinQueue<T, K> | PriorityQueue<T, K>, key: K, child: QueueNode<T>, options?: ChildOptions): void {
     this.#check(node as QueueNode<T>, 'add');
     node.add(key, child, options);
-    const state = this.#state;
-    state.queued += child.size;
-    if (child.size > 0) state.sink?.arrived();
+    const held = child.size;
+    if (held === 0) return;
+    this.#state.queued += held;
+    this.#state.sink?.arrived();
   }
 
   /** Takes the child at `key` of `node` out of the rotation; its events stay queued until `resume`. */
