@@ -238,12 +238,12 @@ export async function assertTopology(channel: Channel, t: Topology): Promise<voi
   }
 }
 
-/** Declares a shard's queue and binds it by the shard's routing key (idempotent). */
 /** Declares the queue whose consumers are the live schedulers (see `Topology`). */
 export async function assertSchedulersQueue(channel: Channel, t: Topology): Promise<void> {
   await channel.assertQueue(t.schedulers, { durable: false, arguments: { 'x-queue-type': 'classic' } });
 }
 
+/** Declares a shard's queue and binds it by the shard's routing key (idempotent). */
 export async function assertShardQueue(channel: Channel, t: Topology, shard: number): Promise<void> {
   const queue = shardQueue(t, shard);
   await channel.assertQueue(queue, eventQueue(t));
