@@ -110,14 +110,12 @@ export class StreamReader {
       clearInterval(watch);
       for (const id of ids) this.#markers.delete(id);
     }
-    this.#end();
+    void this.#end();
     throw new Error(`the stream ${this.stream} did not answer within ${timeoutMs} ms`);
   }
 
   async close(): Promise<void> {
-    const channel = this.#channel;
-    this.#end();
-    await channel?.close().catch(() => {});
+    await this.#end();
   }
 
   async #open(from: StreamStart): Promise<void> {
@@ -131,7 +129,7 @@ export class StreamReader {
     channel.on('error', () => {}); // followed by 'close'
     // The current channel closed by the broker, or with the connection: the reader stops. One it left does not count.
     channel.on('close', () => {
-      if (this.#channel === channel) this.#end();
+      if (this.#channel === channel) void this.#end();
     });
     await channel.prefetch(1000);
     // A stream offset by time is an AMQP timestamp, in seconds: amqplib sends one for a `timestamp`-typed value.
@@ -154,33 +152,33 @@ export class StreamReader {
       const old = this.#channel;
       this.#channel = undefined; // what the old channel still delivers is read again on the new one
       void old?.close().catch(() => {});
-      if (Number.isNaN(this.#offset)) return this.#end(); // where it stopped is not known: the owner starts anew
+      if (Number.isNaN(this.#offset)) return void this.#end(); // where it stopped is not known: the owner starts anew
       try {
         await this.#open(this.#offset >= 0 ? { offset: this.#offset + 1 } : this.#from);
       } catch {
-        this.#end();
+        void this.#end();
       }
     })().finally(() => (this.#reopening = undefined));
     return this.#reopening;
   }
 
-  /** Stops for good: every sync waiting fails, and the owner is told. */
-  #end(): void {
-    if (this.#ended) return;
+  /** Stops for good: every sync waiting fails, and the owner is told; resolves once its channel is closed. */
+  #end(): Promise<void> {
+    if (this.#ended) return Promise.resolve();
     this.#ended = true;
     const channel = this.#channel;
     this.#channel = undefined;
     for (const waiter of new Set(this.#markers.values())) waiter.reject(new Error('the broker connection closed'));
     this.#markers.clear();
     // Told once the channel is closed, as its own 'close' event would tell: not in the middle of the caller's turn.
-    void (channel?.close() ?? Promise.resolve()).catch(() => {}).then(() => this.#life.emit('close'));
+    return (channel?.close() ?? Promise.resolve()).catch(() => {}).then(() => void this.#life.emit('close'));
   }
 
   #read(channel: Channel, message: ConsumeMessage | null): void {
     if (channel !== this.#channel) return;
     if (message === null) {
       // Cancelled by the broker (the stream was deleted, or its node is gone): the owner is told.
-      this.#end();
+      void this.#end();
       return;
     }
     this.#heardAt = Date.now();
