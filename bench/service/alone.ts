@@ -16,7 +16,7 @@ import { Session } from 'node:inspector/promises';
 import { Socket } from 'node:net';
 import { generateEvents } from '@rxjs-fair/service';
 import { drainAlone, drainFloor, publishAlone } from './amqplibAlone.js';
-import { brokerCpu as brokerCpuOf } from './infra.js';
+import { withBrokerCpu } from './infra.js';
 import { declare, drain, dropNamespace, freshNamespace, noop, produce, SHARD_PREFETCH } from './rxjsFair.js';
 
 const url = process.env.RXJS_FAIR_AMQP_URL;
@@ -59,8 +59,8 @@ const perEvent = (): string => {
 
 const events = [...generateEvents({ hosts: HOSTS, vms: 2, policies: 2, events: EVENTS })];
 const round = (n: number): string => String(Math.round(n));
-const brokerCpu = (): number => brokerCpuOf(broker);
-const brokerPerEvent = (since: number): string => `broker ${((brokerCpu() - since) / EVENTS).toFixed(1)} µs`;
+const withBroker = <D extends object>(drain: () => Promise<D>) => withBrokerCpu(broker, EVENTS, drain);
+const brokerLine = (d: { brokerCpu: number }): string => `broker ${d.brokerCpu.toFixed(1)} µs`;
 const pct = (n: number): string => `${Math.round(n * 100)} %`;
 
 let producer = 0;
@@ -76,10 +76,10 @@ async function scheduler(dedupe: boolean) {
     });
   } else if (warm) await inspector?.post('Profiler.start');
   perEvent();
-  const broker0 = brokerCpu();
-  const result = await drain(url as string, namespace, EVENTS, noop, dedupe ? {} : { dedupeWindow: 0 });
+  const result = await withBroker(() =>
+    drain(url as string, namespace, EVENTS, noop, dedupe ? {} : { dedupeWindow: 0 }),
+  );
   const counted = perEvent();
-  const brokerLine = brokerPerEvent(broker0);
   if (warm && inspector !== undefined) {
     const { profile } = HEAP
       ? await inspector.post('HeapProfiler.stopSampling')
@@ -87,7 +87,7 @@ async function scheduler(dedupe: boolean) {
     writeFileSync(PROFILE as string, JSON.stringify(profile)); // the last drain's
   }
   await dropNamespace(broker, namespace);
-  return { ...result, writes: counted, broker: brokerLine };
+  return { ...result, writes: counted, broker: brokerLine(result) };
 }
 
 // Untimed warm-up: the JIT and the broker's first queues.
@@ -105,16 +105,12 @@ for (let r = 0; r < ROUNDS; r++) {
   await declare(url, plain);
   const publish = await publishAlone(url, plain, events);
   perEvent();
-  const broker0 = brokerCpu();
-  const consume = await drainAlone(url, plain, EVENTS, SHARD_PREFETCH);
-  const consumeBroker = brokerPerEvent(broker0);
+  const consume = await withBroker(() => drainAlone(url, plain, EVENTS, SHARD_PREFETCH));
   const consumeWrites = perEvent();
   await dropNamespace(broker, plain);
   const floorNs = freshNamespace('floor');
   await produce(url, floorNs, events);
-  const floorBroker0 = brokerCpu();
-  const floor = await drainFloor(url, floorNs, EVENTS, SHARD_PREFETCH, noop);
-  const floorBroker = brokerPerEvent(floorBroker0);
+  const floor = await withBroker(() => drainFloor(url, floorNs, EVENTS, SHARD_PREFETCH, noop));
   await dropNamespace(broker, floorNs);
   const on = await scheduler(true);
   const publishRatio = `publish: amqplib ${round(publish)}/s, Producer ${round(producer)}/s (${pct(producer / publish)})`;
@@ -126,11 +122,11 @@ for (let r = 0; r < ROUNDS; r++) {
   );
   console.log(
     `  floor (amqplib + parse + done record) ${round(floor.eventsPerSecond)}/s ${floor.cpuMicrosPerEvent.toFixed(1)} µs, ` +
-      `${floorBroker}: Scheduler / floor ${pct(on.eventsPerSecond / floor.eventsPerSecond)}`,
+      `${brokerLine(floor)}: Scheduler / floor ${pct(on.eventsPerSecond / floor.eventsPerSecond)}`,
   );
   console.log(`  ${publishRatio}`);
   console.log(
-    `  CPU per event of the broker: amqplib ${consumeBroker}; Scheduler ${on.broker}; dedupe off ${off.broker}`,
+    `  CPU per event of the broker: amqplib ${brokerLine(consume)}; Scheduler ${on.broker}; dedupe off ${off.broker}`,
   );
   if (process.env.BENCH_COUNT_WRITES !== undefined)
     console.log(`  amqplib ${consumeWrites}; Scheduler ${on.writes}; dedupe off ${off.writes}`);

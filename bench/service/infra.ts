@@ -36,10 +36,21 @@ function ctl(broker: Broker, ...args: string[]): string {
  * The broker's CPU time so far, in µs: its Erlang VM's user + system time from /proc (Linux clock ticks of 10 ms), so
  * that a measurement can say what the broker spent on its events as well as what the client spent.
  */
-export function brokerCpu(broker: Broker): number {
+function brokerCpu(broker: Broker): number {
   const pid = readFileSync(join(broker.dir, 'rabbit.pid'), 'utf8').trim();
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** Runs `drain` of `events` events and adds the broker's CPU time per event meanwhile (µs), as `brokerCpu`. */
+export async function withBrokerCpu<D extends object>(
+  broker: Broker,
+  events: number,
+  drain: () => Promise<D>,
+): Promise<D & { brokerCpu: number }> {
+  const before = brokerCpu(broker);
+  const result = await drain();
+  return { ...result, brokerCpu: (brokerCpu(broker) - before) / events };
 }
 
 /**

@@ -14,7 +14,6 @@ import { generateEvents } from '@rxjs-fair/service';
 import { publishAlone, drainAlone, drainFloor } from './amqplibAlone.js';
 import { bullQuietWait, bullThroughput } from './bullmq.js';
 import {
-  brokerCpu,
   brokerLiveMemory,
   brokerMemory,
   brokerVersion,
@@ -23,6 +22,7 @@ import {
   startRedis,
   stopBroker,
   stopRedis,
+  withBrokerCpu,
   type Broker,
   type Redis,
 } from './infra.js';
@@ -87,12 +87,7 @@ async function scaleRow(broker: Broker, hosts: number) {
  */
 async function alonePair(broker: Broker, hosts: number) {
   const events = [...generateEvents({ hosts, vms: 2, policies: 2, events: EVENTS })];
-  /** Runs `drain` and adds the broker's CPU time per event meanwhile (µs). */
-  const withBroker = async <D extends object>(drain: () => Promise<D>) => {
-    const before = brokerCpu(broker);
-    const result = await drain();
-    return { ...result, brokerCpu: (brokerCpu(broker) - before) / EVENTS };
-  };
+  const withBroker = <D extends object>(drain: () => Promise<D>) => withBrokerCpu(broker, EVENTS, drain);
   const plain = freshNamespace(`plain${hosts}`);
   await declare(broker.url, plain);
   const publish = await publishAlone(broker.url, plain, events);
