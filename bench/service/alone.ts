@@ -1,9 +1,10 @@
 /**
  * The Scheduler's own cost per event against amqplib's consume + ack, on a running broker, without the rest of
- * `bench:service`: what an A/B of the scheduler's hot path needs. Each round: amqplib consume + ack, the floor (the
- * same plus what the scheduler cannot skip: parse and check each event, record the ids done), the Scheduler (no-op
- * handler) with dedupe, and without; figures per round and the ratios to amqplib of the same round; and the
- * Producer's publish against amqplib's (the same events, as bench:service's pairs).
+ * `bench:service`: what an A/B of the scheduler's hot path needs. Each round: amqplib consume + ack, the same
+ * acknowledging each turn's messages in one frame, the floor (the same plus what the scheduler cannot skip: parse and
+ * check each event, record the ids done), the Scheduler (no-op handler) with dedupe, and without; figures per round
+ * and the ratios to amqplib of the same round; and the Producer's publish against amqplib's (the same events, as
+ * bench:service's pairs).
  *
  *   RXJS_FAIR_AMQP_URL=amqp://... RXJS_FAIR_BROKER_DIR=/tmp/rxjs-fair-broker.X node --expose-gc --import tsx \
  *     bench/service/alone.ts
@@ -15,7 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { Socket } from 'node:net';
 import { generateEvents } from '@rxjs-fair/service';
-import { drainAlone, drainFloor, publishAlone } from './amqplibAlone.js';
+import { drainAlone, drainAloneInRuns, drainFloor, publishAlone } from './amqplibAlone.js';
 import { withBrokerCpu } from './infra.js';
 import { declare, drain, dropNamespace, freshNamespace, noop, produce, SHARD_PREFETCH } from './rxjsFair.js';
 
@@ -108,6 +109,10 @@ for (let r = 0; r < ROUNDS; r++) {
   const consume = await withBroker(() => drainAlone(url, plain, EVENTS, SHARD_PREFETCH));
   const consumeWrites = perEvent();
   await dropNamespace(broker, plain);
+  const runsNs = freshNamespace('runs');
+  await produce(url, runsNs, events);
+  const runs = await withBroker(() => drainAloneInRuns(url, runsNs, EVENTS, SHARD_PREFETCH));
+  await dropNamespace(broker, runsNs);
   const floorNs = freshNamespace('floor');
   await produce(url, floorNs, events);
   const floor = await withBroker(() => drainFloor(url, floorNs, EVENTS, SHARD_PREFETCH, noop));
@@ -123,6 +128,10 @@ for (let r = 0; r < ROUNDS; r++) {
   console.log(
     `  floor (amqplib + parse + done record) ${round(floor.eventsPerSecond)}/s ${floor.cpuMicrosPerEvent.toFixed(1)} µs, ` +
       `${brokerLine(floor)}: Scheduler / floor ${pct(on.eventsPerSecond / floor.eventsPerSecond)}`,
+  );
+  console.log(
+    `  amqplib acknowledging a turn's messages in one frame ${round(runs.eventsPerSecond)}/s ` +
+      `${runs.cpuMicrosPerEvent.toFixed(1)} µs, ${brokerLine(runs)}`,
   );
   console.log(`  ${publishRatio}`);
   console.log(

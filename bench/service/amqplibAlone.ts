@@ -123,6 +123,28 @@ export function drainAlone(url: string, namespace: string, total: number, prefet
   });
 }
 
+/**
+ * As `drainAlone`, but acknowledges the messages of each turn of the event loop in one frame (`multiple`, up to the
+ * last one delivered): what a broker costs when acknowledgements come in runs, as the scheduler sends them.
+ */
+export function drainAloneInRuns(url: string, namespace: string, total: number, prefetch: number): Promise<Drained> {
+  return timedDrain(url, namespace, total, prefetch, async (_connection, channel, _t, acked) => {
+    let last: ConsumeMessage | undefined;
+    let count = 0;
+    return (message) => {
+      if (last === undefined)
+        setImmediate(() => {
+          channel.ack(last as ConsumeMessage, true);
+          acked(count);
+          last = undefined;
+          count = 0;
+        });
+      last = message;
+      count++;
+    };
+  });
+}
+
 /** The handler's context in the floor: a signal made when read, as the scheduler's. */
 const CONTEXT = {
   get signal(): AbortSignal {

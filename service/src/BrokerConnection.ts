@@ -1,6 +1,7 @@
 import { setMaxListeners, type EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import { Acknowledger } from './Acknowledger.js';
 import type { Subject, Subscription } from 'rxjs';
 import type { FairSnapshot } from 'rxjs-fair';
 import type { Completions } from './Completions.js';
@@ -19,8 +20,12 @@ export interface Session {
   readonly connection: ChannelModel;
   /** Consumes the shards: each consumer holds up to 4 x prefetch events, and the shard's token. */
   readonly shards: Channel;
+  /** Settles the shards' messages, several at once where it can: every consume and settle of `shards` goes through it. */
+  readonly shardAcks: Acknowledger;
   /** Consumes the hosts' backlog queues and parked queues, `prefetch` each. */
   readonly consumer: Channel;
+  /** Settles the messages of `consumer`, as `shardAcks` those of `shards`. */
+  readonly consumerAcks: Acknowledger;
   readonly confirm: ConfirmChannel;
   readonly publisher: ConfirmPublisher;
   readonly events: EventPublisher;
@@ -182,7 +187,9 @@ export class BrokerConnection {
       session = {
         connection,
         shards,
+        shardAcks: new Acknowledger(shards),
         consumer,
+        consumerAcks: new Acknowledger(consumer),
         confirm,
         publisher,
         events: new EventPublisher(publisher, t),
@@ -272,7 +279,9 @@ export class BrokerConnection {
     session.end.abort(new Error(reason));
     // Each channel first: closing one waits for the broker to process what was sent on it (the last acks), where
     // closing the connection straight away could overtake them, and the broker would redeliver those messages.
+    session.shardAcks.flush();
     await session.shards.close().catch(() => {});
+    session.consumerAcks.flush();
     await session.consumer.close().catch(() => {});
     await session.confirm.close().catch(() => {});
     session.closed = true;

@@ -231,7 +231,7 @@ export class Consumers {
 
   /** Consumes a queue on the session's channel; returns the consumer tag. */
   async #consume(session: Session, host: string, queue: string, source: Source): Promise<string> {
-    const { consumerTag } = await session.consumer.consume(queue, (message) => {
+    const { consumerTag } = await session.consumerAcks.consume(queue, (message) => {
       if (message !== null) return this.options.receive(session, queue, source, message);
       // The broker cancelled this consumer.
       if (source === 'parked') session.parkedConsumers.delete(queue);

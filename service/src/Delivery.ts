@@ -1,4 +1,5 @@
-import type { Channel, ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage } from 'amqplib';
+import type { Settles } from './Acknowledger.js';
 import type { Session } from './BrokerConnection.js';
 import type { FairEvent } from './schemas.js';
 
@@ -9,8 +10,8 @@ export interface Received {
   readonly queue: string;
   /** The connection it came on: it is settled on the channel it came on, or not at all once that is closed. */
   readonly session: Session;
-  /** The channel it came on (the session's shard channel, or its consumer channel). */
-  readonly channel: Channel;
+  /** What settles it on the channel it came on (the session's shard channel, or its consumer channel). */
+  readonly channel: Settles;
   /** Acknowledged or handed back already: a message is settled once, or its channel fails. */
   settled: boolean;
   /** Counted by `Settlement.hold` until it is settled (a host's backlog queue is deleted only when none is). */

@@ -670,7 +670,7 @@ export class Scheduler {
 
   /** Takes a message consumed: dead-letters it if it is no valid event of its queue, else on its way to the tree. */
   #receive(session: Session, queue: string, source: Source, message: ConsumeMessage): void {
-    const channel = source === 'shard' ? session.shards : session.consumer;
+    const channel = source === 'shard' ? session.shardAcks : session.consumerAcks;
     let event: FairEvent;
     try {
       event = parseEvent(message.content);

@@ -66,6 +66,11 @@ const TICK_MS = 1000;
  * a message unacknowledged for 30 minutes (its `consumer_timeout`).
  */
 const RENEW_MS = 10 * 60_000;
+/**
+ * A token that holds back acknowledgements (one frame acknowledges a run of messages only up to the oldest one not
+ * settled, which a token is) is renewed, at most this often (ms): the new one comes after the shard's queued events.
+ */
+const RENEW_BLOCKING_MS = 100;
 
 /**
  * Which shards this scheduler serves. Every scheduler is in every shard's line of consumers (single active
@@ -135,6 +140,7 @@ export class ShardOwnership {
       tokenSince: 0,
       tokenSent: false,
     }));
+    session.shardAcks.blocked = (message) => this.#blocked(session, message);
     await this.#countMe(session);
     for (let shard = 0; shard < SHARDS; shard++) {
       // A shard nobody serves and with nothing in it has no token yet (a new namespace): one is put there, so that
@@ -194,7 +200,7 @@ export class ShardOwnership {
 
   async #join(session: Session, shard: number): Promise<void> {
     const slot = this.#slots[shard] as Slot;
-    const { consumerTag } = await session.shards.consume(shardQueue(this.options.topology, shard), (message) => {
+    const { consumerTag } = await session.shardAcks.consume(shardQueue(this.options.topology, shard), (message) => {
       if (message !== null) return this.receive(session, shard, message);
       // The broker cancelled the consumer (the shard's queue was deleted, or its node is gone): join again.
       slot.consumerTag = undefined;
@@ -350,6 +356,34 @@ export class ShardOwnership {
     }
   }
 
+  /** Renews a token that holds back acknowledgements, unless it was taken a moment ago. */
+  #blocked(session: Session, message: ConsumeMessage): void {
+    if (message.properties.headers?.[headers.token] === undefined || session !== this.#session) return;
+    const shard = this.#slots.findIndex((slot) => slot.token === message);
+    const slot = this.#slots[shard];
+    if (slot?.state !== 'serving' || Date.now() - slot.tokenSince < RENEW_BLOCKING_MS) return;
+    void this.#renew(session, shard, slot).catch(() => {});
+  }
+
+  /**
+   * Publishes a new token, then acknowledges the one held: the shard always has one, held or queued. A token that
+   * could not be published is held on.
+   */
+  async #renew(session: Session, shard: number, slot: Slot): Promise<void> {
+    const old = slot.token;
+    if (old === undefined) return;
+    slot.token = undefined;
+    try {
+      await this.#sendToken(session, shard, slot);
+    } catch (error) {
+      slot.tokenSent = false;
+      if (slot.token === undefined && slot.state !== 'leaving') slot.token = old;
+      else this.#settle(session, old, slot.state !== 'leaving');
+      throw error;
+    }
+    this.#settle(session, old, true);
+  }
+
   async #sendToken(session: Session, shard: number, slot: Slot): Promise<void> {
     slot.tokenSent = true;
     await session.publisher.sendToQueue(shardQueue(this.options.topology, shard), Buffer.from('token'), {
@@ -362,8 +396,8 @@ export class ShardOwnership {
   #settle(session: Session, message: ConsumeMessage, ack: boolean): void {
     if (session.closed) return;
     try {
-      if (ack) session.shards.ack(message);
-      else session.shards.nack(message, false, true);
+      if (ack) session.shardAcks.ack(message);
+      else session.shardAcks.nack(message, false, true);
     } catch {
       // the channel closed: the broker takes the message back
     }
@@ -392,7 +426,7 @@ export class ShardOwnership {
 
   /** Counts this scheduler among the live ones: a consumer of `<ns>.live-schedulers` for the session. */
   async #countMe(session: Session): Promise<void> {
-    await session.consumer.consume(
+    await session.consumerAcks.consume(
       this.options.topology.schedulers,
       (message) => {
         // The queue went with a lost node: declared and consumed again on the next tick.
@@ -425,10 +459,7 @@ export class ShardOwnership {
       const now = Date.now();
       for (const [shard, slot] of this.#slots.entries()) {
         if (slot.state !== 'serving' || slot.token === undefined || now - slot.tokenSince < RENEW_MS) continue;
-        const old = slot.token;
-        slot.token = undefined;
-        await this.#sendToken(session, shard, slot);
-        this.#settle(session, old, true);
+        await this.#renew(session, shard, slot);
       }
       this.#sayUnsaid(session, now);
       const share = Math.ceil(SHARDS / Math.max(1, await this.#liveSchedulers(session)));

@@ -1,6 +1,8 @@
 // ShardOwnership without a broker: a fake session whose publisher records what is appended to the control stream,
 // for the handoff's word ("left"), which a taker waits for (up to `takeoverDelay`) when it is lost.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Channel } from 'amqplib';
+import { Acknowledger } from '../src/Acknowledger.js';
 import type { Session } from '../src/BrokerConnection.js';
 import { ShardOwnership } from '../src/ShardOwnership.js';
 import { topology } from '../src/topology.js';
@@ -10,6 +12,7 @@ const t = topology({ namespace: 'test' });
 function setUp(running: (shard: number) => number = () => 0) {
   const left: number[] = [];
   let failing = 0;
+  const shards = { consume: async () => ({ consumerTag: 'shard' }), cancel: async () => {}, ack() {}, nack() {} };
   const session = {
     closed: false,
     live: true,
@@ -23,10 +26,11 @@ function setUp(running: (shard: number) => number = () => 0) {
         checkQueue: async () => ({ messageCount: 0, consumerCount: 1 }),
       }),
     },
-    consumer: { consume: async () => ({ consumerTag: 'schedulers' }) },
+    consumerAcks: { consume: async () => ({ consumerTag: 'schedulers' }) },
     // Every shard has its token already, and this scheduler is the only one live.
     confirm: { checkQueue: async () => ({ messageCount: 1, consumerCount: 1 }) },
-    shards: { consume: async () => ({ consumerTag: 'shard' }), cancel: async () => {}, ack() {}, nack() {} },
+    shards,
+    shardAcks: new Acknowledger(shards as unknown as Channel),
     publisher: {
       sendToQueue: async (queue: string, content: Buffer) => {
         if (queue !== t.control) return;
