@@ -156,7 +156,7 @@ const CONTEXT = {
  * The scheduler's unavoidable work per event written by hand on amqplib, with no fairness: consume every shard queue
  * (the scheduler's prefetch per shard), parse and check each body as an event (`parseEvent`), run `handle`, append
  * the ids done in each turn of the event loop to the `<ns>.done` stream in one confirmed message, and acknowledge
- * each message once its id is confirmed. What is left between this and the Scheduler is the fair dispatch and the
+ * the messages once their ids are confirmed (in one frame when they are the next run of deliveries). What is left between this and the Scheduler is the fair dispatch and the
  * service's own bookkeeping.
  */
 export function drainFloor(
@@ -169,11 +169,18 @@ export function drainFloor(
   return timedDrain(url, namespace, total, prefetch, async (connection, channel, t, acked) => {
     const publisher = await connection.createConfirmChannel();
     let batch: { ids: string[]; messages: ConsumeMessage[] } | undefined;
+    /** The delivery tag the next run starts at (tags count from 1 on a channel). */
+    let next = 1;
     const flush = (ids: string[], messages: ConsumeMessage[]) => {
       batch = undefined;
       publisher.sendToQueue(t.done, Buffer.from(ids.join('\n')), { persistent: true }, (error: unknown) => {
         if (error !== null && error !== undefined) throw new Error('the broker nacked a done record');
-        for (const message of messages) channel.ack(message);
+        // One frame for the batch when it is the next run of deliveries (a handler that resolves in order, as the
+        // no-op one): what the scheduler does where it can. Once a batch is not, each message alone from then on.
+        const inRun = messages.every((message, i) => message.fields.deliveryTag === next + i);
+        if (inRun) channel.ack(messages[messages.length - 1] as ConsumeMessage, true);
+        else for (const message of messages) channel.ack(message);
+        next = inRun ? next + messages.length : NaN;
         acked(messages.length);
       });
     };

@@ -11,7 +11,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { generateEvents } from '@rxjs-fair/service';
-import { publishAlone, drainAlone, drainFloor } from './amqplibAlone.js';
+import { publishAlone, drainAlone, drainAloneInRuns, drainFloor } from './amqplibAlone.js';
 import { bullQuietWait, bullThroughput } from './bullmq.js';
 import {
   brokerLiveMemory,
@@ -93,6 +93,10 @@ async function alonePair(broker: Broker, hosts: number) {
   const publish = await publishAlone(broker.url, plain, events);
   const consume = await withBroker(() => drainAlone(broker.url, plain, EVENTS, SHARD_PREFETCH));
   await dropNamespace(broker, plain);
+  const runsNs = freshNamespace(`runs${hosts}`);
+  await produce(broker.url, runsNs, events);
+  const runs = await withBroker(() => drainAloneInRuns(broker.url, runsNs, EVENTS, SHARD_PREFETCH));
+  await dropNamespace(broker, runsNs);
   const floorNs = freshNamespace(`floor${hosts}`);
   await produce(broker.url, floorNs, events);
   const floor = await withBroker(() => drainFloor(broker.url, floorNs, EVENTS, SHARD_PREFETCH, noop));
@@ -106,7 +110,8 @@ async function alonePair(broker: Broker, hosts: number) {
   const schedulerNoDedupe = await drain(broker.url, undeduped, EVENTS, noop, { dedupeWindow: 0 });
   await dropNamespace(broker, undeduped);
   say(
-    `${hosts} hosts alone: publish ${round(publish)} vs Producer ${round(producer)}; consume ${round(consume.eventsPerSecond)}, ` +
+    `${hosts} hosts alone: publish ${round(publish)} vs Producer ${round(producer)}; consume ${round(consume.eventsPerSecond)} ` +
+      `(acks in runs ${round(runs.eventsPerSecond)}), ` +
       `floor ${round(floor.eventsPerSecond)} vs Scheduler ${round(scheduler.eventsPerSecond)} (no dedupe ${round(schedulerNoDedupe.eventsPerSecond)})`,
   );
   return {
@@ -116,6 +121,9 @@ async function alonePair(broker: Broker, hosts: number) {
     amqplibConsume: consume.eventsPerSecond,
     amqplibConsumeCpu: consume.cpuMicrosPerEvent,
     amqplibConsumeBrokerCpu: consume.brokerCpu,
+    amqplibRuns: runs.eventsPerSecond,
+    amqplibRunsCpu: runs.cpuMicrosPerEvent,
+    amqplibRunsBrokerCpu: runs.brokerCpu,
     floor: floor.eventsPerSecond,
     floorCpu: floor.cpuMicrosPerEvent,
     floorBrokerCpu: floor.brokerCpu,
