@@ -36,8 +36,11 @@ export class Acknowledger implements Settles {
   #old: ConsumeMessage[] = [];
   #scheduled = false;
   #timer: NodeJS.Timeout | undefined;
-  /** Told of the oldest open message when acknowledgements wait behind it (called at most once per flush). */
-  blocked: ((message: ConsumeMessage) => void) | undefined;
+  /**
+   * Told of the oldest open message when acknowledgements wait behind it, and how many (at most once per turn of the
+   * event loop).
+   */
+  blocked: ((message: ConsumeMessage, waiting: number) => void) | undefined;
 
   constructor(readonly channel: Channel) {}
 
@@ -101,7 +104,7 @@ export class Acknowledger implements Settles {
     this.#fresh = [];
     for (const message of fresh) if (this.#acked.has(message.fields.deliveryTag)) this.#young.push(message);
     if (this.#acked.size === 0) return;
-    this.blocked?.(this.#open.values().next().value as ConsumeMessage);
+    this.blocked?.(this.#open.values().next().value as ConsumeMessage, this.#acked.size);
     this.#timer ??= setInterval(() => this.#tick(), DEFER_MS).unref();
   }
 

@@ -68,8 +68,11 @@ const TICK_MS = 1000;
 const RENEW_MS = 10 * 60_000;
 /**
  * A token that holds back acknowledgements (one frame acknowledges a run of messages only up to the oldest one not
- * settled, which a token is) is renewed, at most this often (ms): the new one comes after the shard's queued events.
+ * settled, which a token is) is renewed when at least `RENEW_BLOCKING` wait behind it, and at most every
+ * `RENEW_BLOCKING_MS`: the new one comes after the shard's queued events. A light load, whose few acknowledgements go
+ * alone at little cost, renews nothing.
  */
+const RENEW_BLOCKING = 32;
 const RENEW_BLOCKING_MS = 100;
 
 /**
@@ -140,7 +143,9 @@ export class ShardOwnership {
       tokenSince: 0,
       tokenSent: false,
     }));
-    session.shardAcks.blocked = (message) => this.#blocked(session, message);
+    session.shardAcks.blocked = (message, waiting) => {
+      if (waiting >= RENEW_BLOCKING) this.#blocked(session, message);
+    };
     await this.#countMe(session);
     for (let shard = 0; shard < SHARDS; shard++) {
       // A shard nobody serves and with nothing in it has no token yet (a new namespace): one is put there, so that

@@ -93,14 +93,14 @@ describe('Acknowledger', () => {
   it('should send an acknowledgement alone after 5 to 10 ms behind a message never settled, never covering it', async () => {
     const b = broker();
     const acks = new Acknowledger(b.channel);
-    const blocked: number[] = [];
-    acks.blocked = (message) => blocked.push(message.fields.deliveryTag);
+    const blocked: [number, number][] = [];
+    acks.blocked = (message, waiting) => blocked.push([message.fields.deliveryTag, waiting]);
     await acks.consume('q', () => {});
     const [, second] = [b.deliver(), b.deliver()] as [ConsumeMessage, ConsumeMessage];
     acks.ack(second);
     await vi.advanceTimersByTimeAsync(4);
     expect(b.frames).toEqual([]);
-    expect(blocked).toEqual([1]); // told what holds it back
+    expect(blocked).toEqual([[1, 1]]); // told what holds how many back
     await vi.advanceTimersByTimeAsync(7);
     expect(b.frames).toEqual([{ kind: 'ack', tag: 2, multiple: false }]);
     expect([...b.unsettled]).toEqual([1]);

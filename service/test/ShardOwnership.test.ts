@@ -1,18 +1,30 @@
 // ShardOwnership without a broker: a fake session whose publisher records what is appended to the control stream,
 // for the handoff's word ("left"), which a taker waits for (up to `takeoverDelay`) when it is lost.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Channel } from 'amqplib';
+import type { Channel, ConsumeMessage } from 'amqplib';
 import { Acknowledger } from '../src/Acknowledger.js';
 import type { Session } from '../src/BrokerConnection.js';
 import { ShardOwnership } from '../src/ShardOwnership.js';
-import { topology } from '../src/topology.js';
+import { headers, shardQueue, topology } from '../src/topology.js';
 
 const t = topology({ namespace: 'test' });
 
 function setUp(running: (shard: number) => number = () => 0) {
   const left: number[] = [];
   let failing = 0;
-  const shards = { consume: async () => ({ consumerTag: 'shard' }), cancel: async () => {}, ack() {}, nack() {} };
+  // The shards' channel: its consumers by queue, and the acknowledgements it sent (tag, multiple).
+  const consumers = new Map<string, (message: ConsumeMessage | null) => void>();
+  const acks: [number, boolean][] = [];
+  const published: string[] = [];
+  const shards = {
+    consume: async (queue: string, onMessage: (message: ConsumeMessage | null) => void) => {
+      consumers.set(queue, onMessage);
+      return { consumerTag: queue };
+    },
+    cancel: async () => {},
+    ack: (message: ConsumeMessage, allUpTo = false) => acks.push([message.fields.deliveryTag, allUpTo]),
+    nack() {},
+  };
   const session = {
     closed: false,
     live: true,
@@ -33,6 +45,7 @@ function setUp(running: (shard: number) => number = () => 0) {
     shardAcks: new Acknowledger(shards as unknown as Channel),
     publisher: {
       sendToQueue: async (queue: string, content: Buffer) => {
+        published.push(queue);
         if (queue !== t.control) return;
         const record = JSON.parse(content.toString()) as { shard: number; state: string };
         if (failing > 0) {
@@ -53,7 +66,18 @@ function setUp(running: (shard: number) => number = () => 0) {
     log: () => {},
     changed: () => {},
   });
-  return { ownership, session, left, fail: (n: number) => (failing = n) };
+  let tag = 0;
+  /** Delivers a message (a token, with `token`) to a shard's consumer; returns it. */
+  const deliver = (shard: number, token = false): ConsumeMessage => {
+    const message = {
+      content: Buffer.from(token ? 'token' : '{}'),
+      fields: { deliveryTag: ++tag, redelivered: false },
+      properties: { headers: token ? { [headers.token]: 1 } : {} },
+    } as unknown as ConsumeMessage;
+    consumers.get(shardQueue(t, shard))?.(message);
+    return message;
+  };
+  return { ownership, session, left, acks, published, deliver, fail: (n: number) => (failing = n) };
 }
 
 describe('ShardOwnership', () => {
@@ -91,6 +115,33 @@ describe('ShardOwnership', () => {
     await vi.advanceTimersByTimeAsync(500);
     await said;
     expect(left).toEqual([2]);
+    ownership.stop();
+  });
+
+  it('should renew a token that holds back a run of acknowledgements, and acknowledge the run past it', async () => {
+    vi.useFakeTimers();
+    const { ownership, session, acks, published, deliver } = setUp();
+    await ownership.attach(session);
+    deliver(0, true); // the broker made it shard 0's consumer
+    await vi.advanceTimersByTimeAsync(200); // taken (nobody held it), and the token not new any more
+    expect(ownership.serves(0)).toBe(true);
+    const events = Array.from({ length: 40 }, () => deliver(0));
+    for (const event of events) session.shardAcks.ack(event);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(published.filter((queue) => queue === shardQueue(t, 0))).toHaveLength(1); // a new token, behind them
+    expect(acks).toEqual([[41, true]]); // the old token (tag 1) and the 40 events, in one frame
+    // A few acknowledgements behind the new token renew nothing: they go alone.
+    const token = deliver(0, true);
+    await vi.advanceTimersByTimeAsync(200); // old enough to renew
+    const later = [deliver(0), deliver(0)];
+    for (const event of later) session.shardAcks.ack(event);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(published.filter((queue) => queue === shardQueue(t, 0))).toHaveLength(1);
+    expect(acks.slice(1)).toEqual([
+      [43, false],
+      [44, false],
+    ]);
+    expect(token.fields.deliveryTag).toBe(42); // held
     ownership.stop();
   });
 
