@@ -20,9 +20,10 @@ const DEFER_MS = 5;
  * A frame with `multiple` acknowledges every message delivered on the channel up to its tag, so this one sees every
  * delivery (`consume` here, never on the channel itself) and sends one only for a run of messages all acknowledged
  * here: a message not settled yet, or handed back, is never covered. An acknowledgement behind such a message waits
- * for it at most `DEFER_MS` to `2 × DEFER_MS`, then goes alone; `blocked` hears of a message that holds others back
- * (a shard's token, renewed by its owner). Nothing is acknowledged earlier than it was asked, only some of it later:
- * `flush` sends what waits (before the channel closes).
+ * for it at most `DEFER_MS` to `2 × DEFER_MS`, then goes alone, and at once while the same message has held runs back
+ * for a whole tick (an event waiting long for its turn: waiting behind it only keeps the broker from delivering);
+ * `blocked` hears of a message that holds others back (a shard's token, renewed by its owner). Nothing is acknowledged
+ * earlier than it was asked, only some of it later: `flush` sends what waits (before the channel closes).
  */
 export class Acknowledger implements Settles {
   /** Delivered and not yet acknowledged to the broker, by tag, in the order of delivery. */
@@ -36,6 +37,9 @@ export class Acknowledger implements Settles {
   #old: ConsumeMessage[] = [];
   #scheduled = false;
   #timer: NodeJS.Timeout | undefined;
+  /** The oldest open message at the last tick; `#stuck` while it has been the oldest for a whole tick since. */
+  #oldestAtTick: ConsumeMessage | undefined;
+  #stuck = false;
   /**
    * Told of the oldest open message when acknowledgements wait behind it, and how many (at most once per turn of the
    * event loop).
@@ -102,14 +106,26 @@ export class Acknowledger implements Settles {
     if (!this.#sending(() => this.#sendRun())) return;
     const fresh = this.#fresh;
     this.#fresh = [];
-    for (const message of fresh) if (this.#acked.has(message.fields.deliveryTag)) this.#young.push(message);
-    if (this.#acked.size === 0) return;
+    // Behind a message that has held runs back for a tick already (an event that waits long for its turn), what is
+    // acknowledged goes alone at once: waiting would only keep the broker from delivering in its place.
+    const stuck = this.#stuck && this.#open.values().next().value === this.#oldestAtTick;
+    const wait = this.#sending(() => {
+      for (const message of fresh)
+        if (this.#acked.has(message.fields.deliveryTag)) {
+          if (stuck) this.#sendOne(message);
+          else this.#young.push(message);
+        }
+    });
+    if (!wait || this.#acked.size === 0) return;
     this.blocked?.(this.#open.values().next().value as ConsumeMessage, this.#acked.size);
     this.#timer ??= setInterval(() => this.#tick(), DEFER_MS).unref();
   }
 
   /** Acknowledges alone what waited a whole tick; stops ticking once nothing waits. */
   #tick(): void {
+    const oldest = this.#open.values().next().value as ConsumeMessage | undefined;
+    this.#stuck = oldest !== undefined && oldest === this.#oldestAtTick;
+    this.#oldestAtTick = oldest;
     const old = this.#old;
     const sent = this.#sending(() => {
       for (const message of old) if (this.#acked.has(message.fields.deliveryTag)) this.#sendOne(message);
@@ -120,6 +136,8 @@ export class Acknowledger implements Settles {
     if (this.#old.length === 0 && this.#acked.size === 0) {
       clearInterval(this.#timer);
       this.#timer = undefined;
+      this.#oldestAtTick = undefined;
+      this.#stuck = false;
     }
   }
 
@@ -137,6 +155,8 @@ export class Acknowledger implements Settles {
   #forget(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#oldestAtTick = undefined;
+    this.#stuck = false;
     this.#open.clear();
     this.#acked.clear();
     this.#fresh = [];

@@ -107,6 +107,23 @@ describe('Acknowledger', () => {
     expect(vi.getTimerCount()).toBe(0); // nothing waits: no timer left
   });
 
+  it('should acknowledge at once behind a message that has held runs back for a whole tick', async () => {
+    const b = broker();
+    const acks = new Acknowledger(b.channel);
+    await acks.consume('q', () => {});
+    const [, second, third, fourth] = [b.deliver(), b.deliver(), b.deliver(), b.deliver()] as ConsumeMessage[];
+    acks.ack(second as ConsumeMessage);
+    await vi.advanceTimersByTimeAsync(7); // a first tick: the oldest open message is noted
+    acks.ack(third as ConsumeMessage);
+    await vi.advanceTimersByTimeAsync(4); // a second tick: still the oldest, so stuck; the second goes alone
+    expect(b.frames).toEqual([{ kind: 'ack', tag: 2, multiple: false }]);
+    acks.ack(fourth as ConsumeMessage);
+    await vi.advanceTimersByTimeAsync(1); // at the end of the turn, not a tick later
+    expect(b.frames.slice(1)).toEqual([{ kind: 'ack', tag: 4, multiple: false }]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(b.acked.sort()).toEqual([2, 3, 4]);
+  });
+
   it('should hand a message back at once and alone, and acknowledge the run after it', async () => {
     const b = broker();
     const acks = new Acknowledger(b.channel);
