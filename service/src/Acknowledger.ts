@@ -48,7 +48,7 @@ export class Acknowledger implements Settles {
 
   constructor(readonly channel: Channel) {}
 
-  /** `channel.consume`, each message delivered seen here first (`noAck` consumers are not: they have nothing to settle). */
+  /** `channel.consume`, each message delivered seen here first (not a `noAck` consumer's: nothing to settle). */
   consume(
     queue: string,
     onMessage: (message: ConsumeMessage | null) => void,

@@ -1,9 +1,9 @@
 import { setMaxListeners, type EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
-import { Acknowledger } from './Acknowledger.js';
 import type { Subject, Subscription } from 'rxjs';
 import type { FairSnapshot } from 'rxjs-fair';
+import { Acknowledger } from './Acknowledger.js';
 import type { Completions } from './Completions.js';
 import { ConfirmPublisher } from './ConfirmPublisher.js';
 import { connectBroker, redactUrl } from './connectBroker.js';
@@ -20,7 +20,7 @@ export interface Session {
   readonly connection: ChannelModel;
   /** Consumes the shards: each consumer holds up to 4 x prefetch events, and the shard's token. */
   readonly shards: Channel;
-  /** Settles the shards' messages, several at once where it can: every consume and settle of `shards` goes through it. */
+  /** Settles the shards' messages, several at once where it can: every consume and settle of `shards` is made here. */
   readonly shardAcks: Acknowledger;
   /** Consumes the hosts' backlog queues and parked queues, `prefetch` each. */
   readonly consumer: Channel;
