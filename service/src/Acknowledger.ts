@@ -3,6 +3,8 @@ import type { Channel, ConsumeMessage, Options, Replies } from 'amqplib';
 /** What settles a message on the channel it came on: an amqplib `Channel`, or an `Acknowledger` over one. */
 export interface Settles {
   ack(message: ConsumeMessage): void;
+  /** Acknowledges without waiting for a run: the broker should refill its place at once (a message moved elsewhere). */
+  ackNow(message: ConsumeMessage): void;
   nack(message: ConsumeMessage, allUpTo?: boolean, requeue?: boolean): void;
 }
 
@@ -30,8 +32,9 @@ export class Acknowledger implements Settles {
   readonly #open = new Map<number, ConsumeMessage>();
   /** Tags of `#open` acknowledged here, waiting to go in a frame. */
   readonly #acked = new Set<number>();
-  /** Acknowledged here since the last flush. */
+  /** Acknowledged here since the last flush; `#now`: those given to `ackNow`. */
   #fresh: ConsumeMessage[] = [];
+  #now: ConsumeMessage[] = [];
   /** Acknowledged here but behind an open message: since the last tick of the timer, and since the one before. */
   #young: ConsumeMessage[] = [];
   #old: ConsumeMessage[] = [];
@@ -70,10 +73,20 @@ export class Acknowledger implements Settles {
     if (!this.#open.has(tag)) return this.channel.ack(message); // not seen here: alone, at once
     this.#acked.add(tag);
     this.#fresh.push(message);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => this.#flushRuns());
-    }
+    this.#schedule();
+  }
+
+  /**
+   * Acknowledges at the end of this turn of the event loop, in the run it ends or alone, never waiting for the
+   * messages before it: for a message whose place the broker should fill at once (one moved to another queue, which
+   * frees the read-ahead of a shard that a noisy backlog holds up).
+   */
+  ackNow(message: ConsumeMessage): void {
+    const tag = message.fields.deliveryTag;
+    if (!this.#open.has(tag)) return this.channel.ack(message);
+    this.#acked.add(tag);
+    this.#now.push(message);
+    this.#schedule();
   }
 
   /** Hands a message back, at once (never several: `allUpTo` is refused). */
@@ -83,11 +96,13 @@ export class Acknowledger implements Settles {
     this.#open.delete(tag);
     this.#acked.delete(tag);
     this.channel.nack(message, false, requeue);
-    // It may have held back acknowledgements.
-    if (this.#acked.size > 0 && !this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => this.#flushRuns());
-    }
+    if (this.#acked.size > 0) this.#schedule(); // it may have held back acknowledgements
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#flushRuns());
   }
 
   /** Sends every acknowledgement waiting here (the channel is about to close). */
@@ -103,22 +118,30 @@ export class Acknowledger implements Settles {
   /** Acknowledges the run of acknowledged messages at the head of `#open` in one frame; the others wait their turn. */
   #flushRuns(): void {
     this.#scheduled = false;
-    if (!this.#sending(() => this.#sendRun())) return;
+    const now = this.#now;
+    this.#now = [];
+    const ran = this.#sending(() => {
+      this.#sendRun();
+      for (const message of now) if (this.#acked.has(message.fields.deliveryTag)) this.#sendOne(message);
+    });
+    if (!ran) return;
     const fresh = this.#fresh;
     this.#fresh = [];
     // Behind a message that has held runs back for a tick already (an event that waits long for its turn), what is
     // acknowledged goes alone at once: waiting would only keep the broker from delivering in its place.
     const stuck = this.#stuck && this.#open.values().next().value === this.#oldestAtTick;
-    const wait = this.#sending(() => {
+    let behind = 0;
+    const sent = this.#sending(() => {
       for (const message of fresh)
         if (this.#acked.has(message.fields.deliveryTag)) {
+          behind++;
           if (stuck) this.#sendOne(message);
           else this.#young.push(message);
         }
     });
-    if (!wait || this.#acked.size === 0) return;
-    this.blocked?.(this.#open.values().next().value as ConsumeMessage, this.#acked.size);
-    this.#timer ??= setInterval(() => this.#tick(), DEFER_MS).unref();
+    if (!sent || behind === 0) return;
+    this.blocked?.(this.#open.values().next().value as ConsumeMessage, behind);
+    if (this.#acked.size > 0) this.#timer ??= setInterval(() => this.#tick(), DEFER_MS).unref();
   }
 
   /** Acknowledges alone what waited a whole tick; stops ticking once nothing waits. */
@@ -160,6 +183,7 @@ export class Acknowledger implements Settles {
     this.#open.clear();
     this.#acked.clear();
     this.#fresh = [];
+    this.#now = [];
     this.#young = [];
     this.#old = [];
   }

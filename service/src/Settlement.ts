@@ -141,7 +141,7 @@ export class Settlement {
         copiedProperties(message),
       );
       this.#counts.parked++;
-      this.ack(delivery);
+      this.ack(delivery, true);
     } catch (error) {
       if (!session.closed)
         this.log(`rxjs-fair: could not park an event of ${event.host}/${event.vm}: ${(error as Error).message}`);
@@ -165,7 +165,7 @@ export class Settlement {
         copiedProperties(message),
       );
       this.#counts.moved++;
-      this.ack(delivery);
+      this.ack(delivery, true);
     } catch (error) {
       if (!session.closed)
         this.log(`rxjs-fair: could not move an event of ${event.host} to its queue: ${(error as Error).message}`);
@@ -190,12 +190,14 @@ export class Settlement {
     }
   }
 
-  ack(received: Received): void {
+  /** Acknowledges a message; `now`: without waiting to go in a run (see `Acknowledger.ackNow`). */
+  ack(received: Received, now = false): void {
     if (received.settled || received.session.closed) return;
     received.settled = true;
     if (received.held === true) this.#release(received);
     try {
-      received.channel.ack(received.message);
+      if (now) received.channel.ackNow(received.message);
+      else received.channel.ack(received.message);
     } catch {
       // the channel closed: the broker redelivers the message
     }

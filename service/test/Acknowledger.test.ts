@@ -124,6 +124,21 @@ describe('Acknowledger', () => {
     expect(b.acked.sort()).toEqual([2, 3, 4]);
   });
 
+  it('should acknowledge with ackNow at the end of the turn, in the run it ends or alone, never waiting', async () => {
+    const b = broker();
+    const acks = new Acknowledger(b.channel);
+    await acks.consume('q', () => {});
+    const [first, second, third] = [b.deliver(), b.deliver(), b.deliver()] as ConsumeMessage[];
+    acks.ackNow(third as ConsumeMessage); // behind two open messages: alone
+    await vi.advanceTimersByTimeAsync(1);
+    expect(b.frames).toEqual([{ kind: 'ack', tag: 3, multiple: false }]);
+    acks.ack(first as ConsumeMessage);
+    acks.ackNow(second as ConsumeMessage); // ends the run of the first
+    await vi.advanceTimersByTimeAsync(1);
+    expect(b.frames.slice(1)).toEqual([{ kind: 'ack', tag: 2, multiple: true }]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('should hand a message back at once and alone, and acknowledge the run after it', async () => {
     const b = broker();
     const acks = new Acknowledger(b.channel);
@@ -172,7 +187,7 @@ describe('Acknowledger', () => {
     // acknowledged once by the broker's count, every one handed back was handed back, and the rest are unsettled.
     const step = fc.oneof(
       fc.constant({ kind: 'deliver' as const }),
-      fc.record({ kind: fc.constantFrom('ack' as const, 'nack' as const), pick: fc.nat() }),
+      fc.record({ kind: fc.constantFrom('ack' as const, 'ackNow' as const, 'nack' as const), pick: fc.nat() }),
       fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 12 }) }),
     );
     await fc.assert(
@@ -189,8 +204,8 @@ describe('Acknowledger', () => {
           else if (s.kind === 'wait') await vi.advanceTimersByTimeAsync(s.ms);
           else if (open.length > 0) {
             const [message] = open.splice(s.pick % open.length, 1) as [ConsumeMessage];
-            if (s.kind === 'ack') {
-              acks.ack(message);
+            if (s.kind === 'ack' || s.kind === 'ackNow') {
+              acks[s.kind](message);
               wantAcked.push(message.fields.deliveryTag);
             } else {
               acks.nack(message);

@@ -2,6 +2,7 @@
 // publishes, and the settling itself against a recording channel.
 import type { ConsumeMessage, MessageProperties } from 'amqplib';
 import { describe, expect, it } from 'vitest';
+import type { Settles } from '../src/Acknowledger.js';
 import type { Delivery } from '../src/Delivery.js';
 import { ParkedQueues } from '../src/ParkedQueues.js';
 import { HostQueues } from '../src/HostQueues.js';
@@ -172,6 +173,7 @@ function fakeSession(confirm = true) {
     closed: false,
     consumer: {
       ack: () => settled.push('ack'),
+      ackNow: () => settled.push('ack now'),
       nack: (_m: unknown, _all: boolean, requeue: boolean) => settled.push(requeue ? 'requeue' : 'drop'),
     },
     confirm: { assertQueue: () => Promise.resolve({}) },
@@ -191,7 +193,7 @@ const delivery = (session: Session, headersIn: Record<string, unknown> = {}): De
   level: 0,
   source: 'shard',
   session,
-  channel: session.consumer,
+  channel: session.consumer as unknown as Settles,
   received: 0,
   published: undefined,
   settled: false,
@@ -294,7 +296,13 @@ describe('Settlement', () => {
     const { s } = settlement();
     const { session, settled, published } = fakeSession();
     await s.malformed(
-      { message: message(), queue: 'test.host.h', session, channel: session.consumer, settled: false },
+      {
+        message: message(),
+        queue: 'test.host.h',
+        session,
+        channel: session.consumer as unknown as Settles,
+        settled: false,
+      },
       'malformed: no',
     );
     expect(published).toEqual([
@@ -313,7 +321,7 @@ describe('Settlement', () => {
     const { session, settled, published } = fakeSession();
     await s.park(delivery(session, { ...death, mine: 1 }));
     expect(published).toEqual([{ exchange: '', routingKey: parkedQueue(t, 'h', 'v'), headers: { mine: 1 } }]);
-    expect(settled).toEqual(['ack']);
+    expect(settled).toEqual(['ack now']); // its place in the read-ahead refilled at once
     expect(s.counts).toEqual({ ...zero, parked: 1 });
   });
 
@@ -328,7 +336,7 @@ describe('Settlement', () => {
       { exchange: '', routingKey: hostQueue(t, 'h'), headers: { mine: 1 } },
       { exchange: '', routingKey: hostQueue(t, 'h'), headers: { mine: 2 } },
     ]);
-    expect(settled).toEqual(['ack', 'ack']);
+    expect(settled).toEqual(['ack now', 'ack now']);
     expect(s.counts).toEqual({ ...zero, moved: 2 });
   });
 
