@@ -44,8 +44,8 @@ export class Acknowledger implements Settles {
   #oldestAtTick: ConsumeMessage | undefined;
   #stuck = false;
   /**
-   * Told of the oldest open message when acknowledgements wait behind it, and how many (at most once per turn of the
-   * event loop).
+   * Told of the oldest open message when it held back acknowledgements of this turn of the event loop, and how many
+   * (at most once per turn).
    */
   blocked: ((message: ConsumeMessage, waiting: number) => void) | undefined;
 

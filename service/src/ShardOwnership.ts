@@ -68,7 +68,7 @@ const TICK_MS = 1000;
 const RENEW_MS = 10 * 60_000;
 /**
  * A token that holds back acknowledgements (one frame acknowledges a run of messages only up to the oldest one not
- * settled, which a token is) is renewed when at least `RENEW_BLOCKING` wait behind it, and at most every
+ * settled, which a token is) is renewed when it holds back at least `RENEW_BLOCKING` in a turn, and at most every
  * `RENEW_BLOCKING_MS`: the new one comes after the shard's queued events. A light load, whose few acknowledgements go
  * alone at little cost, renews nothing.
  */
