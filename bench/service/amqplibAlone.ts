@@ -156,8 +156,8 @@ const CONTEXT = {
  * The scheduler's unavoidable work per event written by hand on amqplib, with no fairness: consume every shard queue
  * (the scheduler's prefetch per shard), parse and check each body as an event (`parseEvent`), run `handle`, append
  * the ids done in each turn of the event loop to the `<ns>.done` stream in one confirmed message, and acknowledge
- * the messages once their ids are confirmed (in one frame when they are the next run of deliveries). What is left between this and the Scheduler is the fair dispatch and the
- * service's own bookkeeping.
+ * the messages once their ids are confirmed (in one frame when they are the next run of deliveries). What is left
+ * between this and the Scheduler is the fair dispatch and the service's own bookkeeping.
  */
 export function drainFloor(
   url: string,

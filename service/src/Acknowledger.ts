@@ -69,11 +69,7 @@ export class Acknowledger implements Settles {
   }
 
   ack(message: ConsumeMessage): void {
-    const tag = message.fields.deliveryTag;
-    if (!this.#open.has(tag)) return this.channel.ack(message); // not seen here: alone, at once
-    this.#acked.add(tag);
-    this.#fresh.push(message);
-    this.#schedule();
+    this.#acknowledge(message, this.#fresh);
   }
 
   /**
@@ -82,10 +78,15 @@ export class Acknowledger implements Settles {
    * frees the read-ahead of a shard that a noisy backlog holds up).
    */
   ackNow(message: ConsumeMessage): void {
+    this.#acknowledge(message, this.#now);
+  }
+
+  /** Marks a message acknowledged, listed in `#fresh` or `#now` for the end of the turn. */
+  #acknowledge(message: ConsumeMessage, list: ConsumeMessage[]): void {
     const tag = message.fields.deliveryTag;
-    if (!this.#open.has(tag)) return this.channel.ack(message);
+    if (!this.#open.has(tag)) return this.channel.ack(message); // not seen here: alone, at once
     this.#acked.add(tag);
-    this.#now.push(message);
+    list.push(message);
     this.#schedule();
   }
 
