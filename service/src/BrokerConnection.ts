@@ -1,8 +1,7 @@
 import { setMaxListeners, type EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
-import type { Subject, Subscription } from 'rxjs';
-import type { FairSnapshot } from 'rxjs-fair';
+import type { Subscription } from 'rxjs';
 import { Acknowledger } from './Acknowledger.js';
 import type { Completions } from './Completions.js';
 import { ConfirmPublisher } from './ConfirmPublisher.js';
@@ -11,6 +10,7 @@ import { newestSnapshot, type ControlSnapshot } from './ControlSnapshot.js';
 import { ControlStream, type ControlMessage } from './ControlStream.js';
 import type { Delivery } from './Delivery.js';
 import { EventPublisher } from './EventPublisher.js';
+import type { FairStatsWatch } from './FairStatsWatch.js';
 import type { StreamStart } from './StreamReader.js';
 import type { FairTree } from './FairTree.js';
 import { assertTopology, type Topology } from './topology.js';
@@ -38,11 +38,8 @@ export interface Session {
    * again: the scheduler is not consuming all it should meanwhile (`GET /health` is 503).
    */
   readonly cancelled: Set<string>;
-  /**
-   * The library's live stats of this session's dispatch, watched for its whole life (see `fairSnapshot`): `tick`
-   * closes a window (last at `tickedAt`), `last` is its snapshot.
-   */
-  readonly fairStats: { readonly tick: Subject<void>; last: FairSnapshot | null; tickedAt: number };
+  /** The library's stats of this session's dispatch, watched while read (`fairSnapshot`). */
+  readonly fairStats: FairStatsWatch<Delivery>;
   control?: ControlStream;
   /** Consumer tags of the hosts' backlog queues and of the parked queues, by queue name. */
   readonly hostConsumers: Map<string, string>;

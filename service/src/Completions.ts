@@ -85,8 +85,9 @@ export class Completions {
 
   /** Whether an event of this id was done within the window, as far as this scheduler has read. */
   has(id: string): boolean {
-    this.#forgetOld(Date.now());
-    return this.#ids.has(id);
+    // Asked twice per event: the clock is read only for an id found (old ones are forgotten as new ones come).
+    const at = this.#ids.get(id);
+    return at !== undefined && Date.now() - at <= this.options.windowMs;
   }
 
   /** Reads what other schedulers appended up to now (before deciding about a redelivered message). */
@@ -164,7 +165,7 @@ export class Completions {
 
   /** Forgets the ids done more than `windowMs` ago, from the oldest on, up to the first that is not. */
   #forgetOld(now: number): void {
-    // Asked twice per event: nothing to look at while the first id is still young (no iterator each time).
+    // Once per id done: nothing to look at while the first id is still young (no iterator each time).
     if (this.#firstAt !== undefined && now - this.#firstAt <= this.options.windowMs) return;
     for (const [id, at] of this.#ids) {
       if (now - at <= this.options.windowMs) {

@@ -1,6 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
-import { Subject, type Observable } from 'rxjs';
-import { FairStats, RateLimit, fairMergeMap, type FairSnapshot } from 'rxjs-fair';
+import { Subject, Subscription, type Observable } from 'rxjs';
+import { RateLimit, fairMergeMap, type FairSnapshot } from 'rxjs-fair';
 import { Availability } from './Availability.js';
 import { BrokerConnection, type Session } from './BrokerConnection.js';
 import { brokerUrls, type BrokerUrls } from './connectBroker.js';
@@ -10,6 +10,7 @@ import { publishSnapshot, type ControlSnapshot } from './ControlSnapshot.js';
 import { ControlStream, publishControl, type ControlMessage } from './ControlStream.js';
 import type { Delivery, Source } from './Delivery.js';
 import { DispatchStats, type HostActivity } from './DispatchStats.js';
+import { FairStatsWatch } from './FairStatsWatch.js';
 import { FairTree } from './FairTree.js';
 import { HostQueues } from './HostQueues.js';
 import { onOwnChannel } from './onOwnChannel.js';
@@ -361,10 +362,7 @@ export class Scheduler {
       const now = performance.now();
       session?.tree.sweep();
       this.#dispatchStats.prune(now);
-      if (session !== undefined && now - session.fairStats.tickedAt > UNREAD_WINDOW_MS) {
-        session.fairStats.tick.next(); // closes the window nobody read: its per-host entries go
-        session.fairStats.tickedAt = now;
-      }
+      session?.fairStats.closeUnread(now, UNREAD_WINDOW_MS);
     }, 10_000);
     this.#sweepTimer.unref();
   }
@@ -470,17 +468,13 @@ export class Scheduler {
 
   /**
    * The library's `FairStats` snapshot of the dispatch (`GET /stats` shows it as `library`): queued and active per
-   * host and VM, and per host the dispatches and wait percentiles (receipt to dispatch, ms) since the previous call
-   * (or since the connection to the broker was made; a window nobody asked for is closed after a minute, so that
-   * its per-host figures follow the hosts busy lately), with Jain's index over the busy hosts. `null` before the
-   * first connection.
+   * host and VM, and per host the dispatches and wait percentiles (receipt to dispatch, ms) since the previous call,
+   * with Jain's index over the busy hosts. Events are timed only while someone asks: the first call (and the first
+   * after a minute without one, or on a new connection) starts the window, and has no dispatches yet. `null` before
+   * the first connection.
    */
   fairSnapshot(): FairSnapshot | null {
-    const stats = this.#connection.session?.fairStats;
-    if (stats === undefined) return null;
-    stats.tick.next();
-    stats.tickedAt = performance.now();
-    return stats.last;
+    return this.#connection.session?.fairStats.read(performance.now()) ?? null;
   }
 
   stats(): SchedulerStats {
@@ -504,8 +498,7 @@ export class Scheduler {
   /**
    * A new session's fair tree (host -> VM -> policy) and the dispatch from it: `fairMergeMap` runs `#run` for each
    * delivery under `concurrency`. One FairStats per session (a session's operator never meets the previous one's),
-   * watched from the start so that every event is timed (a clock read per arrival and per dispatch: nothing next
-   * to a broker round trip).
+   * watched while `fairSnapshot` is asked for.
    */
   #dispatch(): Pick<Session, 'tree' | 'subscription' | 'fairStats'> {
     const tree = new FairTree<Delivery>({
@@ -519,15 +512,14 @@ export class Scheduler {
       conflated: ({ event: replaced }) => this.#settlement.conflate(replaced),
     });
     for (const [host, weight] of this.#weights) tree.setWeight(host, weight);
-    const stats = new FairStats<Delivery>({ depth: 2 });
-    const fairStats = { tick: new Subject<void>(), last: null as FairSnapshot | null, tickedAt: performance.now() };
-    const subscription = stats.snapshots(fairStats.tick).subscribe((snapshot) => (fairStats.last = snapshot));
+    const fairStats = new FairStatsWatch<Delivery>();
+    const subscription = new Subscription(() => fairStats.close());
     subscription.add(
       tree.source
         .pipe(
           fairMergeMap((delivery: Delivery) => this.#run(delivery), {
             concurrency: this.concurrency,
-            stats,
+            stats: fairStats.stats,
             ...(this.#cost === undefined ? {} : { cost: this.#cost }),
           }),
         )

@@ -87,7 +87,8 @@ export class WaitSketch {
     const values = this.#values;
     if (values === null) {
       const buckets = this.#buckets as Uint32Array;
-      buckets[bucketOf(v)] = (buckets[bucketOf(v)] as number) + 1;
+      const i = bucketOf(v);
+      buckets[i] = (buckets[i] as number) + 1;
     } else if (values.length < EXACT) {
       values.push(v);
       this.#sorted = false;

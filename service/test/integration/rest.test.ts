@@ -121,6 +121,10 @@ describe.skipIf(amqpUrl === '')('REST API (real broker)', () => {
   });
 
   it('puts availability in force before answering, and reports stats', async () => {
+    // The library's stats are watched from the first read on: it opens a window with nothing dispatched yet.
+    const opened = (await json(await call('GET', '/stats'))).body.library as FairSnapshot;
+    expect(opened.totals).toMatchObject({ dispatched: 0, wait: null });
+    const ranBefore = ran.length;
     const put = await json(await call('PUT', '/availability', { h9: { vm1: 'MAINTENANCE' } }));
     expect(put).toEqual({ status: 200, body: { availability: { h9: { vm1: 'MAINTENANCE' } } } });
     expect(
@@ -144,10 +148,11 @@ describe.skipIf(amqpUrl === '')('REST API (real broker)', () => {
     });
     expect(stats.body.done).toBe(ran.length);
     expect(stats.body.inBroker).toMatchObject({ parked: { 'h9/vm1': 1 }, hosts: {} });
-    // The library's FairStats snapshot: every dispatch since the session began (the parked event never entered the
+    // The library's FairStats snapshot: every dispatch since the first read (the parked event never entered the
     // tree), per host with its waits; a second call covers the window since the first.
     const library = stats.body.library as FairSnapshot;
-    expect(library.totals).toMatchObject({ dispatched: ran.length, queued: 0, active: 0 });
+    expect(library).toMatchObject({ since: opened.time, totals: { dispatched: ran.length - ranBefore } });
+    expect(library.totals).toMatchObject({ queued: 0, active: 0 });
     expect(library.keys.find((k) => k.key === 'h9')).toMatchObject({ dispatched: 1, wait: { count: 1 } });
     expect(library.fairness).not.toBeNull();
     const again = (await json(await call('GET', '/stats'))).body.library as FairSnapshot;
