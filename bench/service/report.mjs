@@ -98,8 +98,9 @@ export function renderSection(r) {
       "on a fresh namespace, the broker's `erlang:memory(total)` after a garbage collection of every process " +
       '(M0); one event per host published and done; the same again (M1); (M1 - M0) / hosts: what serving a host ' +
       'leaves in the broker (the noise, about ±1 MB, is ±10 KB a host at 100 hosts and ±100 B at 10,000). ' +
-      '*`GET /stats`*: one request to `startRestServer` once the drain is over (its window covers the whole drain), ' +
-      "time and body. *Scheduler CPU*: its process's CPU time (user + system) per event, start to last ack; " +
+      "*`GET /stats`*: one request to `startRestServer` once the drain is over, its time and body (the library's " +
+      'stats window it reports was opened by a read at the start: it covers the whole drain, which pays for it). ' +
+      "*Scheduler CPU*: its process's CPU time (user + system) per event, start to last ack; " +
       '*heap growth*: its heap after a full GC at the end of the drain, less before `start()`.',
   );
   line();
@@ -217,7 +218,8 @@ export function renderSection(r) {
       'as consume + ack, plus the work the scheduler cannot skip, written by hand without fairness: each ' +
       'body parsed and checked as an event (`parseEvent`), the no-op handler run, the ids done in each turn appended ' +
       'to the `<ns>.done` stream in one confirmed message, each message acked once its id is confirmed. *Scheduler*: ' +
-      'a no-op handler, its defaults (the id of each event done is recorded in the `<ns>.done` stream before the ack); ' +
+      'a no-op handler, its defaults (the id of each event done is recorded in the `<ns>.done` stream before the ack; ' +
+      "the library's stats off, as nobody reads `GET /stats`); " +
       "*dedupe off*: `dedupeWindow: 0`, a diagnostic. Ratios are medians of each round's ratio.",
   );
   line();

@@ -71,7 +71,7 @@ export interface Drain {
   readonly eventsPerSecond: number;
   /** Events the scheduler moved out of their shard into their host's backlog queue. */
   readonly moved: number;
-  /** `GET /stats` once the drain is over: its time (ms) and body (bytes), when asked for. */
+  /** `GET /stats` once the drain is over (its window opened at the start): time (ms) and body (bytes), if asked. */
   readonly stats?: {
     readonly ms: number;
     readonly bytes: number;
@@ -117,6 +117,9 @@ export async function drain(
     const started = performance.now();
     await scheduler.start();
     const readyMs = performance.now() - started;
+    // The library's stats are watched from their first read on: read now, as an operator's dashboard polling
+    // `GET /stats` would have, so that the last read's window covers the drain.
+    if (options.stats === true) scheduler.fairSnapshot();
     // `stats()` costs O(hosts seen lately) (it counts what the tree holds per host): asked only for the last acks.
     await until(() => finished >= total);
     await until(() => scheduler.stats().done >= total, 2);
