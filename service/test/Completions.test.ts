@@ -50,8 +50,9 @@ function fakeStream() {
     for (let i = 0; i < 5; i++) await confirm();
     await attached;
   };
-  const turn = () => new Promise((resolve) => setImmediate(resolve));
-  return { connection, publisher, published, confirm, attach, turn };
+  /** Waits for the ids recorded so far to go (they are batched for 2 ms). */
+  const sent = () => new Promise((resolve) => setTimeout(resolve, 10));
+  return { connection, publisher, published, confirm, attach, sent };
 }
 
 describe('Completions', () => {
@@ -59,7 +60,7 @@ describe('Completions', () => {
     vi.useRealTimers();
   });
 
-  it('should append the ids done in one turn in one message, and call back each only after its confirm', async () => {
+  it('should append the ids done together in one message, and call back each only after its confirm', async () => {
     const stream = fakeStream();
     const completions = new Completions(t, { windowMs: 60_000, maxIds: 100 });
     await stream.attach(completions);
@@ -67,11 +68,11 @@ describe('Completions', () => {
     const recorded: string[] = [];
     for (const id of ['a', 'b', 'c']) completions.record(id, () => recorded.push(id));
     expect(completions.has('b')).toBe(true); // remembered at once
-    await stream.turn();
+    await stream.sent();
     expect(stream.published.slice(before).map((p) => p.content)).toEqual(['a\nb\nc']);
     expect(recorded).toEqual([]); // not confirmed yet
-    completions.record('d', () => recorded.push('d')); // the next turn's message
-    await stream.turn();
+    completions.record('d', () => recorded.push('d')); // done after that message went: the next one
+    await stream.sent();
     expect(stream.published.slice(before).map((p) => p.content)).toEqual(['a\nb\nc', 'd']);
     await stream.confirm();
     expect(recorded).toEqual(['a', 'b', 'c', 'd']);
@@ -87,7 +88,7 @@ describe('Completions', () => {
     await stream.confirm();
     expect(completions.has('theirs')).toBe(true);
     completions.record('mine', () => {});
-    await stream.turn();
+    await stream.sent();
     expect(stream.published.at(-1)?.options.appId).toEqual(expect.any(String));
     expect(stream.published.at(-1)?.options.appId).not.toBe('another');
     await stream.confirm(); // read back: had it counted, 'mine' would now date from its message's second
@@ -102,9 +103,9 @@ describe('Completions', () => {
     await stream.attach(completions);
     let recorded = false;
     completions.record('lost', () => (recorded = true));
-    await stream.turn();
+    await stream.sent();
     await stream.confirm(false);
-    await stream.turn();
+    await stream.sent();
     expect(recorded).toBe(true);
     await completions.detach(stream.connection);
     const next = fakeStream();
