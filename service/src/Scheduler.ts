@@ -386,6 +386,10 @@ export class Scheduler {
     }
     this.#ownership.stop();
     await this.#whenIdle(timeoutMs);
+    // Moves under way wait for their confirm (bounded: a broker that blocks publishers would never give it).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#settlement.whenMoved(), new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+    clearTimeout(timer);
     if (session !== undefined && !session.closed) await this.#ownership.sayLeft(session, served, 0);
     await this.#connection.stopped(session, 'the scheduler is stopping');
   }

@@ -70,6 +70,8 @@ export class Settlement {
 
   /** Moves to a host's backlog queue under way, by host. */
   readonly #moving = new Map<string, number>();
+  /** Waiting for no move to be under way (`whenMoved`). */
+  readonly #movedWaiters: (() => void)[] = [];
   /** Messages taken and not yet settled, by session and queue (those given to `hold`). */
   readonly #unsettled = new WeakMap<Session, Map<string, number>>();
 
@@ -80,6 +82,16 @@ export class Settlement {
   /** Moves of a host's events to its backlog queue under way. */
   moving(host: string): number {
     return this.#moving.get(host) ?? 0;
+  }
+
+  /**
+   * Resolves once no move to a backlog queue is under way. A stopping scheduler waits for this before it closes its
+   * channels: closed in the middle of a move, the copy may be in the backlog queue while the original goes back to
+   * the shard, a second copy of the event.
+   */
+  whenMoved(): Promise<void> {
+    if (this.#moving.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#movedWaiters.push(resolve));
   }
 
   /** Counts a message taken from its queue until it is settled (see `unsettled`). */
@@ -167,13 +179,14 @@ export class Settlement {
       this.#counts.moved++;
       this.ack(delivery, true);
     } catch (error) {
-      if (!session.closed)
+      if (!session.closed && !session.closing)
         this.log(`rxjs-fair: could not move an event of ${event.host} to its queue: ${(error as Error).message}`);
       this.nack(delivery);
     } finally {
       const left = this.moving(event.host) - 1;
       if (left === 0) this.#moving.delete(event.host);
       else this.#moving.set(event.host, left);
+      if (this.#moving.size === 0) for (const resolve of this.#movedWaiters.splice(0)) resolve();
     }
   }
 

@@ -340,6 +340,30 @@ describe('Settlement', () => {
     expect(s.counts).toEqual({ ...zero, moved: 2 });
   });
 
+  it('tells when no move is under way any more (a stopping scheduler waits for that)', async () => {
+    const { s } = settlement();
+    const { session, settled } = fakeSession();
+    s.hostQueues.mark('h', 0);
+    await s.whenMoved(); // none under way
+    let confirm: () => void = () => {};
+    const send = session.publisher.sendToQueue.bind(session.publisher);
+    // The move's copy waits for `confirm` (the queue's announcement on the control stream does not).
+    session.publisher.sendToQueue = (...args) =>
+      args[0] === t.control
+        ? send(...args)
+        : new Promise<void>((resolve) => (confirm = () => void send(...args).then(resolve)));
+    const moving = s.divert(delivery(session, { mine: 1 }));
+    let moved = false;
+    void s.whenMoved().then(() => (moved = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(moved).toBe(false); // the copy is not confirmed yet
+    confirm();
+    await moving;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(moved).toBe(true);
+    expect(settled).toEqual(['ack now']);
+  });
+
   it('moves an event of a priority level to its own backlog queue, never behind the routine ones', async () => {
     const { s } = settlement(1); // one level named: 0; routine events are level 1
     const { session, published } = fakeSession();
