@@ -370,7 +370,7 @@ export class Scheduler {
   /**
    * Stops taking messages, hands back what it holds in memory (requeued in the broker), waits for the running
    * actions to finish (at most `timeoutMs`; the signals of those still running then abort, and their events are
-   * requeued when the connection closes), and disconnects.
+   * requeued when the connection closes) and the moves to backlog queues under way (at most 5 s), and disconnects.
    */
   async stop(timeoutMs = 30_000): Promise<void> {
     if (!(await this.#connection.stopping())) return;
