@@ -388,7 +388,8 @@ export class Scheduler {
     await this.#whenIdle(timeoutMs);
     // Moves under way wait for their confirm (bounded: a broker that blocks publishers would never give it).
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.#settlement.whenMoved(), new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+    const late = new Promise((resolve) => (timer = setTimeout(resolve, MOVES_TIMEOUT_MS)));
+    await Promise.race([this.#settlement.whenMoved(), late]);
     clearTimeout(timer);
     if (session !== undefined && !session.closed) await this.#ownership.sayLeft(session, served, 0);
     await this.#connection.stopped(session, 'the scheduler is stopping');
@@ -897,6 +898,9 @@ export class Scheduler {
  * busy in bursts keeps its queue (each retirement and new queue is a record in the control stream).
  */
 const RETIRE_AFTER_MS = 2000;
+
+/** How long a stopping scheduler waits for its moves to backlog queues under way before it closes its channels. */
+const MOVES_TIMEOUT_MS = 5000;
 
 /** How long the library's stats window may stay open with nobody reading it (`fairSnapshot`) before it is closed. */
 const UNREAD_WINDOW_MS = 60_000;
