@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import type { ConfirmPublisher } from './ConfirmPublisher.js';
+import { orLate } from './orLate.js';
 import { StreamReader } from './StreamReader.js';
 import type { Topology } from './topology.js';
 
@@ -135,8 +136,6 @@ export class Completions {
   }
 
   async #send(publisher: ConfirmPublisher, ids: string[]): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), RECORD_TIMEOUT_MS)));
     const sent = publisher
       .sendToQueue(this.topology.done, Buffer.from(ids.join('\n')), {
         persistent: true,
@@ -147,8 +146,7 @@ export class Completions {
         () => 'sent' as const,
         () => 'failed' as const,
       );
-    const outcome = await Promise.race([sent, late]);
-    clearTimeout(timer);
+    const outcome = await orLate(sent, RECORD_TIMEOUT_MS);
     if (outcome === 'failed') this.#unrecorded.push(...ids);
   }
 

@@ -14,6 +14,7 @@ import { FairStatsWatch } from './FairStatsWatch.js';
 import { FairTree } from './FairTree.js';
 import { HostQueues } from './HostQueues.js';
 import { onOwnChannel } from './onOwnChannel.js';
+import { orLate } from './orLate.js';
 import { ParkedQueues } from './ParkedQueues.js';
 import {
   ActionTimeoutError,
@@ -387,10 +388,7 @@ export class Scheduler {
     this.#ownership.stop();
     await this.#whenIdle(timeoutMs);
     // Moves under way wait for their confirm (bounded: a broker that blocks publishers would never give it).
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise((resolve) => (timer = setTimeout(resolve, MOVES_TIMEOUT_MS)));
-    await Promise.race([this.#settlement.whenMoved(), late]);
-    clearTimeout(timer);
+    await orLate(this.#settlement.whenMoved(), MOVES_TIMEOUT_MS);
     if (session !== undefined && !session.closed) await this.#ownership.sayLeft(session, served, 0);
     await this.#connection.stopped(session, 'the scheduler is stopping');
   }

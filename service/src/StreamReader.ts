@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { ConfirmPublisher } from './ConfirmPublisher.js';
+import { orLate } from './orLate.js';
 
 /** The header of a reader's marker: a message that tells its writer it has read everything written before it. */
 const MARKER = 'x-rxjs-fair-marker';
@@ -101,12 +102,9 @@ export class StreamReader {
       },
       Math.ceil(SYNC_RETRY_MS / 3),
     );
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
     try {
-      if ((await Promise.race([seen, late])) !== 'late') return;
+      if ((await orLate(seen, timeoutMs)) !== 'late') return;
     } finally {
-      clearTimeout(timer);
       clearInterval(watch);
       for (const id of ids) this.#markers.delete(id);
     }
