@@ -13,18 +13,19 @@ import { EventPublisher } from './EventPublisher.js';
 import type { FairStatsWatch } from './FairStatsWatch.js';
 import type { StreamStart } from './StreamReader.js';
 import type { FairTree } from './FairTree.js';
-import { assertTopology, type Topology } from './topology.js';
+import { assertTopology, SHARDS, type Topology } from './topology.js';
 
 /** Everything that lives as long as one broker connection. */
 export interface Session {
   readonly connection: ChannelModel;
-  /** Consumes the shards: each consumer holds up to 4 x prefetch events, and the shard's token. */
-  readonly shards: Channel;
-  /** Settles the shards' messages, several at once where it can: every consume and settle of `shards` is made here. */
-  readonly shardAcks: Acknowledger;
+  /**
+   * Consume the shards, one channel each, and settle their messages, several at once where they can: every consume
+   * and settle of a shard is made on its own. Each consumer holds up to 4 x prefetch events, and the shard's token.
+   */
+  readonly shardAcks: readonly Acknowledger[];
   /** Consumes the hosts' backlog queues and parked queues, `prefetch` each. */
   readonly consumer: Channel;
-  /** Settles the messages of `consumer`, as `shardAcks` those of `shards`. */
+  /** Settles the messages of `consumer`, as `shardAcks` those of the shards. */
   readonly consumerAcks: Acknowledger;
   readonly confirm: ConfirmChannel;
   readonly publisher: ConfirmPublisher;
@@ -175,16 +176,22 @@ export class BrokerConnection {
       await declare.close();
       // A shard fetches more than one host may hold (`prefetch`): a busy host's events beyond that are moved out of
       // the way, and the others' still find room. One more for the shard's token, which takes no event's place.
-      const shards = await connection.createChannel();
-      await shards.prefetch(4 * this.options.prefetch + 1);
+      // A channel per shard: the broker looks an acknowledgement's message up among all those its channel has
+      // delivered and not yet had acknowledged, from the oldest on, and the fair dispatch acknowledges out of their
+      // order, so a channel for every shard would cost it a scan of them all per acknowledgement.
+      const shards: Channel[] = [];
+      for (let shard = 0; shard < SHARDS; shard++) {
+        const channel = await connection.createChannel();
+        shards.push(channel);
+        await channel.prefetch(4 * this.options.prefetch + 1);
+      }
       const consumer = await connection.createChannel();
       await consumer.prefetch(this.options.prefetch);
       const confirm = await connection.createConfirmChannel();
       const publisher = new ConfirmPublisher(confirm);
       session = {
         connection,
-        shards,
-        shardAcks: new Acknowledger(shards),
+        shardAcks: shards.map((channel) => new Acknowledger(channel)),
         consumer,
         consumerAcks: new Acknowledger(consumer),
         confirm,
@@ -209,7 +216,7 @@ export class BrokerConnection {
         channel.on('close', () => {
           if (!current.closing) void current.connection.close().catch(() => {});
         });
-      for (const channel of [shards, consumer, confirm]) {
+      for (const channel of [...shards, consumer, confirm]) {
         channel.on('error', () => {});
         endsSession(channel);
       }
@@ -276,8 +283,8 @@ export class BrokerConnection {
     session.end.abort(new Error(reason));
     // Each channel first: closing one waits for the broker to process what was sent on it (the last acks), where
     // closing the connection straight away could overtake them, and the broker would redeliver those messages.
-    session.shardAcks.flush();
-    await session.shards.close().catch(() => {});
+    for (const acks of session.shardAcks) acks.flush();
+    await Promise.all(session.shardAcks.map((acks) => acks.channel.close().catch(() => {})));
     session.consumerAcks.flush();
     await session.consumer.close().catch(() => {});
     await session.confirm.close().catch(() => {});

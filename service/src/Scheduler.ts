@@ -1,6 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import { Subject, Subscription, type Observable } from 'rxjs';
 import { RateLimit, fairMergeMap, type FairSnapshot } from 'rxjs-fair';
+import type { Settles } from './Acknowledger.js';
 import { Availability } from './Availability.js';
 import { BrokerConnection, type Session } from './BrokerConnection.js';
 import { brokerUrls, type BrokerUrls } from './connectBroker.js';
@@ -289,7 +290,13 @@ export class Scheduler {
       takeoverDelay: actionTimeout + 3 * HEARTBEAT_SECONDS * 1000,
       running: (shard) => this.#running[shard] ?? 0,
       deliver: (session, shard, message) =>
-        this.#receive(session, this.#shardQueues[shard] as string, 'shard', message),
+        this.#receive(
+          session,
+          this.#shardQueues[shard] as string,
+          'shard',
+          message,
+          session.shardAcks[shard] as Settles,
+        ),
       served: (session, shard) => this.#consumers.shard(session, shard),
       log: this.#log,
       changed: () => this.#changed(),
@@ -302,7 +309,8 @@ export class Scheduler {
       parkedQueues: this.#parked,
       settlement: this.#settlement,
       serves: (host) => this.#ownership.serves(shardOf(host)),
-      receive: (session, queue, source, message) => this.#receive(session, queue, source, message),
+      receive: (session, queue, source, message) =>
+        this.#receive(session, queue, source, message, session.consumerAcks),
       log: this.#log,
       changed: () => this.#changed(),
     });
@@ -663,9 +671,11 @@ export class Scheduler {
 
   // --- messages -----------------------------------------------------------------------------------------------
 
-  /** Takes a message consumed: dead-letters it if it is no valid event of its queue, else on its way to the tree. */
-  #receive(session: Session, queue: string, source: Source, message: ConsumeMessage): void {
-    const channel = source === 'shard' ? session.shardAcks : session.consumerAcks;
+  /**
+   * Takes a message consumed, to be settled by `channel` (what it came on): dead-letters it if it is no valid event of
+   * its queue, else on its way to the tree.
+   */
+  #receive(session: Session, queue: string, source: Source, message: ConsumeMessage, channel: Settles): void {
     let event: FairEvent;
     try {
       event = parseEvent(message.content);

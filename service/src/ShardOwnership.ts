@@ -1,4 +1,5 @@
 import type { ConsumeMessage } from 'amqplib';
+import type { Acknowledger } from './Acknowledger.js';
 import type { Session } from './BrokerConnection.js';
 import { publishControl, type ShardRecord } from './ControlStream.js';
 import { onOwnChannel } from './onOwnChannel.js';
@@ -16,6 +17,8 @@ import { SHARDS, assertSchedulersQueue, assertShardQueue, headers, shardQueue, t
 export type ShardState = 'waiting' | 'taking' | 'serving' | 'leaving';
 
 interface Slot {
+  /** Consumes and settles the shard on the current session (a channel of its own). */
+  readonly acks: Acknowledger;
   state: ShardState;
   /** The consumer in the shard's line, while there is one. */
   consumerTag: string | undefined;
@@ -135,7 +138,8 @@ export class ShardOwnership {
   /** Joins every shard's line on a new session, and the live schedulers' queue. */
   async attach(session: Session): Promise<void> {
     this.#session = session;
-    this.#slots = Array.from({ length: SHARDS }, () => ({
+    this.#slots = session.shardAcks.map((acks) => ({
+      acks,
       state: 'waiting' as ShardState,
       consumerTag: undefined,
       held: [],
@@ -143,9 +147,11 @@ export class ShardOwnership {
       tokenSince: 0,
       tokenSent: false,
     }));
-    session.shardAcks.blocked = (message, waiting) => {
-      if (waiting >= RENEW_BLOCKING) this.#blocked(session, message);
-    };
+    session.shardAcks.forEach((acks, shard) => {
+      acks.blocked = (message, waiting) => {
+        if (waiting >= RENEW_BLOCKING) this.#blocked(session, shard, message);
+      };
+    });
     await this.#countMe(session);
     for (let shard = 0; shard < SHARDS; shard++) {
       // A shard nobody serves and with nothing in it has no token yet (a new namespace): one is put there, so that
@@ -205,7 +211,7 @@ export class ShardOwnership {
 
   async #join(session: Session, shard: number): Promise<void> {
     const slot = this.#slots[shard] as Slot;
-    const { consumerTag } = await session.shardAcks.consume(shardQueue(this.options.topology, shard), (message) => {
+    const { consumerTag } = await slot.acks.consume(shardQueue(this.options.topology, shard), (message) => {
       if (message !== null) return this.receive(session, shard, message);
       // The broker cancelled the consumer (the shard's queue was deleted, or its node is gone): join again.
       slot.consumerTag = undefined;
@@ -244,7 +250,7 @@ export class ShardOwnership {
     if (slot.token !== undefined || slot.state === 'leaving') {
       // One token is enough (two schedulers may each have published one); while leaving, it goes back.
       if (slot.state === 'leaving') slot.held.push(message);
-      else this.#settle(session, message, true);
+      else this.#settle(session, slot, message, true);
       return;
     }
     slot.token = message;
@@ -331,9 +337,9 @@ export class ShardOwnership {
   async #cancel(session: Session, slot: Slot): Promise<void> {
     const tag = slot.consumerTag;
     slot.consumerTag = undefined;
-    if (tag !== undefined) await session.shards.cancel(tag).catch(() => {});
-    for (const message of slot.held.splice(0)) this.#settle(session, message, false);
-    if (slot.token !== undefined) this.#settle(session, slot.token, false);
+    if (tag !== undefined) await slot.acks.channel.cancel(tag).catch(() => {});
+    for (const message of slot.held.splice(0)) this.#settle(session, slot, message, false);
+    if (slot.token !== undefined) this.#settle(session, slot, slot.token, false);
     slot.token = undefined;
   }
 
@@ -362,11 +368,10 @@ export class ShardOwnership {
   }
 
   /** Renews a token that holds back acknowledgements, unless it was taken a moment ago. */
-  #blocked(session: Session, message: ConsumeMessage): void {
-    if (message.properties.headers?.[headers.token] === undefined || session !== this.#session) return;
-    const shard = this.#slots.findIndex((slot) => slot.token === message);
+  #blocked(session: Session, shard: number, message: ConsumeMessage): void {
     const slot = this.#slots[shard];
-    if (slot?.state !== 'serving' || Date.now() - slot.tokenSince < RENEW_BLOCKING_MS) return;
+    if (session !== this.#session || slot?.token !== message) return;
+    if (slot.state !== 'serving' || Date.now() - slot.tokenSince < RENEW_BLOCKING_MS) return;
     void this.#renew(session, shard, slot).catch(() => {});
   }
 
@@ -383,10 +388,10 @@ export class ShardOwnership {
     } catch (error) {
       slot.tokenSent = false;
       if (slot.token === undefined && slot.state !== 'leaving') slot.token = old;
-      else this.#settle(session, old, slot.state !== 'leaving');
+      else this.#settle(session, slot, old, slot.state !== 'leaving');
       throw error;
     }
-    this.#settle(session, old, true);
+    this.#settle(session, slot, old, true);
   }
 
   async #sendToken(session: Session, shard: number, slot: Slot): Promise<void> {
@@ -397,12 +402,12 @@ export class ShardOwnership {
     });
   }
 
-  /** Acknowledges (or hands back) a message on the session's channel, unless the channel is gone. */
-  #settle(session: Session, message: ConsumeMessage, ack: boolean): void {
+  /** Acknowledges (or hands back) a message of the slot's shard on its channel, unless the channel is gone. */
+  #settle(session: Session, slot: Slot, message: ConsumeMessage, ack: boolean): void {
     if (session.closed) return;
     try {
-      if (ack) session.shardAcks.ack(message);
-      else session.shardAcks.nack(message, false, true);
+      if (ack) slot.acks.ack(message);
+      else slot.acks.nack(message, false, true);
     } catch {
       // the channel closed: the broker takes the message back
     }

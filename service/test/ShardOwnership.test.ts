@@ -5,14 +5,14 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { Acknowledger } from '../src/Acknowledger.js';
 import type { Session } from '../src/BrokerConnection.js';
 import { ShardOwnership } from '../src/ShardOwnership.js';
-import { headers, shardQueue, topology } from '../src/topology.js';
+import { headers, shardQueue, SHARDS, topology } from '../src/topology.js';
 
 const t = topology({ namespace: 'test' });
 
 function setUp(running: (shard: number) => number = () => 0) {
   const left: number[] = [];
   let failing = 0;
-  // The shards' channel: its consumers by queue, and the acknowledgements it sent (tag, multiple).
+  // The shards' channels: their consumers by queue, and the acknowledgements it sent (tag, multiple).
   const consumers = new Map<string, (message: ConsumeMessage | null) => void>();
   const acks: [number, boolean][] = [];
   const published: string[] = [];
@@ -41,8 +41,8 @@ function setUp(running: (shard: number) => number = () => 0) {
     consumerAcks: { consume: async () => ({ consumerTag: 'schedulers' }) },
     // Every shard has its token already, and this scheduler is the only one live.
     confirm: { checkQueue: async () => ({ messageCount: 1, consumerCount: 1 }) },
-    shards,
-    shardAcks: new Acknowledger(shards as unknown as Channel),
+    // A channel each, here one fake for all (delivery tags are unique across them).
+    shardAcks: Array.from({ length: SHARDS }, () => new Acknowledger(shards as unknown as Channel)),
     publisher: {
       sendToQueue: async (queue: string, content: Buffer) => {
         published.push(queue);
@@ -126,7 +126,7 @@ describe('ShardOwnership', () => {
     await vi.advanceTimersByTimeAsync(200); // taken (nobody held it), and the token not new any more
     expect(ownership.serves(0)).toBe(true);
     const events = Array.from({ length: 40 }, () => deliver(0));
-    for (const event of events) session.shardAcks.ack(event);
+    for (const event of events) session.shardAcks[0]?.ack(event);
     await vi.advanceTimersByTimeAsync(1);
     expect(published.filter((queue) => queue === shardQueue(t, 0))).toHaveLength(1); // a new token, behind them
     expect(acks).toEqual([[41, true]]); // the old token (tag 1) and the 40 events, in one frame
@@ -134,7 +134,7 @@ describe('ShardOwnership', () => {
     const token = deliver(0, true);
     await vi.advanceTimersByTimeAsync(200); // old enough to renew
     const later = [deliver(0), deliver(0)];
-    for (const event of later) session.shardAcks.ack(event);
+    for (const event of later) session.shardAcks[0]?.ack(event);
     await vi.advanceTimersByTimeAsync(200);
     expect(published.filter((queue) => queue === shardQueue(t, 0))).toHaveLength(1);
     expect(acks.slice(1)).toEqual([
