@@ -158,9 +158,15 @@ export class Completions {
   }
 
   #remember(id: string, at: number): void {
-    // To the end: the Map stays in the order ids were done. The first id may be the one moved or dropped.
-    if (this.#ids.delete(id)) this.#firstAt = undefined;
+    // To the end: the Map stays in the order ids were done. The first id may be the one moved or dropped. Set first:
+    // a new id (nearly every one) then costs one look-up, not two.
+    const size = this.#ids.size;
     this.#ids.set(id, at);
+    if (this.#ids.size === size) {
+      this.#ids.delete(id);
+      this.#ids.set(id, at);
+      this.#firstAt = undefined;
+    }
     if (this.#ids.size > this.options.maxIds) {
       this.#ids.delete(this.#ids.keys().next().value as string);
       this.#firstAt = undefined;

@@ -717,11 +717,15 @@ export class Scheduler {
     if (!session.live || this.#connection.state === 'stopping') return this.#settlement.nack(delivery);
     const completions = this.#completions;
     if (completions === undefined) return this.#take(delivery);
+    // A first delivery is looked up among the ids done at its dispatch (`#begin`), not twice, unless a copy already
+    // done could replace a newer event of its leaf (a `latest` policy).
+    const { redelivered } = message.fields;
+    if (!redelivered && this.#intake === undefined && !this.#latest.has(event.policy)) return this.#take(delivery);
     if (completions.has(event.id)) return this.#settlement.skip(delivery);
-    if (this.#intake === undefined && !message.fields.redelivered) return this.#take(delivery);
+    if (this.#intake === undefined && !redelivered) return this.#take(delivery);
     // Redelivered: another scheduler may have done it a moment ago; read the done stream up to now first. What
     // arrives meanwhile waits its turn behind it, so that each queue's order is kept.
-    const synced = message.fields.redelivered ? completions.sync() : undefined;
+    const synced = redelivered ? completions.sync() : undefined;
     const turn = Promise.all([this.#intake, synced]).then(
       () => (completions.has(event.id) ? this.#settlement.skip(delivery) : this.#take(delivery)),
       () => this.#settlement.nack(delivery),
