@@ -178,7 +178,7 @@ export class BrokerConnection {
       // the way, and the others' still find room. One more for the shard's token, which takes no event's place.
       // A channel per shard: the broker looks an acknowledgement's message up among all those its channel has
       // delivered and not yet had acknowledged, from the oldest on, and the fair dispatch acknowledges out of their
-      // order, so a channel for every shard would cost it a scan of them all per acknowledgement.
+      // order, so one channel for all 16 shards would cost it a walk through all their read-aheads per acknowledgement.
       const shards: Channel[] = [];
       for (let shard = 0; shard < SHARDS; shard++) {
         const channel = await connection.createChannel();
