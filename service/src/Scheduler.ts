@@ -720,9 +720,10 @@ export class Scheduler {
     // A first delivery is looked up among the ids done at its dispatch (`#begin`), not twice, unless a copy already
     // done could replace a newer event of its leaf (a `latest` policy).
     const { redelivered } = message.fields;
-    if (!redelivered && this.#intake === undefined && !this.#latest.has(event.policy)) return this.#take(delivery);
+    const inTurn = !redelivered && this.#intake === undefined;
+    if (inTurn && !this.#latest.has(event.policy)) return this.#take(delivery);
     if (completions.has(event.id)) return this.#settlement.skip(delivery);
-    if (this.#intake === undefined && !redelivered) return this.#take(delivery);
+    if (inTurn) return this.#take(delivery);
     // Redelivered: another scheduler may have done it a moment ago; read the done stream up to now first. What
     // arrives meanwhile waits its turn behind it, so that each queue's order is kept.
     const synced = redelivered ? completions.sync() : undefined;
