@@ -234,21 +234,26 @@ export interface QuietWaits {
 
 /**
  * A quiet host's events behind a noisy host's backlog, among `hosts` hosts: one event of each of `hosts - 2` hosts
- * published, then `noisy` events of one host, and a scheduler (1 ms handler) started on them; once it has done 100
- * of the noisy ones, `quiet` events of another host are published, one by one as the Producer's publish reads them,
- * each stamped with its publish time; its wait ends when its action starts.
+ * published, then `noisy` events of one host (or spread over `noisyHosts` hosts of its shard), and a scheduler (1 ms
+ * handler) started on them; once it has done 100 of the noisy ones, `quiet` events of another host are published,
+ * one by one as the Producer's publish reads them, each stamped with its publish time; its wait ends when its action
+ * starts.
  */
 export async function quietWait(
   url: string,
   namespace: string,
-  { hosts, noisy, quiet }: { hosts: number; noisy: number; quiet: number },
+  { hosts, noisy, quiet, noisyHosts = 1 }: { hosts: number; noisy: number; quiet: number; noisyHosts?: number },
   sameShard: boolean,
 ): Promise<QuietWaits> {
   const noisyHost = 'noisy0';
   const quietHost = hostInShardOf(noisyHost, 'quiet', sameShard);
+  const noisySet = new Set([noisyHost]);
+  for (let n = 1; noisySet.size < noisyHosts; n++)
+    if (shardOf(`noisy${n}`) === shardOf(noisyHost)) noisySet.add(`noisy${n}`);
+  const noisyList = [...noisySet];
   await produce(url, namespace, [
     ...backgroundEvents(hosts),
-    ...Array.from({ length: noisy }, (_, i) => event(noisyHost, `vm${i % 2}`, `n${i}`)),
+    ...Array.from({ length: noisy }, (_, i) => event(noisyList[i % noisyList.length] as string, `vm${i % 2}`, `n${i}`)),
   ]);
   const waits: number[] = [];
   let noisyDone = 0;
@@ -267,7 +272,7 @@ export async function quietWait(
         moved = scheduler.stats().moved;
       }
       await sleep(1);
-      if (e.host === noisyHost) noisyDone++;
+      if (noisySet.has(e.host)) noisyDone++;
     },
   });
   try {
