@@ -12,19 +12,26 @@ const t = topology({ namespace: 'test' });
 function setUp(running: (shard: number) => number = () => 0) {
   const left: number[] = [];
   let failing = 0;
-  // The shards' channels: their consumers by queue, and the acknowledgements it sent (tag, multiple).
+  // The shards' channels, one each: their consumers by queue (and the channel each is on), and the acknowledgements
+  // they sent (tag, multiple; and the channel of each).
   const consumers = new Map<string, (message: ConsumeMessage | null) => void>();
+  const consumedOn = new Map<string, number>();
   const acks: [number, boolean][] = [];
+  const ackedOn: number[] = [];
   const published: string[] = [];
-  const shards = {
+  const shards = Array.from({ length: SHARDS }, (_, channel) => ({
     consume: async (queue: string, onMessage: (message: ConsumeMessage | null) => void) => {
       consumers.set(queue, onMessage);
+      consumedOn.set(queue, channel);
       return { consumerTag: queue };
     },
     cancel: async () => {},
-    ack: (message: ConsumeMessage, allUpTo = false) => acks.push([message.fields.deliveryTag, allUpTo]),
+    ack: (message: ConsumeMessage, allUpTo = false) => {
+      acks.push([message.fields.deliveryTag, allUpTo]);
+      ackedOn.push(channel);
+    },
     nack() {},
-  };
+  }));
   const session = {
     closed: false,
     live: true,
@@ -41,8 +48,7 @@ function setUp(running: (shard: number) => number = () => 0) {
     consumerAcks: { consume: async () => ({ consumerTag: 'schedulers' }) },
     // Every shard has its token already, and this scheduler is the only one live.
     confirm: { checkQueue: async () => ({ messageCount: 1, consumerCount: 1 }) },
-    // A channel each, here one fake for all (delivery tags are unique across them).
-    shardAcks: Array.from({ length: SHARDS }, () => new Acknowledger(shards as unknown as Channel)),
+    shardAcks: shards.map((channel) => new Acknowledger(channel as unknown as Channel)),
     publisher: {
       sendToQueue: async (queue: string, content: Buffer) => {
         published.push(queue);
@@ -77,7 +83,17 @@ function setUp(running: (shard: number) => number = () => 0) {
     consumers.get(shardQueue(t, shard))?.(message);
     return message;
   };
-  return { ownership, session, left, acks, published, deliver, fail: (n: number) => (failing = n) };
+  return {
+    ownership,
+    session,
+    left,
+    acks,
+    ackedOn,
+    consumedOn,
+    published,
+    deliver,
+    fail: (n: number) => (failing = n),
+  };
 }
 
 describe('ShardOwnership', () => {
@@ -142,6 +158,18 @@ describe('ShardOwnership', () => {
       [44, false],
     ]);
     expect(token.fields.deliveryTag).toBe(42); // held
+    ownership.stop();
+  });
+
+  it('should consume each shard on a channel of its own, and settle its messages there', async () => {
+    vi.useFakeTimers();
+    const { ownership, session, consumedOn, ackedOn, deliver } = setUp();
+    await ownership.attach(session);
+    expect([...consumedOn]).toEqual(Array.from({ length: SHARDS }, (_, shard) => [shardQueue(t, shard), shard]));
+    deliver(3, true);
+    deliver(3, true); // a second token: one is enough, it is acknowledged (alone, behind the one held)
+    await vi.advanceTimersByTimeAsync(20);
+    expect(ackedOn).toEqual([3]);
     ownership.stop();
   });
 
