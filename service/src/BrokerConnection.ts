@@ -211,10 +211,14 @@ export class BrokerConnection {
       connection.on('close', (error?: Error) => this.#lost(current, error));
       this.#watchConfirms(current);
       // A channel the broker closed (an unknown delivery tag, a queue declared differently), or a stream's reader
-      // that stopped for good, ends the session.
+      // that stopped for good, ends the session. Nothing starts on it from then on: the connection's close takes a
+      // moment, and the broker then hands every message of the session to another scheduler, which may run it at once.
       const endsSession = (channel: EventEmitter) =>
         channel.on('close', () => {
-          if (!current.closing) void current.connection.close().catch(() => {});
+          if (current.closing || current.closed) return;
+          current.live = false;
+          current.end.abort(new Error('the scheduler lost a channel to the broker: the event will be delivered again'));
+          void current.connection.close().catch(() => {});
         });
       for (const channel of [...shards, consumer, confirm]) {
         channel.on('error', () => {});
@@ -237,6 +241,7 @@ export class BrokerConnection {
       await control.sync(publisher);
       // Read before consuming: a message redelivered at once must find the ids done before it.
       if (completions !== undefined) endsSession(await completions.attach(connection, publisher));
+      if (session.end.signal.aborted) throw new Error('a channel to the broker closed while the scheduler started');
       session.live = true;
       await setup.consume(current);
       if (session.closed) throw new Error('the broker closed the connection while the scheduler started');

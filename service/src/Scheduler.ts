@@ -797,7 +797,8 @@ export class Scheduler {
     const running = tree.dispatched(event.host, event.vm);
     // Every path settles within the try, so the tree hears of the end only after it.
     try {
-      if (session.closed) return;
+      // A session that is ending starts nothing: the broker takes its messages back.
+      if (!session.live) return;
       if (!this.availability.isRunnable(event.host, event.vm)) return await this.#putBack(delivery);
       const action = this.#begin(delivery);
       if (action === undefined) return;

@@ -288,9 +288,16 @@ export class ShardOwnership {
             );
         }
       }
-      if (session.closed || slot.state !== 'taking') return;
+      if (!session.live || slot.state !== 'taking') return;
       await publishControl(session.publisher, topology, { type: 'shard', shard, state: 'taken', by: id });
-      if (session.closed || slot.state !== 'taking') return;
+      // Read back before serving: after the loss of the stream's leader, RabbitMQ 3.10 may confirm a record that no
+      // reader ever gets, and a scheduler taking the shard next would not know to wait for this one's actions.
+      if (session.control !== undefined) {
+        await session.control.sync(session.publisher, SYNC_TIMEOUT_MS);
+        const taken = this.#holders.get(shard);
+        if (taken?.by !== id || taken.left) throw new Error('the control stream lost the record of taking it');
+      }
+      if (!session.live || slot.state !== 'taking') return;
       slot.state = 'serving';
       if (slot.token === undefined && !slot.tokenSent) await this.#sendToken(session, shard, slot);
       await this.options.served(session, shard, true);

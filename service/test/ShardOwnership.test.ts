@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { Acknowledger } from '../src/Acknowledger.js';
 import type { Session } from '../src/BrokerConnection.js';
+import type { ShardRecord } from '../src/ControlStream.js';
 import { ShardOwnership } from '../src/ShardOwnership.js';
 import { headers, shardQueue, SHARDS, topology } from '../src/topology.js';
 
@@ -12,6 +13,9 @@ const t = topology({ namespace: 'test' });
 function setUp(running: (shard: number) => number = () => 0) {
   const left: number[] = [];
   let failing = 0;
+  let losing = 0;
+  // What the stream's readers get of what is appended (all of it, unless told to lose some).
+  let readBack: (record: ShardRecord) => void = () => {};
   // The shards' channels, one each: their consumers by queue (and the channel each is on), and the acknowledgements
   // they sent (tag, multiple; and the channel of each).
   const consumers = new Map<string, (message: ConsumeMessage | null) => void>();
@@ -53,14 +57,17 @@ function setUp(running: (shard: number) => number = () => 0) {
       sendToQueue: async (queue: string, content: Buffer) => {
         published.push(queue);
         if (queue !== t.control) return;
-        const record = JSON.parse(content.toString()) as { shard: number; state: string };
+        const record = JSON.parse(content.toString()) as ShardRecord;
         if (failing > 0) {
           failing--;
           throw new Error('message nacked');
         }
         if (record.state === 'left') left.push(record.shard);
+        if (losing > 0) losing--;
+        else readBack(record);
       },
     },
+    control: { sync: async () => {} },
   } as unknown as Session;
   const ownership = new ShardOwnership({
     topology: t,
@@ -72,6 +79,7 @@ function setUp(running: (shard: number) => number = () => 0) {
     log: () => {},
     changed: () => {},
   });
+  readBack = (record) => ownership.record(record);
   let tag = 0;
   /** Delivers a message (a token, with `token`) to a shard's consumer; returns it. */
   const deliver = (shard: number, token = false): ConsumeMessage => {
@@ -93,6 +101,8 @@ function setUp(running: (shard: number) => number = () => 0) {
     published,
     deliver,
     fail: (n: number) => (failing = n),
+    /** The next `n` records are confirmed, and never read. */
+    lose: (n: number) => (losing = n),
   };
 }
 
@@ -170,6 +180,22 @@ describe('ShardOwnership', () => {
     deliver(3, true); // a second token: one is enough, it is acknowledged (alone, behind the one held)
     await vi.advanceTimersByTimeAsync(20);
     expect(ackedOn).toEqual([3]);
+    ownership.stop();
+  });
+
+  it('should not serve a shard whose record of taking it the stream confirmed and lost', async () => {
+    vi.useFakeTimers();
+    const { ownership, session, deliver, lose, published } = setUp();
+    await ownership.attach(session);
+    lose(1);
+    deliver(6, true); // the broker made it shard 6's consumer
+    await vi.advanceTimersByTimeAsync(200);
+    // Not served: another scheduler taking it next would not know to wait for this one's actions.
+    expect(ownership.serves(6)).toBe(false);
+    expect(published.filter((queue) => queue === t.control)).toHaveLength(2); // taken (lost), then left
+    deliver(6, true); // its line's consumer again: taken, and read back this time
+    await vi.advanceTimersByTimeAsync(200);
+    expect(ownership.serves(6)).toBe(true);
     ownership.stop();
   });
 
