@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import type { ConfirmPublisher } from './ConfirmPublisher.js';
@@ -28,11 +29,30 @@ export type ControlMessage =
   /** Host weights, in force from here on (1 puts a host back to the default). */
   | { readonly type: 'weights'; readonly weights: WeightsPatch };
 
-/** Appends a message to the control stream; resolves once the broker confirmed it. */
-export function publishControl(publisher: ConfirmPublisher, t: Topology, message: ControlMessage): Promise<void> {
+/**
+ * How long a scheduler's own records (a backlog or parked queue announced) wait to be read back: not the 30 s of a
+ * sync, since a stream that does not answer on this connection then ends the session, and a new one reads at once.
+ */
+export const APPEND_TIMEOUT_MS = 5000;
+
+/** Names a record appended by `ControlStream.append`, so that its reader knows it when it reads it back. */
+const RECORD = 'x-rxjs-fair-record';
+
+/**
+ * Appends a message to the control stream; resolves once the broker confirmed it. After the loss of the stream's
+ * leader, RabbitMQ 3.10 may confirm a record that no reader ever gets: what must be read by the other schedulers is
+ * appended with `ControlStream.append`, which reads it back.
+ */
+export function publishControl(
+  publisher: ConfirmPublisher,
+  t: Topology,
+  message: ControlMessage,
+  headers?: Record<string, string>,
+): Promise<void> {
   return publisher.sendToQueue(t.control, Buffer.from(JSON.stringify(message)), {
     persistent: true,
     contentType: 'application/json',
+    headers,
   });
 }
 
@@ -43,6 +63,8 @@ export function publishControl(publisher: ConfirmPublisher, t: Topology, message
  */
 export class ControlStream {
   readonly #reader: StreamReader;
+  /** Records appended by `append` and not read back yet. */
+  readonly #unread = new Set<string>();
 
   constructor(
     readonly connection: ChannelModel,
@@ -61,11 +83,31 @@ export class ControlStream {
     return this.#reader.sync(publisher, timeoutMs);
   }
 
+  /**
+   * Appends a message and resolves once this reader has read it back, so that every reader gets it: rejects when the
+   * broker confirmed it but it is not in the stream (after the loss of the stream's leader, RabbitMQ 3.10 may do
+   * that), or when the stream does not answer within `timeoutMs` (the reader stops: its owner ends the session).
+   */
+  async append(publisher: ConfirmPublisher, message: ControlMessage, timeoutMs?: number): Promise<void> {
+    const id = randomUUID();
+    this.#unread.add(id);
+    try {
+      await publishControl(publisher, this.topology, message, { [RECORD]: id });
+      await this.sync(publisher, timeoutMs);
+      if (this.#unread.has(id))
+        throw new Error(`the control stream lost a record that the broker confirmed (${message.type})`);
+    } finally {
+      this.#unread.delete(id);
+    }
+  }
+
   close(): Promise<void> {
     return this.#reader.close();
   }
 
   #read(message: ConsumeMessage): void {
+    const id = message.properties.headers?.[RECORD] as unknown;
+    if (typeof id === 'string') this.#unread.delete(id);
     let value: ControlMessage;
     try {
       value = JSON.parse(message.content.toString()) as ControlMessage;

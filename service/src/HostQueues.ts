@@ -1,4 +1,4 @@
-import { publishControl } from './ControlStream.js';
+import { APPEND_TIMEOUT_MS, type ControlStream } from './ControlStream.js';
 import type { Session } from './BrokerConnection.js';
 import { declareOnce } from './declareOnce.js';
 import { assertEventQueue, hostQueue, type Topology } from './topology.js';
@@ -86,7 +86,12 @@ export class HostQueues {
       await assertEventQueue(session.confirm, this.topology, queue);
       if (this.#announced.get(host)?.has(lane) !== true) {
         const record = lane === undefined ? { host } : { host, level: lane };
-        await publishControl(session.publisher, this.topology, { type: 'host', ...record });
+        // Read back: a scheduler serving the host's shard next must know the queue, or its events would stay there.
+        await (session.control as ControlStream).append(
+          session.publisher,
+          { type: 'host', ...record },
+          APPEND_TIMEOUT_MS,
+        );
       }
     });
   }

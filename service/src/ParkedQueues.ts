@@ -1,4 +1,4 @@
-import { publishControl } from './ControlStream.js';
+import { APPEND_TIMEOUT_MS, type ControlStream } from './ControlStream.js';
 import type { Session } from './BrokerConnection.js';
 import { declareOnce } from './declareOnce.js';
 import { assertEventQueue, parkedQueue, type Topology } from './topology.js';
@@ -43,7 +43,12 @@ export class ParkedQueues {
     return declareOnce(session, queue, async () => {
       await assertEventQueue(session.confirm, this.topology, queue);
       if (this.#vms.get(host)?.has(vm) !== true)
-        await publishControl(session.publisher, this.topology, { type: 'parked', host, vm });
+        // Read back, as a backlog queue's announcement is (`HostQueues`).
+        await (session.control as ControlStream).append(
+          session.publisher,
+          { type: 'parked', host, vm },
+          APPEND_TIMEOUT_MS,
+        );
     });
   }
 }

@@ -8,7 +8,7 @@ import { brokerUrls, type BrokerUrls } from './connectBroker.js';
 import { Completions } from './Completions.js';
 import { Consumers } from './Consumers.js';
 import { publishSnapshot, type ControlSnapshot } from './ControlSnapshot.js';
-import { ControlStream, publishControl, type ControlMessage } from './ControlStream.js';
+import { ControlStream, type ControlMessage } from './ControlStream.js';
 import type { Delivery, Source } from './Delivery.js';
 import { DispatchStats, type HostActivity } from './DispatchStats.js';
 import { FairStatsWatch } from './FairStatsWatch.js';
@@ -413,10 +413,9 @@ export class Scheduler {
   async setAvailability(patch: AvailabilityPatch): Promise<void> {
     checkAvailability(patch);
     const session = this.#connection.usable();
-    await publishControl(session.publisher, this.topology, { type: 'availability', patch });
     // Applied as it is read back from the stream, in the stream's order, like every other scheduler does: applying
     // it here first could be undone for a moment by an older change still on its way.
-    await (session.control as ControlStream).sync(session.publisher);
+    await (session.control as ControlStream).append(session.publisher, { type: 'availability', patch });
     await Promise.all(Object.keys(patch).map((host) => this.#consumers.reconciled(host)));
   }
 
@@ -427,8 +426,7 @@ export class Scheduler {
   async setWeights(patch: WeightsPatch): Promise<void> {
     checkWeights(patch);
     const session = this.#connection.usable();
-    await publishControl(session.publisher, this.topology, { type: 'weights', weights: patch });
-    await (session.control as ControlStream).sync(session.publisher);
+    await (session.control as ControlStream).append(session.publisher, { type: 'weights', weights: patch });
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import type { Acknowledger } from './Acknowledger.js';
 import type { Session } from './BrokerConnection.js';
-import { publishControl, type ShardRecord } from './ControlStream.js';
+import { publishControl, type ControlStream, type ShardRecord } from './ControlStream.js';
 import { onOwnChannel } from './onOwnChannel.js';
 import { isGoneFromThisMachine } from './schedulerId.js';
 import { SHARDS, assertSchedulersQueue, assertShardQueue, headers, shardQueue, type Topology } from './topology.js';
@@ -289,14 +289,10 @@ export class ShardOwnership {
         }
       }
       if (!session.live || slot.state !== 'taking') return;
-      await publishControl(session.publisher, topology, { type: 'shard', shard, state: 'taken', by: id });
-      // Read back before serving: after the loss of the stream's leader, RabbitMQ 3.10 may confirm a record that no
-      // reader ever gets, and a scheduler taking the shard next would not know to wait for this one's actions.
-      if (session.control !== undefined) {
-        await session.control.sync(session.publisher, SYNC_TIMEOUT_MS);
-        const taken = this.#holders.get(shard);
-        if (taken?.by !== id || taken.left) throw new Error('the control stream lost the record of taking it');
-      }
+      // Read back before serving: a scheduler taking the shard next that never read it would not wait for this
+      // one's actions.
+      const taken: ShardRecord = { type: 'shard', shard, state: 'taken', by: id };
+      await (session.control as ControlStream).append(session.publisher, taken, SYNC_TIMEOUT_MS);
       if (!session.live || slot.state !== 'taking') return;
       slot.state = 'serving';
       if (slot.token === undefined && !slot.tokenSent) await this.#sendToken(session, shard, slot);

@@ -181,6 +181,10 @@ function fakeSession(confirm = true) {
       publish,
       sendToQueue: (queue: string, content: Buffer, options: object) => publish('', queue, content, options),
     },
+    // The control stream gives back every record appended to it (ControlStream.test.ts: one lost).
+    control: {
+      append: (_publisher: unknown, message: object) => publish('', t.control, Buffer.from(JSON.stringify(message))),
+    },
     declared: new Map(),
   } as unknown as Session;
   return { session, settled, published };

@@ -36,6 +36,20 @@ function setUp(running: (shard: number) => number = () => 0) {
     },
     nack() {},
   }));
+  const publisher = {
+    sendToQueue: async (queue: string, content: Buffer) => {
+      published.push(queue);
+      if (queue !== t.control) return;
+      const record = JSON.parse(content.toString()) as ShardRecord;
+      if (failing > 0) {
+        failing--;
+        throw new Error('message nacked');
+      }
+      if (record.state === 'left') left.push(record.shard);
+      if (losing > 0) losing--;
+      else readBack(record);
+    },
+  };
   const session = {
     closed: false,
     live: true,
@@ -53,21 +67,16 @@ function setUp(running: (shard: number) => number = () => 0) {
     // Every shard has its token already, and this scheduler is the only one live.
     confirm: { checkQueue: async () => ({ messageCount: 1, consumerCount: 1 }) },
     shardAcks: shards.map((channel) => new Acknowledger(channel as unknown as Channel)),
-    publisher: {
-      sendToQueue: async (queue: string, content: Buffer) => {
-        published.push(queue);
-        if (queue !== t.control) return;
-        const record = JSON.parse(content.toString()) as ShardRecord;
-        if (failing > 0) {
-          failing--;
-          throw new Error('message nacked');
-        }
-        if (record.state === 'left') left.push(record.shard);
-        if (losing > 0) losing--;
-        else readBack(record);
+    publisher,
+    // Appends through the publisher, and fails, as ControlStream's does, when the record is not read back.
+    control: {
+      append: async (_: unknown, record: ShardRecord) => {
+        const lost = losing > 0;
+        await publisher.sendToQueue(t.control, Buffer.from(JSON.stringify(record)));
+        if (lost) throw new Error('the control stream lost a record that the broker confirmed (shard)');
       },
+      sync: async () => {},
     },
-    control: { sync: async () => {} },
   } as unknown as Session;
   const ownership = new ShardOwnership({
     topology: t,

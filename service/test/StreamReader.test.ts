@@ -1,86 +1,8 @@
-// StreamReader without a broker: a fake stream (a list of messages with their offsets) read by fake channels, one of
-// which can be left unfed, and a publisher that can leave a publish unconfirmed, as RabbitMQ 3.10 does after the
-// stream's leader node is lost.
-import { EventEmitter } from 'node:events';
-import type { ChannelModel, ConsumeMessage, Options } from 'amqplib';
+// StreamReader without a broker, on a fake stream (support/fakeStream.ts) whose readers can be left unfed and whose
+// publishes can be left unconfirmed, as RabbitMQ 3.10 does after the stream's leader node is lost.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ConfirmPublisher } from '../src/ConfirmPublisher.js';
 import { StreamReader, SYNC_RETRY_MS } from '../src/StreamReader.js';
-
-function fakeStream() {
-  const messages: ConsumeMessage[] = [];
-  class FakeChannel extends EventEmitter {
-    /** Delivers nothing from now on (a reader left unfed), while the stream goes on. */
-    stuck = false;
-    closed = false;
-    next = 0;
-    startedAt: unknown;
-    #deliver: (message: ConsumeMessage | null) => void = () => {};
-    async prefetch(): Promise<void> {}
-    async consume(_queue: string, deliver: (message: ConsumeMessage | null) => void, options: Options.Consume) {
-      const offset = options.arguments?.['x-stream-offset'] as unknown;
-      this.startedAt = offset;
-      this.next = offset === 'first' ? 0 : (offset as number);
-      this.#deliver = deliver;
-      this.pump();
-      return { consumerTag: 'c' };
-    }
-    ack(): void {}
-    async close(): Promise<void> {
-      if (this.closed) return;
-      this.closed = true;
-      this.emit('close');
-    }
-    cancel(): void {
-      this.#deliver(null);
-    }
-    pump(): void {
-      queueMicrotask(() => {
-        while (!this.stuck && !this.closed && this.next < messages.length)
-          this.#deliver(messages[this.next++] as ConsumeMessage);
-      });
-    }
-  }
-  const channels: FakeChannel[] = [];
-  const connection = {
-    createChannel: async () => {
-      const channel = new FakeChannel();
-      channels.push(channel);
-      return channel;
-    },
-  } as unknown as ChannelModel;
-  const append = (content: string, headers: Record<string, unknown> = {}) => {
-    const offset = messages.length;
-    messages.push({
-      content: Buffer.from(content),
-      properties: { headers: { ...headers, 'x-stream-offset': offset } },
-      fields: {},
-    } as unknown as ConsumeMessage);
-    for (const channel of channels) channel.pump();
-  };
-  /** Publishes left unconfirmed (and not appended) from now on, in order. */
-  let dropping = 0;
-  const published: Options.Publish[] = [];
-  const publisher = {
-    sendToQueue(_queue: string, content: Buffer, options: Options.Publish = {}): Promise<void> {
-      published.push(options);
-      if (dropping > 0) {
-        dropping--;
-        return new Promise<void>(() => {});
-      }
-      append(content.toString(), options.headers as Record<string, unknown>);
-      return Promise.resolve();
-    },
-  } as unknown as ConfirmPublisher;
-  return {
-    connection,
-    channels,
-    append,
-    publisher,
-    published,
-    drop: (n: number) => (dropping = n),
-  };
-}
+import { fakeStream } from './support/fakeStream.js';
 
 /** A reader of the fake stream and what it handed on, by content. */
 async function reading(stream: ReturnType<typeof fakeStream>) {
