@@ -35,6 +35,14 @@ export type ControlMessage =
  */
 export const APPEND_TIMEOUT_MS = 5000;
 
+/** A record the broker confirmed and the control stream does not have: appending it again may work (a 503). */
+export class ControlRecordLostError extends Error {
+  constructor(type: ControlMessage['type']) {
+    super(`the control stream lost a record that the broker confirmed (${type}): try again`);
+    this.name = 'ControlRecordLostError';
+  }
+}
+
 /** Names a record appended by `ControlStream.append`, so that its reader knows it when it reads it back. */
 const RECORD = 'x-rxjs-fair-record';
 
@@ -94,8 +102,7 @@ export class ControlStream {
     try {
       await publishControl(publisher, this.topology, message, { [RECORD]: id });
       await this.sync(publisher, timeoutMs);
-      if (this.#unread.has(id))
-        throw new Error(`the control stream lost a record that the broker confirmed (${message.type})`);
+      if (this.#unread.has(id)) throw new ControlRecordLostError(message.type);
     } finally {
       this.#unread.delete(id);
     }

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { drainRequest } from './bodyDrain.js';
+import { ControlRecordLostError } from './ControlStream.js';
 import { defaultDashboardDir, registerDashboard } from './dashboardRoutes.js';
 import { createMetrics, type MetricsOptions } from './metrics.js';
 import type { Scheduler } from './Scheduler.js';
@@ -71,7 +72,8 @@ export interface RestServer {
  *   live data as Server-Sent Events (token), from one throttled stats stream shared by every client.
  *
  * Errors are JSON `{ error, reason, field? }`: 401 without a bearer token, 403 with a wrong one, 400 naming the
- * failing field, 413 over the body limit, 415 for a body that is not JSON, 503 while the broker is away.
+ * failing field, 413 over the body limit, 415 for a body that is not JSON, 503 while the broker is away or when the
+ * control stream lost a change that the broker confirmed (send it again).
  */
 export function createRestServer(scheduler: Scheduler, options: RestServerOptions): FastifyInstance {
   const { token, bodyLimit = 1024 * 1024, drainLimit = 64 * 1024 * 1024, drainTimeout = 10_000 } = options;
@@ -195,6 +197,8 @@ export function createRestServer(scheduler: Scheduler, options: RestServerOption
       }
       if (!scheduler.consuming)
         return reply.code(503).send({ error: 'Service Unavailable', reason: 'the broker is not connected' });
+      if (error instanceof ControlRecordLostError)
+        return reply.code(503).send({ error: 'Service Unavailable', reason: error.message });
       return reply.code(500).send({ error: 'Internal Server Error', reason: error.message });
     },
   );

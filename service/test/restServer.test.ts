@@ -4,6 +4,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { ControlRecordLostError } from '../src/ControlStream.js';
 import { createRestServer, type RestServerOptions } from '../src/restServer.js';
 import type { Scheduler } from '../src/Scheduler.js';
 import { checkEvent, MAX_DEPTH } from '../src/schemas.js';
@@ -12,8 +13,8 @@ const TOKEN = 'test-token-123';
 const stub = { consuming: true } as unknown as Scheduler;
 const servers: FastifyInstance[] = [];
 
-async function listen(options: Partial<RestServerOptions> = {}): Promise<number> {
-  const app = createRestServer(stub, { token: TOKEN, dashboard: false, ...options });
+async function listen(options: Partial<RestServerOptions> = {}, scheduler = stub): Promise<number> {
+  const app = createRestServer(scheduler, { token: TOKEN, dashboard: false, ...options });
   servers.push(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   return (app.server.address() as { port: number }).port;
@@ -189,5 +190,22 @@ describe('refused bodies are read and discarded, within bounds, before the answe
       /`drainTimeout`/,
     );
     expect(() => createRestServer(stub, { token: TOKEN, dashboard: false, bodyLimit: 0 })).toThrow(/`bodyLimit`/);
+  });
+});
+
+describe('a change the control stream lost', () => {
+  it('answers 503, not 500, so that the operator sends it again', async () => {
+    const scheduler = {
+      consuming: true,
+      setWeights: () => Promise.reject(new ControlRecordLostError('weights')),
+    } as unknown as Scheduler;
+    const port = await listen({}, scheduler);
+    const response = await fetch(`http://127.0.0.1:${port}/weights`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ h1: 2 }),
+    });
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { reason: string }).reason).toMatch(/lost a record .*\(weights\): try again/);
   });
 });
