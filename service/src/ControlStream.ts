@@ -30,10 +30,11 @@ export type ControlMessage =
   | { readonly type: 'weights'; readonly weights: WeightsPatch };
 
 /**
- * How long a scheduler's own records (a backlog or parked queue announced) wait to be read back: not the 30 s of a
- * sync, since a stream that does not answer on this connection then ends the session, and a new one reads at once.
+ * How long a scheduler's own syncs and read-backs of the control stream wait (taking a shard, announcing a queue):
+ * not a sync's default 30 s, since a stream that does not answer on this connection then ends the session, and a new
+ * one reads at once.
  */
-export const APPEND_TIMEOUT_MS = 5000;
+export const OWN_SYNC_TIMEOUT_MS = 5000;
 
 /** A record the broker confirmed and the control stream does not have: appending it again may work (a 503). */
 export class ControlRecordLostError extends Error {

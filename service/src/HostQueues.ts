@@ -1,4 +1,4 @@
-import { APPEND_TIMEOUT_MS, type ControlStream } from './ControlStream.js';
+import { OWN_SYNC_TIMEOUT_MS, type ControlStream } from './ControlStream.js';
 import type { Session } from './BrokerConnection.js';
 import { declareOnce } from './declareOnce.js';
 import { assertEventQueue, hostQueue, type Topology } from './topology.js';
@@ -90,7 +90,7 @@ export class HostQueues {
         await (session.control as ControlStream).append(
           session.publisher,
           { type: 'host', ...record },
-          APPEND_TIMEOUT_MS,
+          OWN_SYNC_TIMEOUT_MS,
         );
       }
     });

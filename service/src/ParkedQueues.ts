@@ -1,4 +1,4 @@
-import { APPEND_TIMEOUT_MS, type ControlStream } from './ControlStream.js';
+import { OWN_SYNC_TIMEOUT_MS, type ControlStream } from './ControlStream.js';
 import type { Session } from './BrokerConnection.js';
 import { declareOnce } from './declareOnce.js';
 import { assertEventQueue, parkedQueue, type Topology } from './topology.js';
@@ -47,7 +47,7 @@ export class ParkedQueues {
         await (session.control as ControlStream).append(
           session.publisher,
           { type: 'parked', host, vm },
-          APPEND_TIMEOUT_MS,
+          OWN_SYNC_TIMEOUT_MS,
         );
     });
   }

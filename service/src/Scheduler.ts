@@ -289,14 +289,8 @@ export class Scheduler {
       // action timeout.
       takeoverDelay: actionTimeout + 3 * HEARTBEAT_SECONDS * 1000,
       running: (shard) => this.#running[shard] ?? 0,
-      deliver: (session, shard, message) =>
-        this.#receive(
-          session,
-          this.#shardQueues[shard] as string,
-          'shard',
-          message,
-          session.shardAcks[shard] as Settles,
-        ),
+      deliver: (session, shard, message, acks) =>
+        this.#receive(session, this.#shardQueues[shard] as string, 'shard', message, acks),
       served: (session, shard) => this.#consumers.shard(session, shard),
       log: this.#log,
       changed: () => this.#changed(),

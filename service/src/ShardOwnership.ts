@@ -1,7 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
-import type { Acknowledger } from './Acknowledger.js';
+import type { Acknowledger, Settles } from './Acknowledger.js';
 import type { Session } from './BrokerConnection.js';
-import { publishControl, type ControlStream, type ShardRecord } from './ControlStream.js';
+import { OWN_SYNC_TIMEOUT_MS, publishControl, type ControlStream, type ShardRecord } from './ControlStream.js';
 import { onOwnChannel } from './onOwnChannel.js';
 import { isGoneFromThisMachine } from './schedulerId.js';
 import { SHARDS, assertSchedulersQueue, assertShardQueue, headers, shardQueue, type Topology } from './topology.js';
@@ -49,8 +49,8 @@ export interface ShardOwnershipOptions {
   readonly takeoverDelay: number;
   /** Actions running now, of the shard's hosts, in this process (every session). */
   readonly running: (shard: number) => number;
-  /** Hands on a message of a served shard (the scheduler's intake). */
-  readonly deliver: (session: Session, shard: number, message: ConsumeMessage) => void;
+  /** Hands on a message of a served shard (the scheduler's intake), with what settles it (the shard's channel). */
+  readonly deliver: (session: Session, shard: number, message: ConsumeMessage, acks: Settles) => void;
   /** The shard is served from now on, or no longer: the scheduler consumes (or stops consuming) its hosts' queues. */
   readonly served: (session: Session, shard: number, serving: boolean) => Promise<void>;
   readonly log: (line: string) => void;
@@ -58,8 +58,6 @@ export interface ShardOwnershipOptions {
   readonly changed: () => void;
 }
 
-/** How long taking a shard waits to have read the control stream up to now. */
-const SYNC_TIMEOUT_MS = 5000;
 /** How long a shard held by the registry, neither served nor running here, waits before its handoff is said again. */
 const UNSAID_MS = 1000;
 /** How often a scheduler compares its shards with its share, and renews the tokens it holds. */
@@ -177,7 +175,7 @@ export class ShardOwnership {
     if (message.properties.headers?.[headers.token] !== undefined) {
       this.#token(session, shard, slot, message);
     } else if (slot.state === 'serving') {
-      this.options.deliver(session, shard, message);
+      this.options.deliver(session, shard, message, slot.acks);
     } else {
       slot.held.push(message);
     }
@@ -268,9 +266,7 @@ export class ShardOwnership {
     slot.state = 'taking';
     const { id, takeoverDelay, running, log, topology } = this.options;
     try {
-      // Not the default 30 s: a stream the sync cannot recover on this connection (see StreamReader) ends the
-      // session sooner, and a new one works.
-      await session.control?.sync(session.publisher, SYNC_TIMEOUT_MS);
+      await session.control?.sync(session.publisher, OWN_SYNC_TIMEOUT_MS);
       const holder = this.#holders.get(shard);
       if (holder !== undefined && !holder.left && !isGoneFromThisMachine(holder.by)) {
         if (holder.by === id) await this.#until(session, shard, () => running(shard) === 0, takeoverDelay);
@@ -292,7 +288,7 @@ export class ShardOwnership {
       // Read back before serving: a scheduler taking the shard next that never read it would not wait for this
       // one's actions.
       const taken: ShardRecord = { type: 'shard', shard, state: 'taken', by: id };
-      await (session.control as ControlStream).append(session.publisher, taken, SYNC_TIMEOUT_MS);
+      await (session.control as ControlStream).append(session.publisher, taken, OWN_SYNC_TIMEOUT_MS);
       if (!session.live || slot.state !== 'taking') return;
       slot.state = 'serving';
       if (slot.token === undefined && !slot.tokenSent) await this.#sendToken(session, shard, slot);
